@@ -1,0 +1,42 @@
+# Two commands matter (see README): `make up` starts the whole stack, `make test` runs the tests.
+# Everything else here is what those two need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NODE_DIR := tools/node
+
+.PHONY: up test lint setup node-deps chromium bench clean
+
+$(BIN)/charter: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/charter node-deps
+
+# npm packages: GraphiQL assets the gateway serves offline, test clients and peer gateways (oracles).
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node-deps: $(NODE_DIR)/node_modules/.installed
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+up: setup
+	$(BIN)/charter up
+
+lint: $(BIN)/charter
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: setup chromium lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR)/node_modules
