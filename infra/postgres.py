@@ -63,7 +63,11 @@ def binaries_dir(run_as: RunAs) -> Path:
             for name in dirs + files:
                 p = Path(root) / name
                 if not p.is_symlink():
-                    p.chmod(p.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if p.is_dir() or p.stat().st_mode & stat.S_IXUSR else 0))
+                    p.chmod(
+                        p.stat().st_mode
+                        | stat.S_IROTH
+                        | (stat.S_IXOTH if p.is_dir() or p.stat().st_mode & stat.S_IXUSR else 0)
+                    )
         tmp.chmod(0o755)
         (tmp / ".complete").touch()
         try:
@@ -89,13 +93,17 @@ class PostgresServer:
     def url(self, database: str = "postgres", driver: str = "postgresql") -> str:
         return f"{driver}://{SUPERUSER}@{self.host}:{self.port}/{database}"
 
-    async def start(self, timeout: float = 60.0) -> None:
+    async def start(self, within: float = 60.0) -> None:
         argv = [
             str(self.bindir / "postgres"),
-            "-D", str(self.data_dir),
-            "-p", str(self.port),
-            "-c", f"listen_addresses={self.host}",
-            "-c", "unix_socket_directories=",
+            "-D",
+            str(self.data_dir),
+            "-p",
+            str(self.port),
+            "-c",
+            f"listen_addresses={self.host}",
+            "-c",
+            "unix_socket_directories=",
         ]
         for key, value in self.settings.items():
             argv += ["-c", f"{key}={value}"]
@@ -107,11 +115,11 @@ class PostgresServer:
             # SIGINT is PostgreSQL's "fast" shutdown: roll back clients, checkpoint, exit.
             stop_signal=__import__("signal").SIGINT,
         )
-        await self._process.start(READY, timeout)
+        await self._process.start(READY, within)
 
     async def stop(self) -> None:
         if self._process is not None:
-            await self._process.stop(timeout=30)
+            await self._process.stop(within=30)
             self._process = None
 
     @property
@@ -150,7 +158,9 @@ class EmbeddedCluster:
         self.run_as = run_as or service_account()
         self.bindir = binaries_dir(self.run_as)
         ports = free_ports(1 + len(replicas))
-        self.primary = PostgresServer("primary", base_dir / "primary", ports[0], self.bindir, self.run_as, PRIMARY_SETTINGS)
+        self.primary = PostgresServer(
+            "primary", base_dir / "primary", ports[0], self.bindir, self.run_as, PRIMARY_SETTINGS
+        )
         # Replicas must match the primary's max_* settings or recovery refuses to start.
         replica_settings = {
             "hot_standby": "on",
@@ -162,7 +172,14 @@ class EmbeddedCluster:
         if apply_delay_ms is not None:
             replica_settings["recovery_min_apply_delay"] = f"{apply_delay_ms}ms"
         self.replicas = {
-            name: PostgresServer(f"replica-{name}", base_dir / f"replica-{name}", port, self.bindir, self.run_as, replica_settings)
+            name: PostgresServer(
+                f"replica-{name}",
+                base_dir / f"replica-{name}",
+                port,
+                self.bindir,
+                self.run_as,
+                replica_settings,
+            )
             for name, port in zip(replicas, ports[1:], strict=True)
         }
 
@@ -182,8 +199,18 @@ class EmbeddedCluster:
         primary_dir = self.primary.data_dir
         if not (primary_dir / "PG_VERSION").exists():
             await run_tool(
-                [str(self.bindir / "initdb"), "-D", str(primary_dir), "-U", SUPERUSER,
-                 "--auth=trust", "-E", "UTF8", "--locale=C", "--no-instructions"],
+                [
+                    str(self.bindir / "initdb"),
+                    "-D",
+                    str(primary_dir),
+                    "-U",
+                    SUPERUSER,
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-instructions",
+                ],
                 run_as=self.run_as,
             )
         await self.primary.start()
@@ -195,7 +222,9 @@ class EmbeddedCluster:
 
         conn = await asyncpg.connect(self.primary.url("postgres"))
         try:
-            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", self.database)
+            exists = await conn.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", self.database
+            )
             if not exists:
                 await conn.execute(f'CREATE DATABASE "{self.database}"')
         finally:
@@ -204,15 +233,32 @@ class EmbeddedCluster:
     async def _start_replica(self, replica: PostgresServer) -> None:
         if not (replica.data_dir / "PG_VERSION").exists():
             await run_tool(
-                [str(self.bindir / "pg_basebackup"), "-h", self.primary.host, "-p", str(self.primary.port),
-                 "-U", SUPERUSER, "-D", str(replica.data_dir), "-R", "-X", "stream", "--checkpoint=fast"],
+                [
+                    str(self.bindir / "pg_basebackup"),
+                    "-h",
+                    self.primary.host,
+                    "-p",
+                    str(self.primary.port),
+                    "-U",
+                    SUPERUSER,
+                    "-D",
+                    str(replica.data_dir),
+                    "-R",
+                    "-X",
+                    "stream",
+                    "--checkpoint=fast",
+                ],
                 run_as=self.run_as,
             )
         else:
             # The primary may have a new port this run: point the replica at it again.
             auto = replica.data_dir / "postgresql.auto.conf"
-            lines = [ln for ln in auto.read_text().splitlines() if not ln.startswith("primary_conninfo")]
-            lines.append(f"primary_conninfo = 'host={self.primary.host} port={self.primary.port} user={SUPERUSER}'")
+            lines = [
+                ln for ln in auto.read_text().splitlines() if not ln.startswith("primary_conninfo")
+            ]
+            lines.append(
+                f"primary_conninfo = 'host={self.primary.host} port={self.primary.port} user={SUPERUSER}'"
+            )
             auto.write_text("\n".join(lines) + "\n")
         await replica.start()
 

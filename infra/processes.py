@@ -55,7 +55,7 @@ class ManagedProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
 
-    async def start(self, ready: str | None, timeout: float = 60.0) -> None:
+    async def start(self, ready: str | None, within: float = 60.0) -> None:
         """Spawn the process; with `ready` (a regex), return once a log line matches it."""
         waiter = self._expect(ready) if ready else None
         kwargs = self.run_as.popen_kwargs() if self.run_as else {}
@@ -72,7 +72,7 @@ class ManagedProcess:
         self._reader = asyncio.create_task(self._read_log(), name=f"log:{self.name}")
         if waiter is not None:
             try:
-                await asyncio.wait_for(waiter, timeout)
+                await asyncio.wait_for(waiter, within)
             except (TimeoutError, ProcessFailed) as exc:
                 await self.stop()
                 raise ProcessFailed(f"{self.name} did not start: {exc}\n{self.tail()}") from None
@@ -82,8 +82,8 @@ class ManagedProcess:
         self._waiters.append((re.compile(pattern), fut))
         return fut
 
-    async def wait_for_line(self, pattern: str, timeout: float) -> str:
-        return await asyncio.wait_for(self._expect(pattern), timeout)
+    async def wait_for_line(self, pattern: str, within: float) -> str:
+        return await asyncio.wait_for(self._expect(pattern), within)
 
     async def _read_log(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
@@ -107,7 +107,7 @@ class ManagedProcess:
     def tail(self) -> str:
         return "\n".join(f"  {self.name}| {line}" for line in self._tail)
 
-    async def stop(self, timeout: float = 15.0) -> None:
+    async def stop(self, within: float = 15.0) -> None:
         proc = self._proc
         if proc is None:
             return
@@ -115,7 +115,7 @@ class ManagedProcess:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, self.stop_signal)
             try:
-                await asyncio.wait_for(proc.wait(), timeout)
+                await asyncio.wait_for(proc.wait(), within)
             except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
@@ -126,7 +126,9 @@ class ManagedProcess:
         self._proc = None
 
 
-async def run_tool(argv: Sequence[str], *, run_as: RunAs | None = None, timeout: float = 120.0) -> str:
+async def run_tool(
+    argv: Sequence[str], *, run_as: RunAs | None = None, within: float = 120.0
+) -> str:
     """Run a short-lived tool (initdb, pg_basebackup) to completion; raise with its output on failure."""
     kwargs = run_as.popen_kwargs() if run_as else {}
     proc = await asyncio.create_subprocess_exec(
@@ -137,11 +139,11 @@ async def run_tool(argv: Sequence[str], *, run_as: RunAs | None = None, timeout:
         **kwargs,  # type: ignore[arg-type]
     )
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+        out, _ = await asyncio.wait_for(proc.communicate(), within)
     except TimeoutError:
         proc.kill()
         await proc.wait()
-        raise ProcessFailed(f"{argv[0]} timed out after {timeout}s") from None
+        raise ProcessFailed(f"{argv[0]} timed out after {within}s") from None
     text = out.decode("utf-8", "replace")
     if proc.returncode != 0:
         raise ProcessFailed(f"{' '.join(argv)} failed ({proc.returncode}):\n{text}")

@@ -51,7 +51,9 @@ def service_account() -> RunAs:
         )
         # Exit 9 means another process created it between our lookup and useradd.
         if result.returncode not in (0, 9):
-            raise RuntimeError(f"cannot create service user {SERVICE_USER!r}: {result.stderr.strip()}")
+            raise RuntimeError(
+                f"cannot create service user {SERVICE_USER!r}: {result.stderr.strip()}"
+            ) from None
         entry = pwd.getpwnam(SERVICE_USER)
     grp.getgrgid(entry.pw_gid)  # fail early if the group vanished
     return RunAs(entry.pw_name, entry.pw_uid, entry.pw_gid)
