@@ -1,0 +1,1 @@
+"""Test harness for the federation conformance corpus: subgraph runtime, scenarios, matcher."""
