@@ -1,0 +1,1 @@
+"""Benchmarks of the Charter gateway against peer gateways (see bench/README.md)."""
