@@ -1,0 +1,1 @@
+"""The platform's three Strawberry Federation 2 subgraphs (nations, projects, metrics), run per region."""

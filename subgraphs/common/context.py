@@ -1,0 +1,94 @@
+"""Per-request state: read routing (replica or primary), DataLoaders, and the consistency token.
+
+Every cross-entity field and every `_entities` reference goes through a DataLoader made here, once
+per request, so a request costs one statement per entity kind and depth, not one per object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Executable
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.requests import Request
+from strawberry.dataloader import DataLoader
+
+from subgraphs.common.errors import BAD_CONSISTENCY_TOKEN, user_error
+from subgraphs.db.consistency import (
+    HEADER,
+    BadToken,
+    ReadRoute,
+    current_token,
+    parse_token,
+    route_read,
+)
+from subgraphs.db.engines import Database
+from subgraphs.settings import Settings
+
+K = TypeVar("K")
+V = TypeVar("V")
+T = TypeVar("T")
+
+
+@dataclass
+class RequestContext:
+    db: Database
+    settings: Settings
+    request: Request | None = None
+    response: Any = None  # strawberry's TemporalResponse: headers set here reach the client
+    raw_token: str | None = None
+    consistency_token: str | None = None  # set by a write: the primary's WAL position after commit
+    _route: asyncio.Future[ReadRoute] | None = None
+    _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+
+    async def route(self) -> ReadRoute:
+        if self._route is None:
+            self._route = asyncio.get_running_loop().create_future()
+            try:
+                token = parse_token(self.raw_token)
+            except BadToken as exc:
+                self._route.set_exception(user_error(str(exc), BAD_CONSISTENCY_TOKEN))
+            else:
+                try:
+                    self._route.set_result(await route_read(self.db, token, self.settings.consistency_wait_ms))
+                except BaseException as exc:
+                    self._route.set_exception(exc)
+            if self.response is not None and self._route.exception() is None:
+                self.response.headers["x-charter-read-source"] = self._route.result().source
+        return await self._route
+
+    async def reader(self) -> AsyncEngine:
+        return (await self.route()).engine
+
+    async def fetch(self, stmt: Executable) -> Sequence[Row[Any]]:
+        async with (await self.reader()).connect() as conn:
+            return (await conn.execute(stmt)).all()
+
+    async def write(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run `work` in one primary transaction (all or nothing), then record the WAL token.
+
+        Reads later in this request go to the primary: the response must show the write.
+        """
+        async with self.db.primary.connect() as conn:
+            async with conn.begin():
+                result = await work(conn)
+            token = await current_token(conn)
+        self.consistency_token = token
+        loop = asyncio.get_running_loop()
+        self._route = loop.create_future()
+        self._route.set_result(ReadRoute(self.db.primary, "primary", 0.0))
+        self._loaders.clear()  # anything cached before the write may be stale
+        if self.response is not None:
+            self.response.headers[HEADER] = token
+        return result
+
+    def loader(self, name: str, load: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
+        existing = self._loaders.get(name)
+        if existing is None:
+            existing = DataLoader(load_fn=load)
+            self._loaders[name] = existing
+        return existing

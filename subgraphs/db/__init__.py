@@ -1,0 +1,1 @@
+"""The data layer: tables, engines (primary and regional replica), migrations, read routing."""

@@ -1,0 +1,56 @@
+"""The two engines a regional subgraph holds: the primary (writes) and its region's replica (reads).
+
+Every SQL statement sent through either is counted, so tests can assert that a deep query costs a
+small constant number of statements (no N+1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from subgraphs.db.urls import async_url
+
+
+@dataclass
+class StatementCounter:
+    count: int = 0
+    log: list[str] = field(default_factory=list)
+    keep_log: bool = False
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.count += 1
+        if self.keep_log:
+            self.log.append(statement)
+
+
+@dataclass
+class Database:
+    primary: AsyncEngine
+    replica: AsyncEngine
+    statements: StatementCounter
+
+    @property
+    def has_replica(self) -> bool:
+        return self.replica is not self.primary
+
+    async def dispose(self) -> None:
+        await self.primary.dispose()
+        if self.has_replica:
+            await self.replica.dispose()
+
+
+def _engine(url: str, counter: StatementCounter, pool_size: int) -> AsyncEngine:
+    engine = create_async_engine(async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+    event.listen(engine.sync_engine, "before_cursor_execute", counter)
+    return engine
+
+
+def open_database(primary_url: str, replica_url: str | None = None, pool_size: int = 5) -> Database:
+    counter = StatementCounter()
+    primary = _engine(primary_url, counter, pool_size)
+    replica = _engine(replica_url, counter, pool_size) if replica_url and replica_url != primary_url else primary
+    return Database(primary, replica, counter)

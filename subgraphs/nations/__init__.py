@@ -1,0 +1,1 @@
+"""The nations subgraph: the 195 nations of the covenant."""

@@ -1,0 +1,1 @@
+"""The projects subgraph: 500+ covenant projects across the six regions."""

@@ -1,0 +1,52 @@
+"""Checks on project inputs; every violation is reported, nothing is written if any is found."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from regions import load_layout
+from subgraphs.common.errors import InputErrors
+
+MAX_BUDGET_USD = 1_000_000_000_000
+_NATION = re.compile(r"^[A-Z]{2}$")
+
+
+def check_name(errors: InputErrors, name: str) -> None:
+    if not name.strip():
+        errors.add("name", "must not be blank")
+    elif len(name) > 200:
+        errors.add("name", "must be at most 200 characters")
+
+
+def check_budget(errors: InputErrors, budget: float) -> None:
+    if not math.isfinite(budget) or budget <= 0:
+        errors.add("budgetUsd", "must be a positive number")
+    elif budget > MAX_BUDGET_USD:
+        errors.add("budgetUsd", f"must be at most {MAX_BUDGET_USD:.0f}")
+
+
+def check_progress(errors: InputErrors, progress: float) -> None:
+    if not math.isfinite(progress) or not 0.0 <= progress <= 1.0:
+        errors.add("progress", "must be between 0 and 1")
+
+
+def check_dates(errors: InputErrors, start: dt.date, end: dt.date | None) -> None:
+    if end is not None and end < start:
+        errors.add("endDate", "must not be before startDate")
+    if not dt.date(1990, 1, 1) <= start <= dt.date(2100, 1, 1):
+        errors.add("startDate", "must be between 1990-01-01 and 2100-01-01")
+
+
+def check_region(errors: InputErrors, region: str) -> None:
+    codes = load_layout().codes
+    if region not in codes:
+        errors.add("homeRegion", f"must be one of {', '.join(codes)}")
+
+
+def check_nation_code(errors: InputErrors, code: str) -> bool:
+    if not _NATION.match(code):
+        errors.add("nationCode", "must be an ISO 3166-1 alpha-2 code in capitals, e.g. 'DE'")
+        return False
+    return True
