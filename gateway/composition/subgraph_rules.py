@@ -1,0 +1,157 @@
+"""Rules each subgraph must satisfy on its own (Apollo checks these while building a subgraph):
+valid @key/@requires/@provides field sets, @external only where something uses it, known names."""
+
+from __future__ import annotations
+
+from graphql.language import print_ast
+
+from .errors import ErrorSink
+from .fieldset import FieldSetError, parse_field_set, walk
+from .metadata import Metadata
+from .model import (
+    EXTERNAL,
+    FED,
+    INTERFACE_OBJECT,
+    KEY,
+    PROVIDES,
+    REQUIRES,
+    Applied,
+    Subgraph,
+    named_type,
+)
+from .subgraph import BUILTIN_DIRECTIVES, BUILTIN_SCALARS
+
+
+def _directive_text(d: Applied, local: str) -> str:
+    args = ", ".join(f"{k}: {print_ast(v)}" for k, v in d.args.items())
+    return f"@{local}({args})" if args else f"@{local}"
+
+
+def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
+    _check_references(sub, sink)
+    for t in sub.types.values():
+        if t.kind not in ("object", "interface"):
+            continue
+        for key in t.applied(KEY):
+            _check_key(sub, t.name, key, sink)
+        if t.has(INTERFACE_OBJECT) and not t.applied(KEY):
+            sink.error(
+                "INTERFACE_OBJECT_USAGE_ERROR",
+                f'The @interfaceObject directive can only be applied to entity types but type "{t.name}" has no @key in this subgraph.',
+                sub.name,
+                t.name,
+            )
+        for f in t.fields.values():
+            for r in f.applied(REQUIRES):
+                _check_selection(sub, meta, t.name, f.coordinate, r, "REQUIRES", sink)
+            for p in f.applied(PROVIDES):
+                target = sub.types.get(named_type(f.type))
+                if target is None or target.kind not in ("object", "interface", "union"):
+                    sink.error(
+                        "PROVIDES_ON_NON_OBJECT_FIELD",
+                        f'[{sub.name}] Invalid @provides directive on field "{f.coordinate}": field has type "{print_ast(f.type)}" which is not a Composite Type',
+                        sub.name,
+                        f.coordinate,
+                    )
+                    continue
+                _check_selection(sub, meta, target.name, f.coordinate, p, "PROVIDES", sink)
+            if not sub.is_fed1 and meta.is_external(f) and not meta.is_used(f):
+                sink.error(
+                    "EXTERNAL_UNUSED",
+                    f'[{sub.name}] Field "{f.coordinate}" is marked @external but is not used in any federation directive (@key, @provides, @requires) or to satisfy an interface; the field declaration has no use and should be removed (or the field should not be @external).',
+                    sub.name,
+                    f.coordinate,
+                )
+
+
+def _check_key(sub: Subgraph, type_name: str, key: Applied, sink: ErrorSink) -> None:
+    text = key.arg_str("fields") or ""
+    shown = f'@key(fields: "{text}")'
+    try:
+        for s in walk(sub, type_name, parse_field_set(text)):
+            if s.field.args:
+                sink.error(
+                    "KEY_FIELDS_HAS_ARGS",
+                    f'[{sub.name}] On type "{type_name}", for {shown}: field {s.field.coordinate} cannot be included because it has arguments (fields with argument are not allowed in @key)',
+                    sub.name,
+                    type_name,
+                )
+            target = sub.types.get(named_type(s.field.type))
+            if target is not None and target.kind in ("interface", "union"):
+                kind = "Interface" if target.kind == "interface" else "Union"
+                sink.error(
+                    "KEY_FIELDS_SELECT_INVALID_TYPE",
+                    f'[{sub.name}] On type "{type_name}", for {shown}: field "{s.field.coordinate}" is a {kind} type which is not allowed in @key',
+                    sub.name,
+                    type_name,
+                )
+    except FieldSetError as e:
+        sink.error(
+            "KEY_INVALID_FIELDS",
+            f'[{sub.name}] On type "{type_name}", for {shown}: {e}',
+            sub.name,
+            type_name,
+        )
+
+
+def _check_selection(
+    sub: Subgraph, meta: Metadata, parent: str, coordinate: str, d: Applied, what: str, sink: ErrorSink
+) -> None:
+    text = d.arg_str("fields") or ""
+    shown = f'@{what.lower()}(fields: "{text}")'
+    try:
+        selected = list(walk(sub, parent, parse_field_set(text)))
+    except FieldSetError as e:
+        sink.error(
+            f"{what}_INVALID_FIELDS",
+            f'[{sub.name}] On field "{coordinate}", for {shown}: {e}',
+            sub.name,
+            coordinate,
+        )
+        return
+    for s in selected:
+        # Only the first level must be external: below it, an external object's fields are the
+        # other subgraphs' to resolve.
+        if s.parent != parent or meta.is_external(s.field):
+            continue
+        if what == "REQUIRES" and sub.is_fed1:
+            continue
+        verb = "required" if what == "REQUIRES" else "provided"
+        sink.error(
+            f"{what}_FIELDS_MISSING_EXTERNAL",
+            f'[{sub.name}] On field "{coordinate}", for {shown}: field "{s.field.coordinate}" should not be part of a @{what.lower()} since it is already {verb} by this subgraph (it is not marked @external)',
+            sub.name,
+            coordinate,
+        )
+
+
+def _check_references(sub: Subgraph, sink: ErrorSink) -> None:
+    known_types = set(sub.types) | set(BUILTIN_SCALARS)
+    known_directives = set(sub.directive_defs) | set(BUILTIN_DIRECTIVES)
+    for link in sub.links:
+        known_directives.update(link.imports)
+        known_directives.update(
+            d.name for t in sub.types.values() for d in t.directives if d.name.startswith(link.name + "__")
+        )
+
+    def check_directives(ds: list[Applied], where: str) -> None:
+        for d in ds:
+            if d.name not in known_directives and not d.name.startswith(FED):
+                sink.error("INVALID_GRAPHQL", f'[{sub.name}] Unknown directive "@{d.name}".', sub.name, where)
+
+    def check_type(type_name: str, where: str) -> None:
+        if type_name not in known_types:
+            sink.error("INVALID_GRAPHQL", f'[{sub.name}] Unknown type "{type_name}".', sub.name, where)
+
+    for t in sub.types.values():
+        check_directives(t.directives, t.name)
+        for f in t.fields.values():
+            check_type(named_type(f.type), f.coordinate)
+            check_directives([d for d in f.directives if d.name != EXTERNAL], f.coordinate)
+            for a in f.args.values():
+                check_type(named_type(a.type), f"{f.coordinate}({a.name}:)")
+                check_directives(a.directives, f"{f.coordinate}({a.name}:)")
+        for v in t.values.values():
+            check_directives(v.directives, f"{t.name}.{v.name}")
+        for m in t.members + t.interfaces:
+            check_type(m, t.name)
