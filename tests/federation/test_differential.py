@@ -24,7 +24,12 @@ pytestmark = [
 ]
 
 # case id -> why Apollo's answer differs from the spec-derived expectation (kept short and honest).
-APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {}
+APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
+    "requires_args/requires_with_argument_and_client_price": (
+        "Apollo fetches only the client's price(currency: USD) and sends it as the required "
+        "price(currency: EUR): taxedEur comes out 24 instead of 12 (requires-with-arguments bug)"
+    ),
+}
 _HIVE_NO_CODE = "Hive reports variable coercion errors without extensions.code BAD_USER_INPUT"
 HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
     "basics/missing_required_variable": _HIVE_NO_CODE,
