@@ -79,6 +79,10 @@ class GatewaySpec:
     def needs_node(self) -> bool:
         return not self.ours
 
+    def env(self) -> dict[str, str]:
+        # Peers run as deployed: Node libraries switch off dev-only work in production mode.
+        return {} if self.ours else {"NODE_ENV": "production"}
+
 
 GATEWAYS: dict[str, GatewaySpec] = {
     spec.name: spec

@@ -157,3 +157,29 @@ class RssSampler:
 
     def sample(self) -> None:
         self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid), tree_hwm_kb(self.pid))
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time consumed so far by the live processes of the tree, in seconds."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / _CLOCK_TICKS
+
+
+def machine_busy_cpu_seconds() -> float:
+    """CPU time all processes of the machine have been busy so far (from /proc/stat), in seconds:
+    minus the benchmark's own processes, it tells how much other work disturbed a measurement."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _CLOCK_TICKS

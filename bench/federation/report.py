@@ -25,6 +25,7 @@ class RoundResult:
     checks: int = 0  # answers compared in full with expected.json
     peak_rss_mb: float = 0.0
     load: dict[str, Any] = field(default_factory=dict)
+    cpu_cores: dict[str, float] = field(default_factory=dict)  # busy cores during the load
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,8 +12,10 @@ import datetime as dt
 import http.client
 import os
 import platform
+import resource
 import shlex
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -28,7 +30,14 @@ import orjson
 from .check import check_answer
 from .gateways import GATEWAYS, NODE_DIR, GatewaySpec, LaunchOptions, node_ready
 from .load import ensure_wrk, parse_wrk_output, wrk_command, wrk_env
-from .processes import ProcessRegistry, RssSampler, Started, free_port
+from .processes import (
+    ProcessRegistry,
+    RssSampler,
+    Started,
+    free_port,
+    machine_busy_cpu_seconds,
+    tree_cpu_seconds,
+)
 from .report import RoundResult, ratios, ratios_table, results_table, summarise, targets
 from .workload import REPO_ROOT, Workload
 
@@ -78,6 +87,7 @@ class Bench:
     registry: ProcessRegistry
     wrk: str
     supergraph: Path
+    subgraphs_pid: int
 
     def run_gateway(self, spec: GatewaySpec, round_no: int) -> RoundResult:
         result = RoundResult(spec.name, round_no)
@@ -87,7 +97,9 @@ class Bench:
         port = free_port()
         options = LaunchOptions(self.args.charter_workers, self.args.hive_fork)
         command = spec.command(self.supergraph, port, options)
-        gateway = self.registry.start(f"{spec.name}-round{round_no}", command, cwd=REPO_ROOT)
+        gateway = self.registry.start(
+            f"{spec.name}-round{round_no}", command, cwd=REPO_ROOT, env=spec.env()
+        )
         try:
             self._measure(spec, gateway, f"http://127.0.0.1:{port}", result)
         finally:
@@ -109,7 +121,24 @@ class Bench:
         sampler = RssSampler(gateway.pid)
         if self.args.warmup > 0:
             self._drive(url, self.args.warmup, sampler, result=None)
+        cpu_before = {
+            "gateway": tree_cpu_seconds(gateway.pid),
+            "subgraphs": tree_cpu_seconds(self.subgraphs_pid),
+            "wrk": _children_cpu_seconds(),
+            "machine": machine_busy_cpu_seconds(),
+        }
+        wall = time.monotonic()
         load = self._drive(url, self.args.duration, sampler, result=result)
+        wall = time.monotonic() - wall
+        # Who used the cores during the measured load, in cores (1.0 = one core busy): shows the
+        # subgraphs and wrk are not the bottleneck. wrk is a reaped child: counted via rusage.
+        result.cpu_cores = {
+            "gateway": (tree_cpu_seconds(gateway.pid) - cpu_before["gateway"]) / wall,
+            "subgraphs": (tree_cpu_seconds(self.subgraphs_pid) - cpu_before["subgraphs"]) / wall,
+            "wrk": (_children_cpu_seconds() - cpu_before["wrk"]) / wall,
+        }
+        machine = (machine_busy_cpu_seconds() - cpu_before["machine"]) / wall
+        result.cpu_cores["others"] = max(0.0, machine - sum(result.cpu_cores.values()))
         after = check_answer(url, self.workload.payload, self.workload.expected)
         result.checks += 1
         sampler.sample()
@@ -178,6 +207,11 @@ class Bench:
         finally:
             stop.set()
             thread.join(timeout=20)
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wait_ready(gateway: Started, base: str, spec: GatewaySpec, timeout: float) -> str:
@@ -287,10 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     try:
         info = machine_info()
-        _subgraphs, base = start_subgraphs(registry, workload)
+        subgraphs, base = start_subgraphs(registry, workload)
         supergraph = work_dir / "supergraph.graphql"
         supergraph.write_text(workload.supergraph_for(base))
-        bench = Bench(args, workload, registry, wrk, supergraph)
+        bench = Bench(args, workload, registry, wrk, supergraph, subgraphs.pid)
         results: dict[str, list[RoundResult]] = {spec.name: [] for spec in args.gateway_specs}
         for round_no in range(1, args.rounds + 1):
             for spec in args.gateway_specs:
@@ -318,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *targets(summaries, ratio_rows),
         *[f"- {s.gateway} FAILED: {s.reason}" for s in summaries if s.failed],
+        _helpers_line(results),
         "",
         f"Command: `{command.strip()}` ({time.monotonic() - t0:.0f} s in all)",
     ]
@@ -345,6 +380,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _helpers_line(results: dict[str, list[RoundResult]]) -> str:
+    """How busy the helpers were: wrk and the subgraphs must leave the cores to the gateway."""
+    used = [r.cpu_cores for rounds in results.values() for r in rounds if r.cpu_cores]
+    if not used:
+        return ""
+    wrk = max(u["wrk"] for u in used)
+    subgraphs = max(u["subgraphs"] for u in used)
+    others = statistics.median(u["others"] for u in used)
+    return (
+        f"- during the measured loads, at most: wrk {wrk:.2f} cores, subgraphs {subgraphs:.2f} "
+        f"cores (of {len(os.sched_getaffinity(0))}); other processes on the machine: "
+        f"{others:.2f} cores (median)"
+    )
+
+
 def _interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -353,8 +403,9 @@ def _describe(result: RoundResult) -> str:
     if not result.load:
         return f"FAILED: {result.reason}"
     status = "ok" if result.ok else f"FAILED: {result.reason}"
+    cores = ", ".join(f"{k} {v:.2f}" for k, v in result.cpu_cores.items())
     return (
         f"{result.rps:,.0f} RPS, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
         f"{result.errors} errors, {result.mismatches} mismatches in {result.checks} checks, "
-        f"peak RSS {result.peak_rss_mb:.0f} MB: {status}"
+        f"peak RSS {result.peak_rss_mb:.0f} MB, CPU cores used: {cores}: {status}"
     )

@@ -31,7 +31,8 @@ def apollo_url(
     supergraph.write_text(workload.supergraph_for(subgraphs_url))
     spec = GATEWAYS["apollo"]
     port = free_port()
-    started = registry.start("apollo-test", spec.command(supergraph, port, LaunchOptions()))
+    command = spec.command(supergraph, port, LaunchOptions())
+    started = registry.start("apollo-test", command, env=spec.env())
     base = f"http://127.0.0.1:{port}"
     why_not = wait_ready(started, base, spec, 60)
     assert not why_not, why_not
