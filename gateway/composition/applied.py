@@ -59,7 +59,8 @@ def _merge_args(name: str, apps: list[Applied]) -> dict[str, object] | None:
                 for lst in lists:
                     union += [x for x in lst if x not in union]  # type: ignore[attr-defined]
                 out[arg] = union
-        flags = [v["requireOneSlicingArgument"] for v in values if v.get("requireOneSlicingArgument") is not None]
+        # The argument's default (true) counts for applications that leave it out.
+        flags = [v.get("requireOneSlicingArgument", True) for v in values]
         if flags:
             out["requireOneSlicingArgument"] = all(flags)
         return out

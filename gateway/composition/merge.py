@@ -588,9 +588,10 @@ class Merger:
             out.description = self.description(present)  # type: ignore[arg-type]
             out.directives = self.directives(present)  # type: ignore[arg-type]
             all_equal = self._merge_type_ref(out, present, out.coordinate, is_input=True)
-            if not all_equal:
+            if not all_equal or len(present) < len(fsources):
                 for i, f in present:
-                    out.directives.append(Applied("join__field", {"graph": self.g(i), "type": string(print_ast(f.type))}))  # type: ignore[dict-item]
+                    args = {"graph": self.g(i)} if all_equal else {"graph": self.g(i), "type": string(print_ast(f.type))}
+                    out.directives.append(Applied("join__field", args))  # type: ignore[arg-type]
             out.default = self._merge_default(present, out.coordinate, "Input field", "INPUT_FIELD_DEFAULT_MISMATCH")  # type: ignore[assignment]
             inaccessible = any(d.name == "inaccessible" for d in out.directives)
             if len(present) < len(fsources) and not inaccessible:

@@ -48,9 +48,16 @@ FEDERATION_DIRECTIVES = (
     "context", "fromContext", "cost", "listSize", "cacheTag",
 )  # fmt: skip
 FEDERATION_TYPES = ("FieldSet", "Scope", "Policy", "ContextFieldValue")
+# The federation version that introduced each directive (older links cannot import it).
+INTRODUCED_IN = {
+    "composeDirective": (2, 1), "interfaceObject": (2, 3), "authenticated": (2, 5),
+    "requiresScopes": (2, 5), "policy": (2, 6), "context": (2, 8), "fromContext": (2, 8),
+    "cost": (2, 9), "listSize": (2, 9), "cacheTag": (2, 12),
+}  # fmt: skip
 FED1_DIRECTIVES = ("key", "requires", "provides", "external", "tag", "extends", "inaccessible")
 BUILTIN_DIRECTIVES = ("skip", "include", "deprecated", "specifiedBy", "oneOf", "defer", "stream")
 BUILTIN_SCALARS = ("String", "Int", "Float", "Boolean", "ID")
+UNKNOWN = "!"
 _URL = re.compile(r"^(?P<identity>.*)/(?P<name>[^/]+)/v(?P<major>\d+)\.(?P<minor>\d+)/?$")
 
 _KINDS = {
@@ -84,6 +91,9 @@ class _Names:
         self.plumbing_directives: set[str] = {"link", "core"}
 
     def directive(self, local: str) -> str:
+        # A `federation__x` the link does not provide must not pass for the real one.
+        if local not in self.directives and local.startswith(FED):
+            return UNKNOWN + local
         return self.directives.get(local, local)
 
 
@@ -132,17 +142,30 @@ def _resolve_links(doc: DocumentNode, sub: Subgraph, names: _Names) -> None:
         if identity == FEDERATION_IDENTITY:
             fed_link = d
             sub.fed_version = version
-            for element in FEDERATION_DIRECTIVES:
-                names.directives[f"{prefix}__{element}"] = FED + element
-                names.plumbing_directives.add(f"{prefix}__{element}")
+            available = [e for e in FEDERATION_DIRECTIVES if INTRODUCED_IN.get(e, (2, 0)) <= version]
+            imported = {original[1:] for original, _ in imports if original.startswith("@")}
+            for element in available:
+                # An imported element is only known under its imported name, not the prefixed one.
+                if element not in imported:
+                    names.directives[f"{prefix}__{element}"] = FED + element
+                    names.plumbing_directives.add(f"{prefix}__{element}")
             for element in FEDERATION_TYPES:
                 names.plumbing_types.add(f"{prefix}__{element}")
             for original, local in imports:
-                if original.startswith("@") and original[1:] in FEDERATION_DIRECTIVES:
+                if original.startswith("@") and original[1:] in available:
                     names.directives[local[1:]] = FED + original[1:]
                     names.plumbing_directives.add(local[1:])
                 elif original in FEDERATION_TYPES:
                     names.plumbing_types.add(local)
+                else:
+                    raise SubgraphParseError(
+                        CompositionError(
+                            "INVALID_LINK_DIRECTIVE_USAGE",
+                            f'[{sub.name}] Cannot import unknown element "{original}".',
+                            sub.name,
+                            original,
+                        )
+                    )
         elif identity == LINK_IDENTITY:
             names.plumbing_types.update({f"{prefix}__Import", f"{prefix}__Purpose", "link__Import"})
         else:

@@ -19,7 +19,7 @@ from .model import (
     Subgraph,
     named_type,
 )
-from .subgraph import BUILTIN_DIRECTIVES, BUILTIN_SCALARS
+from .subgraph import BUILTIN_DIRECTIVES, BUILTIN_SCALARS, UNKNOWN
 
 
 def _directive_text(d: Applied, local: str) -> str:
@@ -137,7 +137,8 @@ def _check_references(sub: Subgraph, sink: ErrorSink) -> None:
     def check_directives(ds: list[Applied], where: str) -> None:
         for d in ds:
             if d.name not in known_directives and not d.name.startswith(FED):
-                sink.error("INVALID_GRAPHQL", f'[{sub.name}] Unknown directive "@{d.name}".', sub.name, where)
+                name = d.name.removeprefix(UNKNOWN)
+                sink.error("INVALID_GRAPHQL", f'[{sub.name}] Unknown directive "@{name}".', sub.name, where)
 
     def check_type(type_name: str, where: str) -> None:
         if type_name not in known_types:

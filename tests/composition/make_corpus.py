@@ -1,0 +1,327 @@
+import os, textwrap, json
+ROOT = "/work/main/tests/composition/corpus"
+F = lambda v, imports: f'extend schema @link(url: "https://specs.apollo.dev/federation/v{v}", import: [{", ".join(chr(34)+"@"+i+chr(34) for i in imports)}])\n'
+STD = ["key", "shareable", "external", "requires", "provides", "override", "inaccessible", "tag"]
+F2 = lambda: F("2.3", STD + ["interfaceObject"])
+cases = {}
+def case(name, **subs):
+    cases[name] = {k: textwrap.dedent(v).strip() + "\n" for k, v in subs.items()}
+
+# --- the benchmark (Federation 1) ---
+case("bench-fed1",
+accounts='''
+type Query { me: User user(id: ID!): User users: [User] }
+type User @key(fields: "id") { id: ID! name: String username: String birthday: Int }
+''',
+products='''
+type Query { topProducts(first: Int = 5): [Product] }
+type Product @key(fields: "upc") { upc: String! name: String price: Int weight: Int }
+''',
+inventory='''
+extend type Product @key(fields: "upc") {
+  upc: String! @external
+  weight: Int @external
+  price: Int @external
+  inStock: Boolean
+  shippingEstimate: Int @requires(fields: "price weight")
+}
+''',
+reviews='''
+type Review @key(fields: "id") { id: ID! body: String product: Product author: User @provides(fields: "username") }
+extend type User @key(fields: "id") { id: ID! @external username: String @external reviews: [Review] }
+extend type Product @key(fields: "upc") { upc: String! @external reviews: [Review] }
+''')
+
+case("entities-basic",
+a=F2() + '''type Query { products: [Product] }
+type Product @key(fields: "id") { id: ID! name: String }''',
+b=F2() + '''type Product @key(fields: "id") { id: ID! price: Float }''')
+
+case("shareable-value-types",
+a=F2() + '''type Query { a: Money }
+type Money @shareable { amount: Int currency: String }''',
+b=F2() + '''type Query { b: Money }
+type Money @shareable { amount: Int currency: String }''')
+
+case("shareable-fields",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! name: String @shareable other: Int }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! name: String @shareable }''')
+
+case("requires-external",
+a=F2() + '''type Query { items: [Item] }
+type Item @key(fields: "id") { id: ID! weight: Int size: Int }''',
+b=F2() + '''type Item @key(fields: "id") { id: ID! weight: Int @external size: Int @external shipping: Int @requires(fields: "weight size") }''')
+
+case("provides",
+a=F2() + '''type Query { reviews: [Review] }
+type Review @key(fields: "id") { id: ID! author: User @provides(fields: "name") }
+type User @key(fields: "id") { id: ID! name: String @external }''',
+b=F2() + '''type Query { users: [User] }
+type User @key(fields: "id") { id: ID! name: String @shareable email: String }''')
+
+case("override",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! moved: String @override(from: "b") }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! moved: String stays: Int }''')
+
+case("override-label",
+a=F("2.7", STD) + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! moved: String @override(from: "b", label: "percent(25)") }''',
+b=F("2.7", STD) + '''type T @key(fields: "id") { id: ID! moved: String stays: Int }''')
+
+case("override-used-overridden",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! total: Int @override(from: "b") }''',
+b=F2() + '''interface HasTotal { total: Int }
+type T implements HasTotal @key(fields: "id") { id: ID! total: Int }''')
+
+case("key-resolvable-false",
+a=F2() + '''type Query { posts: [Post] }
+type Post { id: ID! author: User }
+type User @key(fields: "id", resolvable: false) { id: ID! }''',
+b=F2() + '''type Query { user(id: ID!): User }
+type User @key(fields: "id") { id: ID! name: String }''')
+
+case("compound-and-multiple-keys",
+a=F2() + '''type Query { a: Account }
+type Account @key(fields: "id") @key(fields: "org { id } number") { id: ID! number: Int! org: Org! }
+type Org @shareable { id: ID! }''',
+b=F2() + '''type Account @key(fields: "org { id } number") { number: Int! org: Org! balance: Float }
+type Org @shareable { id: ID! }''')
+
+case("inaccessible",
+a=F2() + '''type Query { t: T secret: String @inaccessible }
+type T @key(fields: "id") { id: ID! internal: Int @inaccessible }
+enum Color { RED GREEN @inaccessible }
+input Filter { color: Color hidden: Int @inaccessible }
+type Query2 { x: Int }''',
+b=F2() + '''type Query { f(filter: Filter): Color }
+input Filter { color: Color }
+enum Color { RED }''')
+
+case("tag",
+a=F2() + '''type Query { t: T @tag(name: "public") }
+type T @key(fields: "id") @tag(name: "entity") { id: ID! @tag(name: "pk") x(arg: Int @tag(name: "a")): Int }''',
+b=F2() + '''type T @key(fields: "id") @tag(name: "entity") @tag(name: "b") { id: ID! y: Int @tag(name: "public") }''')
+
+case("interface-object",
+a=F2() + '''type Query { media: [Media] }
+interface Media @key(fields: "id") { id: ID! title: String }
+type Book implements Media @key(fields: "id") { id: ID! title: String pages: Int }
+type Movie implements Media @key(fields: "id") { id: ID! title: String minutes: Int }''',
+b=F2() + '''type Media @key(fields: "id") @interfaceObject { id: ID! reviews: [String] }''')
+
+case("compose-directive",
+a=F("2.3", ["key", "composeDirective"]) + '''extend schema @link(url: "https://myspecs.dev/lowercase/v1.0", import: ["@lowercase"]) @composeDirective(name: "@lowercase")
+directive @lowercase on FIELD_DEFINITION
+type Query { name: String @lowercase }''',
+b=F("2.3", ["key", "composeDirective"]) + '''extend schema @link(url: "https://myspecs.dev/lowercase/v1.0", import: ["@lowercase"]) @composeDirective(name: "@lowercase")
+directive @lowercase on FIELD_DEFINITION
+type Query { other: String @lowercase }''')
+
+case("access-control",
+a=F("2.6", ["key", "shareable", "authenticated", "requiresScopes", "policy"]) + '''type Query { me: User @authenticated admin: String @requiresScopes(scopes: [["admin"], ["root"]]) }
+type User @key(fields: "id") { id: ID! email: String @shareable @requiresScopes(scopes: [["read:email"]]) @policy(policies: [["p1"]]) }''',
+b=F("2.6", ["key", "shareable", "authenticated", "requiresScopes", "policy"]) + '''type User @key(fields: "id") { id: ID! email: String @shareable @requiresScopes(scopes: [["read:user"]]) @policy(policies: [["p2"]]) ssn: String @authenticated }''')
+
+case("cost-list-size",
+a=F("2.9", ["key", "shareable", "cost", "listSize"]) + '''type Query { items(first: Int): [Item] @listSize(slicingArguments: ["first"], assumedSize: 10) @shareable }
+type Item @key(fields: "id") @cost(weight: 2) { id: ID! price: Int @cost(weight: 3) @shareable }''',
+b=F("2.9", ["key", "shareable", "cost", "listSize"]) + '''type Query { items(first: Int): [Item] @listSize(assumedSize: 50) @shareable }
+type Item @key(fields: "id") { id: ID! price: Int @cost(weight: 7) @shareable }''')
+
+case("fed1-implicit-sharing",
+a='''type Query { a: Point }
+type Point { x: Int y: Int }
+type Thing @key(fields: "id") { id: ID! name: String }''',
+b='''type Query { b: Point }
+type Point { x: Int y: Int }
+extend type Thing @key(fields: "id") { id: ID! @external name: String extra: Int }''')
+
+case("mixed-fed1-fed2",
+a='''type Query { a: Product }
+type Product @key(fields: "id") { id: ID! name: String }''',
+b=F2() + '''type Query { b: Product }
+type Product @key(fields: "id") { id: ID! price: Int }''')
+
+case("input-intersection",
+a=F2() + '''type Query { search(q: SearchInput): [String] }
+input SearchInput { text: String! limit: Int = 10 onlyA: Boolean }''',
+b=F2() + '''type Query { find(q: SearchInput): [String] }
+input SearchInput { text: String! limit: Int = 10 }''')
+
+case("enum-output-union",
+a=F2() + '''type Query { a: Status }
+enum Status { ACTIVE INACTIVE }''',
+b=F2() + '''type Query { b: Status }
+enum Status { ACTIVE ARCHIVED }''')
+
+case("enum-input-intersection",
+a=F2() + '''type Query { a(s: Status): Int }
+enum Status { ACTIVE INACTIVE }''',
+b=F2() + '''type Query { b(s: Status): Int }
+enum Status { ACTIVE ARCHIVED }''')
+
+case("union-members",
+a=F2() + '''type Query { search: [Result] }
+union Result = Book | Author
+type Book @shareable { title: String }
+type Author { name: String }''',
+b=F2() + '''type Query { lookup: [Result] }
+union Result = Book | Film
+type Book { title: String @shareable }
+type Film { name: String }''')
+
+case("interfaces-implements",
+a=F2() + '''type Query { nodes: [Node] }
+interface Node { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! name: String }''',
+b=F2() + '''interface Node { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! age: Int }
+type Group implements Node @key(fields: "id") { id: ID! }
+type Query { groups: [Group] }''')
+
+case("field-type-subtyping",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! name: String! @shareable tags: [String!] @shareable }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! name: String @shareable tags: [String] @shareable }''')
+
+case("arguments-merge",
+a=F2() + '''type Query { list(first: Int = 10, after: String, filter: String): [String] @shareable f(x: Int!): Int @shareable }''',
+b=F2() + '''type Query { list(first: Int = 10, after: String): [String] @shareable f(x: Int): Int @shareable }''')
+
+case("descriptions",
+a=F2() + '''"The root" type Query { "a field" a: T }
+"""
+A thing
+"""
+type T @key(fields: "id") { "the id" id: ID! }''',
+b=F2() + '''"""A thing""" type T @key(fields: "id") { id: ID! "b's field" b(
+"an arg" x: Int): Int }''')
+
+case("mutation-subscription",
+a=F2() + '''type Query { a: Int }
+type Mutation { createA(v: Int!): Int }
+type Subscription { onA: Int }''',
+b=F2() + '''type Query { b: Int }
+type Mutation { createB: Boolean }''')
+
+case("renamed-imports",
+a='''extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: [{name: "@key", as: "@primaryKey"}, "@shareable"])
+type Query { t: T }
+type T @primaryKey(fields: "id") { id: ID! name: String @shareable }''',
+b='''extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", as: "fed")
+type T @fed__key(fields: "id") { id: ID! name: String @fed__shareable }''')
+
+case("fed-2-0-join-v0-3",
+a=F("2.0", ["key", "shareable"]) + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! a: Int }''',
+b=F("2.0", ["key"]) + '''type T @key(fields: "id") { id: ID! b: Int }''')
+
+case("entity-interface",
+a=F2() + '''type Query { animals: [Animal] }
+interface Animal @key(fields: "id") { id: ID! name: String }
+type Dog implements Animal @key(fields: "id") { id: ID! name: String }
+type Cat implements Animal @key(fields: "id") { id: ID! name: String }''',
+b=F2() + '''type Animal @key(fields: "id") @interfaceObject { id: ID! age: Int }
+type Query { oldest: Animal }''')
+
+case("deprecated-and-executable",
+a=F2() + '''directive @log(level: Int) on FIELD | QUERY
+type Query { old: String @deprecated(reason: "use new") new: String }''',
+b=F2() + '''directive @log(level: Int) on FIELD
+type Query { other: String }''')
+
+case("renamed-root",
+a=F2() + '''schema { query: RootQuery }
+type RootQuery { a: Int }''',
+b=F2() + '''type Query { b: Int }''')
+
+case("extend-type-fed2",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! }''',
+b=F2() + '''extend type T @key(fields: "id") { id: ID! extra: String }''')
+
+# --- failures ---
+case("error-import-unknown-element",
+a=F("2.5", ["key", "policy"]) + '''type Query { a: Int @policy(policies: [["p"]]) }''')
+case("error-prefixed-name-of-imported",
+a=F("2.3", ["key", "shareable"]) + '''type Query { a: Int @federation__shareable }''')
+case("error-invalid-field-sharing",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! name: String }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! name: String }''')
+case("error-external-missing-on-base",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! weight: Int @external derived: Int @requires(fields: "weight") }''')
+case("error-key-select-invalid-type",
+a=F2() + '''type Query { t: T }
+interface Node { id: ID! }
+type N implements Node { id: ID! }
+type T @key(fields: "node { id }") { node: Node! }''')
+case("error-field-type-mismatch",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! v: Int @shareable }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! v: String @shareable }''')
+case("error-type-kind-mismatch",
+a=F2() + '''type Query { a: Thing }
+type Thing { id: ID }''',
+b=F2() + '''type Query { b: Int }
+interface Thing { id: ID }''')
+case("error-required-argument-missing",
+a=F2() + '''type Query { f(x: Int!): Int @shareable }''',
+b=F2() + '''type Query { f: Int @shareable }''')
+case("error-required-input-field-missing",
+a=F2() + '''type Query { a(i: In): Int }
+input In { x: Int! }''',
+b=F2() + '''type Query { b(i: In): Int }
+input In { y: Int }''')
+case("error-enum-value-mismatch",
+a=F2() + '''type Query { a(s: E): E }
+enum E { A B }''',
+b=F2() + '''type Query { b: E }
+enum E { A }''')
+case("error-override-from-self",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! x: Int @override(from: "a") }''')
+case("error-key-invalid-fields",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "nope") { id: ID! }''')
+case("error-external-unused",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! x: Int @external }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! x: Int }''')
+case("error-extension-with-no-base",
+a='''type Query { a: Int }
+extend type Ghost @key(fields: "id") { id: ID! @external extra: Int }''')
+case("error-provides-on-non-object",
+a=F2() + '''type Query { t: T name: String @provides(fields: "x") }
+type T @key(fields: "id") { id: ID! }''')
+case("error-syntax",
+a='''type Query { a: Int ''')
+case("error-override-label-invalid",
+a=F("2.7", STD) + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! moved: String @override(from: "b", label: "1bad label") }''',
+b=F("2.7", STD) + '''type T @key(fields: "id") { id: ID! moved: String }''')
+case("error-empty-merged-input",
+a=F2() + '''type Query { a(i: In): Int }
+input In { x: Int }''',
+b=F2() + '''type Query { b(i: In): Int }
+input In { y: Int }''')
+case("error-requires-missing-external",
+a=F2() + '''type Query { t: T }
+type T @key(fields: "id") { id: ID! a: Int b: Int @requires(fields: "a") }''')
+
+import shutil
+shutil.rmtree(ROOT, ignore_errors=True)
+for name, subs in cases.items():
+    d = os.path.join(ROOT, name); os.makedirs(d)
+    lines = ["subgraphs:"]
+    for sg, sdl in subs.items():
+        open(os.path.join(d, f"{sg}.graphql"), "w").write(sdl)
+        url = f"http://127.0.0.1:4200/{sg}" if name == "bench-fed1" else f"http://{sg}.example:4000/graphql"
+        lines += [f"  {sg}:", f"    routing_url: {url}", "    schema:", f"      file: ./{sg}.graphql"]
+    open(os.path.join(d, "supergraph.yaml"), "w").write("\n".join(lines) + "\n")
+print(len(cases))
