@@ -1,0 +1,44 @@
+"""`charter subgraph NAME --region R --port N`: serve one platform subgraph for one region.
+
+Reads go to the region's replica (CHARTER_REPLICA_URL_<REGION> or --replica-url), writes to the
+primary (DATABASE_URL or --database-url). `--print-sdl` prints the subgraph's SDL and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from subgraphs.registry import SUBGRAPHS
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", choices=SUBGRAPHS)
+    parser.add_argument("--region", default="ams", help="platform region (regions/regions.yaml)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4001)
+    parser.add_argument("--database-url", help="the primary (default: $DATABASE_URL)")
+    parser.add_argument("--replica-url", help="this region's read replica (default: from env)")
+    parser.add_argument("--print-sdl", action="store_true", help="print the SDL and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    from regions import load_layout
+    from subgraphs.registry import schema_of, sdl_of
+
+    if args.print_sdl:
+        sys.stdout.write(sdl_of(args.name) + "\n")
+        return 0
+    if args.region not in load_layout().codes:
+        print(f"unknown region {args.region!r}; one of {', '.join(load_layout().codes)}", file=sys.stderr)
+        return 2
+
+    import uvicorn
+
+    from subgraphs.common.app import create_app
+    from subgraphs.settings import from_env
+
+    settings = from_env(args.region, args.database_url, args.replica_url)
+    app = create_app(schema_of(args.name), settings, args.name)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False, lifespan="on")
+    return 0

@@ -1,0 +1,308 @@
+"""The metrics subgraph: `Project.metrics`, `Nation.metrics`, `Nation.stats`, `regionStats`,
+`globalCovenantStats` and `recordMetrics`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from regions import load_layout
+from subgraphs.common.app import ConsistencyExtension
+from subgraphs.common.context import RequestContext
+from subgraphs.common.covenant import contribution_usd
+from subgraphs.common.enums import Group
+from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.db.tables import metric_points as M
+from subgraphs.db.tables import nations as N
+from subgraphs.db.tables import projects as P
+from subgraphs.metrics.series import (
+    Bucket,
+    MetricBucket,
+    MetricKind,
+    SeriesShape,
+    bucketed,
+    check_range,
+    to_bucket,
+    utc,
+)
+
+MAX_POINTS = 1000
+From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="inclusive")]
+To = Annotated[dt.datetime | None, strawberry.argument(description="exclusive")]
+
+
+def series_loader(ctx: RequestContext, name: str, owner: Any) -> Any:
+    """Series for many owners (projects or nations) in one statement per distinct shape."""
+
+    async def load(keys: list[tuple[str, SeriesShape]]) -> list[list[MetricBucket]]:
+        by_shape: dict[SeriesShape, list[str]] = defaultdict(list)
+        for owner_id, shape in keys:
+            by_shape[shape].append(owner_id)
+        found: dict[tuple[str, SeriesShape], list[MetricBucket]] = defaultdict(list)
+        for shape, owners in by_shape.items():
+            for row in await ctx.fetch(bucketed(owner, owners, shape)):
+                found[(row.owner, shape)].append(to_bucket(row))
+        return [found.get(k, []) for k in keys]
+
+    return ctx.loader(name, load)
+
+
+def _shape(kind: MetricKind | None, start: dt.datetime | None, end: dt.datetime | None, bucket: Bucket) -> SeriesShape:
+    check_range(start, end, bucket)
+    return (kind.value if kind else None, start, end, bucket.value)
+
+
+@strawberry.federation.type(keys=["id"])
+class Project:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Project:
+        return cls(id=id)
+
+    @strawberry.field(description="This project's time series, bucketed")
+    async def metrics(
+        self,
+        info: strawberry.Info,
+        kind: MetricKind | None = None,
+        from_: From = None,
+        to: To = None,
+        bucket: Bucket = Bucket.MONTH,
+    ) -> list[MetricBucket]:
+        key = (str(self.id), _shape(kind, from_, to, bucket))
+        return await series_loader(info.context, "project_series", P.c.id).load(key)
+
+
+@strawberry.type
+class NationStats:
+    projects: int
+    active_projects: int
+    budget_usd: float
+    average_progress: float | None
+
+
+def nation_stats_loader(ctx: RequestContext) -> Any:
+    async def load(codes: list[str]) -> list[NationStats]:
+        rows = await ctx.fetch(
+            select(
+                P.c.nation_code,
+                func.count().label("projects"),
+                func.count().filter(P.c.status == "active").label("active"),
+                func.coalesce(func.sum(P.c.budget_usd), 0).label("budget"),
+                func.avg(P.c.progress).label("progress"),
+            )
+            .where(P.c.nation_code.in_(codes))
+            .group_by(P.c.nation_code)
+        )
+        by_code = {r.nation_code: r for r in rows}
+        out = []
+        for code in codes:
+            r = by_code.get(code)
+            out.append(
+                NationStats(
+                    projects=int(r.projects) if r else 0,
+                    active_projects=int(r.active) if r else 0,
+                    budget_usd=float(r.budget) if r else 0.0,
+                    average_progress=float(r.progress) if r and r.progress is not None else None,
+                )
+            )
+        return out
+
+    return ctx.loader("nation_stats", load)
+
+
+@strawberry.federation.type(keys=["code"])
+class Nation:
+    code: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, code: strawberry.ID) -> Nation:
+        return cls(code=code)
+
+    @strawberry.field(description="The time series of all this nation's projects, bucketed")
+    async def metrics(
+        self,
+        info: strawberry.Info,
+        kind: MetricKind | None = None,
+        from_: From = None,
+        to: To = None,
+        bucket: Bucket = Bucket.MONTH,
+    ) -> list[MetricBucket]:
+        key = (str(self.code), _shape(kind, from_, to, bucket))
+        return await series_loader(info.context, "nation_series", P.c.nation_code).load(key)
+
+    @strawberry.field
+    async def stats(self, info: strawberry.Info) -> NationStats:
+        return await nation_stats_loader(info.context).load(str(self.code))
+
+
+@strawberry.type(description="Roll-up of one regional group")
+class RegionStats:
+    group: Group
+    regions: list[str] = strawberry.field(description="the platform regions serving this group")
+    nations: int
+    projects: int
+    active_projects: int
+    budget_usd: float = strawberry.field(description="sum of the group's project budgets")
+    contributions_usd: float = strawberry.field(
+        description="the group's nations' GDP share of the covenant budget"
+    )
+
+
+@strawberry.type
+class GlobalCovenantStats:
+    nations: int
+    projects: int
+    active_projects: int
+    budget_usd: float
+    covenant_budget_usd: float = strawberry.field(description="the configured total budget")
+    contributions_usd: float
+    groups: list[RegionStats]
+
+
+async def _group_stats(ctx: RequestContext) -> dict[Group, RegionStats]:
+    nation_rows = await ctx.fetch(
+        select(
+            N.c.group_name,
+            func.count().label("nations"),
+            func.coalesce(func.sum(N.c.gdp_usd), 0).label("gdp"),
+            select(func.sum(N.c.gdp_usd)).scalar_subquery().label("total_gdp"),
+        ).group_by(N.c.group_name)
+    )
+    project_rows = await ctx.fetch(
+        select(
+            N.c.group_name,
+            func.count().label("projects"),
+            func.count().filter(P.c.status == "active").label("active"),
+            func.coalesce(func.sum(P.c.budget_usd), 0).label("budget"),
+        )
+        .select_from(P.join(N, N.c.code == P.c.nation_code))
+        .group_by(N.c.group_name)
+    )
+    projects = {r.group_name: r for r in project_rows}
+    layout = load_layout()
+    out = {}
+    for r in nation_rows:
+        group = Group(r.group_name)
+        p = projects.get(r.group_name)
+        out[group] = RegionStats(
+            group=group,
+            regions=[reg.code for reg in layout.in_group(group.value)],
+            nations=int(r.nations),
+            projects=int(p.projects) if p else 0,
+            active_projects=int(p.active) if p else 0,
+            budget_usd=float(p.budget) if p else 0.0,
+            contributions_usd=contribution_usd(int(r.gdp), int(r.total_gdp or 0), ctx.settings.budget_usd) or 0.0,
+        )
+    for group in Group:
+        out.setdefault(
+            group,
+            RegionStats(group=group, regions=[reg.code for reg in layout.in_group(group.value)],
+                        nations=0, projects=0, active_projects=0, budget_usd=0.0, contributions_usd=0.0),
+        )
+    return out
+
+
+@strawberry.input
+class MetricPointInput:
+    kind: MetricKind
+    value: float
+    at: dt.datetime = strawberry.field(description="when the value was measured (UTC if no offset)")
+
+
+@strawberry.input
+class RecordMetricsInput:
+    project_id: strawberry.ID
+    points: list[MetricPointInput]
+
+
+@strawberry.type
+class RecordMetricsPayload:
+    recorded: int
+    project: Project
+
+
+def _check_points(input: RecordMetricsInput) -> None:
+    errors = InputErrors()
+    if len(input.project_id) > 40:
+        errors.add("projectId", "is at most 40 characters")
+    if not input.points:
+        errors.add("points", "must hold at least one point")
+    if len(input.points) > MAX_POINTS:
+        errors.add("points", f"must hold at most {MAX_POINTS} points")
+    latest = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    seen: set[tuple[MetricKind, dt.datetime]] = set()
+    for i, point in enumerate(input.points[:MAX_POINTS]):
+        where = f"points[{i}]"
+        if not math.isfinite(point.value):
+            errors.add(f"{where}.value", "must be a finite number")
+        elif point.kind is MetricKind.PROGRESS and not 0.0 <= point.value <= 1.0:
+            errors.add(f"{where}.value", "PROGRESS must be between 0 and 1")
+        elif point.value < 0:
+            errors.add(f"{where}.value", f"{point.kind.name} must not be negative")
+        at = utc(point.at)
+        if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= at <= latest:
+            errors.add(f"{where}.at", "must be between 2000-01-01 and tomorrow")
+        if (point.kind, at) in seen:
+            errors.add(f"{where}", "duplicates an earlier point of the same kind and time")
+        seen.add((point.kind, at))
+    errors.raise_if_any("recordMetrics input")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS")
+    async def region_stats(self, info: strawberry.Info, group: Group) -> RegionStats:
+        return (await _group_stats(info.context))[group]
+
+    @strawberry.field
+    async def global_covenant_stats(self, info: strawberry.Info) -> GlobalCovenantStats:
+        groups = list((await _group_stats(info.context)).values())
+        return GlobalCovenantStats(
+            nations=sum(g.nations for g in groups),
+            projects=sum(g.projects for g in groups),
+            active_projects=sum(g.active_projects for g in groups),
+            budget_usd=sum(g.budget_usd for g in groups),
+            covenant_budget_usd=float(info.context.settings.budget_usd),
+            contributions_usd=sum(g.contributions_usd for g in groups),
+            groups=groups,
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Record points for one project: all of them, or none")
+    async def record_metrics(self, info: strawberry.Info, input: RecordMetricsInput) -> RecordMetricsPayload:
+        _check_points(input)
+        ctx: RequestContext = info.context
+        project_id = str(input.project_id)
+
+        async def work(conn: AsyncConnection) -> int:
+            if not await conn.scalar(select(func.count()).where(P.c.id == project_id)):
+                raise user_error(f"no project {project_id!r}", NOT_FOUND)
+            stmt = insert(M).values(
+                [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": utc(p.at)} for p in input.points]
+            )
+            # Re-recording a point (same project, kind and time) replaces its value: retries are safe.
+            stmt = stmt.on_conflict_do_update(constraint="uq_metric_point", set_={"value": stmt.excluded.value})
+            await conn.execute(stmt)
+            return len(input.points)
+
+        recorded = await ctx.write(work)
+        return RecordMetricsPayload(recorded=recorded, project=Project(id=strawberry.ID(project_id)))
+
+
+schema = strawberry.federation.Schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Project, Nation],
+    extensions=[ConsistencyExtension],
+    federation_version="2.5",
+)

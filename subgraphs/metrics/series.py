@@ -1,0 +1,111 @@
+"""Bucketed time-series queries over `metric_points`, batched for many owners at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+import strawberry
+from sqlalchemy import Select, func, literal_column, select
+
+from subgraphs.common.errors import user_error
+from subgraphs.db.tables import metric_points as M
+from subgraphs.db.tables import projects as P
+
+MAX_BUCKETS = 10_000
+
+
+@strawberry.enum
+class MetricKind(Enum):
+    PROGRESS = "progress"
+    SPEND_USD = "spend_usd"
+    BENEFICIARIES = "beneficiaries"
+    EMISSIONS_AVOIDED_T = "emissions_avoided_t"
+
+
+@strawberry.enum
+class Bucket(Enum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+BUCKET_LENGTH = {
+    Bucket.HOUR: dt.timedelta(hours=1),
+    Bucket.DAY: dt.timedelta(days=1),
+    Bucket.WEEK: dt.timedelta(weeks=1),
+    Bucket.MONTH: dt.timedelta(days=28),
+    Bucket.YEAR: dt.timedelta(days=365),
+}
+
+
+@strawberry.type(description="Aggregate of the points of one kind within one time bucket")
+class MetricBucket:
+    kind: MetricKind
+    start: dt.datetime
+    value: float = strawberry.field(description="mean of the points in the bucket")
+    min: float
+    max: float
+    sum: float
+    last: float = strawberry.field(description="the latest point in the bucket")
+    count: int
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def check_range(start: dt.datetime | None, end: dt.datetime | None, bucket: Bucket) -> None:
+    if start is not None and end is not None:
+        if utc(end) <= utc(start):
+            raise user_error("`to` must be after `from`")
+        if (utc(end) - utc(start)) / BUCKET_LENGTH[bucket] > MAX_BUCKETS:
+            raise user_error(f"range too long for bucket {bucket.name}: over {MAX_BUCKETS} buckets")
+
+
+SeriesShape = tuple[str | None, dt.datetime | None, dt.datetime | None, str]
+
+
+def bucketed(owner: Any, owners: list[str], shape: SeriesShape) -> Select[Any]:
+    """`owner` is the column that groups series (a project id, or a nation code via projects)."""
+    kind, start, end, bucket = shape
+    # date_trunc in UTC, whatever the session's time zone.
+    start_col = func.date_trunc(bucket, func.timezone("UTC", M.c.ts)).label("start")
+    query = (
+        select(
+            owner.label("owner"),
+            M.c.kind,
+            start_col,
+            func.avg(M.c.value).label("avg"),
+            func.min(M.c.value).label("min"),
+            func.max(M.c.value).label("max"),
+            func.sum(M.c.value).label("sum"),
+            func.count().label("count"),
+            literal_column("(array_agg(metric_points.value ORDER BY metric_points.ts DESC))[1]").label("last"),
+        )
+        .select_from(M.join(P, P.c.id == M.c.project_id))
+        .where(owner.in_(owners))
+    )
+    if kind is not None:
+        query = query.where(M.c.kind == kind)
+    if start is not None:
+        query = query.where(M.c.ts >= utc(start))
+    if end is not None:
+        query = query.where(M.c.ts < utc(end))
+    return query.group_by(owner, M.c.kind, start_col).order_by(owner, M.c.kind, start_col)
+
+
+def to_bucket(row: Any) -> MetricBucket:
+    return MetricBucket(
+        kind=MetricKind(row.kind),
+        start=row.start.replace(tzinfo=dt.UTC),
+        value=float(row.avg),
+        min=float(row.min),
+        max=float(row.max),
+        sum=float(row.sum),
+        last=float(row.last),
+        count=int(row.count),
+    )
