@@ -29,6 +29,10 @@ APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
         "Apollo fetches only the client's price(currency: USD) and sends it as the required "
         "price(currency: EUR): taxedEur comes out 24 instead of 12 (requires-with-arguments bug)"
     ),
+    "override/progressive_override_percentages": (
+        "@apollo/gateway does not evaluate percent(N) override labels (the Router does): with no "
+        "label enabled it keeps every progressively overridden field in the old subgraph"
+    ),
 }
 _HIVE_NO_CODE = "Hive reports variable coercion errors without extensions.code BAD_USER_INPUT"
 HIVE_KNOWN_DIFFERENCES: dict[str, str] = {

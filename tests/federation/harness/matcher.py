@@ -37,9 +37,11 @@ def _ordered_diff(expected: Any, actual: Any, where: str) -> list[str]:
 
 def _same_scalar(expected: Any, actual: Any) -> bool:
     # JSON has one number type: 25 and 25.0 are the same Float (JavaScript prints the former).
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual
     numbers = (int, float)
     if isinstance(expected, numbers) and isinstance(actual, numbers):
-        return not isinstance(expected, bool) and not isinstance(actual, bool) and expected == actual
+        return expected == actual
     return type(expected) is type(actual) and expected == actual
 
 
