@@ -317,7 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     work_dir = args.results_dir / f"federation-{started_at:%Y%m%dT%H%M%SZ}-logs"
     registry = ProcessRegistry(work_dir)
     # SIGTERM ends the run like Ctrl-C does: through the `finally` that stops what we started.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGINT too: a shell's background job inherits it ignored, and Python then never raises.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _interrupt)
     t0 = time.monotonic()
     try:
         info = machine_info()
@@ -336,7 +338,11 @@ def main(argv: list[str] | None = None) -> int:
         log("interrupted: stopping everything this run started")
         return 130
     finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up
         registry.close()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else _interrupt)
 
     summaries = [summarise(s.name, s.label(), results[s.name]) for s in args.gateway_specs]
     ratio_rows = ratios(summaries)
