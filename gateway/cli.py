@@ -1,0 +1,78 @@
+"""`charter gateway` / `python -m gateway`: serve a supergraph."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+
+from gateway.config import DEFAULT_FORWARDED_HEADERS, GatewayConfig
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--supergraph", required=True, help="supergraph SDL file or http(s) URL")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4000)
+    parser.add_argument("--workers", type=int, default=1, help="processes sharing the port")
+    parser.add_argument("--no-dedup", action="store_true", help="turn off deduplication of identical in-flight queries")
+    parser.add_argument("--subgraph-timeout", type=float, default=30.0, help="seconds per subgraph request")
+    parser.add_argument(
+        "--forward-header", action="append", default=None,
+        help=f"client header forwarded to subgraphs (repeatable; default: {', '.join(DEFAULT_FORWARDED_HEADERS)})",
+    )
+    parser.add_argument("--override-label", action="append", default=[], help="progressive @override label to enable")
+    parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
+    parser.add_argument("--log-level", default="info")
+
+
+def config_from_args(args: argparse.Namespace) -> GatewayConfig:
+    return GatewayConfig(
+        supergraph=args.supergraph,
+        host=args.host,
+        port=args.port,
+        dedupe=not args.no_dedup,
+        subgraph_timeout=args.subgraph_timeout,
+        forward_headers=tuple(h.lower() for h in args.forward_header) if args.forward_header else DEFAULT_FORWARDED_HEADERS,
+        override_labels=tuple(args.override_label),
+        watch=not args.no_watch,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import orjson
+    import uvicorn
+
+    from gateway import logs
+    from gateway.http.app import create_app
+    from gateway.supergraph.join import SupergraphError
+
+    logs.configure(args.log_level)
+    config = config_from_args(args)
+    common = {
+        "host": config.host,
+        "port": config.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 5,
+    }
+    try:
+        if args.workers > 1:
+            os.environ["CHARTER_GATEWAY_CONFIG"] = orjson.dumps(dataclasses.asdict(config)).decode()
+            create_app(config)  # fail fast, in the parent, on a supergraph that does not load
+            uvicorn.run("gateway.http.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
+        else:
+            uvicorn.run(create_app(config), **common)  # type: ignore[arg-type]
+    except SupergraphError as e:
+        print(f"charter gateway: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gateway", description=__doc__)
+    register(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,28 @@
+"""Typed gateway settings (from the command line or environment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gateway.operation import Limits
+
+# Client headers forwarded to every subgraph by default. They change answers (auth, read-your-
+# writes tokens), so they are also part of the inbound deduplication key.
+DEFAULT_FORWARDED_HEADERS = ("authorization", "x-charter-consistency", "x-request-id", "x-region")
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    supergraph: str = ""
+    host: str = "127.0.0.1"
+    port: int = 4000
+    dedupe: bool = True  # inbound dedup of identical in-flight queries, and of subgraph fetches
+    subgraph_timeout: float = 30.0
+    forward_headers: tuple[str, ...] = DEFAULT_FORWARDED_HEADERS
+    limits: Limits = field(default_factory=Limits)
+    max_body_bytes: int = 2 * 1024 * 1024
+    plan_cache_size: int = 2048
+    watch: bool = True  # reload the supergraph file when it changes
+    graphiql: bool = True
+    # Progressive override labels switched on for every request (others only via percent(N)).
+    override_labels: tuple[str, ...] = ()

@@ -1,0 +1,216 @@
+"""Walk a query plan: run its fetches (Sequence in order, Parallel concurrently), merge the results.
+
+Each Fetch becomes one HTTP request. An entity fetch gathers every object at its Flatten path,
+sends the unique representations in one `_entities` request, and merges each result back into the
+objects it came from. Subgraph errors keep their message and extensions; their paths are rewritten
+to the client's. A failed fetch costs only the fields it would have brought.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from gateway.errors import SUBREQUEST_MALFORMED_RESPONSE, error
+from gateway.executor import representations
+from gateway.executor.merge import merge
+from gateway.planner.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
+from gateway.transport.errors import SubgraphError
+from gateway.types import Transport
+
+
+class ExecutionContext:
+    __slots__ = (
+        "data",
+        "errored",
+        "errors",
+        "extensions",
+        "headers",
+        "placeholders",
+        "transport",
+        "urls",
+        "variables",
+    )
+
+    def __init__(
+        self,
+        transport: Transport,
+        urls: Mapping[str, str],
+        variables: dict[str, Any],
+        headers: Mapping[str, str],
+        placeholders: frozenset[str],
+    ) -> None:
+        self.transport = transport
+        self.urls = urls
+        self.variables = variables
+        self.headers = headers
+        self.placeholders = placeholders
+        self.data: dict[str, Any] = {}
+        self.errors: list[dict[str, Any]] = []
+        self.errored: set[tuple[str | int, ...]] = set()
+        self.extensions: dict[str, Any] = {}
+
+
+async def execute(node: PlanNode | None, ctx: ExecutionContext) -> None:
+    if node is None:
+        return
+    if isinstance(node, Sequence):
+        for child in node.nodes:
+            await execute(child, ctx)
+    elif isinstance(node, Parallel):
+        await asyncio.gather(*(execute(child, ctx) for child in node.nodes))
+    elif isinstance(node, Flatten):
+        await _entity_fetch(node, ctx)
+    else:
+        await _root_fetch(node, ctx)
+
+
+def _variables_json(fetch: Fetch, ctx: ExecutionContext) -> bytes:
+    used = {v: ctx.variables[v] for v in fetch.variable_usages if v in ctx.variables}
+    return orjson.dumps(used)[1:-1] if used else b""
+
+
+def _body(fetch: Fetch, variables: bytes, representations_json: bytes | None = None) -> bytes:
+    parts = [b'{"query":', orjson.dumps(fetch.operation)]
+    if fetch.operation_name:
+        parts += [b',"operationName":', orjson.dumps(fetch.operation_name)]
+    parts.append(b',"variables":{')
+    if representations_json is not None:
+        parts += [b'"representations":', representations_json]
+        if variables:
+            parts.append(b",")
+    parts += [variables, b"}}"]
+    return b"".join(parts)
+
+
+async def _send(fetch: Fetch, body: bytes, ctx: ExecutionContext) -> dict[str, Any] | None:
+    try:
+        return await ctx.transport.post(
+            fetch.service,
+            ctx.urls[fetch.graph],
+            body,
+            ctx.headers,
+            dedupe=fetch.operation_kind == "query",
+        )
+    except SubgraphError as e:
+        ctx.errors.append(e.to_error())
+        return None
+
+
+def _extensions(response: dict[str, Any], ctx: ExecutionContext) -> None:
+    ext = response.get("extensions")
+    if isinstance(ext, dict):
+        for k, v in ext.items():
+            ctx.extensions.setdefault(k, v)
+
+
+async def _root_fetch(fetch: Fetch, ctx: ExecutionContext) -> None:
+    response = await _send(fetch, _body(fetch, _variables_json(fetch, ctx)), ctx)
+    if response is None:
+        ctx.errored.add(())
+        return
+    _extensions(response, ctx)
+    data = response.get("data")
+    if isinstance(data, dict):
+        merge(ctx.data, data, ctx.placeholders)
+    elif data is not None:
+        ctx.errors.append(_malformed(fetch, "data is not an object"))
+    for e in response.get("errors") or ():
+        if isinstance(e, dict):
+            ctx.errors.append(_with_service(e, fetch))
+            p = e.get("path")
+            if isinstance(p, list):
+                ctx.errored.add(tuple(p))
+
+
+async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:
+    fetch = flatten.node
+    objects = representations.collect(ctx.data, flatten.path)
+    if not objects:
+        return
+    encoded, targets = representations.build(objects, fetch.requires or ())
+    if not encoded:
+        return
+    reps_json = b"[" + b",".join(encoded) + b"]"
+    response = await _send(fetch, _body(fetch, _variables_json(fetch, ctx), reps_json), ctx)
+    if response is None:
+        _mark_errored(flatten, targets, ctx)
+        return
+    _extensions(response, ctx)
+    data = response.get("data")
+    entities = data.get("_entities") if isinstance(data, dict) else None
+    errors = [e for e in response.get("errors") or () if isinstance(e, dict)]
+    if entities is not None and (not isinstance(entities, list) or len(entities) != len(encoded)):
+        ctx.errors.append(
+            _malformed(fetch, f"_entities returned {_count(entities)} results for {len(encoded)} representations")
+        )
+        _mark_errored(flatten, targets, ctx)
+        return
+    if entities is not None:
+        placeholders = ctx.placeholders
+        for i, entity in enumerate(entities):
+            if isinstance(entity, dict):
+                for obj in targets[i]:
+                    merge(obj, entity, placeholders)
+    if errors:
+        _entity_errors(flatten, errors, targets, ctx)
+    elif entities is None:
+        ctx.errors.append(_malformed(fetch, "no data"))
+        _mark_errored(flatten, targets, ctx)
+
+
+def _count(value: Any) -> str:
+    return str(len(value)) if isinstance(value, list) else "no list of"
+
+
+def _paths_of(flatten: Flatten, targets: list[list[dict[str, Any]]], ctx: ExecutionContext) -> dict[int, list[str | int]]:
+    wanted = {id(o) for group in targets for o in group}
+    return {
+        id(obj): path
+        for obj, path in representations.collect_with_paths(ctx.data, flatten.path)
+        if id(obj) in wanted
+    }
+
+
+def _mark_errored(flatten: Flatten, targets: list[list[dict[str, Any]]], ctx: ExecutionContext) -> None:
+    for path in _paths_of(flatten, targets, ctx).values():
+        ctx.errored.add(tuple(path))
+
+
+def _entity_errors(
+    flatten: Flatten, errors: list[dict[str, Any]], targets: list[list[dict[str, Any]]], ctx: ExecutionContext
+) -> None:
+    paths = _paths_of(flatten, targets, ctx)
+    for e in errors:
+        p = e.get("path")
+        if isinstance(p, list) and len(p) >= 2 and p[0] == "_entities" and isinstance(p[1], int) and p[1] < len(targets):
+            rest = p[2:]
+            for obj in targets[p[1]]:
+                client_path = [*paths.get(id(obj), []), *rest]
+                ctx.errors.append(_with_service({**e, "path": client_path}, flatten.node))
+                ctx.errored.add(tuple(client_path))
+        else:
+            rewritten = {k: v for k, v in e.items() if k != "path"}
+            ctx.errors.append(_with_service(rewritten, flatten.node))
+            for path in paths.values():
+                ctx.errored.add(tuple(path))
+
+
+def _with_service(e: dict[str, Any], fetch: Fetch) -> dict[str, Any]:
+    ext = e.get("extensions")
+    ext = dict(ext) if isinstance(ext, dict) else {}
+    ext.setdefault("service", fetch.service)
+    out = {k: v for k, v in e.items() if k != "locations"}  # locations refer to the subgraph's query
+    out["extensions"] = ext
+    return out
+
+
+def _malformed(fetch: Fetch, why: str) -> dict[str, Any]:
+    return error(
+        f"Subgraph '{fetch.service}' returned a malformed response: {why}.",
+        SUBREQUEST_MALFORMED_RESPONSE,
+        service=fetch.service,
+    )

@@ -1,0 +1,80 @@
+"""The Starlette application: wires the schema state, transport, pipeline and endpoints together.
+
+This is the only module that knows the concrete adapters (aiohttp transport, file watcher).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from gateway.config import GatewayConfig
+from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
+from gateway.http.metrics import Metrics
+from gateway.pipeline import Gateway
+from gateway.reload import watch_file
+from gateway.state import build_state
+from gateway.supergraph.loader import read_source
+from gateway.transport.http import HttpTransport
+
+log = logging.getLogger("charter.gateway")
+
+
+def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
+    text = sdl if sdl is not None else read_source(config.supergraph)
+    state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
+    transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.dedupe)
+    gateway = Gateway(state, transport, config)
+    metrics = Metrics()
+    graphql = GraphQLEndpoints(gateway, metrics, config.max_body_bytes, config.graphiql)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        watcher = None
+        can_watch = config.watch and config.supergraph and not config.supergraph.startswith(("http://", "https://"))
+        if can_watch:
+            watcher = asyncio.create_task(
+                watch_file(gateway, config, on_reload=lambda: metrics.reloads.labels("ok").inc())
+            )
+        log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+            await transport.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql.post, methods=["POST"]),
+            Route("/graphql", graphql.get, methods=["GET"]),
+            Route("/", graphql.post, methods=["POST"]),
+            Route("/health", health(gateway), methods=["GET"]),
+            Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
+            Route("/graphiql/assets/{name}", asset, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory` worker processes: the CLI passes its settings as JSON."""
+    import orjson
+
+    from gateway.operation import Limits
+
+    raw = orjson.loads(os.environ["CHARTER_GATEWAY_CONFIG"])
+    raw["limits"] = Limits(**raw.get("limits", {}))
+    raw["forward_headers"] = tuple(raw.get("forward_headers", ()))
+    raw["override_labels"] = tuple(raw.get("override_labels", ()))
+    return create_app(GatewayConfig(**raw))

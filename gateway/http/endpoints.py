@@ -1,0 +1,121 @@
+"""HTTP endpoints: /graphql (POST and GET, and the explorer for browsers), /health, /metrics."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from gateway.errors import BAD_REQUEST, RequestError, error
+from gateway.http import graphiql, negotiation
+from gateway.http.metrics import Metrics
+from gateway.pipeline import Gateway, GraphQLRequest, Result
+
+
+def _error_response(message: str, status: int, media_type: str, code: str = BAD_REQUEST, **headers: str) -> Response:
+    body = orjson.dumps({"errors": [error(message, code)]})
+    return Response(body, status_code=status, media_type=media_type, headers=headers or None)
+
+
+class GraphQLEndpoints:
+    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int, explorer: bool) -> None:
+        self.gateway = gateway
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+        self.explorer = explorer
+
+    async def post(self, request: Request) -> Response:
+        started = time.perf_counter()
+        media_type = negotiation.choose_media_type(request.headers.get("accept"))
+        if media_type is None:
+            return _error_response(
+                "Not acceptable: this endpoint answers application/graphql-response+json or application/json.",
+                406,
+                negotiation.JSON,
+            )
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in (negotiation.JSON, negotiation.GRAPHQL_RESPONSE, "application/graphql+json"):
+            return _error_response(
+                "Unsupported content type: POST a JSON body with Content-Type: application/json.",
+                415,
+                media_type,
+            )
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            return _error_response("The request body is too large.", 413, media_type)
+        body = await request.body()
+        if len(body) > self.max_body_bytes:
+            return _error_response("The request body is too large.", 413, media_type)
+        try:
+            gql = negotiation.from_json_body(body)
+        except RequestError as e:
+            return self._request_error(e, media_type)
+        return await self._run(gql, request, media_type, started, allow_mutation=True)
+
+    async def get(self, request: Request) -> Response:
+        started = time.perf_counter()
+        accept = request.headers.get("accept", "")
+        params = request.query_params
+        if "query" not in params and "extensions" not in params and self.explorer and "text/html" in accept:
+            return HTMLResponse(graphiql.page(str(request.url.path), "/graphiql/assets"))
+        media_type = negotiation.choose_media_type(accept)
+        if media_type is None:
+            return _error_response("Not acceptable.", 406, negotiation.JSON)
+        try:
+            gql = negotiation.from_query_params(params)
+        except RequestError as e:
+            return self._request_error(e, media_type)
+        return await self._run(gql, request, media_type, started, allow_mutation=False)
+
+    def _request_error(self, e: RequestError, media_type: str) -> Response:
+        self.metrics.requests.labels("request_error").inc()
+        return Response(
+            orjson.dumps({"errors": e.errors}),
+            status_code=e.status if e.status in (405, 413, 415) else (e.status if media_type == negotiation.GRAPHQL_RESPONSE else 400),
+            media_type=media_type,
+        )
+
+    async def _run(
+        self, gql: GraphQLRequest, request: Request, media_type: str, started: float, allow_mutation: bool
+    ) -> Response:
+        result: Result = await self.gateway.run(gql, request.headers, allow_mutation=allow_mutation)
+        status = negotiation.status_for(media_type, result.request_error, result.status)
+        self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
+        self.metrics.duration.observe(time.perf_counter() - started)
+        headers = {"allow": "POST"} if status == 405 else None
+        return Response(result.body, status_code=status, media_type=media_type, headers=headers)
+
+
+async def asset(request: Request) -> Response:
+    path = graphiql.asset_path(request.path_params["name"])
+    if path is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    return FileResponse(path, headers={"cache-control": "public, max-age=86400"})
+
+
+def health(gateway: Gateway) -> Any:
+    async def endpoint(request: Request) -> Response:
+        state = gateway.state
+        return JSONResponse(
+            {
+                "status": "ok",
+                "schema": state.id,
+                "subgraphs": {g.name: state.urls[gid] for gid, g in state.supergraph.graphs.items()},
+            }
+        )
+
+    return endpoint
+
+
+def metrics_endpoint(gateway: Gateway, metrics: Metrics) -> Any:
+    async def endpoint(request: Request) -> Response:
+        plans = gateway.state.plans
+        metrics.plan_cache.set(len(plans))
+        metrics.plan_hits.set(plans.hits)
+        metrics.plan_misses.set(plans.misses)
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return endpoint

@@ -1,0 +1,31 @@
+"""Prometheus metrics for operators: one registry per app, so several gateways can share a process."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "charter_gateway_requests", "GraphQL requests by outcome", ["outcome"], registry=self.registry
+        )
+        self.duration = Histogram(
+            "charter_gateway_request_seconds", "GraphQL request latency", buckets=_BUCKETS, registry=self.registry
+        )
+        self.plan_cache = Gauge(
+            "charter_gateway_plan_cache_entries", "Plans cached for the current schema", registry=self.registry
+        )
+        self.plan_hits = Gauge("charter_gateway_plan_cache_hits", "Plan cache hits (current schema)", registry=self.registry)
+        self.plan_misses = Gauge(
+            "charter_gateway_plan_cache_misses", "Plan cache misses (current schema)", registry=self.registry
+        )
+        self.reloads = Counter(
+            "charter_gateway_schema_reloads", "Supergraph reloads by result", ["result"], registry=self.registry
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,189 @@
+"""Parse, validate and pick the operation of a request; coerce its variables.
+
+Parsing and validation happen once per distinct document text per schema (`DocumentCache`); a
+request then only selects its operation and coerces its variables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableNode,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+from graphql.language import Visitor, visit
+
+from gateway.errors import RequestError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What protects the process from hostile documents."""
+
+    max_tokens: int = 15_000
+    max_depth: int = 32
+    max_aliases: int = 200
+    max_root_fields: int = 100
+
+
+@dataclass
+class PreparedDocument:
+    text: str
+    hash: str
+    document: DocumentNode | None
+    errors: list[GraphQLError]
+    operations: dict[str | None, OperationDefinitionNode] = field(default_factory=dict)
+    fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
+    condition_variables: tuple[str, ...] = ()  # variables used by @skip/@include
+
+
+class _ConditionVariables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def enter_directive(self, node: Any, *_: Any) -> None:
+        if node.name.value in ("skip", "include"):
+            for arg in node.arguments or ():
+                if isinstance(arg.value, VariableNode) and arg.value.name.value not in self.names:
+                    self.names.append(arg.value.name.value)
+
+
+def _depth_and_aliases(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: frozenset[str] = frozenset(),
+) -> tuple[int, int]:
+    if selection_set is None:
+        return 0, 0
+    depth, aliases = 0, 0
+    for s in selection_set.selections:
+        if isinstance(s, FieldNode):
+            d, a = _depth_and_aliases(s.selection_set, fragments, seen)
+            depth = max(depth, d + 1)
+            aliases += a + (1 if s.alias else 0)
+        elif isinstance(s, InlineFragmentNode):
+            d, a = _depth_and_aliases(s.selection_set, fragments, seen)
+            depth, aliases = max(depth, d), aliases + a
+        elif isinstance(s, FragmentSpreadNode):
+            name = s.name.value
+            if name in seen or name not in fragments:
+                continue  # cycles and unknown fragments are validation's to report
+            d, a = _depth_and_aliases(fragments[name].selection_set, fragments, seen | {name})
+            depth, aliases = max(depth, d), aliases + a
+    return depth, aliases
+
+
+def prepare(schema: GraphQLSchema, text: str, limits: Limits) -> PreparedDocument:
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        document = parse(text, no_location=False, max_tokens=limits.max_tokens)
+    except GraphQLError as e:
+        return PreparedDocument(text, digest, None, [e])
+    prepared = PreparedDocument(text, digest, document, [])
+    for d in document.definitions:
+        if isinstance(d, FragmentDefinitionNode):
+            prepared.fragments[d.name.value] = d
+    for d in document.definitions:
+        if isinstance(d, OperationDefinitionNode):
+            depth, aliases = _depth_and_aliases(d.selection_set, prepared.fragments)
+            if depth > limits.max_depth:
+                prepared.errors.append(
+                    GraphQLError(f"Operation is too deep: depth {depth} exceeds the limit of {limits.max_depth}.")
+                )
+            if aliases > limits.max_aliases:
+                prepared.errors.append(
+                    GraphQLError(f"Operation uses {aliases} aliases, more than the limit of {limits.max_aliases}.")
+                )
+    if prepared.errors:
+        return prepared
+    prepared.errors = list(validate(schema, document))
+    if prepared.errors:
+        return prepared
+    for d in document.definitions:
+        if isinstance(d, OperationDefinitionNode):
+            prepared.operations[d.name.value if d.name else None] = d
+    collector = _ConditionVariables()
+    visit(document, collector)
+    prepared.condition_variables = tuple(collector.names)
+    return prepared
+
+
+class DocumentCache:
+    """LRU of prepared documents keyed by document text (one cache per schema)."""
+
+    def __init__(self, schema: GraphQLSchema, limits: Limits, size: int = 1024) -> None:
+        self.schema = schema
+        self.limits = limits
+        self.size = size
+        self._entries: OrderedDict[str, PreparedDocument] = OrderedDict()
+
+    def get(self, text: str) -> PreparedDocument:
+        entry = self._entries.get(text)
+        if entry is not None:
+            self._entries.move_to_end(text)
+            return entry
+        entry = prepare(self.schema, text, self.limits)
+        self._entries[text] = entry
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return entry
+
+
+def select_operation(prepared: PreparedDocument, operation_name: str | None) -> OperationDefinitionNode:
+    ops = prepared.operations
+    if operation_name is None:
+        if len(ops) == 1:
+            return next(iter(ops.values()))
+        raise RequestError("Must provide operation name if query contains multiple operations.")
+    op = ops.get(operation_name)
+    if op is None:
+        raise RequestError(f'Unknown operation named "{operation_name}".')
+    return op
+
+
+def coerce_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, raw: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Validate the request's variables; returns them as JSON to forward, defaults applied."""
+    defs = operation.variable_definitions or ()
+    if not defs:
+        return {}
+    result = get_variable_values(schema, defs, raw or {}, max_errors=20)
+    if isinstance(result, list):
+        raise RequestError.from_errors(result)
+    from graphql import value_from_ast_untyped
+
+    forwarded: dict[str, Any] = {}
+    raw = raw or {}
+    for d in defs:
+        name = d.variable.name.value
+        if name in raw:
+            forwarded[name] = raw[name]
+        elif d.default_value is not None:
+            forwarded[name] = value_from_ast_untyped(d.default_value)
+    return forwarded
+
+
+def operation_kind(operation: OperationDefinitionNode) -> str:
+    return {
+        OperationType.QUERY: "query",
+        OperationType.MUTATION: "mutation",
+        OperationType.SUBSCRIPTION: "subscription",
+    }[operation.operation]

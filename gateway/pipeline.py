@@ -1,0 +1,200 @@
+"""The one place that chains the stages: operation -> plan (cached) -> execute -> shape -> JSON.
+
+Identical in-flight queries (same document, operation, variables and forwarded headers) share one
+execution and one encoded response when inbound deduplication is on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import GraphQLObjectType, OperationType
+
+from gateway.config import GatewayConfig
+from gateway.errors import (
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    INTERNAL_SERVER_ERROR,
+    QUERY_PLANNING_FAILED,
+    RequestError,
+    error,
+    from_graphql_error,
+)
+from gateway.executor import introspection
+from gateway.executor.execute import ExecutionContext, execute
+from gateway.executor.shape import Shaper
+from gateway.operation import PreparedDocument, coerce_variables, select_operation
+from gateway.planner.build import PlanningError
+from gateway.planner.nodes import QueryPlan
+from gateway.planner.normalize import NField, Normalizer, condition_values
+from gateway.state import SchemaState
+from gateway.types import Transport
+
+
+@dataclass(frozen=True)
+class GraphQLRequest:
+    query: str | None
+    operation_name: str | None = None
+    variables: dict[str, Any] | None = None
+    extensions: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    body: bytes  # the encoded GraphQL response
+    request_error: bool  # no `data`: the request failed before execution
+    status: int = 200  # the status for application/graphql-response+json
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    plan: QueryPlan
+    fields: list[NField]
+    root_type: str
+
+
+class Gateway:
+    def __init__(self, state: SchemaState, transport: Transport, config: GatewayConfig) -> None:
+        self.state = state
+        self.transport = transport
+        self.config = config
+        self._inflight: dict[tuple[Any, ...], asyncio.Future[Result]] = {}
+        self._always_labels = frozenset(config.override_labels)
+
+    def swap(self, state: SchemaState) -> None:
+        """Serve a new schema: requests in flight finish on the state they hold."""
+        self.state = state
+
+    def forwarded_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        out = {}
+        for name in self.config.forward_headers:
+            value = headers.get(name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    # ------------------------------------------------------------------ entry
+    async def run(
+        self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool = True
+    ) -> Result:
+        state = self.state
+        try:
+            prepared = self._prepare(state, request)
+            operation = select_operation(prepared, request.operation_name)
+            if operation.operation == OperationType.MUTATION and not allow_mutation:
+                raise RequestError("Mutations are not allowed over GET; use POST.", "METHOD_NOT_ALLOWED", 405)
+            if operation.operation == OperationType.SUBSCRIPTION:
+                raise RequestError("Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP.", "BAD_REQUEST", 400)
+            variables = coerce_variables(state.api_schema, operation, request.variables)
+        except RequestError as e:
+            return Result(orjson.dumps({"errors": e.errors}), True, e.status)
+        forwarded = self.forwarded_headers(headers)
+        is_query = operation.operation == OperationType.QUERY
+        if not (is_query and self.config.dedupe):
+            return await self._execute(state, prepared, operation, variables, forwarded)
+        key = (
+            state.id,
+            prepared.hash,
+            request.operation_name,
+            orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
+            tuple(forwarded.items()),
+        )
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            result = await self._execute(state, prepared, operation, variables, forwarded)
+        except BaseException as e:
+            fut.set_exception(e)
+            fut.exception()
+            raise
+        finally:
+            del self._inflight[key]
+        fut.set_result(result)
+        return result
+
+    def _prepare(self, state: SchemaState, request: GraphQLRequest) -> PreparedDocument:
+        if not isinstance(request.query, str) or not request.query.strip():
+            raise RequestError("The request has no query: send a GraphQL document in `query`.")
+        prepared = state.documents.get(request.query)
+        if prepared.errors:
+            code = GRAPHQL_PARSE_FAILED if prepared.document is None else GRAPHQL_VALIDATION_FAILED
+            raise RequestError.from_errors(prepared.errors, code)
+        return prepared
+
+    # ------------------------------------------------------------------ plan
+    def _labels(self, state: SchemaState) -> frozenset[str]:
+        if not state.override_labels:
+            return self._always_labels
+        active = set(self._always_labels)
+        for label in state.override_labels:
+            if label.startswith("percent(") and label.endswith(")"):
+                try:
+                    if random.random() * 100 < float(label[8:-1]):
+                        active.add(label)
+                except ValueError:
+                    continue
+        return frozenset(active)
+
+    def plan_for(self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any]) -> PlanEntry:
+        labels = self._labels(state)
+        conditions = condition_values(prepared.condition_variables, variables)
+        op_name = operation.name.value if operation.name else None
+        key = (prepared.hash, op_name, conditions, labels)
+
+        def compute() -> PlanEntry:
+            root = state.api_schema.get_root_type(operation.operation)
+            assert isinstance(root, GraphQLObjectType)
+            fields = Normalizer(state.api_schema, prepared.fragments, variables).fields(
+                root, [operation.selection_set]
+            )
+            plan = state.planner.plan(operation, root, fields, labels)
+            return PlanEntry(plan, fields, root.name)
+
+        return state.plans.get_or_compute(key, compute)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ execute
+    async def _execute(
+        self,
+        state: SchemaState,
+        prepared: PreparedDocument,
+        operation: Any,
+        variables: dict[str, Any],
+        forwarded: dict[str, str],
+    ) -> Result:
+        try:
+            entry = self.plan_for(state, prepared, operation, variables)
+        except PlanningError as e:
+            return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
+        except RequestError as e:
+            return Result(orjson.dumps({"errors": e.errors}), True, e.status)
+        ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders)
+        try:
+            await execute(entry.plan.node, ctx)
+        except Exception as e:  # a bug must cost this request only, with an error the client can read
+            ctx.errors.append(error(f"Execution failed: {e.__class__.__name__}: {e}", INTERNAL_SERVER_ERROR))
+        if entry.plan.local_fields:
+            data, errors = introspection.answer(
+                state.api_schema, entry.fields, operation, prepared.fragments, variables
+            )
+            ctx.data.update(data)
+            ctx.errors.extend(errors)
+        shaper = Shaper(ctx.errors, ctx.errored)
+        data = shaper.root(ctx.data, entry.fields)
+        response: dict[str, Any] = {"data": data}
+        if ctx.errors:
+            response["errors"] = ctx.errors
+        if ctx.extensions:
+            response["extensions"] = ctx.extensions
+        return Result(orjson.dumps(response), False, 200)
+
+
+def graphql_errors(errors: list[Any], code: str) -> list[dict[str, Any]]:
+    return [from_graphql_error(e, code) for e in errors]

@@ -1,0 +1,621 @@
+"""Build a query plan: the client's operation -> subgraph fetches (pure; no I/O).
+
+The walk keeps, at every point of the client's selection, where we stand: a fetch group (one
+subgraph operation), the subgraph, the parent type and the response path. A field that subgraph
+serves (or that a `@provides` above made local) joins the current group; any other field "jumps":
+the current group selects `__typename` and a key the next subgraph resolves, and the field goes into
+an `_entities` group of that subgraph at the same path. `@requires` fields are planned like client
+fields at the same position before the jump, and the jump's group depends on whatever groups
+fetched them. Groups then become a Sequence of Parallel stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+from graphql.language import ListValueNode, ObjectValueNode, ValueNode, VariableNode, print_ast
+
+from gateway.planner.nodes import (
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    RepField,
+    RepFragment,
+    RepSelection,
+    Sequence,
+)
+from gateway.planner.normalize import NField, Normalizer
+from gateway.planner.selection import SelectionConflict, SelectionSet
+from gateway.supergraph.join import Key, Supergraph
+
+Path = tuple[str, ...]
+Provided = dict[str, list[NField]]  # runtime type -> fields a @provides made local
+
+
+class PlanningError(Exception):
+    """The operation cannot be planned against this supergraph."""
+
+
+@dataclass(eq=False)
+class Group:
+    id: int
+    graph: str
+    path: Path
+    chunk: int  # mutation root fields plan in separate chunks, one after another
+    entity: bool
+    selection: SelectionSet = field(default_factory=SelectionSet)
+    # representation fragments by (type condition, typename_as)
+    reps: dict[tuple[str, str | None], _RepBuilder] = field(default_factory=dict)
+    deps: set[Group] = field(default_factory=set)
+    variables: list[str] = field(default_factory=list)
+
+    def ancestors(self) -> set[Group]:
+        seen: set[Group] = set()
+        stack = list(self.deps)
+        while stack:
+            g = stack.pop()
+            if g not in seen:
+                seen.add(g)
+                stack.extend(g.deps)
+        return seen
+
+
+@dataclass(eq=False)
+class _RepBuilder:
+    type_condition: str
+    applies_to: set[str]
+    typename_as: str | None
+    selection: SelectionSet = field(default_factory=SelectionSet)
+    key_fields: list[str] = field(default_factory=list)
+
+
+def _list_depth(t: GraphQLOutputType | None) -> int:
+    depth = 0
+    while t is not None:
+        if isinstance(t, GraphQLNonNull):
+            t = t.of_type
+        elif isinstance(t, GraphQLList):
+            depth += 1
+            t = t.of_type
+        else:
+            break
+    return depth
+
+
+def _variables_in(value: ValueNode, out: list[str]) -> None:
+    if isinstance(value, VariableNode):
+        if value.name.value not in out:
+            out.append(value.name.value)
+    elif isinstance(value, ListValueNode):
+        for v in value.values:
+            _variables_in(v, out)
+    elif isinstance(value, ObjectValueNode):
+        for f in value.fields:
+            _variables_in(f.value, out)
+
+
+class Planner:
+    """Plans operations against one supergraph. Stateless between calls; not thread-safe within one."""
+
+    def __init__(self, supergraph: Supergraph, api_schema: GraphQLSchema) -> None:
+        self.sg = supergraph
+        self.api = api_schema
+        self.full = supergraph.schema
+        self._fieldset_cache: dict[tuple[str, int], list[NField]] = {}
+
+    # ------------------------------------------------------------ entry point
+    def plan(
+        self,
+        operation: OperationDefinitionNode,
+        root_type: GraphQLObjectType,
+        fields: list[NField],
+        labels: frozenset[str] = frozenset(),
+    ) -> QueryPlan:
+        run = _PlanRun(self, operation, labels)
+        return run.build(root_type, fields)
+
+    def fieldset(self, type_name: str, selection: SelectionSetNode) -> list[NField]:
+        """A `@key`/`@requires`/`@provides` field set as fields of `type_name` (supergraph schema)."""
+        cache_key = (type_name, id(selection))
+        cached = self._fieldset_cache.get(cache_key)
+        if cached is None:
+            t = self.full.get_type(type_name)
+            if not isinstance(t, GraphQLObjectType):
+                # Field sets on interfaces (entity interfaces, interface objects): read the fields
+                # through the interface as if it were an object type.
+                t = GraphQLObjectType(type_name, lambda: self.full.get_type(type_name).fields)  # type: ignore[union-attr]
+            cached = Normalizer(self.full, {}, {}).fields(t, [selection])
+            self._fieldset_cache[cache_key] = cached
+        return cached
+
+
+class _PlanRun:
+    def __init__(self, planner: Planner, operation: OperationDefinitionNode, labels: frozenset[str]) -> None:
+        self.p = planner
+        self.sg = planner.sg
+        self.labels = labels
+        self.operation = operation
+        self.groups: list[Group] = []
+        self.var_defs = {
+            d.variable.name.value: print_ast(d) for d in operation.variable_definitions or ()
+        }
+        self.kind = operation.operation.value  # "query" | "mutation" | "subscription"
+        self.op_name = operation.name.value if operation.name else None
+        self._jump_guard: set[tuple[str, str, Path, str]] = set()
+
+    # ------------------------------------------------------------ groups
+    def new_group(self, graph: str, path: Path, chunk: int, entity: bool) -> Group:
+        g = Group(len(self.groups), graph, path, chunk, entity)
+        self.groups.append(g)
+        return g
+
+    def entity_group(self, graph: str, path: Path, chunk: int, after: set[Group]) -> Group:
+        """An `_entities` group for `graph` at `path` that may run after every group in `after`."""
+        for g in self.groups:
+            if not g.entity or g.graph != graph or g.path != path or g.chunk != chunk or g in after:
+                continue
+            if any(g in a.ancestors() for a in after):
+                continue  # joining would make a cycle
+            g.deps |= after
+            return g
+        g = self.new_group(graph, path, chunk, True)
+        g.deps |= after
+        return g
+
+    # ------------------------------------------------------------ resolvability
+    def local(self, type_name: str, field_name: str, graph: str, provided: Provided | None) -> bool:
+        if self.sg.resolves(type_name, field_name, graph, self.labels):
+            return True
+        if provided is not None:
+            return any(f.name == field_name for f in provided.get(type_name, ()))
+        return False
+
+    def provided_for(self, nf: NField, graph: str, parent_provided: Provided | None) -> Provided | None:
+        if parent_provided is not None:
+            for f in parent_provided.get(nf.parent, ()):
+                if f.name == nf.name and f.children:
+                    return f.children
+        rec = self.sg.field_record(nf.parent, nf.name, graph)
+        if rec is not None and rec.provides is not None:
+            named = nf.named
+            t = self.p.full.get_type(named)
+            possible = self.p.full.get_possible_types(t) if not isinstance(t, GraphQLObjectType) else [t]  # type: ignore[arg-type]
+            norm = Normalizer(self.p.full, {}, {})
+            return {o.name: norm.fields(o, [rec.provides]) for o in possible}
+        return None
+
+    def coverage(self, graph: str, type_name: str, fields: Iterable[NField], depth: int = 0) -> int:
+        """How many of these fields (recursively) `graph` serves without a jump: a root-field choice."""
+        total = 0
+        for nf in fields:
+            if nf.name == "__typename":
+                continue
+            if not self.sg.resolves(type_name, nf.name, graph, self.labels):
+                continue
+            total += 1
+            if depth < 4:
+                for rt, kids in nf.children.items():
+                    total += self.coverage(graph, rt, kids, depth + 1)
+        return total
+
+    # ------------------------------------------------------------ variables
+    def note_variables(self, group: Group, nf: NField) -> None:
+        for a in nf.node.arguments or ():
+            found: list[str] = []
+            _variables_in(a.value, found)
+            for v in found:
+                if v not in group.variables:
+                    group.variables.append(v)
+
+    # ------------------------------------------------------------ the walk
+    def plan_fields(
+        self,
+        group: Group,
+        graph: str,
+        type_name: str,
+        path: Path,
+        out: SelectionSet,
+        fields: list[NField],
+        provided: Provided | None,
+        for_key: bool = False,
+    ) -> set[Group]:
+        used: set[Group] = set()
+        for nf in fields:
+            used |= self.plan_field(group, graph, type_name, path, out, nf, provided, for_key)
+        return used
+
+    def plan_field(
+        self,
+        group: Group,
+        graph: str,
+        type_name: str,
+        path: Path,
+        out: SelectionSet,
+        nf: NField,
+        provided: Provided | None,
+        for_key: bool = False,
+    ) -> set[Group]:
+        if nf.name == "__typename":
+            # Shaping answers __typename from the runtime type; the subgraph's is only for branching.
+            out.add_typename()
+            return {group}
+        local = self.local(type_name, nf.name, graph, provided) or (
+            for_key and self.sg.can_select_for_key(type_name, nf.name, graph)
+        )
+        if not local:
+            return self.plan_jump(group, graph, type_name, path, out, nf)
+        sel = self._add(out, nf.key, nf.name, nf.args, not nf.leaf)
+        self.note_variables(group, nf)
+        used = {group}
+        if not nf.leaf and sel.sub is not None:
+            sub_path = path + (nf.key,) + ("@",) * _list_depth(nf.type)
+            used |= self.plan_composite(
+                group, graph, nf, sub_path, sel.sub, self.provided_for(nf, graph, provided), for_key
+            )
+        return used
+
+    def _add(self, out: SelectionSet, key: str, name: str, args: str, composite: bool) -> Any:
+        try:
+            return out.add_field(key, name, args, composite)
+        except SelectionConflict as e:
+            raise PlanningError(
+                f'cannot plan "{key}": the response key is also needed for another field ({e})'
+            ) from e
+
+    def plan_composite(
+        self,
+        group: Group,
+        graph: str,
+        nf: NField,
+        path: Path,
+        out: SelectionSet,
+        provided: Provided | None,
+        for_key: bool = False,
+    ) -> set[Group]:
+        if not nf.abstract:
+            kids = nf.children.get(nf.named, [])
+            return self.plan_fields(group, graph, nf.named, path, out, kids, provided, for_key)
+        if self.sg.is_interface_object(nf.named, graph):
+            return self.plan_from_interface_object(group, graph, nf, path, out)
+        out.add_typename()
+        possible = self.sg.possible_types_in_graph(nf.named, graph)
+        runtimes = [t for t in nf.children if t in possible]
+        if self._interface_level(graph, nf, runtimes, provided):
+            kids = nf.children[runtimes[0]] if runtimes else []
+            return self.plan_fields(group, graph, nf.named, path, out, kids, provided)
+        used: set[Group] = {group}
+        for rt in runtimes:
+            kids = [k for k in nf.children[rt] if k.name != "__typename"]
+            if not kids:
+                continue
+            frag = out.add_fragment(rt)
+            used |= self.plan_fields(group, graph, rt, path, frag, kids, provided, for_key)
+        return used
+
+    def _interface_level(
+        self, graph: str, nf: NField, runtimes: list[str], provided: Provided | None
+    ) -> bool:
+        """Whether the abstract selection can stay as written: every runtime type selects the same
+        fields and the subgraph serves all of them, at the interface and for each implementation."""
+        if provided is not None or not runtimes:
+            return not runtimes
+        iface = self.p.full.get_type(nf.named)
+        if not isinstance(iface, GraphQLObjectType) and not hasattr(iface, "fields"):
+            # unions: only __typename can be selected at the union level
+            return all(
+                all(k.name == "__typename" for k in nf.children[rt]) for rt in runtimes
+            )
+        first = nf.children[runtimes[0]]
+        signature = [tuple(id(n) for n in k.nodes) for k in first]
+        for rt in runtimes[1:]:
+            if [tuple(id(n) for n in k.nodes) for k in nf.children[rt]] != signature:
+                return False
+        return all(
+            self._fully_local(graph, rt, nf.children[rt]) for rt in runtimes
+        ) and self._fully_local(graph, nf.named, first)
+
+    def _fully_local(self, graph: str, type_name: str, fields: list[NField], depth: int = 0) -> bool:
+        for k in fields:
+            if k.name == "__typename":
+                continue
+            if not self.sg.resolves(type_name, k.name, graph, self.labels):
+                return False
+            if depth > 8:
+                return False
+            if k.children:
+                if k.abstract:
+                    return False  # nested abstract selections: let the per-type walk decide
+                for rt, kids in k.children.items():
+                    if not self._fully_local(graph, rt, kids, depth + 1):
+                        return False
+        return True
+
+    # ------------------------------------------------------------ jumps (entity fetches)
+    def plan_jump(
+        self, group: Group, graph: str, type_name: str, path: Path, out: SelectionSet, nf: NField
+    ) -> set[Group]:
+        guard = (graph, type_name, path, nf.key)
+        if guard in self._jump_guard:
+            raise PlanningError(f'cannot plan "{type_name}.{nf.name}": its keys or requirements form a cycle')
+        self._jump_guard.add(guard)
+        try:
+            return self._plan_jump(group, graph, type_name, path, out, nf)
+        finally:
+            self._jump_guard.discard(guard)
+
+    def _candidates(self, graph: str, type_name: str, nf: NField) -> list[tuple[str, str, Key, str | None]]:
+        """(target graph, entity type as the target sees it, key, __typename rewrite)."""
+        result: list[tuple[str, str, Key, str | None]] = []
+        for g2 in self.sg.graphs_resolving(type_name, nf.name, self.labels):
+            if g2 == graph:
+                continue
+            for key in self.sg.resolvable_keys(type_name, g2):
+                result.append((g2, type_name, key, None))
+        for iface, g2 in self.sg.interface_objects_of(type_name):
+            if g2 == graph or not self.sg.resolves(iface, nf.name, g2, self.labels):
+                continue
+            for key in self.sg.resolvable_keys(iface, g2):
+                result.append((g2, iface, key, iface))
+        return result
+
+    def _key_local(self, graph: str, type_name: str, key: Key) -> bool:
+        return all(
+            self.sg.can_select_for_key(type_name, f.name, graph)
+            for f in self.p.fieldset(type_name, key.selection)
+        )
+
+    def _plan_jump(
+        self, group: Group, graph: str, type_name: str, path: Path, out: SelectionSet, nf: NField
+    ) -> set[Group]:
+        candidates = self._candidates(graph, type_name, nf)
+        if not candidates:
+            raise PlanningError(
+                f'cannot plan "{type_name}.{nf.name}": no subgraph that serves it can be reached from '
+                f'"{self.sg.graph_name(graph)}" (no usable @key)'
+            )
+        order = self.sg.graph_order
+
+        def score(c: tuple[str, str, Key, str | None]) -> tuple[int, int, int, int]:
+            g2, etype, key, _ = c
+            existing = any(
+                g.entity and g.graph == g2 and g.path == path and g.chunk == group.chunk for g in self.groups
+            )
+            rec = self.sg.field_record(etype, nf.name, g2)
+            return (
+                0 if self._key_local(graph, type_name, key) else 1,
+                0 if existing else 1,
+                1 if rec is not None and rec.requires is not None else 0,
+                order.index(g2),
+            )
+
+        g2, etype, key, typename_as = min(candidates, key=score)
+        # The representation: __typename, the key, and what the field @requires, all read at `path`.
+        self._add(out, "__typename", "__typename", "", False)
+        key_fields = self.p.fieldset(type_name, key.selection)
+        deps = {group}
+        deps |= self.plan_fields(group, graph, type_name, path, out, key_fields, None, for_key=True)
+        rec = self.sg.field_record(etype, nf.name, g2)
+        required: list[NField] = []
+        if rec is not None and rec.requires is not None:
+            required = self.p.fieldset(etype, rec.requires)
+            deps |= self.plan_fields(group, graph, type_name, path, out, required, None, for_key=True)
+        target = self.entity_group(g2, path, group.chunk, deps)
+        rep_key = (type_name, typename_as)
+        rep = target.reps.get(rep_key)
+        if rep is None:
+            rep = _RepBuilder(type_name, {type_name}, typename_as)
+            target.reps[rep_key] = rep
+            rep.selection.add_typename()
+        for kf in key_fields:
+            _copy_rep(rep.selection, kf)
+            if kf.name not in rep.key_fields:
+                rep.key_fields.append(kf.key)
+        for rf in required:
+            _copy_rep(rep.selection, rf)
+        frag = target.selection.add_fragment(etype)
+        used = self.plan_field(target, g2, etype, path, frag, nf, None)
+        return used | {target}
+
+    # ------------------------------------------------------------ @interfaceObject sources
+    def plan_from_interface_object(
+        self, group: Group, graph: str, nf: NField, path: Path, out: SelectionSet
+    ) -> set[Group]:
+        """`graph` returns an interface it only knows as an object (@interfaceObject): its
+        __typename is the interface's name. A subgraph that knows the implementations turns each
+        object into its real type (an `_entities` fetch on the interface's key); the client's
+        per-type selections are planned from there."""
+        iface = nf.named
+        owners = [
+            g
+            for g in self.sg.graph_order
+            if g != graph
+            and not self.sg.is_interface_object(iface, g)
+            and self.sg.resolvable_keys(iface, g)
+        ]
+        if not owners:
+            raise PlanningError(f'cannot plan "{iface}": no subgraph resolves its implementations by key')
+        for owner in owners:
+            for key in self.sg.resolvable_keys(iface, owner):
+                if self._key_local(graph, iface, key):
+                    break
+            else:
+                continue
+            break
+        else:
+            owner, key = owners[0], self.sg.resolvable_keys(iface, owners[0])[0]
+        out.add_typename()
+        key_fields = self.p.fieldset(iface, key.selection)
+        deps = {group} | self.plan_fields(group, graph, iface, path, out, key_fields, None, for_key=True)
+        target = self.entity_group(owner, path, group.chunk, deps)
+        rep = target.reps.get((iface, None))
+        if rep is None:
+            rep = _RepBuilder(iface, {iface}, None)
+            target.reps[(iface, None)] = rep
+            rep.selection.add_typename()
+        for kf in key_fields:
+            _copy_rep(rep.selection, kf)
+            if kf.key not in rep.key_fields:
+                rep.key_fields.append(kf.key)
+        frag = target.selection.add_fragment(iface)
+        frag.add_typename()
+        used = {target}
+        possible = self.sg.possible_types_in_graph(iface, owner)
+        for rt, kids in nf.children.items():
+            kids = [k for k in kids if k.name != "__typename"]
+            if rt not in possible or not kids:
+                continue
+            sub = frag.add_fragment(rt)
+            used |= self.plan_fields(target, owner, rt, path, sub, kids, None)
+        return used
+
+    # ------------------------------------------------------------ roots
+    def build(self, root_type: GraphQLObjectType, fields: list[NField]) -> QueryPlan:
+        local = tuple(f.key for f in fields if f.name in ("__schema", "__type"))
+        planned = [f for f in fields if f.name not in ("__typename", "__schema", "__type")]
+        root = root_type.name
+        chunks: list[tuple[str, list[NField]]] = []
+        if self.kind == "mutation":
+            for nf in planned:
+                g = self.choose_root_graph(root, nf, [c[0] for c in chunks[-1:]])
+                if chunks and chunks[-1][0] == g:
+                    chunks[-1][1].append(nf)
+                else:
+                    chunks.append((g, [nf]))
+        else:
+            by_graph: dict[str, list[NField]] = {}
+            for nf in planned:
+                g = self.choose_root_graph(root, nf, list(by_graph))
+                by_graph.setdefault(g, []).append(nf)
+            chunks = list(by_graph.items())
+        for i, (graph, nfs) in enumerate(chunks):
+            chunk = i if self.kind == "mutation" else 0
+            g = self.new_group(graph, (), chunk, False)
+            self.plan_fields(g, graph, root, (), g.selection, nfs, None)
+        return QueryPlan(self.to_plan_node(), local, fetch_count=len(self.groups))
+
+    def choose_root_graph(self, root: str, nf: NField, preferred: list[str]) -> str:
+        candidates = self.sg.graphs_resolving(root, nf.name, self.labels)
+        if not candidates:
+            raise PlanningError(f'no subgraph serves "{root}.{nf.name}"')
+        if len(candidates) == 1:
+            return candidates[0]
+        order = self.sg.graph_order
+        return max(
+            candidates,
+            key=lambda g: (self.coverage(g, root, [nf]), g in preferred, -order.index(g)),
+        )
+
+    # ------------------------------------------------------------ groups -> plan tree
+    def to_plan_node(self) -> PlanNode | None:
+        groups = [g for g in self.groups if not g.selection.is_empty()]
+        if not groups:
+            return None
+        fetches = {g: self.to_fetch(g) for g in groups}
+        level: dict[Group, int] = {}
+
+        def lvl(g: Group) -> int:
+            # A group runs one stage after the latest group it depends on.
+            if g not in level:
+                level[g] = 1 + max((lvl(d) for d in g.deps if d in fetches and d is not g), default=-1)
+            return level[g]
+
+        stages_all: list[PlanNode] = []
+        for chunk in sorted({g.chunk for g in groups}):
+            members = [g for g in groups if g.chunk == chunk]
+            depth = max(lvl(g) for g in members)
+            for i in range(depth + 1):
+                stage = [fetches[g] for g in members if level[g] == i]
+                stages_all.append(stage[0] if len(stage) == 1 else Parallel(tuple(stage)))
+        return stages_all[0] if len(stages_all) == 1 else Sequence(tuple(stages_all))
+
+    def to_fetch(self, g: Group) -> PlanNode:
+        service = self.sg.graph_name(g.graph)
+        name = f"{self.op_name}__{service}__{g.id}" if self.op_name else None
+        var_defs = [self.var_defs[v] for v in g.variables if v in self.var_defs]
+        if g.entity:
+            var_defs.insert(0, "$representations: [_Any!]!")
+            body = "{_entities(representations: $representations) " + g.selection.print() + "}"
+            kind = "query"
+        else:
+            body = g.selection.print()
+            kind = self.kind
+        head = kind + (f" {name}" if name else "") + (f"({', '.join(var_defs)})" if var_defs else "")
+        operation = body if (kind == "query" and not name and not var_defs) else head + " " + body
+        requires = None
+        if g.entity:
+            requires = tuple(
+                RepFragment(
+                    r.type_condition,
+                    frozenset(self._runtime_names(r.type_condition) | r.applies_to),
+                    _rep_selections(r.selection),
+                    r.typename_as,
+                    tuple(r.key_fields),
+                )
+                for r in g.reps.values()
+            )
+        fetch = Fetch(
+            service=service,
+            graph=g.graph,
+            operation=operation,
+            operation_kind=kind,
+            operation_name=name,
+            variable_usages=tuple(v for v in g.variables if v in self.var_defs),
+            requires=requires,
+            id=g.id,
+        )
+        return Flatten(g.path, fetch) if g.entity else fetch
+
+    def _runtime_names(self, type_name: str) -> set[str]:
+        t = self.p.full.get_type(type_name)
+        if t is None or isinstance(t, GraphQLObjectType):
+            return {type_name}
+        return {o.name for o in self.p.full.get_possible_types(t)} | {type_name}  # type: ignore[arg-type]
+
+
+def _copy_rep(out: SelectionSet, nf: NField) -> None:
+    """Add a key/required field to a representation selection (by response key = field name)."""
+    sel = out.add_field(nf.key, nf.key, "", bool(nf.children))
+    if nf.children and sel.sub is not None:
+        if nf.abstract:
+            sel.sub.add_typename()
+            for rt, kids in nf.children.items():
+                if kids:
+                    frag = sel.sub.add_fragment(rt)
+                    for k in kids:
+                        _copy_rep(frag, k)
+        else:
+            for kids in nf.children.values():
+                for k in kids:
+                    _copy_rep(sel.sub, k)
+
+
+def _rep_selections(sel: SelectionSet) -> tuple[RepSelection, ...]:
+    from gateway.planner.selection import SelField
+
+    result: list[RepSelection] = []
+    for item in sel.items.values():
+        if isinstance(item, SelField):
+            result.append(RepField(item.key, _rep_selections(item.sub) if item.sub else None))
+        else:
+            result.append(RepFragment(item.type_condition, frozenset({item.type_condition}), _rep_selections(item.sub)))
+    return tuple(result)
+
+
+def plan_json(plan: QueryPlan) -> bytes:
+    from gateway.planner.nodes import plan_to_json
+
+    return orjson.dumps(plan_to_json(plan))

@@ -1,0 +1,51 @@
+"""Hot reload: watch the supergraph file and swap in each new version that loads.
+
+A version that fails to load is logged and rejected; the old one keeps serving. The swap is one
+assignment, so requests in flight finish on the schema they started with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from gateway.config import GatewayConfig
+from gateway.pipeline import Gateway
+from gateway.state import build_state
+from gateway.supergraph.join import SupergraphError
+from gateway.supergraph.loader import read_source
+
+log = logging.getLogger("charter.gateway.reload")
+
+
+def reload_once(gateway: Gateway, config: GatewayConfig, sdl: str | None = None) -> bool:
+    """Load the supergraph again; True when a new schema is now serving."""
+    try:
+        text = sdl if sdl is not None else read_source(config.supergraph)
+        if text == gateway.state.supergraph.sdl:
+            return False
+        state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
+    except SupergraphError as e:
+        log.error("supergraph rejected; still serving schema %s: %s", gateway.state.id, e)
+        return False
+    except Exception as e:  # never let a bad file take the gateway down
+        log.exception("supergraph rejected; still serving schema %s: %s", gateway.state.id, e)
+        return False
+    old = gateway.state.id
+    gateway.swap(state)
+    log.info("supergraph reloaded: schema %s -> %s", old, state.id)
+    return True
+
+
+async def watch_file(gateway: Gateway, config: GatewayConfig, on_reload: object = None) -> None:
+    from watchfiles import awatch
+
+    path = Path(config.supergraph).resolve()
+    # Watch the directory: editors and `mv` replace the file, which a file watch would lose.
+    async for changes in awatch(path.parent, debounce=200, step=50):
+        if not any(Path(p).resolve() == path for _, p in changes):
+            continue
+        reloaded = await asyncio.to_thread(reload_once, gateway, config)
+        if reloaded and callable(on_reload):
+            on_reload()

@@ -1,0 +1,71 @@
+"""One schema version and everything derived from it: API schema, planner, document and plan caches.
+
+A `SchemaState` is immutable once built; the gateway swaps the whole state atomically, so a
+request keeps the state it started with until it finishes, and plans are cached per state (a
+reload never serves a plan made for another schema).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import GraphQLInterfaceType, GraphQLSchema
+
+from gateway.operation import DocumentCache, Limits
+from gateway.planner.build import Planner
+from gateway.planner.cache import PlanCache
+from gateway.supergraph.api_schema import build_api_schema
+from gateway.supergraph.join import Supergraph, SupergraphError
+
+
+@dataclass
+class SchemaState:
+    supergraph: Supergraph
+    api_schema: GraphQLSchema
+    planner: Planner
+    documents: DocumentCache
+    plans: PlanCache  # type: ignore[type-arg]
+    urls: dict[str, str]
+    # Interface names an @interfaceObject subgraph returns as __typename (never a runtime type).
+    placeholders: frozenset[str]
+    override_labels: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def id(self) -> str:
+        return self.supergraph.id
+
+
+def build_state(
+    sdl: str,
+    limits: Limits | None = None,
+    url_overrides: dict[str, str] | None = None,
+    plan_cache_size: int = 2048,
+) -> SchemaState:
+    supergraph = Supergraph(sdl)
+    try:
+        api = build_api_schema(supergraph.document, supergraph.links)
+    except Exception as e:
+        raise SupergraphError(f"cannot derive the API schema: {e}") from e
+    urls = {gid: g.url for gid, g in supergraph.graphs.items()}
+    for name, url in (url_overrides or {}).items():
+        for gid, g in supergraph.graphs.items():
+            if g.name == name:
+                urls[gid] = url
+    placeholders = frozenset(
+        name
+        for name, t in supergraph.schema.type_map.items()
+        if isinstance(t, GraphQLInterfaceType)
+    )
+    labels = frozenset(
+        r.override_label for recs in supergraph.fields.values() for r in recs if r.override_label
+    )
+    return SchemaState(
+        supergraph=supergraph,
+        api_schema=api,
+        planner=Planner(supergraph, api),
+        documents=DocumentCache(api, limits or Limits()),
+        plans=PlanCache(plan_cache_size),
+        urls=urls,
+        placeholders=placeholders,
+        override_labels=labels,
+    )

@@ -1,0 +1,103 @@
+"""The client-facing (API) schema of a supergraph.
+
+It is the supergraph without the join/link/core machinery and without anything marked
+`@inaccessible`; clients validate and introspect against it, so an operation that names a hidden
+element fails validation like any unknown field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    DirectiveDefinitionNode,
+    DocumentNode,
+    GraphQLSchema,
+    NamedTypeNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
+    build_ast_schema,
+)
+from graphql.language import ConstDirectiveNode, Node
+
+from gateway.supergraph.links import Links
+
+# Directives the API schema keeps on its elements (the spec's own).
+_KEPT_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf"})
+
+
+def _named_type(node: Any) -> str:
+    while not isinstance(node, NamedTypeNode):
+        node = node.type
+    return node.name.value
+
+
+def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
+    inaccessible = links.directive("inaccessible")
+    machinery_directives = links.spec_directive_names() | {"link", "core"}
+
+    def hidden(node: Node) -> bool:
+        return inaccessible is not None and any(
+            d.name.value == inaccessible for d in getattr(node, "directives", None) or ()
+        )
+
+    hidden_types = {
+        d.name.value
+        for d in document.definitions
+        if isinstance(d, TypeDefinitionNode | TypeExtensionNode)
+        and (hidden(d) or links.is_machinery(d.name.value))
+    }
+
+    def keep_directives(directives: tuple[ConstDirectiveNode, ...] | None) -> tuple[ConstDirectiveNode, ...]:
+        return tuple(d for d in directives or () if d.name.value in _KEPT_DIRECTIVES)
+
+    def clean_args(args: Any) -> tuple[Any, ...]:
+        return tuple(
+            a.__class__(**{**_fields(a), "directives": keep_directives(a.directives)})
+            for a in args or ()
+            if not hidden(a) and _named_type(a) not in hidden_types
+        )
+
+    definitions: list[Any] = []
+    for d in document.definitions:
+        if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode):
+            definitions.append(d.__class__(**{**_fields(d), "directives": ()}))
+            continue
+        if isinstance(d, DirectiveDefinitionNode):
+            if d.name.value in machinery_directives or links.is_machinery(d.name.value):
+                continue
+            definitions.append(d.__class__(**{**_fields(d), "arguments": clean_args(d.arguments)}))
+            continue
+        if not isinstance(d, TypeDefinitionNode | TypeExtensionNode) or d.name.value in hidden_types:
+            continue
+        updates: dict[str, Any] = {"directives": keep_directives(d.directives)}
+        if getattr(d, "fields", None) is not None:
+            updates["fields"] = tuple(
+                f.__class__(
+                    **{
+                        **_fields(f),
+                        "directives": keep_directives(f.directives),
+                        **({"arguments": clean_args(f.arguments)} if hasattr(f, "arguments") else {}),
+                    }
+                )
+                for f in d.fields
+                if not hidden(f) and _named_type(f) not in hidden_types
+            )
+        if getattr(d, "interfaces", None) is not None:
+            updates["interfaces"] = tuple(i for i in d.interfaces if i.name.value not in hidden_types)
+        if getattr(d, "types", None) is not None:
+            updates["types"] = tuple(t for t in d.types if t.name.value not in hidden_types)
+        if getattr(d, "values", None) is not None:
+            updates["values"] = tuple(
+                v.__class__(**{**_fields(v), "directives": keep_directives(v.directives)})
+                for v in d.values
+                if not hidden(v)
+            )
+        definitions.append(d.__class__(**{**_fields(d), **updates}))
+    return build_ast_schema(DocumentNode(definitions=tuple(definitions)), assume_valid_sdl=True)
+
+
+def _fields(node: Node) -> dict[str, Any]:
+    return {k: getattr(node, k) for k in node.keys}

@@ -1,0 +1,49 @@
+"""A subgraph request that produced no GraphQL response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.errors import (
+    SUBREQUEST_HTTP_ERROR,
+    SUBREQUEST_MALFORMED_RESPONSE,
+    SUBREQUEST_TIMEOUT,
+    error,
+)
+
+
+class SubgraphError(Exception):
+    def __init__(self, service: str, message: str, code: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.service = service
+        self.message = message
+        self.code = code
+        self.extensions = extensions
+
+    def to_error(self) -> dict[str, Any]:
+        return error(self.message, self.code, service=self.service, **self.extensions)
+
+    @classmethod
+    def unreachable(cls, service: str, reason: str) -> SubgraphError:
+        return cls(service, f"HTTP fetch failed from '{service}': {reason}", SUBREQUEST_HTTP_ERROR, reason=reason)
+
+    @classmethod
+    def timeout(cls, service: str, seconds: float) -> SubgraphError:
+        return cls(service, f"Subgraph '{service}' did not answer within {seconds:g}s.", SUBREQUEST_TIMEOUT)
+
+    @classmethod
+    def http_status(cls, service: str, status: int) -> SubgraphError:
+        return cls(
+            service,
+            f"HTTP fetch failed from '{service}': {status}",
+            SUBREQUEST_HTTP_ERROR,
+            http={"status": status},
+        )
+
+    @classmethod
+    def malformed(cls, service: str, why: str) -> SubgraphError:
+        return cls(
+            service,
+            f"Subgraph '{service}' returned a malformed response: {why}.",
+            SUBREQUEST_MALFORMED_RESPONSE,
+        )

@@ -1,0 +1,104 @@
+"""HTTP transport to subgraphs: one pooled keep-alive aiohttp session, timeouts, and deduplication
+of identical in-flight query requests (many clients asking the same thing cost one subgraph call)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import orjson
+
+from gateway.transport.errors import SubgraphError
+
+_BASE_HEADERS = {
+    "content-type": "application/json",
+    "accept": "application/graphql-response+json, application/json",
+}
+
+
+class HttpTransport:
+    def __init__(self, timeout: float = 30.0, max_connections: int = 512, dedupe: bool = True) -> None:
+        self.timeout = timeout
+        self.max_connections = max_connections
+        self.dedupe_enabled = dedupe
+        self._session: aiohttp.ClientSession | None = None
+        self._inflight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[Any]] = {}
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self.max_connections, limit_per_host=self.max_connections, keepalive_timeout=60,
+                ttl_dns_cache=300,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                skip_auto_headers=("User-Agent",),
+                json_serialize=lambda o: orjson.dumps(o).decode(),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def post(
+        self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str], dedupe: bool
+    ) -> dict[str, Any]:
+        if dedupe and self.dedupe_enabled:
+            status, raw = await self._shared(subgraph, url, body, headers)
+        else:
+            status, raw = await self._post(subgraph, url, body, headers)
+        # Every caller parses its own copy: the executor merges into (and so mutates) what it gets.
+        return _parse(subgraph, status, raw)
+
+    async def _shared(
+        self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, bytes]:
+        key = (url, body, tuple(sorted(headers.items())))
+        fut = self._inflight.get(key)
+        if fut is not None:
+            return await asyncio.shield(fut)  # type: ignore[no-any-return]
+        fut = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            result = await self._post(subgraph, url, body, headers)
+        except BaseException as e:
+            fut.set_exception(e)
+            fut.exception()  # retrieved: no waiter may be left to see it
+            raise
+        else:
+            fut.set_result(result)
+            return result
+        finally:
+            del self._inflight[key]
+
+    async def _post(
+        self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, bytes]:
+        session = self._get_session()
+        all_headers = {**_BASE_HEADERS, **headers} if headers else _BASE_HEADERS
+        try:
+            async with session.post(url, data=body, headers=all_headers) as resp:
+                return resp.status, await resp.read()
+        except TimeoutError as e:
+            raise SubgraphError.timeout(subgraph, self.timeout) from e
+        except aiohttp.ClientError as e:
+            raise SubgraphError.unreachable(subgraph, str(e) or e.__class__.__name__) from e
+
+
+def _parse(subgraph: str, status: int, raw: bytes) -> dict[str, Any]:
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        if status >= 300:
+            raise SubgraphError.http_status(subgraph, status) from None
+        raise SubgraphError.malformed(subgraph, "the body is not JSON") from None
+    if not isinstance(parsed, dict) or ("data" not in parsed and "errors" not in parsed):
+        if status >= 300:
+            raise SubgraphError.http_status(subgraph, status)
+        raise SubgraphError.malformed(subgraph, "no data or errors")
+    return parsed
