@@ -27,7 +27,8 @@ class Nation:
     code: strawberry.ID = strawberry.field(description="ISO 3166-1 alpha-2")
     alpha3: str
     numeric_code: str
-    name: str
+    # Shareable: the projects subgraph provides it under Project.nation (one fetch for list screens).
+    name: str = strawberry.federation.field(shareable=True)
     official_name: str
     un_region: str
     un_subregion: str
