@@ -1,11 +1,34 @@
-import os, textwrap, json
-ROOT = "/work/main/tests/composition/corpus"
-F = lambda v, imports: f'extend schema @link(url: "https://specs.apollo.dev/federation/v{v}", import: [{", ".join(chr(34)+"@"+i+chr(34) for i in imports)}])\n'
+"""Generate the hand-written part of the corpus: `python -m tests.composition.make_corpus`.
+
+Each case becomes `corpus/<case>/` with one `.graphql` per subgraph and a Rover `supergraph.yaml`.
+Cases named `error-*` are ones Apollo refuses. Afterwards run `python -m tests.composition.pin`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).parent / "corpus"
 STD = ["key", "shareable", "external", "requires", "provides", "override", "inaccessible", "tag"]
-F2 = lambda: F("2.3", STD + ["interfaceObject"])
-cases = {}
-def case(name, **subs):
+
+
+def F(version: str, imports: list[str]) -> str:
+    listed = ", ".join(f'"@{i}"' for i in imports)
+    return f'extend schema @link(url: "https://specs.apollo.dev/federation/v{version}", import: [{listed}])\n'
+
+
+def F2() -> str:
+    return F("2.3", [*STD, "interfaceObject"])
+
+
+cases: dict[str, dict[str, str]] = {}
+
+
+def case(name: str, **subs: str) -> None:
     cases[name] = {k: textwrap.dedent(v).strip() + "\n" for k, v in subs.items()}
+
 
 # --- the benchmark (Federation 1) ---
 case("bench-fed1",
@@ -314,14 +337,21 @@ case("error-requires-missing-external",
 a=F2() + '''type Query { t: T }
 type T @key(fields: "id") { id: ID! a: Int b: Int @requires(fields: "a") }''')
 
-import shutil
-shutil.rmtree(ROOT, ignore_errors=True)
-for name, subs in cases.items():
-    d = os.path.join(ROOT, name); os.makedirs(d)
-    lines = ["subgraphs:"]
-    for sg, sdl in subs.items():
-        open(os.path.join(d, f"{sg}.graphql"), "w").write(sdl)
-        url = f"http://127.0.0.1:4200/{sg}" if name == "bench-fed1" else f"http://{sg}.example:4000/graphql"
-        lines += [f"  {sg}:", f"    routing_url: {url}", "    schema:", f"      file: ./{sg}.graphql"]
-    open(os.path.join(d, "supergraph.yaml"), "w").write("\n".join(lines) + "\n")
-print(len(cases))
+
+
+def main() -> None:
+    for name, subs in cases.items():
+        d = ROOT / name
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        lines = ["subgraphs:"]
+        for sg, sdl in subs.items():
+            (d / f"{sg}.graphql").write_text(sdl)
+            url = f"http://127.0.0.1:4200/{sg}" if name == "bench-fed1" else f"http://{sg}.example:4000/graphql"
+            lines += [f"  {sg}:", f"    routing_url: {url}", "    schema:", f"      file: ./{sg}.graphql"]
+        (d / "supergraph.yaml").write_text("\n".join(lines) + "\n")
+    print(f"wrote {len(cases)} cases")
+
+
+if __name__ == "__main__":
+    main()
