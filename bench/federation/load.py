@@ -73,8 +73,8 @@ def wrk_command(
     ]
 
 
-def wrk_env(payload_path: Path) -> dict[str, str]:
-    return {"BENCH_PAYLOAD": str(payload_path)}
+def wrk_env(payload_path: Path, body_scan: bool = True) -> dict[str, str]:
+    return {"BENCH_PAYLOAD": str(payload_path), "BENCH_BODY_SCAN": "1" if body_scan else "0"}
 
 
 def parse_wrk_output(text: str) -> LoadResult:

@@ -63,6 +63,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=2.0,
         help="seconds between answer checks during load (0: none)",
     )
+    parser.add_argument(
+        "--no-body-scan",
+        action="store_true",
+        help="don't scan every answer under load for errors in wrk (saves ~0.08 core per 1000 RPS)",
+    )
     parser.add_argument("--ready-timeout", type=float, default=90.0)
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
@@ -163,7 +168,8 @@ class Bench:
         """Run wrk for `seconds`, sampling RSS (and answers, when measuring) meanwhile."""
         command = wrk_command(self.wrk, url, connections=self.args.connections, duration_s=seconds)
         name = "wrk-warmup" if result is None else "wrk"
-        wrk = self.registry.start(name, command, env=wrk_env(self.workload.payload_path))
+        env = wrk_env(self.workload.payload_path, body_scan=not self.args.no_body_scan)
+        wrk = self.registry.start(name, command, env=env)
         with self._answer_sampling(url, result):
             deadline = time.monotonic() + seconds + 30  # bounded even if wrk hangs
             while wrk.alive() and time.monotonic() < deadline:
@@ -342,7 +348,9 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up
         registry.close()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else _interrupt)
+            signal.signal(
+                signum, signal.SIG_DFL if signum == signal.SIGTERM else signal.default_int_handler
+            )
 
     summaries = [summarise(s.name, s.label(), results[s.name]) for s in args.gateway_specs]
     ratio_rows = ratios(summaries)
