@@ -16,6 +16,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=4000)
     parser.add_argument("--workers", type=int, default=1, help="processes sharing the port")
     parser.add_argument("--no-dedup", action="store_true", help="turn off deduplication of identical in-flight queries")
+    parser.add_argument(
+        "--no-subgraph-dedup", action="store_true", help="turn off deduplication of identical in-flight subgraph fetches"
+    )
     parser.add_argument("--subgraph-timeout", type=float, default=30.0, help="seconds per subgraph request")
     parser.add_argument(
         "--forward-header", action="append", default=None,
@@ -32,6 +35,7 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         host=args.host,
         port=args.port,
         dedupe=not args.no_dedup,
+        subgraph_dedupe=not args.no_subgraph_dedup,
         subgraph_timeout=args.subgraph_timeout,
         forward_headers=tuple(h.lower() for h in args.forward_header) if args.forward_header else DEFAULT_FORWARDED_HEADERS,
         override_labels=tuple(args.override_label),

@@ -16,7 +16,8 @@ class GatewayConfig:
     supergraph: str = ""
     host: str = "127.0.0.1"
     port: int = 4000
-    dedupe: bool = True  # inbound dedup of identical in-flight queries, and of subgraph fetches
+    dedupe: bool = True  # inbound dedup: identical in-flight client queries share one execution
+    subgraph_dedupe: bool = True  # identical in-flight subgraph query fetches share one request
     subgraph_timeout: float = 30.0
     forward_headers: tuple[str, ...] = DEFAULT_FORWARDED_HEADERS
     limits: Limits = field(default_factory=Limits)

@@ -29,7 +29,7 @@ log = logging.getLogger("charter.gateway")
 def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     text = sdl if sdl is not None else read_source(config.supergraph)
     state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
-    transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.dedupe)
+    transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe)
     gateway = Gateway(state, transport, config)
     metrics = Metrics()
     graphql = GraphQLEndpoints(gateway, metrics, config.max_body_bytes, config.graphiql)
