@@ -43,6 +43,7 @@ from .workload import REPO_ROOT, Workload
 
 DEFAULT_GATEWAYS = "apollo,hive,hive-dedup,charter,charter-dedup"
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
+README = REPO_ROOT / "bench" / "README.md"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -69,6 +70,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="don't scan every answer under load for errors in wrk (saves ~0.08 core per 1000 RPS)",
     )
     parser.add_argument("--ready-timeout", type=float, default=90.0)
+    parser.add_argument(
+        "--update-readme", action="store_true", help="put the table into bench/README.md"
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.gateways.split(",") if n.strip()]
@@ -354,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
 
     summaries = [summarise(s.name, s.label(), results[s.name]) for s in args.gateway_specs]
     ratio_rows = ratios(summaries)
-    command = "python -m bench.federation " + shlex.join(sys.argv[1:] if argv is None else argv)
+    shown = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--update-readme"]
+    command = ".venv/bin/python -m bench.federation " + shlex.join(shown)
     lines = [
         f"Federation benchmark, {started_at:%Y-%m-%d %H:%M} UTC: {args.connections} connections, "
         f"{args.duration:g} s per round after {args.warmup:g} s warm-up, median of "
@@ -370,7 +375,10 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Command: `{command.strip()}` ({time.monotonic() - t0:.0f} s in all)",
     ]
-    print("\n".join(lines))
+    report = "\n".join(lines)
+    print(report)
+    if args.update_readme:
+        update_readme(README, report)
     args.results_dir.mkdir(parents=True, exist_ok=True)
     out = args.results_dir / f"federation-{started_at:%Y%m%dT%H%M%SZ}.json"
     out.write_bytes(
@@ -407,6 +415,17 @@ def _helpers_line(results: dict[str, list[RoundResult]]) -> str:
         f"cores (of {len(os.sched_getaffinity(0))}); other processes on the machine: "
         f"{others:.2f} cores (median)"
     )
+
+
+def update_readme(path: Path, report: str) -> None:
+    """Replace the text between the README's results markers with this run's report."""
+    text = path.read_text()
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    head, found, rest = text.partition(start)
+    _old, found_end, tail = rest.partition(end)
+    if not (found and found_end):
+        raise ValueError(f"{path} lacks the {start} ... {end} markers")
+    path.write_text(f"{head}{start}\n{report}\n{end}{tail}")
 
 
 def _interrupt(_signum: int, _frame: Any) -> None:

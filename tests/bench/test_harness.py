@@ -11,6 +11,7 @@ import pytest
 from bench.federation.load import parse_wrk_output
 from bench.federation.processes import ProcessRegistry, process_tree, tree_rss_kb
 from bench.federation.report import RoundResult, ratios, results_table, summarise, targets
+from bench.federation.runner import update_readme
 
 
 def test_stop_kills_the_whole_process_group_and_only_it(tmp_path: Path) -> None:
@@ -93,3 +94,15 @@ def test_a_gateway_failing_its_check_is_reported_failed() -> None:
     assert "| Charter | FAILED (0/1 rounds ok) | - |" in table
     assert ratios([hive, failed])[0]["rps_ratio"] is None
     assert "n.a." in targets([hive, failed], ratios([hive, failed]))[0]
+
+
+def test_update_readme_replaces_only_the_results_block(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# B\n<!-- results:start -->\nold\n<!-- results:end -->\n\n## After\n")
+    update_readme(readme, "| new | table |")
+    assert readme.read_text() == (
+        "# B\n<!-- results:start -->\n| new | table |\n<!-- results:end -->\n\n## After\n"
+    )
+    (tmp_path / "bare.md").write_text("no markers")
+    with pytest.raises(ValueError, match="markers"):
+        update_readme(tmp_path / "bare.md", "x")
