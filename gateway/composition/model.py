@@ -144,6 +144,8 @@ class Subgraph:
     links: list[Link] = field(default_factory=list)
     schema_directives: list[Applied] = field(default_factory=list)
     roots: dict[str, str] = field(default_factory=dict)  # operation -> type name
+    # GraphQL-level problems found while parsing (duplicate fields, unknown root types, ...).
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (coordinate, message)
 
     @property
     def is_fed1(self) -> bool:

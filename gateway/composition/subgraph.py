@@ -236,6 +236,10 @@ def parse_subgraph(source: SubgraphInput) -> Subgraph:
     # Subgraphs may name their roots freely; the supergraph always uses Query/Mutation/Subscription.
     default_names = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
     renames = {t: default_names[op] for op, t in roots.items() if t != default_names[op]}
+    declared = {getattr(n, "name", None) and n.name.value for n in doc.definitions if type(n) in _KINDS}
+    for op, t in roots.items():
+        if t not in declared:
+            sub.problems.append((t, f"Cannot set schema {op} root to unknown type {t}"))
 
     for node in doc.definitions:
         kind = _KINDS.get(type(node))
@@ -280,6 +284,11 @@ def _add_type(
     t = sub.types.get(name)
     if t is None:
         t = sub.types[name] = TypeDef(name, kind)
+    elif t.kind != kind:
+        sub.problems.append((name, f'Type "{name}" is declared as both {t.kind} and {kind}'))
+        return
+    elif not ext and t.has_definition:
+        sub.problems.append((name, f'There can be only one type named "{name}".'))
     if ext:
         t.has_extension = True
     else:
@@ -298,6 +307,8 @@ def _add_type(
         )
     for f in getattr(node, "fields", None) or ():
         is_input = kind == "input"
+        if f.name.value in t.fields:
+            sub.problems.append((f"{name}.{f.name.value}", f"Field {f.name.value} already exists on {name}"))
         t.fields[f.name.value] = Field(
             f.name.value,
             _rename_type(f.type, renames),

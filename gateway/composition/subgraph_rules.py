@@ -3,7 +3,7 @@ valid @key/@requires/@provides field sets, @external only where something uses i
 
 from __future__ import annotations
 
-from graphql.language import print_ast
+from graphql.language import NonNullTypeNode, StringValueNode, print_ast
 
 from .errors import ErrorSink
 from .fieldset import FieldSetError, parse_field_set, walk
@@ -27,7 +27,23 @@ def _directive_text(d: Applied, local: str) -> str:
     return f"@{local}({args})" if args else f"@{local}"
 
 
+# Arguments each federation directive cannot do without (the spec declares them non-null).
+REQUIRED_ARGS = {
+    "key": ("fields", "federation__FieldSet!"), "requires": ("fields", "federation__FieldSet!"),
+    "provides": ("fields", "federation__FieldSet!"), "override": ("from", "String!"),
+    "tag": ("name", "String!"), "composeDirective": ("name", "String!"),
+    "requiresScopes": ("scopes", "[[federation__Scope!]!]!"),
+    "policy": ("policies", "[[federation__Policy!]!]!"), "cost": ("weight", "Int!"),
+    "context": ("name", "String!"),
+}  # fmt: skip
+FIELD_SET_DIRECTIVES = {KEY: "KEY", REQUIRES: "REQUIRES", PROVIDES: "PROVIDES"}
+
+
 def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
+    for coordinate, message in sub.problems:
+        sink.error("INVALID_GRAPHQL", f"[{sub.name}] {message}", sub.name, coordinate)
+    if not _check_directive_arguments(sub, sink):
+        return
     _check_references(sub, sink)
     for t in sub.types.values():
         if t.kind not in ("object", "interface"):
@@ -62,6 +78,55 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
                     sub.name,
                     f.coordinate,
                 )
+
+
+def _all_applied(sub: Subgraph) -> list[tuple[str, Applied]]:
+    out = [("", d) for d in sub.schema_directives]
+    for t in sub.types.values():
+        out += [(t.name, d) for d in t.directives]
+        for f in t.fields.values():
+            out += [(f.coordinate, d) for d in f.directives]
+            for a in f.args.values():
+                out += [(f"{f.coordinate}({a.name}:)", d) for d in a.directives]
+        for v in t.values.values():
+            out += [(f"{t.name}.{v.name}", d) for d in v.directives]
+    return out
+
+
+def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
+    """Required arguments are present and field sets are strings (else nothing else can be checked)."""
+    ok = True
+    for coordinate, d in _all_applied(sub):
+        short = d.name.removeprefix(FED)
+        required = REQUIRED_ARGS.get(short) if short != d.name else None
+        if required is not None and required[0] not in d.args:
+            ok = False
+            sink.error(
+                "INVALID_GRAPHQL",
+                f'[{sub.name}] Directive "@{short}" argument "{required[0]}" of type "{required[1]}" is required, but it was not provided.',
+                sub.name,
+                coordinate,
+            )
+        if d.name in FIELD_SET_DIRECTIVES and "fields" in d.args and not isinstance(d.args["fields"], StringValueNode):
+            ok = False
+            sink.error(
+                f"{FIELD_SET_DIRECTIVES[d.name]}_INVALID_FIELDS_TYPE",
+                f'[{sub.name}] On {"type" if d.name == KEY else "field"} "{coordinate}", for @{short}(fields: {print_ast(d.args["fields"])}): Invalid value for argument "fields": must be a string.',
+                sub.name,
+                coordinate,
+            )
+        definition = sub.directive_defs.get(d.name)
+        if definition is not None:
+            for arg in definition.args.values():
+                if isinstance(arg.type, NonNullTypeNode) and arg.default is None and arg.name not in d.args:
+                    ok = False
+                    sink.error(
+                        "INVALID_GRAPHQL",
+                        f'[{sub.name}] Directive "@{d.name}" argument "{arg.name}" of type "{print_ast(arg.type)}" is required, but it was not provided.',
+                        sub.name,
+                        coordinate,
+                    )
+    return ok
 
 
 def _check_key(sub: Subgraph, type_name: str, key: Applied, sink: ErrorSink) -> None:

@@ -16,11 +16,35 @@ REPO = HERE.parent.parent
 APOLLO_COMPOSITION = REPO / "tools" / "node" / "node_modules" / "@apollo" / "composition"
 
 
+PROJECT_CONFIG = REPO / "schema" / "supergraph.yaml"
+SCENARIOS = REPO / "tests" / "federation" / "scenarios"
+
+
 def case_names() -> list[str]:
+    """Our own corpus (with pinned Apollo results)."""
     return sorted(p.name for p in CORPUS.iterdir() if (p / "supergraph.yaml").exists())
 
 
+def shared_case_names() -> list[str]:
+    """Subgraph sets other parts of the project own (its schema, the gateway's scenarios):
+    compared with the live oracle only, since they change under us."""
+    names = ["project-schema"] if PROJECT_CONFIG.exists() else []
+    if SCENARIOS.exists():
+        names += sorted(
+            f"scenario-{p.name}" for p in SCENARIOS.iterdir() if any((p / "subgraphs").glob("*.graphql"))
+        )
+    return names
+
+
 def load_case(name: str) -> list[SubgraphInput]:
+    if name == "project-schema":
+        return load_config(PROJECT_CONFIG)
+    if name.startswith("scenario-"):
+        folder = SCENARIOS / name.removeprefix("scenario-") / "subgraphs"
+        return [
+            SubgraphInput(f.stem, f"http://{f.stem}.example:4000/graphql", f.read_text())
+            for f in sorted(folder.glob("*.graphql"))
+        ]
     return load_config(CORPUS / name / "supergraph.yaml")
 
 
@@ -33,7 +57,7 @@ def oracle_results() -> dict[str, dict]:
     """Apollo's result for every case, from one node process."""
     payload = {
         name: [{"name": s.name, "url": s.url, "sdl": s.sdl} for s in load_case(name)]
-        for name in case_names()
+        for name in case_names() + shared_case_names()
     }
     proc = subprocess.run(
         ["node", str(HERE / "oracle.mjs")],

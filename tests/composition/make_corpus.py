@@ -267,6 +267,23 @@ type T @key(fields: "id") { id: ID! }''',
 b=F2() + '''extend type T @key(fields: "id") { id: ID! extra: String }''')
 
 # --- failures ---
+case("error-key-fields-not-a-string",
+a=F2() + '''type Query { t: T } type T @key(fields: 123) { id: ID! }''')
+case("error-key-without-fields",
+a=F2() + '''type Query { t: T } type T @key { id: ID! }''')
+case("error-override-without-from",
+a=F2() + '''type Query { a: Int @override }''')
+case("error-duplicate-field",
+a=F2() + '''type Query { a: Int } extend type Query { a: Int }''')
+case("error-unknown-root-type",
+a='''schema { query: Nope }''',
+b=F2() + '''type Query { b: Int }''')
+case("error-unknown-type",
+a=F2() + '''type Query { t: Missing }''')
+case("error-unknown-directive",
+a=F2() + '''type Query { a: Int @unknownDirective }''')
+case("error-provides-invalid-fields",
+a=F2() + '''type Query { t: T @provides(fields: "zzz") } type T @key(fields: "id") { id: ID! }''')
 case("error-import-unknown-element",
 a=F("2.5", ["key", "policy"]) + '''type Query { a: Int @policy(policies: [["p"]]) }''')
 case("error-prefixed-name-of-imported",

@@ -23,7 +23,7 @@ def main() -> None:
             sdl_file.write_text(result["supergraph"])
         else:
             errors_file.write_text(json.dumps(result["errors"], indent=2) + "\n")
-    print(f"pinned {len(results)} cases")
+    print(f"pinned {len(case_names())} cases")
 
 
 if __name__ == "__main__":
