@@ -56,7 +56,8 @@ async def route_read(db: Database, token: str | None, wait_ms: float) -> ReadRou
         return ReadRoute(db.replica, "replica", 0.0)
     started = time.monotonic()
     deadline = started + wait_ms / 1000.0
-    query = text("SELECT pg_last_wal_replay_lsn() >= CAST(:token AS pg_lsn)")
+    # The double cast keeps asyncpg from binding the parameter as its integer pg_lsn codec.
+    query = text("SELECT pg_last_wal_replay_lsn() >= CAST(CAST(:token AS text) AS pg_lsn)")
     async with db.replica.connect() as conn:
         while True:
             if await conn.scalar(query, {"token": token}):
