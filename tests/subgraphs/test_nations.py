@@ -8,13 +8,13 @@ PAGE = "pageInfo { endCursor hasNextPage } totalCount"
 
 
 async def test_all_195_nations_with_their_data(gql: Gql) -> None:
-    body = await gql("nations", "{ nations(first: 100) { edges { node { code unStatus group } } %s } }" % PAGE)
+    body = await gql("nations", "{ nations(first: 100) { edges { node { code unStatus group } } " + PAGE + " } }")
     conn = body["data"]["nations"]
     assert conn["totalCount"] == 195
     assert len(conn["edges"]) == 100 and conn["pageInfo"]["hasNextPage"] is True
     rest = await gql(
         "nations",
-        "query($a: String) { nations(first: 100, after: $a) { edges { node { code unStatus } } %s } }" % PAGE,
+        "query($a: String) { nations(first: 100, after: $a) { edges { node { code unStatus } } " + PAGE + " } }",
         {"a": conn["pageInfo"]["endCursor"]},
     )
     nodes = [e["node"] for e in conn["edges"] + rest["data"]["nations"]["edges"]]
@@ -42,7 +42,7 @@ async def test_contributions_add_up_to_the_budget(gql: Gql) -> None:
     for _ in range(3):
         body = await gql(
             "nations",
-            "query($a: String) { nations(first: 100, after: $a) { edges { node { contributionUsd } } %s } }" % PAGE,
+            "query($a: String) { nations(first: 100, after: $a) { edges { node { contributionUsd } } " + PAGE + " } }",
             {"a": after},
         )
         conn = body["data"]["nations"]
@@ -79,7 +79,7 @@ async def test_bad_nation_input_is_a_graphql_error(gql: Gql) -> None:
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert (await gql("nations", '{ nation(code: "XX") { code } }'))["data"]["nation"] is None
     for args in ('first: -1', 'first: 1000', 'after: "nonsense"'):
-        body = await gql("nations", "{ nations(%s) { totalCount } }" % args)
+        body = await gql("nations", "{ nations(" + args + ") { totalCount } }")
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", args
         assert "Traceback" not in str(body)
 
