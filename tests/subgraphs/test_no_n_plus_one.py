@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from conftest import Gql
+
 from infra.ports import free_port
 from infra.processes import ManagedProcess
 from infra.stack import InProcessStack
