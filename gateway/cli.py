@@ -10,6 +10,14 @@ import sys
 from gateway.config import DEFAULT_FORWARDED_HEADERS, GatewayConfig
 
 
+def _env_timeout() -> float:
+    raw = os.environ.get("CHARTER_SUBGRAPH_TIMEOUT_MS")
+    try:
+        return float(raw) / 1000 if raw else 30.0
+    except ValueError:
+        return 30.0
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--supergraph", required=True, help="supergraph SDL file or http(s) URL")
     parser.add_argument("--host", default="127.0.0.1")
@@ -19,7 +27,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-subgraph-dedup", action="store_true", help="turn off deduplication of identical in-flight subgraph fetches"
     )
-    parser.add_argument("--subgraph-timeout", type=float, default=30.0, help="seconds per subgraph request")
+    parser.add_argument(
+        "--subgraph-timeout", type=float, default=_env_timeout(),
+        help="seconds per subgraph request (default 30, or CHARTER_SUBGRAPH_TIMEOUT_MS)",
+    )
     parser.add_argument(
         "--forward-header", action="append", default=None,
         help=f"client header forwarded to subgraphs (repeatable; default: {', '.join(DEFAULT_FORWARDED_HEADERS)})",

@@ -332,7 +332,7 @@ class Merger:
             arg.description = self.description(present)  # type: ignore[arg-type]
             arg.directives = self.directives(present)  # type: ignore[arg-type]
             self._merge_type_ref(arg, present, f"{coordinate}({name}:)", is_input=True)
-            arg.default = self._merge_default(present, f"{coordinate}({name}:)", "Argument", "ARGUMENT_DEFAULT_MISMATCH")
+            arg.default = self._merge_default(present, f"{coordinate}({name}:)", "Argument", "FIELD_ARGUMENT_DEFAULT_MISMATCH")
             out[name] = arg
         return out
 
@@ -350,7 +350,10 @@ class Merger:
                     incompatible = True
             seen = True
         if incompatible:
-            shown = ", ".join(f'{print_ast(a.default) if a.default is not None else "no default value"} in subgraph "{self.subs[i].name}"' for i, a in present)
+            shown = " but ".join(
+                f'{"default value " + print_ast(a.default) if a.default is not None else "no default value"} in subgraph "{self.subs[i].name}"'
+                for i, a in present
+            )
             self.sink.error(code, f'{kind} "{coordinate}" has incompatible default values across subgraphs: it has {shown}', None, coordinate)
         return dest if (not inconsistent or incompatible) else None
 

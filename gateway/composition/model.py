@@ -144,6 +144,7 @@ class Subgraph:
     links: list[Link] = field(default_factory=list)
     schema_directives: list[Applied] = field(default_factory=list)
     roots: dict[str, str] = field(default_factory=dict)  # operation -> type name
+    federation_defs: dict[str, DirectiveDef] = field(default_factory=dict)  # as the SDL spells them
     # GraphQL-level problems found while parsing (duplicate fields, unknown root types, ...).
     problems: list[tuple[str, str]] = field(default_factory=list)  # (coordinate, message)
 

@@ -174,9 +174,13 @@ def _resolve_links(doc: DocumentNode, sub: Subgraph, names: _Names) -> None:
             }
             sub.links.append(Link(url, identity, name, version, local_imports))
     if fed_link is None:
-        for element in FED1_DIRECTIVES:
-            names.directives[element] = FED + element
-            names.plumbing_directives.add(element)
+        # Federation 1 knows its directives by their bare names; later ones count when the
+        # subgraph defines them itself (some Federation 1 servers declare @shareable, @override).
+        defined = {n.name.value for n in doc.definitions if isinstance(n, DirectiveDefinitionNode)}
+        for element in FEDERATION_DIRECTIVES:
+            if element in FED1_DIRECTIVES or element in defined:
+                names.directives[element] = FED + element
+                names.plumbing_directives.add(element)
         names.plumbing_types.update({"_FieldSet", "FieldSet"})
 
 
@@ -247,17 +251,21 @@ def parse_subgraph(source: SubgraphInput) -> Subgraph:
             _add_type(sub, node, kind, names, renames)
         elif isinstance(node, DirectiveDefinitionNode):
             name = node.name.value
-            if name in names.plumbing_directives or name in BUILTIN_DIRECTIVES:
-                continue
-            if names.directives.get(name, name).startswith(FED):
-                continue
-            sub.directive_defs[name] = DirectiveDef(
+            definition = DirectiveDef(
                 name,
                 _arguments(node.arguments, names),
                 node.repeatable,
                 [loc.value for loc in node.locations],
                 _description(node),
             )
+            canonical = names.directives.get(name, name)
+            if canonical.startswith(FED):
+                # A subgraph may spell out federation definitions; they must at least fit.
+                sub.federation_defs[canonical] = definition
+                continue
+            if name in names.plumbing_directives or name in BUILTIN_DIRECTIVES:
+                continue
+            sub.directive_defs[name] = definition
 
     for plumbing in names.plumbing_types:
         sub.types.pop(plumbing, None)

@@ -3,7 +3,14 @@ valid @key/@requires/@provides field sets, @external only where something uses i
 
 from __future__ import annotations
 
-from graphql.language import NonNullTypeNode, StringValueNode, print_ast
+from graphql.language import (
+    FieldNode,
+    InlineFragmentNode,
+    NonNullTypeNode,
+    SelectionSetNode,
+    StringValueNode,
+    print_ast,
+)
 
 from .errors import ErrorSink
 from .fieldset import FieldSetError, parse_field_set, walk
@@ -96,6 +103,17 @@ def _all_applied(sub: Subgraph) -> list[tuple[str, Applied]]:
 def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
     """Required arguments are present and field sets are strings (else nothing else can be checked)."""
     ok = True
+    for canonical, definition in sub.federation_defs.items():
+        short = canonical.removeprefix(FED)
+        required = REQUIRED_ARGS.get(short)
+        if required is not None and required[0] not in definition.args:
+            ok = False
+            sink.error(
+                "DIRECTIVE_DEFINITION_INVALID",
+                f'[{sub.name}] Invalid definition for directive "@{definition.name}": missing required argument "{required[0]}"',
+                sub.name,
+                f"@{definition.name}",
+            )
     for coordinate, d in _all_applied(sub):
         short = d.name.removeprefix(FED)
         required = REQUIRED_ARGS.get(short) if short != d.name else None
@@ -174,20 +192,56 @@ def _check_selection(
             coordinate,
         )
         return
-    for s in selected:
-        # Only the first level must be external: below it, an external object's fields are the
-        # other subgraphs' to resolve.
-        if s.parent != parent or meta.is_external(s.field):
+    if sub.is_fed1 and what == "REQUIRES":
+        return  # Federation 1 never checked this; the upgrade already dropped inactive ones
+    _check_external_leaves(sub, meta, parent, parse_field_set(text), False, coordinate, shown, what, sink)
+
+
+def _check_external_leaves(
+    sub: Subgraph,
+    meta: Metadata,
+    parent: str,
+    selection_set: SelectionSetNode,
+    external_above: bool,
+    coordinate: str,
+    shown: str,
+    what: str,
+    sink: ErrorSink,
+) -> None:
+    """Leaves of a @requires/@provides must be external, unless a field above them already is."""
+    for sel in selection_set.selections:
+        if isinstance(sel, InlineFragmentNode):
+            cond = sel.type_condition.name.value if sel.type_condition else parent
+            _check_external_leaves(sub, meta, cond, sel.selection_set, external_above, coordinate, shown, what, sink)
             continue
-        if what == "REQUIRES" and sub.is_fed1:
+        if not isinstance(sel, FieldNode) or sel.name.value == "__typename":
             continue
-        verb = "required" if what == "REQUIRES" else "provided"
-        sink.error(
-            f"{what}_FIELDS_MISSING_EXTERNAL",
-            f'[{sub.name}] On field "{coordinate}", for {shown}: field "{s.field.coordinate}" should not be part of a @{what.lower()} since it is already {verb} by this subgraph (it is not marked @external)',
-            sub.name,
-            coordinate,
-        )
+        t = sub.types[parent]
+        f = t.fields[sel.name.value]
+        external = meta.is_external(f)
+        if what == "PROVIDES" and f.args:
+            sink.error(
+                "PROVIDES_FIELDS_HAS_ARGS",
+                f'[{sub.name}] On field "{coordinate}", for {shown}: field {f.coordinate} cannot be included because it has arguments (fields with argument are not allowed in @provides)',
+                sub.name,
+                coordinate,
+            )
+        if sel.selection_set is None and not external and not external_above:
+            verb = "required" if what == "REQUIRES" else "provided"
+            sink.error(
+                f"{what}_FIELDS_MISSING_EXTERNAL",
+                f'[{sub.name}] On field "{coordinate}", for {shown}: field "{f.coordinate}" should not be part of a @{what.lower()} since it is already {verb} by this subgraph (it is not marked @external)',
+                sub.name,
+                coordinate,
+            )
+        if sel.selection_set is not None:
+            below = external_above or external
+            if not below and t.kind == "interface":
+                below = any(
+                    f.name in impl.fields and meta.is_external(impl.fields[f.name])
+                    for impl in sub.implementations(t.name)
+                )
+            _check_external_leaves(sub, meta, named_type(f.type), sel.selection_set, below, coordinate, shown, what, sink)
 
 
 def _check_references(sub: Subgraph, sink: ErrorSink) -> None:

@@ -62,7 +62,7 @@ def _select(obj: dict[str, Any], selections: tuple[RepSelection, ...], out: dict
     typename = obj.get("__typename")
     for s in selections:
         if isinstance(s, RepField):
-            value = obj.get(s.name, _MISSING)
+            value = obj.get(s.source_key or s.name, _MISSING)
             if value is _MISSING:
                 return False
             if s.selections and value is not None:

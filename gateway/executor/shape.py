@@ -153,5 +153,8 @@ class Shaper:
     def _already_errored(self, path: LinkedPath) -> bool:
         if not self.errored:
             return False
+        # An error at this path, above it (the parent failed) or below it (the subgraph already
+        # propagated a deeper null up to here) explains this null.
         full = tuple(path_list(path))
-        return any(full[:i] in self.errored for i in range(len(full) + 1))
+        n = len(full)
+        return any(p[:n] == full or full[: len(p)] == p for p in self.errored)

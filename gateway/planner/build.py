@@ -11,6 +11,7 @@ fetched them. Groups then become a Sequence of Parallel stages.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,10 +233,11 @@ class _PlanRun:
         fields: list[NField],
         provided: Provided | None,
         for_key: bool = False,
+        trail: tuple[NField, ...] = (),
     ) -> set[Group]:
         used: set[Group] = set()
         for nf in fields:
-            used |= self.plan_field(group, graph, type_name, path, out, nf, provided, for_key)
+            used |= self.plan_field(group, graph, type_name, path, out, nf, provided, for_key, trail)
         return used
 
     def plan_field(
@@ -248,7 +250,9 @@ class _PlanRun:
         nf: NField,
         provided: Provided | None,
         for_key: bool = False,
+        trail: tuple[NField, ...] = (),
     ) -> set[Group]:
+        """`trail` holds the fields from the group's own root selection down to here."""
         if nf.name == "__typename":
             # Shaping answers __typename from the runtime type; the subgraph's is only for branching.
             out.add_typename()
@@ -257,14 +261,16 @@ class _PlanRun:
             for_key and self.sg.can_select_for_key(type_name, nf.name, graph)
         )
         if not local:
-            return self.plan_jump(group, graph, type_name, path, out, nf)
-        sel = self._add(out, nf.key, nf.name, nf.args, not nf.leaf)
+            return self.plan_jump(group, graph, type_name, path, out, nf, trail)
+        key = internal_key(nf) if for_key else nf.key
+        sel = self._add(out, key, nf.name, nf.args, not nf.leaf)
         self.note_variables(group, nf)
         used = {group}
         if not nf.leaf and sel.sub is not None:
-            sub_path = path + (nf.key,) + ("@",) * _list_depth(nf.type)
+            sub_path = path + (key,) + ("@",) * _list_depth(nf.type)
             used |= self.plan_composite(
-                group, graph, nf, sub_path, sel.sub, self.provided_for(nf, graph, provided), for_key
+                group, graph, nf, sub_path, sel.sub, self.provided_for(nf, graph, provided), for_key,
+                (*trail, nf),
             )
         return used
 
@@ -285,10 +291,11 @@ class _PlanRun:
         out: SelectionSet,
         provided: Provided | None,
         for_key: bool = False,
+        trail: tuple[NField, ...] = (),
     ) -> set[Group]:
         if not nf.abstract:
             kids = nf.children.get(nf.named, [])
-            return self.plan_fields(group, graph, nf.named, path, out, kids, provided, for_key)
+            return self.plan_fields(group, graph, nf.named, path, out, kids, provided, for_key, trail)
         if self.sg.is_interface_object(nf.named, graph):
             return self.plan_from_interface_object(group, graph, nf, path, out)
         out.add_typename()
@@ -296,14 +303,14 @@ class _PlanRun:
         runtimes = [t for t in nf.children if t in possible]
         if self._interface_level(graph, nf, runtimes, provided):
             kids = nf.children[runtimes[0]] if runtimes else []
-            return self.plan_fields(group, graph, nf.named, path, out, kids, provided)
+            return self.plan_fields(group, graph, nf.named, path, out, kids, provided, False, trail)
         used: set[Group] = {group}
         for rt in runtimes:
             kids = [k for k in nf.children[rt] if k.name != "__typename"]
             if not kids:
                 continue
             frag = out.add_fragment(rt)
-            used |= self.plan_fields(group, graph, rt, path, frag, kids, provided, for_key)
+            used |= self.plan_fields(group, graph, rt, path, frag, kids, provided, for_key, trail)
         return used
 
     def _interface_level(
@@ -346,13 +353,24 @@ class _PlanRun:
 
     # ------------------------------------------------------------ jumps (entity fetches)
     def plan_jump(
-        self, group: Group, graph: str, type_name: str, path: Path, out: SelectionSet, nf: NField
+        self,
+        group: Group,
+        graph: str,
+        type_name: str,
+        path: Path,
+        out: SelectionSet,
+        nf: NField,
+        trail: tuple[NField, ...] = (),
     ) -> set[Group]:
         guard = (graph, type_name, path, nf.key)
         if guard in self._jump_guard:
             raise PlanningError(f'cannot plan "{type_name}.{nf.name}": its keys or requirements form a cycle')
         self._jump_guard.add(guard)
         try:
+            if not self._candidates(graph, type_name, nf):
+                refetched = self._refetch_from_root(group, graph, type_name, path, nf, trail)
+                if refetched is not None:
+                    return refetched
             return self._plan_jump(group, graph, type_name, path, out, nf)
         finally:
             self._jump_guard.discard(guard)
@@ -371,6 +389,34 @@ class _PlanRun:
             for key in self.sg.resolvable_keys(iface, g2):
                 result.append((g2, iface, key, iface))
         return result
+
+    def _refetch_from_root(
+        self, group: Group, graph: str, type_name: str, path: Path, nf: NField, trail: tuple[NField, ...]
+    ) -> set[Group] | None:
+        """A field of a value type (no key to jump with) that another subgraph serves along the
+        same chain of shareable fields from the query root: select that chain from the other
+        subgraph too and let the results merge. Queries only: a mutation must not run twice."""
+        if group.entity or self.kind != "query" or not trail:
+            return None
+        for g2 in self.sg.graph_order:
+            if g2 == graph or not self.sg.resolves(type_name, nf.name, g2, self.labels):
+                continue
+            if not all(self.sg.resolves(t.parent, t.name, g2, self.labels) for t in trail):
+                continue
+            root = next(
+                (g for g in self.groups if not g.entity and g.graph == g2 and g.chunk == group.chunk), None
+            ) or self.new_group(g2, (), group.chunk, False)
+            out = root.selection
+            for i, t in enumerate(trail):
+                sel = self._add(out, t.key, t.name, t.args, True)
+                self.note_variables(root, t)
+                out = sel.sub
+                nxt = trail[i + 1].parent if i + 1 < len(trail) else type_name
+                if t.abstract:
+                    out.add_typename()
+                    out = out.add_fragment(nxt)
+            return self.plan_field(root, g2, type_name, path, out, nf, None, False, trail) | {root}
+        return None
 
     def _key_local(self, graph: str, type_name: str, key: Key) -> bool:
         return all(
@@ -422,8 +468,8 @@ class _PlanRun:
             rep.selection.add_typename()
         for kf in key_fields:
             _copy_rep(rep.selection, kf)
-            if kf.name not in rep.key_fields:
-                rep.key_fields.append(kf.key)
+            if internal_key(kf) not in rep.key_fields:
+                rep.key_fields.append(internal_key(kf))
         for rf in required:
             _copy_rep(rep.selection, rf)
         frag = target.selection.add_fragment(etype)
@@ -468,8 +514,8 @@ class _PlanRun:
             rep.selection.add_typename()
         for kf in key_fields:
             _copy_rep(rep.selection, kf)
-            if kf.key not in rep.key_fields:
-                rep.key_fields.append(kf.key)
+            if internal_key(kf) not in rep.key_fields:
+                rep.key_fields.append(internal_key(kf))
         frag = target.selection.add_fragment(iface)
         frag.add_typename()
         used = {target}
@@ -586,9 +632,22 @@ class _PlanRun:
         return {o.name for o in self.p.full.get_possible_types(t)} | {type_name}  # type: ignore[arg-type]
 
 
+def internal_key(nf: NField) -> str:
+    """The response key of a field the gateway fetches for itself (key or @requires field).
+
+    A required field with arguments gets its own alias, so it can never collide with the client
+    selecting the same field with other arguments (or none) under the plain name.
+    """
+    if not nf.args:
+        return nf.key
+    digest = hashlib.sha1(nf.args.encode()).hexdigest()[:8]
+    return f"__req_{nf.name}_{digest}"
+
+
 def _copy_rep(out: SelectionSet, nf: NField) -> None:
-    """Add a key/required field to a representation selection (by response key = field name)."""
-    sel = out.add_field(nf.key, nf.key, "", bool(nf.children))
+    """Add a key/required field to a representation selection: read at its internal response key,
+    sent under its field name."""
+    sel = out.add_field(internal_key(nf), nf.name, "", bool(nf.children))
     if nf.children and sel.sub is not None:
         if nf.abstract:
             sel.sub.add_typename()
@@ -609,7 +668,7 @@ def _rep_selections(sel: SelectionSet) -> tuple[RepSelection, ...]:
     result: list[RepSelection] = []
     for item in sel.items.values():
         if isinstance(item, SelField):
-            result.append(RepField(item.key, _rep_selections(item.sub) if item.sub else None))
+            result.append(RepField(item.name, _rep_selections(item.sub) if item.sub else None, item.key))
         else:
             result.append(RepFragment(item.type_condition, frozenset({item.type_condition}), _rep_selections(item.sub)))
     return tuple(result)

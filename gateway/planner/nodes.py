@@ -16,8 +16,13 @@ from graphql import parse, print_ast
 class RepField:
     """A field copied from the response into a representation."""
 
-    name: str  # the response key in our merged data, and the key in the representation
+    name: str  # the key in the representation (the field's name)
     selections: tuple[RepSelection, ...] | None = None
+    source_key: str | None = None  # where the value sits in the merged data, when not `name`
+
+    @property
+    def key(self) -> str:
+        return self.source_key or self.name
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ def _rep_to_str(sel: tuple[RepSelection, ...]) -> str:
 def _rep_to_json(s: RepSelection) -> dict[str, Any]:
     if isinstance(s, RepField):
         d: dict[str, Any] = {"kind": "Field", "name": s.name}
+        if s.source_key and s.source_key != s.name:
+            d["alias"] = s.source_key
         if s.selections:
             d["selections"] = [_rep_to_json(x) for x in s.selections]
         return d
@@ -114,7 +121,7 @@ def _rep_to_json(s: RepSelection) -> dict[str, Any]:
 def _rep_from_json(d: dict[str, Any]) -> RepSelection:
     if d["kind"] == "Field":
         sels = d.get("selections")
-        return RepField(d["name"], tuple(_rep_from_json(x) for x in sels) if sels else None)
+        return RepField(d["name"], tuple(_rep_from_json(x) for x in sels) if sels else None, d.get("alias"))
     return RepFragment(
         d["typeCondition"],
         frozenset(d["appliesTo"]),
