@@ -10,6 +10,7 @@ from .errors import ErrorSink, SubgraphParseError
 from .merge import Merger
 from .metadata import Metadata
 from .model import COMPOSE_DIRECTIVE, EXTENDS, DirectiveDef, Subgraph
+from .satisfiability import check_satisfiability
 from .specs import join_version
 from .subgraph import parse_subgraph
 from .subgraph_rules import check_subgraph
@@ -59,6 +60,8 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     supergraph = merger.merge()
     supergraph.extra_links = extra_links
     custom_defs += _executable_directives(subs)
+    if not sink:
+        check_satisfiability(supergraph, subs, metas, merger.overridden, sink)
     if sink:
         return CompositionResult(None, sink.errors, sink.hints)
     from .emit import emit_supergraph

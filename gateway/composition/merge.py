@@ -91,6 +91,8 @@ class Merger:
         self.graph = graph_enum_names([s.name for s in subs])
         self.out = Supergraph()
         self.enum_usage: dict[str, str] = {}
+        # (subgraph index, field coordinate) no longer resolved there because of an @override.
+        self.overridden: set[tuple[int, str]] = set()
         for s in subs:
             self.out.graphs[self.graph[s.name]] = (s.name, s.url)
 
@@ -274,6 +276,7 @@ class Merger:
             out = Field(fname, _PLACEHOLDER, dest.name)
             dest.fields[fname] = out
             overrides = self._validate_override(dest, out, fsources)
+            self.overridden.update((i, out.coordinate) for i, o in overrides.items() if (o.used or o.unused) and not o.label)
             if not self._merge_field(dest, out, fsources, overrides):
                 del dest.fields[fname]
                 continue

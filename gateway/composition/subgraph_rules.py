@@ -183,7 +183,8 @@ def _check_selection(
     text = d.arg_str("fields") or ""
     shown = f'@{what.lower()}(fields: "{text}")'
     try:
-        selected = list(walk(sub, parent, parse_field_set(text)))
+        for _ in walk(sub, parent, parse_field_set(text)):
+            pass  # walking is the validation: unknown fields and bad selections raise
     except FieldSetError as e:
         sink.error(
             f"{what}_INVALID_FIELDS",

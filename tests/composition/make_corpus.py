@@ -266,6 +266,111 @@ a=F2() + '''type Query { t: T }
 type T @key(fields: "id") { id: ID! }''',
 b=F2() + '''extend type T @key(fields: "id") { id: ID! extra: String }''')
 
+# --- modelled on behaviours the engine's own tests pin (written anew here) ---
+case("engine-fed1-extension-first",
+a='''extend type Item @key(fields: "code") { code: String! @external cost: Int! }''',
+b='''type Query { items: [Item!] } type Item @key(fields: "code") { code: String! label: String! }''')
+case("engine-fed1-several-extensions",
+a='''extend type Item @key(fields: "code") { code: String! cost: Int! }''',
+b='''type Query { items: [Item!] } type Item { code: String! label: String! }''',
+c='''extend type Item @key(fields: "code") { code: String! colour: String! }''')
+case("engine-fed1-provides",
+a='''type Query { first: Box } type Box @key(fields: "id") { id: ID! size: Int }''',
+b='''type Query { second: Box @provides(fields: "size") } extend type Box @key(fields: "id") { id: ID! @external size: Int @external }''')
+case("engine-mixed-provides-in-fed2",
+a='''type Query { first: Box } type Box @key(fields: "id") { id: ID! size: Int }''',
+b=F("2.0", ["key", "provides", "external"]) + '''type Query { second: Box @provides(fields: "size") } type Box @key(fields: "id") { id: ID! size: Int @external }''')
+case("engine-mixed-provides-in-fed1",
+a=F("2.0", ["key", "shareable"]) + '''type Query { first: Box } type Box @key(fields: "id") { id: ID! size: Int @shareable }''',
+b='''type Query { second: Box @provides(fields: "size") } extend type Box @key(fields: "id") { id: ID! @external size: Int @external }''')
+case("engine-fed1-declares-shareable",
+a='''type Query { ripe: Fruit! } directive @shareable on OBJECT | FIELD_DEFINITION type Fruit @shareable { id: ID! name: String! }''',
+b='''type Query { rotten: Fruit! } directive @shareable on OBJECT | FIELD_DEFINITION type Fruit @shareable { id: ID! name: String! }''')
+case("engine-fed1-declares-override",
+a='''type Query { box: Box } type Box @key(fields: "id") { id: ID! size: Int }''',
+b='''type Box @key(fields: "id") { id: ID! size: Int @override(from: "a") } directive @override(from: String!) on FIELD_DEFINITION''')
+case("engine-override-field-in-provides",
+a=F2() + '''type Query { t: T } type T @key(fields: "k") { k: ID a: A @shareable }
+type A @key(fields: "id") { id: ID! b: B @override(from: "b") } type B @key(fields: "id") { id: ID! v: String @shareable }''',
+b=F2() + '''type T @key(fields: "k") { k: ID a: A @shareable @provides(fields: "b { v }") }
+type A @key(fields: "id") { id: ID! b: B } type B @key(fields: "id") { id: ID! v: String @external }''')
+case("engine-override-field-in-requires",
+a=F2() + '''type Query { t: T } type T @key(fields: "k") { k: ID a: A @shareable }
+type A @key(fields: "id") { id: ID! b: B @override(from: "b") } type B @key(fields: "id") { id: ID! v: String @shareable }''',
+b=F2() + '''type T @key(fields: "k") { k: ID a: A @shareable x: Int @requires(fields: "a { b { v } }") }
+type A @key(fields: "id") { id: ID! b: B } type B @key(fields: "id") { id: ID! v: String @external }''')
+case("engine-override-key-field",
+a=F2() + '''type Query { t: T } type T @key(fields: "k") { k: ID @override(from: "b") a: Int }''',
+b=F2() + '''type T @key(fields: "k") { k: ID b: Int }''')
+case("engine-override-nested-key-field",
+a=F2() + '''type Query { t: T } type T @key(fields: "e { k }") { e: E } type E { k: ID @override(from: "b") a: Int }''',
+b=F2() + '''type T @key(fields: "e { k }") { e: E x: Int } type E { k: ID b: Int }''')
+case("engine-override-unknown-source",
+a=F2() + '''type Query { t: T } type T @key(fields: "k") { k: ID a: Int @override(from: "nowhere") }''',
+b=F2() + '''type T @key(fields: "k") { k: ID b: Int }''')
+case("engine-external-on-type",
+a=F2() + '''type Query { t: T } type T @key(fields: "id") { id: ID! x: Int y: Int }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! z: Int @requires(fields: "x y") } type T @external { x: Int y: Int }''')
+case("engine-shareable-on-extension-only",
+a=F2() + '''type Query { t: T } type T { a: Int } extend type T @shareable { b: Int }''',
+b=F2() + '''type Query { u: T } type T @shareable { b: Int }''')
+case("engine-sanitized-graph-names",
+**{"my-subgraph": F2() + '''type Query { a: Int }''', "1st": F2() + '''type Query { b: Int }''', "My_Subgraph": F2() + '''type Query { c: Int }'''})
+case("engine-interface-value-type-fields",
+a=F2() + '''type Query { i: I } interface I { a: Int } type X implements I @shareable { a: Int }''',
+b=F2() + '''type Query { j: I } interface I { a: Int b: Int } type X implements I @shareable { a: Int b: Int }''')
+case("engine-union-to-interface-subtyping",
+a=F2() + '''type Query { u: U @shareable } union U = A | B type A @shareable { a: Int } type B @shareable { b: Int }''',
+b=F2() + '''type Query { u: A @shareable } type A @shareable { a: Int }''')
+case("engine-input-and-argument-defaults",
+a=F2() + '''type Query { f(x: In = {a: 1}, y: [Int] = [1, 2]): Int @shareable } input In { a: Int = 1 b: String }''',
+b=F2() + '''type Query { f(x: In = {a: 1}, y: [Int] = [1, 2]): Int @shareable } input In { a: Int = 1 b: String }''')
+case("engine-enum-descriptions-deprecations",
+a=F2() + '''type Query { e: E } "An enum" enum E { "first" A B @deprecated(reason: "no") }''',
+b=F2() + '''type Query { f: E } enum E { A B @deprecated(reason: "no") C }''')
+case("engine-scalars-specified-by",
+a=F2() + '''type Query { d: Date } scalar Date @specifiedBy(url: "https://example.com/date")''',
+b=F2() + '''type Query { e: Date } "A date" scalar Date''')
+case("engine-requires-with-arguments",
+a=F2() + '''type Query { t: T } type T @key(fields: "id") { id: ID! price(currency: String): Int }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! price(currency: String): Int @external tax: Int @requires(fields: "price(currency: \\"EUR\\")") }''')
+case("engine-provides-on-interface",
+a=F2() + '''type Query { ps: [P] @provides(fields: "name") } interface P { id: ID! name: String } type Q implements P @key(fields: "id") { id: ID! name: String @external }''',
+b=F2() + '''interface P { id: ID! name: String } type Q implements P @key(fields: "id") { id: ID! name: String @shareable }''')
+case("engine-subscription",
+a=F2() + '''type Query { a: Int } type Subscription { tick: Int }''',
+b=F2() + '''type Query { b: Int } type Subscription { tock: Int }''')
+case("error-engine-multiple-override",
+a=F2() + '''type Query { t: T } type T @key(fields: "k") { k: ID a: Int @override(from: "b") }''',
+b=F2() + '''type T @key(fields: "k") { k: ID a: Int @override(from: "a") }''')
+case("error-engine-override-type-change",
+a=F2() + '''type Query { t: T } type T @key(fields: "k") { k: ID a: Int @override(from: "b") }''',
+b=F2() + '''type T @key(fields: "k") { k: ID a: String }''')
+case("error-engine-mixed-nonshared-provides",
+a=F("2.0", ["key"]) + '''type Query { first: Box } type Box @key(fields: "id") { id: ID! size: Int }''',
+b='''type Query { second: Box @provides(fields: "size") } extend type Box @key(fields: "id") { id: ID! @external size: Int @external }''')
+case("error-fed1-override-undeclared",
+a='''type Query { box: Box } type Box @key(fields: "id") { id: ID! size: Int }''',
+b='''type Box @key(fields: "id") { id: ID! size: Int @override(from: "a") }''')
+case("error-fed1-override-bad-declaration",
+a='''type Query { box: Box } type Box @key(fields: "id") { id: ID! size: Int }''',
+b='''type Box @key(fields: "id") { id: ID! size: Int @override } directive @override on FIELD_DEFINITION''')
+case("error-fed1-kind-mismatch-three",
+a='''type Query { a: A } scalar A''',
+b='''type A @key(fields: "f") { f: String }''',
+c='''extend type A @key(fields: "f") { f: String }''')
+case("error-interface-field-no-implementation",
+a=F2() + '''type Query { i: I } interface I { a: Int } type X implements I @key(fields: "a") { a: Int }''',
+b=F2() + '''interface I { a: Int b: Int } type Y implements I { a: Int b: Int } type Query { y: Y }''')
+case("error-argument-default-mismatch",
+a=F2() + '''type Query { f(x: Int = 1): Int @shareable }''',
+b=F2() + '''type Query { f(x: Int = 2): Int @shareable }''')
+case("error-interface-object-without-interface",
+a=F2() + '''type Query { m: M } type M @key(fields: "id") @interfaceObject { id: ID! }''')
+case("error-interface-key-missing-implementation",
+a=F2() + '''type Query { i: I } interface I @key(fields: "id") { id: ID! } type A implements I @key(fields: "id") { id: ID! }''',
+b=F2() + '''interface I { id: ID! } type B implements I @key(fields: "id") { id: ID! } type Query { b: B }''')
+
 # --- failures ---
 case("error-key-fields-not-a-string",
 a=F2() + '''type Query { t: T } type T @key(fields: 123) { id: ID! }''')

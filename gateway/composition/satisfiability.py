@@ -1,0 +1,212 @@
+"""Can every query the supergraph accepts be planned? (Apollo's `validate.ts`, simplified.)
+
+Walk the supergraph from its root fields keeping, at each type, the set of subgraphs a plan could be
+"in". A field is reachable from a subgraph that resolves it, or through entity jumps (`@key`s whose
+fields the current subgraph can provide) to one that does. When no subgraph of the set reaches a
+field, no plan exists: SATISFIABILITY_ERROR. Where this model is coarser than Apollo's query graph
+(@provides paths, @requires inputs, @interfaceObject type resolution) it errs on accepting.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from .errors import ErrorSink
+from .fieldset import FieldSetError, parse_field_set, walk
+from .merge import Supergraph
+from .metadata import Metadata
+from .model import INTERFACE_OBJECT, KEY, Subgraph, TypeDef, named_type
+
+MAX_STATES = 20_000  # bounds the walk on pathological supergraphs
+
+
+@dataclass(frozen=True)
+class _Step:
+    label: str  # "field" or "... on Type"
+
+
+class Satisfiability:
+    def __init__(self, sg: Supergraph, subs: list[Subgraph], metas: list[Metadata], overridden: set[tuple[int, str]], sink: ErrorSink) -> None:
+        self.sg = sg
+        self.subs = subs
+        self.metas = metas
+        self.overridden = overridden
+        self.sink = sink
+        self.reported: set[str] = set()
+        self.closures: dict[tuple[int, str], frozenset[int]] = {}
+
+    # -- what one subgraph can do ------------------------------------------------------------------
+    def resolves(self, i: int, type_name: str, field: str) -> bool:
+        t = self.subs[i].types.get(type_name)
+        if t is None or t.kind not in ("object", "interface") or field not in t.fields:
+            return False
+        f = t.fields[field]
+        if (i, f.coordinate) in self.overridden:
+            return False
+        if self.metas[i].is_external(f):
+            return f.coordinate in self.metas[i].provided
+        return True
+
+    def _key_fields_available(self, i: int, type_name: str, fields: str | None) -> bool:
+        if not fields or type_name not in self.subs[i].types:
+            return False
+        try:
+            selected = list(walk(self.subs[i], type_name, parse_field_set(fields)))
+        except FieldSetError:
+            return False
+        return all(not self.metas[i].is_external(s.field) and (i, s.field.coordinate) not in self.overridden for s in selected)
+
+    def _entry_types(self, j: int, type_name: str) -> list[TypeDef]:
+        """Types of subgraph j through which an entity of `type_name` can be fetched."""
+        out = []
+        t = self.subs[j].types.get(type_name)
+        if t is not None:
+            out.append(t)
+        sup = self.sg.types.get(type_name)
+        if sup is not None and sup.kind == "object":
+            for itf in sup.interfaces:
+                it = self.subs[j].types.get(itf)
+                if it is not None and it.kind == "object" and it.has(INTERFACE_OBJECT):
+                    out.append(it)
+        return out
+
+    def can_jump(self, i: int, type_name: str, j: int) -> bool:
+        for entry in self._entry_types(j, type_name):
+            for key in entry.applied(KEY):
+                if key.arg_bool("resolvable") is False:
+                    continue
+                if self._key_fields_available(i, type_name, key.arg_str("fields")):
+                    return True
+        return False
+
+    def closure(self, i: int, type_name: str) -> frozenset[int]:
+        """Subgraphs reachable from subgraph i at `type_name` through chains of entity jumps."""
+        key = (i, type_name)
+        if key not in self.closures:
+            seen = {i}
+            queue = deque([i])
+            while queue:
+                cur = queue.popleft()
+                for j in range(len(self.subs)):
+                    if j not in seen and self.can_jump(cur, type_name, j):
+                        seen.add(j)
+                        queue.append(j)
+            self.closures[key] = frozenset(seen)
+        return self.closures[key]
+
+    def reach(self, current: frozenset[int], type_name: str, field: str) -> frozenset[int]:
+        out: set[int] = set()
+        for i in current:
+            for j in self.closure(i, type_name):
+                if self.resolves(j, type_name, field) or self._via_interface_object(j, type_name, field):
+                    out.add(j)
+        return frozenset(out)
+
+    def _via_interface_object(self, j: int, type_name: str, field: str) -> bool:
+        sup = self.sg.types.get(type_name)
+        if sup is None or sup.kind != "object":
+            return False
+        for itf in sup.interfaces:
+            it = self.subs[j].types.get(itf)
+            if it is not None and it.kind == "object" and it.has(INTERFACE_OBJECT) and self.resolves(j, itf, field):
+                return True
+        return False
+
+    # -- the walk ----------------------------------------------------------------------------------
+    def run(self) -> None:
+        states = 0
+        queue: deque[tuple[str, frozenset[int], tuple[str, ...]]] = deque()
+        seen: set[tuple[str, frozenset[int]]] = set()
+        for op in ("query", "mutation", "subscription"):
+            root = self.sg.roots.get(op)
+            if root is None:
+                continue
+            having = frozenset(i for i, s in enumerate(self.subs) if root in s.types)
+            queue.append((root, having, ()))
+        while queue and states < MAX_STATES:
+            type_name, current, path = queue.popleft()
+            if (type_name, current) in seen or not current:
+                continue
+            seen.add((type_name, current))
+            states += 1
+            t = self.sg.types.get(type_name)
+            if t is None:
+                continue
+            if t.kind in ("object", "interface"):
+                for fname, f in t.fields.items():
+                    if _inaccessible(f.directives):
+                        continue
+                    reached = self.reach(current, type_name, fname)
+                    if not reached and t.kind == "interface":
+                        reached = self._through_implementations(current, type_name, fname)
+                    if not reached:
+                        self._report(type_name, fname, current, path)
+                        continue
+                    target = self.sg.types.get(named_type(f.type))
+                    if target is not None and target.kind in ("object", "interface", "union"):
+                        queue.append((target.name, reached, (*path, fname)))
+            if t.kind in ("interface", "union"):
+                for impl in self._possible(t):
+                    knowing = frozenset(i for i in current if self._knows(i, t, impl))
+                    if any(self._is_interface_object(i, t.name) for i in current):
+                        knowing = frozenset(i for i, s in enumerate(self.subs) if impl in s.types)
+                    queue.append((impl, knowing, (*path, f"... on {impl}")))
+
+    def _through_implementations(self, current: frozenset[int], itf: str, field: str) -> frozenset[int]:
+        """An interface field no subgraph serves on the interface may still be served per type."""
+        out: set[int] = set()
+        impls = [o for o in self._possible(self.sg.types[itf])]
+        for i in current:
+            known = [o for o in impls if self._knows(i, self.sg.types[itf], o)]
+            if known and all(self.reach(frozenset({i}), o, field) for o in known):
+                out.add(i)
+        return frozenset(out)
+
+    def _possible(self, t: TypeDef) -> list[str]:
+        if t.kind == "union":
+            return list(t.members)
+        return [o.name for o in self.sg.types.values() if o.kind == "object" and t.name in o.interfaces]
+
+    def _knows(self, i: int, abstract: TypeDef, impl: str) -> bool:
+        sub_t = self.subs[i].types.get(abstract.name)
+        if sub_t is None:
+            return False
+        if abstract.kind == "union":
+            return impl in sub_t.members
+        o = self.subs[i].types.get(impl)
+        return o is not None and abstract.name in o.interfaces
+
+    def _is_interface_object(self, i: int, name: str) -> bool:
+        t = self.subs[i].types.get(name)
+        return t is not None and t.kind == "object" and t.has(INTERFACE_OBJECT)
+
+    def _report(self, type_name: str, field: str, current: frozenset[int], path: tuple[str, ...]) -> None:
+        coordinate = f"{type_name}.{field}"
+        if coordinate in self.reported:
+            return
+        self.reported.add(coordinate)
+        steps = [*path, field]
+        query = "{\n" + "".join("  " * (n + 1) + s + " {\n" for n, s in enumerate(steps[:-1]))
+        query += "  " * len(steps) + steps[-1] + "\n"
+        query += "".join("  " * (n + 1) + "}\n" for n in reversed(range(len(steps) - 1))) + "}"
+        having = [self.subs[j].name for j in range(len(self.subs)) if self.resolves(j, type_name, field)]
+        reasons = "\n".join(
+            f'- from subgraph "{self.subs[i].name}": cannot find field "{coordinate}"'
+            + (f' and cannot move to {", ".join(chr(34) + h + chr(34) for h in having)} (no usable @key)' if having else "")
+            for i in sorted(current)
+        )
+        self.sink.error(
+            "SATISFIABILITY_ERROR",
+            f"The following supergraph API query:\n{query}\ncannot be satisfied by the subgraphs because:\n{reasons}",
+            None,
+            coordinate,
+        )
+
+
+def _inaccessible(directives: list) -> bool:
+    return any(d.name == "inaccessible" for d in directives)
+
+
+def check_satisfiability(sg: Supergraph, subs: list[Subgraph], metas: list[Metadata], overridden: set[tuple[int, str]], sink: ErrorSink) -> None:
+    Satisfiability(sg, subs, metas, overridden, sink).run()
