@@ -104,6 +104,12 @@ class ManagedProcess:
                 fut.set_exception(ProcessFailed(f"{self.name} exited with code {code}"))
         self._waiters.clear()
 
+    async def wait_exited(self) -> int | None:
+        """Returns when the process has exited (its code), or at once if it never started."""
+        if self._proc is None:
+            return None
+        return await self._proc.wait()
+
     def tail(self) -> str:
         return "\n".join(f"  {self.name}| {line}" for line in self._tail)
 

@@ -1,0 +1,92 @@
+"""`charter up`: the whole local multi-region stack in one command.
+
+Embedded PostgreSQL (a primary and one streaming replica per region; or DATABASE_URL and
+CHARTER_REPLICA_URL_<REGION> when set), migrations and seed data, the three subgraphs per region,
+the composed supergraph and the gateway. Ctrl-C stops everything, in reverse order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--regions", default="ams,jnb,iad,sfo,syd,sin", help="comma-separated (default: all six)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4000, help="gateway port (default 4000)")
+    parser.add_argument("--subgraph-base-port", type=int, default=4100, help="subgraphs listen from here (+10 per region)")
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/charter-up"), help="embedded data, logs, supergraphs")
+    parser.add_argument("--nats", action="store_true", help="also start an embedded NATS server with JetStream")
+
+
+def _say(message: str) -> None:
+    print(f"charter up: {message}", flush=True)
+
+
+async def _main(args: argparse.Namespace) -> int:
+    from infra.platform import UpOptions, start_platform
+    from infra.processes import ProcessFailed
+    from regions import load_layout
+
+    known = load_layout().codes
+    regions = [r.strip() for r in args.regions.split(",") if r.strip()]
+    unknown = [r for r in regions if r not in known]
+    if not regions or unknown:
+        _say(f"unknown region(s) {unknown or regions}; choose from {', '.join(known)}")
+        return 2
+    if args.data_dir.resolve().is_relative_to("/root"):
+        _say("--data-dir must not be under /root (the database runs as an unprivileged user)")
+        return 2
+    opts = UpOptions(
+        regions=regions, host=args.host, port=args.port, subgraph_base_port=args.subgraph_base_port,
+        data_dir=args.data_dir, with_nats=args.nats,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with contextlib.AsyncExitStack() as stack:
+        starting = asyncio.create_task(start_platform(opts, stack, _say))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({starting, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if starting not in done:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await starting
+            _say("interrupted while starting; stopping")
+            return 130
+        stopper.cancel()
+        try:
+            running = starting.result()
+        except (ProcessFailed, OSError, RuntimeError) as exc:
+            _say(f"failed to start: {exc}")
+            return 1
+        _say(f"GraphiQL: {running.graphql_url}  (supergraph {running.supergraph_path}; logs in {opts.data_dir / 'logs'})")
+        _say("press Ctrl-C to stop")
+        # Stop on Ctrl-C, or as soon as any child dies on its own.
+        watchers = [asyncio.create_task(stop.wait())] + [
+            asyncio.create_task(p.wait_exited()) for p in running.processes
+        ]
+        done, pending = await asyncio.wait(watchers, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        crashed = [p for p in running.processes if not p.running]
+        if crashed:
+            _say(f"{crashed[0].name} exited unexpectedly:\n{crashed[0].tail()}")
+        _say("stopping")
+    _say("stopped")
+    return 1 if crashed else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_main(args))
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        sys.stdout.flush()
