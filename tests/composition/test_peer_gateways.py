@@ -25,13 +25,17 @@ def _accept(payload: dict[str, str]) -> dict[str, dict[str, str | None]]:
 
 @cache
 def _verdicts() -> tuple[dict, dict]:
-    ours, theirs = {}, {}
+    payload = {}
     for case in COMPOSED:
         result = compose(load_case(case))
         assert result.supergraph_sdl is not None, result.errors
-        ours[case] = result.supergraph_sdl
-        theirs[case] = (CORPUS / case / "apollo.graphql").read_text()
-    return _accept(ours), _accept(theirs)
+        payload[f"ours:{case}"] = result.supergraph_sdl
+        payload[f"apollo:{case}"] = (CORPUS / case / "apollo.graphql").read_text()
+    verdicts = _accept(payload)  # one node process for both sides
+    return (
+        {c: verdicts[f"ours:{c}"] for c in COMPOSED},
+        {c: verdicts[f"apollo:{c}"] for c in COMPOSED},
+    )
 
 
 @pytest.mark.node
