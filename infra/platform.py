@@ -113,6 +113,8 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     from subgraphs.supergraph import compose_supergraph, default_urls
 
     opts.data_dir.mkdir(parents=True, exist_ok=True)
+    # The stack's own directory: let the unprivileged database user traverse it.
+    opts.data_dir.chmod(opts.data_dir.stat().st_mode | 0o011)
     logs = opts.data_dir / "logs"
     started = time.monotonic()
 

@@ -191,6 +191,13 @@ class EmbeddedCluster:
 
     def _prepare_base(self) -> None:
         self.base_dir.mkdir(parents=True, exist_ok=True)
+        if self.run_as.uid is not None:
+            blocked = [p for p in self.base_dir.resolve().parents if not p.stat().st_mode & stat.S_IXOTH]
+            if blocked:
+                raise RuntimeError(
+                    f"PostgreSQL runs as {self.run_as.name!r}, which cannot traverse {blocked[0]}: "
+                    "choose a data directory under one it can reach (e.g. under /tmp)"
+                )
         self.base_dir.chmod(0o700)
         self.run_as.chown(str(self.base_dir))
 

@@ -1,0 +1,69 @@
+"""`charter up` end to end: one query through the gateway walks nation -> projects -> metrics and
+stats over 195 nations and 500+ projects; Ctrl-C stops every process it started."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from infra.ports import free_port
+from infra.processes import ManagedProcess
+
+QUERY = """{
+  nation(code: "KE") { name capital population gdpUsd contributionUsd
+    stats { projects activeProjects budgetUsd }
+    metrics(kind: SPEND_USD, bucket: YEAR) { start sum }
+    projects(first: 3) { totalCount pageInfo { hasNextPage endCursor }
+      edges { node { id name status nation { name } metrics(kind: PROGRESS, bucket: YEAR) { start value } } } } }
+  nations(first: 0) { totalCount }
+  projects(first: 0) { totalCount }
+  globalCovenantStats { nations projects activeProjects contributionsUsd covenantBudgetUsd }
+  regionStats(group: EMEA) { regions nations projects }
+}"""
+
+
+def _port_closed(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="charter-up-test-"))
+    port, base = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    up = ManagedProcess(
+        "charter-up",
+        [sys.executable, "-m", "charter", "up", "--regions", "ams", "--port", str(port),
+         "--subgraph-base-port", str(base), "--data-dir", str(data_dir)],
+        env=env, log_path=data_dir / "up.log", stop_signal=signal.SIGINT,
+    )
+    try:
+        await up.start(r"GraphiQL: http://127\.0\.0\.1:\d+/graphql", within=180)
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(f"http://127.0.0.1:{port}/graphql", json={"query": QUERY})
+        body = response.json()
+        assert response.status_code == 200 and "errors" not in body, body
+        data = body["data"]
+        assert data["nations"]["totalCount"] == 195
+        assert data["projects"]["totalCount"] >= 500
+        kenya = data["nation"]
+        assert kenya["name"] == "Kenya" and kenya["stats"]["projects"] == kenya["projects"]["totalCount"]
+        for edge in kenya["projects"]["edges"]:
+            assert edge["node"]["nation"]["name"] == "Kenya" and edge["node"]["metrics"] is not None
+        world = data["globalCovenantStats"]
+        assert world["nations"] == 195 and world["projects"] >= 500
+        assert sorted(data["regionStats"]["regions"]) == ["ams", "jnb"]
+        await up.stop(within=60)
+        log = up.log_path.read_text()
+        assert "charter up: stopped" in log, log
+        assert _port_closed(port)
+    finally:
+        await up.stop(within=60)
+        shutil.rmtree(data_dir, ignore_errors=True)
