@@ -371,6 +371,36 @@ case("error-interface-key-missing-implementation",
 a=F2() + '''type Query { i: I } interface I @key(fields: "id") { id: ID! } type A implements I @key(fields: "id") { id: ID! }''',
 b=F2() + '''interface I { id: ID! } type B implements I @key(fields: "id") { id: ID! } type Query { b: B }''')
 
+# --- satisfiability: can every supergraph query be planned? ---
+case("sat-key-jump",
+a=F2() + '''type Query { orders: [Order] } type Order @key(fields: "id") { id: ID! buyer: User } type User @key(fields: "id", resolvable: false) { id: ID! }''',
+b=F2() + '''type User @key(fields: "id") { id: ID! name: String }''')
+case("sat-chain-jump",
+a=F2() + '''type Query { p: Product } type Product @key(fields: "id") { id: ID! }''',
+b=F2() + '''type Product @key(fields: "id") @key(fields: "sku") { id: ID! sku: String! }''',
+c=F2() + '''type Product @key(fields: "sku") { sku: String! stock: Int }''')
+case("sat-provides-path",
+a=F2() + '''type Query { feed: [Post] @provides(fields: "author { handle }") } type Post @shareable { author: Author } type Author @key(fields: "id", resolvable: false) { id: ID! handle: String @external }''',
+b=F2() + '''type Author @key(fields: "id") { id: ID! handle: String }''')
+case("sat-interface-implementations",
+a=F2() + '''type Query { shapes: [Shape] } interface Shape { area: Float } type Circle implements Shape @key(fields: "id") { id: ID! area: Float } type Square implements Shape @key(fields: "id") { id: ID! area: Float }''',
+b=F2() + '''type Circle @key(fields: "id") { id: ID! radius: Float } type Square @key(fields: "id") { id: ID! side: Float }''')
+case("sat-union-members-in-different-subgraphs",
+a=F2() + '''type Query { search: [Hit] } union Hit = Doc | Img type Doc @key(fields: "id") { id: ID! } type Img @key(fields: "id") { id: ID! }''',
+b=F2() + '''type Doc @key(fields: "id") { id: ID! text: String } type Img @key(fields: "id") { id: ID! url: String }''')
+case("sat-mutation-returns-entity",
+a=F2() + '''type Query { a: Int } type Mutation { createThing: Thing } type Thing @key(fields: "id") { id: ID! }''',
+b=F2() + '''type Thing @key(fields: "id") { id: ID! details: String }''')
+case("error-sat-value-type-extra-field",
+a=F2() + '''type Query { a: Point } type Point @shareable { x: Int y: Int z: Int }''',
+b=F2() + '''type Query { b: Point } type Point @shareable { x: Int y: Int }''')
+case("error-sat-no-resolvable-key",
+a=F2() + '''type Query { posts: [Post] } type Post @key(fields: "id") { id: ID! author: User } type User @key(fields: "id", resolvable: false) { id: ID! }''',
+b=F2() + '''type Query { me: User } type User @key(fields: "id", resolvable: false) { id: ID! name: String }''')
+case("error-sat-key-field-missing-in-source",
+a=F2() + '''type Query { p: Product } type Product @key(fields: "id") { id: ID! }''',
+b=F2() + '''type Product @key(fields: "sku") { sku: String! stock: Int }''')
+
 # --- failures ---
 case("error-key-fields-not-a-string",
 a=F2() + '''type Query { t: T } type T @key(fields: 123) { id: ID! }''')
