@@ -45,6 +45,7 @@ class Summary:
     errors: int
     mismatches: int
     peak_rss_mb: float | None
+    rps_rounds: tuple[float, ...] = ()  # in round order: the spread behind the median
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,6 +72,7 @@ def summarise(gateway: str, label: str, results: list[RoundResult]) -> Summary:
         errors=sum(r.errors for r in results),
         mismatches=sum(r.mismatches for r in results),
         peak_rss_mb=max((r.peak_rss_mb for r in results if r.peak_rss_mb), default=None),
+        rps_rounds=tuple(r.rps for r in ran),
     )
 
 
@@ -86,14 +88,16 @@ def _ratio(value: float | None) -> str:
 
 def results_table(summaries: list[Summary]) -> str:
     rows = [
-        "| gateway | status | RPS | p50 ms | p99 ms | errors | mismatches | peak RSS MB |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| gateway | status | RPS | p50 ms | p99 ms | errors | mismatches | peak RSS MB "
+        "| RPS per round |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for s in summaries:
         status = f"FAILED ({s.ok_rounds}/{s.rounds} rounds ok)" if s.failed else "ok"
         rows.append(
             f"| {s.label} | {status} | {_num(s.rps)} | {_num(s.p50_ms, 1)} | {_num(s.p99_ms, 1)} "
-            f"| {s.errors} | {s.mismatches} | {_num(s.peak_rss_mb)} |"
+            f"| {s.errors} | {s.mismatches} | {_num(s.peak_rss_mb)} "
+            f"| {' / '.join(_num(r) for r in s.rps_rounds) or '-'} |"
         )
     return "\n".join(rows)
 

@@ -92,6 +92,7 @@ def test_a_gateway_failing_its_check_is_reported_failed() -> None:
     assert failed.failed and failed.rps is None
     table = results_table([hive, failed])
     assert "| Charter | FAILED (0/1 rounds ok) | - |" in table
+    assert table.splitlines()[2].endswith("| 60 |")  # Hive's one round
     assert ratios([hive, failed])[0]["rps_ratio"] is None
     assert "n.a." in targets([hive, failed], ratios([hive, failed]))[0]
 
