@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from gateway.errors import (
 from gateway.executor import introspection
 from gateway.executor.execute import ExecutionContext, execute
 from gateway.executor.shape import Shaper
+from gateway.executor.shape_codegen import Anomaly, compile_shape
 from gateway.operation import PreparedDocument, coerce_variables, select_operation
 from gateway.planner.build import PlanningError
 from gateway.planner.nodes import QueryPlan
@@ -51,11 +52,21 @@ class Result:
     status: int = 200  # the status for application/graphql-response+json
 
 
-@dataclass(frozen=True)
 class PlanEntry:
-    plan: QueryPlan
-    fields: list[NField]
-    root_type: str
+    """A cached plan with the client's field tree and, once first used, its compiled shaper."""
+
+    __slots__ = ("_shape", "fields", "plan", "root_type")
+
+    def __init__(self, plan: QueryPlan, fields: list[NField], root_type: str) -> None:
+        self.plan = plan
+        self.fields = fields
+        self.root_type = root_type
+        self._shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+    def shape(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self._shape is None:
+            self._shape = compile_shape(self.fields)
+        return self._shape(data)
 
 
 class Gateway:
@@ -186,8 +197,12 @@ class Gateway:
             )
             ctx.data.update(data)
             ctx.errors.extend(errors)
-        shaper = Shaper(ctx.errors, ctx.errored)
-        data = shaper.root(ctx.data, entry.fields)
+        try:
+            data: dict[str, Any] | None = entry.shape(ctx.data)
+        except Anomaly:
+            # nulls where the schema forbids them, or values of the wrong type: the general
+            # shaper finds where, reports why and propagates the nulls
+            data = Shaper(ctx.errors, ctx.errored).root(ctx.data, entry.fields)
         response: dict[str, Any] = {"data": data}
         if ctx.errors:
             response["errors"] = ctx.errors

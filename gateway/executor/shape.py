@@ -117,7 +117,8 @@ class Shaper:
                 check = self._leaf_check(unwrap(t))
                 self._leaf_checks[nf.named] = check
             if check(value):
-                return value
+                # graphql-js serialises an ID as a string whatever the subgraph sent
+                return str(value) if value.__class__ is int and nf.named == "ID" else value
             return self._invalid(nf, path, f"not a valid {nf.named}")
         if not isinstance(value, dict):
             return self._invalid(nf, path, "expected an object")
