@@ -391,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
                     k: v for k, v in vars(args).items() if k not in ("gateway_specs", "results_dir")
                 },
                 "machine": info,
+                "subgraphs_url": base,
                 "summaries": [s.as_dict() for s in summaries],
                 "ratios": ratio_rows,
                 "rounds": {name: [r.as_dict() for r in rs] for name, rs in results.items()},

@@ -5,9 +5,11 @@ short wrk run through the harness's own load module."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from bench.federation.check import check_answer
@@ -15,7 +17,7 @@ from bench.federation.gateways import GATEWAYS, LaunchOptions, node_ready
 from bench.federation.load import ensure_wrk, parse_wrk_output, wrk_command, wrk_env
 from bench.federation.processes import ProcessRegistry, free_port, tree_rss_kb
 from bench.federation.runner import wait_ready
-from bench.federation.workload import Workload
+from bench.federation.workload import REPO_ROOT, Workload
 
 pytestmark = [
     pytest.mark.node,
@@ -73,3 +75,43 @@ def test_one_second_of_wrk_load_is_measured(
     assert result.errors == 0
     assert result.bad_bodies == 0  # every answer was the full 87 KB one
     assert 0 < result.p50_ms <= result.p99_ms <= result.max_ms
+
+
+def test_one_short_run_end_to_end(tmp_path: Path) -> None:
+    """The whole command: subgraphs, two gateways, checks, load, table, JSON, clean exit."""
+    command = [
+        sys.executable, "-m", "bench.federation", "--duration", "1", "--rounds", "1",
+        "--warmup", "0", "--sample-every", "0.5", "--gateways", "apollo,charter-dedup",
+        "--results-dir", str(tmp_path),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=240, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| Apollo Gateway" in done.stdout and "charter-dedup vs apollo" in done.stdout
+    (result_file,) = tmp_path.glob("federation-*.json")
+    results = orjson.loads(result_file.read_bytes())
+    apollo, charter = results["summaries"]
+    assert not apollo["failed"] and apollo["rps"] > 0 and apollo["peak_rss_mb"] > 10
+    # Ours may still be in progress: then it is reported FAILED with a reason, never a crash.
+    if charter["failed"]:
+        assert charter["reason"]
+    else:
+        assert charter["rps"] > 0
+    logs = next(tmp_path.glob("federation-*-logs"))
+    assert (logs / "subgraphs.log").exists()
+    # Nothing of this run survives it: no gateway reading its supergraph, no subgraphs on its port.
+    port = results["subgraphs_url"].rsplit(":", 1)[1]
+    assert not _running_with(str(logs).encode())
+    assert not _running_with(b"bench.federation.subgraphs\0--port\0" + port.encode() + b"\0")
+
+
+def _running_with(fragment: bytes) -> bool:
+    """Whether any live process's command line (NUL-separated) contains `fragment`."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if fragment in cmdline.read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
