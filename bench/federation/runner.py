@@ -29,7 +29,7 @@ import orjson
 
 from .check import check_answer
 from .gateways import GATEWAYS, NODE_DIR, GatewaySpec, LaunchOptions, node_ready
-from .load import ensure_wrk, parse_wrk_output, wrk_command, wrk_env
+from .load import LoadResult, ensure_wrk, parse_wrk_output, wrk_command, wrk_env
 from .processes import (
     ProcessRegistry,
     RssSampler,
@@ -129,25 +129,11 @@ class Bench:
             return
         sampler = RssSampler(gateway.pid)
         if self.args.warmup > 0:
-            self._drive(url, self.args.warmup, sampler, result=None)
-        cpu_before = {
-            "gateway": tree_cpu_seconds(gateway.pid),
-            "subgraphs": tree_cpu_seconds(self.subgraphs_pid),
-            "wrk": _children_cpu_seconds(),
-            "machine": machine_busy_cpu_seconds(),
-        }
-        wall = time.monotonic()
-        load = self._drive(url, self.args.duration, sampler, result=result)
-        wall = time.monotonic() - wall
-        # Who used the cores during the measured load, in cores (1.0 = one core busy): shows the
-        # subgraphs and wrk are not the bottleneck. wrk is a reaped child: counted via rusage.
-        result.cpu_cores = {
-            "gateway": (tree_cpu_seconds(gateway.pid) - cpu_before["gateway"]) / wall,
-            "subgraphs": (tree_cpu_seconds(self.subgraphs_pid) - cpu_before["subgraphs"]) / wall,
-            "wrk": (_children_cpu_seconds() - cpu_before["wrk"]) / wall,
-        }
-        machine = (machine_busy_cpu_seconds() - cpu_before["machine"]) / wall
-        result.cpu_cores["others"] = max(0.0, machine - sum(result.cpu_cores.values()))
+            self._drive(url, self.args.warmup, sampler, result=None, name=f"{gateway.name}-warmup")
+        usage = CpuUsage(gateway.pid, self.subgraphs_pid)
+        load = self._drive(
+            url, self.args.duration, sampler, result=result, name=f"{gateway.name}-load", cpu=usage
+        )
         after = check_answer(url, self.workload.payload, self.workload.expected)
         result.checks += 1
         sampler.sample()
@@ -167,19 +153,27 @@ class Bench:
             result.reason = f"gateway exited during load: {_last_words(gateway)}"
 
     def _drive(
-        self, url: str, seconds: float, sampler: RssSampler, result: RoundResult | None
-    ) -> Any:
+        self,
+        url: str,
+        seconds: float,
+        sampler: RssSampler,
+        *,
+        result: RoundResult | None,
+        name: str,
+        cpu: CpuUsage | None = None,
+    ) -> LoadResult | None:
         """Run wrk for `seconds`, sampling RSS (and answers, when measuring) meanwhile."""
         command = wrk_command(self.wrk, url, connections=self.args.connections, duration_s=seconds)
-        name = "wrk-warmup" if result is None else "wrk"
         env = wrk_env(self.workload.payload_path, body_scan=not self.args.no_body_scan)
-        wrk = self.registry.start(name, command, env=env)
+        wrk = self.registry.start(f"wrk-{name}", command, env=env)
         with self._answer_sampling(url, result):
             deadline = time.monotonic() + seconds + 30  # bounded even if wrk hangs
             while wrk.alive() and time.monotonic() < deadline:
                 sampler.sample()
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     wrk.popen.wait(timeout=0.25)
+            if cpu is not None and result is not None:
+                result.cpu_cores = cpu.cores()  # now: before waiting for a slow sampled answer
         if wrk.alive():
             self.registry.stop(wrk)
             if result is not None:
@@ -219,9 +213,30 @@ class Bench:
             thread.join(timeout=20)
 
 
-def _children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+class CpuUsage:
+    """Who used the cores from now to `cores()`, in cores (1.0 = one core busy all along): shows
+    that the subgraphs and wrk are not the bottleneck, and how much else ran on the machine."""
+
+    def __init__(self, gateway_pid: int, subgraphs_pid: int) -> None:
+        self.pids = {"gateway": gateway_pid, "subgraphs": subgraphs_pid}
+        self.start = time.monotonic()
+        self.before = self._now()
+
+    def _now(self) -> dict[str, float]:
+        now = {name: tree_cpu_seconds(pid) for name, pid in self.pids.items()}
+        # wrk is our child and is reaped when it ends: its CPU time shows in RUSAGE_CHILDREN.
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        now["wrk"] = usage.ru_utime + usage.ru_stime
+        now["machine"] = machine_busy_cpu_seconds()
+        return now
+
+    def cores(self) -> dict[str, float]:
+        wall = max(time.monotonic() - self.start, 1e-6)
+        now = self._now()
+        used = {name: (now[name] - self.before[name]) / wall for name in now}
+        machine = used.pop("machine")
+        used["others"] = max(0.0, machine - sum(used.values()))
+        return used
 
 
 def wait_ready(gateway: Started, base: str, spec: GatewaySpec, timeout: float) -> str:
