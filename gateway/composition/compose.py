@@ -7,6 +7,7 @@ import copy
 from collections.abc import Sequence
 
 from .errors import ErrorSink, SubgraphParseError
+from .inaccessible import check_inaccessible
 from .merge import Merger
 from .metadata import Metadata
 from .model import COMPOSE_DIRECTIVE, EXTENDS, DirectiveDef, Subgraph
@@ -60,6 +61,8 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     supergraph = merger.merge()
     supergraph.extra_links = extra_links
     custom_defs += _executable_directives(subs)
+    if not sink:
+        check_inaccessible(supergraph, sink)
     if not sink:
         check_satisfiability(supergraph, subs, metas, merger.overridden, sink)
     if sink:

@@ -13,11 +13,13 @@ from .errors import ErrorSink
 from .metadata import Metadata
 from .model import (
     EXTENDS,
+    FED,
     INTERFACE_OBJECT,
     KEY,
     OVERRIDE,
     PROVIDES,
     REQUIRES,
+    SHAREABLE,
     Applied,
     Argument,
     EnumValue,
@@ -36,6 +38,7 @@ KIND_NAMES = {
 _LABEL = re.compile(r"^[a-zA-Z][a-zA-Z0-9_\-:./]*$")
 # Merged types are set once every subgraph has been seen; this stands in until then.
 _PLACEHOLDER = NamedTypeNode(name=NameNode(value="String"))
+ACCESS_CONTROL = (FED + "authenticated", FED + "requiresScopes", FED + "policy")
 _PERCENT = re.compile(r"^percent\((\d{1,2}(\.\d{1,8})?|100)\)$")
 
 
@@ -103,9 +106,9 @@ class Merger:
     def g(self, i: int) -> object:
         return enum(self.graph[self.subs[i].name])
 
-    def directives(self, sources: list[tuple[int, object]]) -> list[Applied]:
+    def directives(self, sources: list[tuple[int, object]], extra: list[list[Applied]] | None = None) -> list[Applied]:
         return merge_applied(
-            [getattr(el, "directives", []) for _, el in sources if el is not None],
+            [getattr(el, "directives", []) for _, el in sources if el is not None] + (extra or []),
             self.composed,
             self.repeatable,
         )
@@ -165,6 +168,7 @@ class Merger:
                 self.out.types[name].interfaces = self._implements(name)
             if kinds[name] == "union":
                 self.out.types[name].members = self._members(name)
+        self._build_access_map()
         by_kind = {k: [n for n in order if kinds[n] == k] for k in KIND_NAMES}
         for kind in ("union", "scalar", "input", "interface", "object", "enum"):
             for name in by_kind[kind]:
@@ -189,6 +193,45 @@ class Merger:
                 for v in t.values.values():
                     self._collect_features(v.directives)
         return self.out
+
+    def _build_access_map(self) -> None:
+        """Access control on implementations also guards their interfaces (and @interfaceObject
+        fields guard the implementations): element key -> extra applications to merge there."""
+        self.access_extra: dict[str, list[list[Applied]]] = {}
+        impls_of: dict[str, list[str]] = {}
+        for t in self.out.types.values():
+            if t.kind == "object":
+                for itf in t.interfaces:
+                    impls_of.setdefault(itf, []).append(t.name)
+        itfs_of = {t.name: t.interfaces for t in self.out.types.values() if t.kind == "object"}
+
+        def add(key: str, d: Applied) -> None:
+            self.access_extra.setdefault(key, []).append([d])
+
+        for i, s in enumerate(self.subs):
+            for t in s.types.values():
+                if t.kind != "object":
+                    continue
+                for d in t.directives:
+                    if d.name in ACCESS_CONTROL:
+                        for itf in itfs_of.get(t.name, []):
+                            add(itf, d)
+                for f in t.fields.values():
+                    if self.metas[i].is_external(f):
+                        continue
+                    for d in f.directives:
+                        if d.name not in ACCESS_CONTROL:
+                            continue
+                        if t.has(INTERFACE_OBJECT):
+                            others: set[str] = set()
+                            for impl in impls_of.get(t.name, []):
+                                add(f"{impl}.{f.name}", d)
+                                others.update(x for x in itfs_of.get(impl, []) if x != t.name)
+                            for itf in others:
+                                add(f"{itf}.{f.name}", d)
+                        else:
+                            for itf in itfs_of.get(t.name, []):
+                                add(f"{itf}.{f.name}", d)
 
     def _collect_features(self, ds: list[Applied]) -> None:
         for d in ds:
@@ -250,7 +293,8 @@ class Merger:
         if dest.kind in ("object", "interface"):
             for i, t in sources:
                 impls += [Applied("join__implements", {"graph": self.g(i), "interface": string(itf)}) for itf in t.interfaces]  # type: ignore[dict-item]
-        dest.directives = join_types + impls + self.directives(sources)  # type: ignore[arg-type]
+        extra = self.access_extra.get(name, []) if dest.kind == "interface" else []
+        dest.directives = join_types + impls + self.directives(sources, extra)  # type: ignore[arg-type]
         if dest.kind == "object":
             self._merge_fields(dest, sources, sharing=True)
         elif dest.kind == "interface":
@@ -276,6 +320,8 @@ class Merger:
             out = Field(fname, _PLACEHOLDER, dest.name)
             dest.fields[fname] = out
             overrides = self._validate_override(dest, out, fsources)
+            if dest.name == "Subscription" and any(f is not None and f.has(SHAREABLE) for _, f in fsources):
+                self.sink.error("INVALID_FIELD_SHARING", "Fields on root level subscription object cannot be marked as shareable", None, out.coordinate)
             self.overridden.update((i, out.coordinate) for i, o in overrides.items() if (o.used or o.unused) and not o.label)
             if not self._merge_field(dest, out, fsources, overrides):
                 del dest.fields[fname]
@@ -296,7 +342,7 @@ class Merger:
             return False
         internal = [(i, f) for i, f in present if not self.metas[i].is_external(f)]
         out.description = self.description(internal)  # type: ignore[arg-type]
-        out.directives = self.directives(internal)  # type: ignore[arg-type]
+        out.directives = self.directives(internal, self.access_extra.get(out.coordinate))  # type: ignore[arg-type]
         out.args = self._merge_arguments(out.coordinate, internal)
         all_equal = self._merge_type_ref(out, internal or present, out.coordinate, is_input=False)
         for i, f in present:

@@ -146,7 +146,7 @@ class Subgraph:
     roots: dict[str, str] = field(default_factory=dict)  # operation -> type name
     federation_defs: dict[str, DirectiveDef] = field(default_factory=dict)  # as the SDL spells them
     # GraphQL-level problems found while parsing (duplicate fields, unknown root types, ...).
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (coordinate, message)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (code, coordinate, message)
 
     @property
     def is_fed1(self) -> bool:

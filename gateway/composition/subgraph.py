@@ -243,7 +243,14 @@ def parse_subgraph(source: SubgraphInput) -> Subgraph:
     declared = {getattr(n, "name", None) and n.name.value for n in doc.definitions if type(n) in _KINDS}
     for op, t in roots.items():
         if t not in declared:
-            sub.problems.append((t, f"Cannot set schema {op} root to unknown type {t}"))
+            sub.problems.append(("INVALID_GRAPHQL", t, f"Cannot set schema {op} root to unknown type {t}"))
+        elif t != default_names[op] and default_names[op] in declared:
+            sub.problems.append((
+                f"ROOT_{op.upper()}_USED",
+                default_names[op],
+                f'The schema has a type named "{default_names[op]}" but it is not set as the {op} root type ("{t}" is instead): this is not supported by federation. If a root type does not use its default name, there should be no other type with that default name.',
+            ))
+            renames.pop(t, None)
 
     for node in doc.definitions:
         kind = _KINDS.get(type(node))
@@ -293,10 +300,10 @@ def _add_type(
     if t is None:
         t = sub.types[name] = TypeDef(name, kind)
     elif t.kind != kind:
-        sub.problems.append((name, f'Type "{name}" is declared as both {t.kind} and {kind}'))
+        sub.problems.append(("INVALID_GRAPHQL", name, f'Type "{name}" is declared as both {t.kind} and {kind}'))
         return
     elif not ext and t.has_definition:
-        sub.problems.append((name, f'There can be only one type named "{name}".'))
+        sub.problems.append(("INVALID_GRAPHQL", name, f'There can be only one type named "{name}".'))
     if ext:
         t.has_extension = True
     else:
@@ -316,7 +323,7 @@ def _add_type(
     for f in getattr(node, "fields", None) or ():
         is_input = kind == "input"
         if f.name.value in t.fields:
-            sub.problems.append((f"{name}.{f.name.value}", f"Field {f.name.value} already exists on {name}"))
+            sub.problems.append(("INVALID_GRAPHQL", f"{name}.{f.name.value}", f"Field {f.name.value} already exists on {name}"))
         t.fields[f.name.value] = Field(
             f.name.value,
             _rename_type(f.type, renames),

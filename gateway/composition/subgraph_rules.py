@@ -47,8 +47,10 @@ FIELD_SET_DIRECTIVES = {KEY: "KEY", REQUIRES: "REQUIRES", PROVIDES: "PROVIDES"}
 
 
 def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
-    for coordinate, message in sub.problems:
-        sink.error("INVALID_GRAPHQL", f"[{sub.name}] {message}", sub.name, coordinate)
+    for code, coordinate, message in sub.problems:
+        sink.error(code, f"[{sub.name}] {message}", sub.name, coordinate)
+    if any(code.startswith("ROOT_") for code, _, _ in sub.problems):
+        return
     if not _check_directive_arguments(sub, sink):
         return
     _check_references(sub, sink)

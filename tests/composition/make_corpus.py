@@ -401,6 +401,27 @@ case("error-sat-key-field-missing-in-source",
 a=F2() + '''type Query { p: Product } type Product @key(fields: "id") { id: ID! }''',
 b=F2() + '''type Product @key(fields: "sku") { sku: String! stock: Int }''')
 
+# --- access control reaching interfaces, inaccessible rules, root naming ---
+case("access-control-interfaces",
+a=F("2.6", ["key", "authenticated", "requiresScopes", "policy"]) + '''type Query { items: [Item] } interface Item { id: ID! secret: String }
+type Book implements Item @key(fields: "id") @authenticated { id: ID! secret: String @requiresScopes(scopes: [["books"]]) }
+type Film implements Item @key(fields: "id") { id: ID! secret: String @requiresScopes(scopes: [["films"]]) @policy(policies: [["p"]]) }''',
+b=F("2.6", ["key", "shareable"]) + '''type Book @key(fields: "id") { id: ID! pages: Int }''')
+case("access-control-interface-object",
+a=F("2.6", ["key", "interfaceObject", "authenticated"]) + '''type Query { a: Int } type Media @key(fields: "id") @interfaceObject { id: ID! rating: Int @authenticated }''',
+b=F("2.6", ["key"]) + '''type Query { media: [Media] } interface Media @key(fields: "id") { id: ID! } type Song implements Media @key(fields: "id") { id: ID! }''')
+case("error-referenced-inaccessible",
+a=F2() + '''type Query { t: T } type T @inaccessible { a: Int }''')
+case("error-only-inaccessible-children",
+a=F2() + '''type Query { t: T } type T { a: Int @inaccessible }''')
+case("error-required-inaccessible-argument",
+a=F2() + '''type Query { f(x: Int! @inaccessible): Int }''')
+case("error-root-type-used",
+a=F2() + '''schema { query: RootQuery } type RootQuery { a: Int } type Query { b: Int }''')
+case("error-shareable-subscription",
+a=F2() + '''type Query { a: Int } type Subscription { tick: Int @shareable }''',
+b=F2() + '''type Query { b: Int } type Subscription { tick: Int @shareable }''')
+
 # --- failures ---
 case("error-key-fields-not-a-string",
 a=F2() + '''type Query { t: T } type T @key(fields: 123) { id: ID! }''')
