@@ -668,7 +668,8 @@ def _rep_selections(sel: SelectionSet) -> tuple[RepSelection, ...]:
     result: list[RepSelection] = []
     for item in sel.items.values():
         if isinstance(item, SelField):
-            result.append(RepField(item.name, _rep_selections(item.sub) if item.sub else None, item.key))
+            source = item.key if item.key != item.name else None
+            result.append(RepField(item.name, _rep_selections(item.sub) if item.sub else None, source))
         else:
             result.append(RepFragment(item.type_condition, frozenset({item.type_condition}), _rep_selections(item.sub)))
     return tuple(result)
