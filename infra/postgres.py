@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib.util
 import os
 import shutil
 import stat
@@ -26,9 +27,11 @@ READY = r"database system is ready to accept (read-only )?connections"
 
 
 def _pgserver_install() -> Path:
-    import pgserver  # only for its location: its own server wrapper is not used
-
-    return Path(pgserver.__file__).parent / "pginstall"
+    # Only the wheel's files are used, not its Python wrapper: find it without importing it.
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the pgserver wheel is not installed (pip install pgserver)")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
 
 
 def _reachable_by_all(path: Path) -> bool:
