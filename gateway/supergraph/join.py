@@ -277,6 +277,11 @@ class Supergraph:
         if not self.type_in_graph(type_name, graph):
             return False
         records = self.fields.get((type_name, field_name))
+        if self.links.federation1 and any(
+            field_name in field_set_names(k.selection) for k in self.keys(type_name, graph)
+        ):
+            # Fed 1: a service that declares a key can resolve the key's fields (it receives them).
+            return True
         if not records:
             owner = self.owner.get(type_name)
             if owner is not None and self.links.federation1:
