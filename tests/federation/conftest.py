@@ -38,6 +38,22 @@ class SubgraphServer:
         return live_supergraph(scenario, self.url, self.down_url)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run all tests of one scenario together, so each kind of gateway starts once per scenario
+    (the pool keeps one live gateway per kind) instead of once per scenario per test function."""
+    here = Path(__file__).resolve().parent
+
+    def scenario_of(item: pytest.Item) -> str:
+        case = getattr(item, "callspec", None) and item.callspec.params.get("case")
+        return getattr(case, "scenario", "")
+
+    ours = [i for i in items if Path(str(i.path)).resolve().is_relative_to(here)]
+    order = {id(item): n for n, item in enumerate(ours)}
+    ours_sorted = sorted(ours, key=lambda i: (scenario_of(i), order[id(i)]))
+    slots = iter(ours_sorted)
+    items[:] = [next(slots) if id(i) in order else i for i in items]
+
+
 @pytest.fixture(scope="session")
 def subgraph_server() -> Iterator[SubgraphServer]:
     port = free_port()

@@ -35,9 +35,22 @@ APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
     ),
 }
 _HIVE_NO_CODE = "Hive reports variable coercion errors without extensions.code BAD_USER_INPUT"
+_HIVE_NO_TIMEOUT = "the harness configures no upstream timeout for Hive, so the slow subgraph answers"
+_HIVE_LIST_PATH = "Hive drops list indices from rewritten error paths (['products', 'stock'])"
+_HIVE_INTERFACE_OBJECT = "Hive fails @interfaceObject fields with 'Unexpected error.'"
 HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
     "basics/missing_required_variable": _HIVE_NO_CODE,
     "basics/variable_coercion_error": _HIVE_NO_CODE,
+    "inaccessible/inaccessible_enum_value_in_variable": _HIVE_NO_CODE,
+    "subgraph_failures/slow_entity_fetch": _HIVE_NO_TIMEOUT,
+    "subgraph_failures/slow_root": _HIVE_NO_TIMEOUT,
+    "errors_and_nulls/nullable_field_error": _HIVE_LIST_PATH,
+    "errors_and_nulls/non_null_error_nulls_parent": _HIVE_LIST_PATH,
+    "errors_and_nulls/subgraph_non_null_violation": (
+        "Hive replaces the subgraph's non-null error with 'Unexpected error.' at ['product', 'reviews']"
+    ),
+    "interface_object_requires/requires_on_interface_object": _HIVE_INTERFACE_OBJECT,
+    "interface_object_requires/all_interface_objects_together": _HIVE_INTERFACE_OBJECT,
 }
 
 

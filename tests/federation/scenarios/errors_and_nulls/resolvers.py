@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLError
-
 from harness.resolvers import Obj, Subgraph
 
 NAMES = {"p1": "Pen", "p2": "Ink", "p3": "Pad"}

@@ -8,7 +8,7 @@ from harness import resolvers as r
 from harness.resolvers import Subgraph
 
 THINGS = [{"id": "t1", "name": "One"}, {"id": "t2", "name": "Two"}]
-SLOW_DELAY_S = 4.0
+SLOW_DELAY_S = 3.0
 
 
 def _extension(field: str, value: object, behaviour: str, delay: float = 0.0) -> Subgraph:
