@@ -19,7 +19,12 @@ def _env_timeout() -> float:
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--supergraph", required=True, help="supergraph SDL file or http(s) URL")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--supergraph", help="supergraph SDL file or http(s) URL (a file is watched and reloaded)")
+    source.add_argument(
+        "--subgraphs", help="Rover supergraph.yaml: compose at start, then poll the subgraphs and recompose"
+    )
+    parser.add_argument("--poll-interval", type=float, default=10.0, help="seconds between polls with --subgraphs")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4000)
     parser.add_argument("--workers", type=int, default=1, help="processes sharing the port")
@@ -42,7 +47,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> GatewayConfig:
     return GatewayConfig(
-        supergraph=args.supergraph,
+        supergraph=args.supergraph or "",
+        subgraphs=args.subgraphs or "",
+        poll_interval=args.poll_interval,
         host=args.host,
         port=args.port,
         dedupe=not args.no_dedup,

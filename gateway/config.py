@@ -13,7 +13,9 @@ DEFAULT_FORWARDED_HEADERS = ("authorization", "x-charter-consistency", "x-reques
 
 @dataclass(frozen=True)
 class GatewayConfig:
-    supergraph: str = ""
+    supergraph: str = ""  # a supergraph file or URL ...
+    subgraphs: str = ""  # ... or a Rover supergraph.yaml to compose from (and poll)
+    poll_interval: float = 10.0  # seconds between recompositions with `subgraphs`
     host: str = "127.0.0.1"
     port: int = 4000
     dedupe: bool = True  # inbound dedup: identical in-flight client queries share one execution

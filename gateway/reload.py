@@ -38,6 +38,38 @@ def reload_once(gateway: Gateway, config: GatewayConfig, sdl: str | None = None)
     return True
 
 
+def compose_from_config(path: str) -> str:
+    """Compose the subgraphs a Rover `supergraph.yaml` names (introspecting `subgraph_url`s)."""
+    from gateway.composition import compose, load_config
+
+    try:
+        result = compose(load_config(path))
+    except SupergraphError:
+        raise
+    except Exception as e:  # unreachable subgraph, unreadable file, bad YAML
+        raise SupergraphError(f"cannot compose {path}: {e}") from e
+    if result.supergraph_sdl is None:
+        details = "; ".join(
+            f"{e.code} [{e.subgraph or '-'}] {e.coordinate or ''}: {e.message}" for e in result.errors
+        )
+        raise SupergraphError(f"composition failed: {details}")
+    return result.supergraph_sdl
+
+
+async def poll_subgraphs(gateway: Gateway, config: GatewayConfig, interval: float, on_reload: object = None) -> None:
+    """Recompose from the subgraphs' live SDL every `interval` seconds; swap when it changes."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            sdl = await asyncio.to_thread(compose_from_config, config.subgraphs)
+        except SupergraphError as e:
+            log.error("recomposition failed; still serving schema %s: %s", gateway.state.id, e)
+            continue
+        reloaded = await asyncio.to_thread(reload_once, gateway, config, sdl)
+        if reloaded and callable(on_reload):
+            on_reload()
+
+
 async def watch_file(gateway: Gateway, config: GatewayConfig, on_reload: object = None) -> None:
     from watchfiles import awatch
 

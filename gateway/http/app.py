@@ -18,7 +18,7 @@ from gateway.config import GatewayConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
 from gateway.http.metrics import Metrics
 from gateway.pipeline import Gateway
-from gateway.reload import watch_file
+from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
 from gateway.supergraph.loader import read_source
 from gateway.transport.http import HttpTransport
@@ -27,7 +27,12 @@ log = logging.getLogger("charter.gateway")
 
 
 def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
-    text = sdl if sdl is not None else read_source(config.supergraph)
+    if sdl is not None:
+        text = sdl
+    elif config.subgraphs:
+        text = compose_from_config(config.subgraphs)
+    else:
+        text = read_source(config.supergraph)
     state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
     transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe)
     gateway = Gateway(state, transport, config)
@@ -37,11 +42,11 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         watcher = None
-        can_watch = config.watch and config.supergraph and not config.supergraph.startswith(("http://", "https://"))
-        if can_watch:
-            watcher = asyncio.create_task(
-                watch_file(gateway, config, on_reload=lambda: metrics.reloads.labels("ok").inc())
-            )
+        counted = lambda: metrics.reloads.labels("ok").inc()  # noqa: E731
+        if config.subgraphs and config.watch:
+            watcher = asyncio.create_task(poll_subgraphs(gateway, config, config.poll_interval, counted))
+        elif config.watch and config.supergraph and not config.supergraph.startswith(("http://", "https://")):
+            watcher = asyncio.create_task(watch_file(gateway, config, on_reload=counted))
         log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
         try:
             yield

@@ -31,9 +31,10 @@ def bench_supergraph(bench_subgraphs: Proc, tmp_path_factory: pytest.TempPathFac
 def start_gateway() -> Iterator[GatewayFactory]:
     started: list[Proc] = []
 
-    def start(supergraph: Path | str, *extra: str) -> Proc:
+    def start(supergraph: Path | str | None, *extra: str) -> Proc:
         port = free_port()
-        argv = [str(REPO / ".venv/bin/charter"), "gateway", "--supergraph", str(supergraph),
+        source = ["--supergraph", str(supergraph)] if supergraph is not None else []
+        argv = [str(REPO / ".venv/bin/charter"), "gateway", *source,
                 "--host", "127.0.0.1", "--port", str(port), *extra]
         p = spawn(argv, port, "/health")
         started.append(p)
