@@ -6,9 +6,9 @@ from __future__ import annotations
 from graphql.language import print_ast
 from graphql.language.block_string import print_block_string
 
-from .merge import Supergraph
 from .model import Applied, Argument, DirectiveDef, EnumValue, Field, TypeDef
 from .specs import FEATURES, LINK_DEFINITIONS, LINK_URL, join_definitions
+from .supergraph import Supergraph
 
 
 def _description(desc: str | None, indent: str = "") -> str:

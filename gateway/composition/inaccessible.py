@@ -6,8 +6,8 @@ from __future__ import annotations
 from graphql.language import NonNullTypeNode
 
 from .errors import ErrorSink
-from .merge import Supergraph
 from .model import Applied, named_type
+from .supergraph import Supergraph
 
 CHILDREN = {"object": "fields", "interface": "fields", "input": "input fields", "enum": "values"}
 

@@ -3,13 +3,18 @@ directive applications (Apollo's `merging/merge.ts` rules, rewritten over our mo
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from graphql.language import NonNullTypeNode, print_ast
 
-from graphql.language import NamedTypeNode, NameNode, NonNullTypeNode, print_ast
-
+from .access import build_access_map
 from .applied import merge_applied
+from .enums import merge_enum
 from .errors import ErrorSink
+from .inputs import merge_input
+from .interfaces import (
+    add_interface_object_fields,
+    check_interface_fields_implemented,
+    validate_interface_keys,
+)
 from .metadata import Metadata
 from .model import (
     EXTENDS,
@@ -17,17 +22,20 @@ from .model import (
     INTERFACE_OBJECT,
     KEY,
     OVERRIDE,
+    PLACEHOLDER,
     PROVIDES,
     REQUIRES,
     SHAREABLE,
     Applied,
     Argument,
-    EnumValue,
     Field,
     Subgraph,
     TypeDef,
     named_type,
 )
+from .override import Override, validate_override
+from .sharing import validate_sharing
+from .supergraph import Supergraph, graph_enum_names, printable_subgraphs
 from .typerefs import is_strict_subtype, same_type
 from .values import boolean, enum, same, string
 
@@ -35,53 +43,7 @@ KIND_NAMES = {
     "object": "Object Type", "interface": "Interface Type", "union": "Union Type",
     "enum": "Enum Type", "input": "Input Object Type", "scalar": "Scalar Type",
 }  # fmt: skip
-_LABEL = re.compile(r"^[a-zA-Z][a-zA-Z0-9_\-:./]*$")
-# Merged types are set once every subgraph has been seen; this stands in until then.
-_PLACEHOLDER = NamedTypeNode(name=NameNode(value="String"))
 ACCESS_CONTROL = (FED + "authenticated", FED + "requiresScopes", FED + "policy")
-_PERCENT = re.compile(r"^percent\((\d{1,2}(\.\d{1,8})?|100)\)$")
-
-
-def graph_enum_names(names: list[str]) -> dict[str, str]:
-    """Subgraph name -> join__Graph value, sanitised and de-duplicated like Apollo."""
-    sanitized: dict[str, list[str]] = {}
-    for name in names:
-        s = re.sub(r"\W", "_", name)
-        if re.match(r"^\d", s):
-            s = "_" + s
-        if re.search(r"_\d+$", s):
-            s += "_"
-        sanitized.setdefault(s.upper(), []).append(name)
-    out = {}
-    for s, subs in sanitized.items():
-        for i, name in enumerate(subs):
-            out[name] = s if len(subs) == 1 else f"{s}_{i + 1}"
-    return out
-
-
-def printable_subgraphs(names: list[str]) -> str:
-    quoted = [f'"{n}"' for n in names]
-    if len(quoted) == 1:
-        return f"subgraph {quoted[0]}"
-    return "subgraphs " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
-
-
-@dataclass
-class Supergraph:
-    types: dict[str, TypeDef] = field(default_factory=dict)
-    roots: dict[str, str] = field(default_factory=dict)
-    graphs: dict[str, tuple[str, str]] = field(default_factory=dict)  # enum value -> (name, url)
-    features: set[str] = field(default_factory=set)  # composed federation directives in use
-    directive_defs: dict[str, object] = field(default_factory=dict)
-    extra_links: list[tuple[str, list[str]]] = field(default_factory=list)
-
-
-@dataclass
-class _Override:
-    used: bool = False
-    unused: bool = False
-    unknown_target: bool = False
-    label: str | None = None
 
 
 class Merger:
@@ -168,13 +130,13 @@ class Merger:
                 self.out.types[name].interfaces = self._implements(name)
             if kinds[name] == "union":
                 self.out.types[name].members = self._members(name)
-        self._build_access_map()
+        build_access_map(self, )
         by_kind = {k: [n for n in order if kinds[n] == k] for k in KIND_NAMES}
         for kind in ("union", "scalar", "input", "interface", "object", "enum"):
             for name in by_kind[kind]:
                 self._merge_type(name)
-        self._interface_object_fields()
-        self._post_merge()
+        add_interface_object_fields(self, )
+        check_interface_fields_implemented(self, )
         for op, name in (("query", "Query"), ("mutation", "Mutation"), ("subscription", "Subscription")):
             t = self.out.types.get(name)
             if t is not None and t.fields:
@@ -193,45 +155,6 @@ class Merger:
                 for v in t.values.values():
                     self._collect_features(v.directives)
         return self.out
-
-    def _build_access_map(self) -> None:
-        """Access control on implementations also guards their interfaces (and @interfaceObject
-        fields guard the implementations): element key -> extra applications to merge there."""
-        self.access_extra: dict[str, list[list[Applied]]] = {}
-        impls_of: dict[str, list[str]] = {}
-        for t in self.out.types.values():
-            if t.kind == "object":
-                for itf in t.interfaces:
-                    impls_of.setdefault(itf, []).append(t.name)
-        itfs_of = {t.name: t.interfaces for t in self.out.types.values() if t.kind == "object"}
-
-        def add(key: str, d: Applied) -> None:
-            self.access_extra.setdefault(key, []).append([d])
-
-        for i, s in enumerate(self.subs):
-            for t in s.types.values():
-                if t.kind != "object":
-                    continue
-                for d in t.directives:
-                    if d.name in ACCESS_CONTROL:
-                        for itf in itfs_of.get(t.name, []):
-                            add(itf, d)
-                for f in t.fields.values():
-                    if self.metas[i].is_external(f):
-                        continue
-                    for d in f.directives:
-                        if d.name not in ACCESS_CONTROL:
-                            continue
-                        if t.has(INTERFACE_OBJECT):
-                            others: set[str] = set()
-                            for impl in impls_of.get(t.name, []):
-                                add(f"{impl}.{f.name}", d)
-                                others.update(x for x in itfs_of.get(impl, []) if x != t.name)
-                            for itf in others:
-                                add(f"{itf}.{f.name}", d)
-                        else:
-                            for itf in itfs_of.get(t.name, []):
-                                add(f"{itf}.{f.name}", d)
 
     def _collect_features(self, ds: list[Applied]) -> None:
         for d in ds:
@@ -298,7 +221,7 @@ class Merger:
         if dest.kind == "object":
             self._merge_fields(dest, sources, sharing=True)
         elif dest.kind == "interface":
-            self._validate_interface_keys(dest, sources)
+            validate_interface_keys(self, dest, sources)
             self._merge_fields(dest, sources, sharing=False)
         elif dest.kind == "union":
             for m in dest.members:
@@ -306,9 +229,9 @@ class Merger:
                     if m in t.members:
                         dest.directives.append(Applied("join__unionMember", {"graph": self.g(i), "member": string(m)}))  # type: ignore[dict-item]
         elif dest.kind == "enum":
-            self._merge_enum(dest, sources)
+            merge_enum(self, dest, sources)
         elif dest.kind == "input":
-            self._merge_input(dest, sources)
+            merge_input(self, dest, sources)
 
     # -- object and interface fields -------------------------------------------------------------
     def _merge_fields(self, dest: TypeDef, sources: list[tuple[int, TypeDef]], sharing: bool) -> None:
@@ -317,9 +240,9 @@ class Merger:
             names += [n for n in t.fields if n not in names]
         for fname in names:
             fsources: list[tuple[int, Field | None]] = [(i, t.fields.get(fname)) for i, t in sources]
-            out = Field(fname, _PLACEHOLDER, dest.name)
+            out = Field(fname, PLACEHOLDER, dest.name)
             dest.fields[fname] = out
-            overrides = self._validate_override(dest, out, fsources)
+            overrides = validate_override(self, dest, out, fsources)
             if dest.name == "Subscription" and any(f is not None and f.has(SHAREABLE) for _, f in fsources):
                 self.sink.error("INVALID_FIELD_SHARING", "Fields on root level subscription object cannot be marked as shareable", None, out.coordinate)
             self.overridden.update((i, out.coordinate) for i, o in overrides.items() if (o.used or o.unused) and not o.label)
@@ -327,9 +250,9 @@ class Merger:
                 del dest.fields[fname]
                 continue
             if sharing:
-                self._validate_sharing(out, fsources, overrides)
+                validate_sharing(self, out, fsources, overrides)
 
-    def _merge_field(self, dest: TypeDef, out: Field, fsources: list[tuple[int, Field | None]], overrides: dict[int, _Override]) -> bool:
+    def _merge_field(self, dest: TypeDef, out: Field, fsources: list[tuple[int, Field | None]], overrides: dict[int, Override]) -> bool:
         present = [(i, f) for i, f in fsources if f is not None]
         if all(self.metas[i].is_external(f) for i, f in present):
             subs = [self.subs[i].name for i, _ in present]
@@ -377,7 +300,7 @@ class Merger:
                     )
                 continue
             present = [(i, a) for i, a in asrc if a is not None]
-            arg = Argument(name, _PLACEHOLDER)
+            arg = Argument(name, PLACEHOLDER)
             arg.description = self.description(present)  # type: ignore[arg-type]
             arg.directives = self.directives(present)  # type: ignore[arg-type]
             self._merge_type_ref(arg, present, f"{coordinate}({name}:)", is_input=True)
@@ -439,7 +362,7 @@ class Merger:
             return False
         return not has_subtypes
 
-    def _needs_join_field(self, fsources: list[tuple[int, Field | None]], all_equal: bool, overrides: dict[int, _Override]) -> bool:
+    def _needs_join_field(self, fsources: list[tuple[int, Field | None]], all_equal: bool, overrides: dict[int, Override]) -> bool:
         if not all_equal or any(o.used or o.label for o in overrides.values()):
             return True
         for i, f in fsources:
@@ -451,11 +374,11 @@ class Merger:
                 return True  # the subgraph has the type but does not resolve this field
         return False
 
-    def _add_join_field(self, out: Field, fsources: list[tuple[int, Field | None]], all_equal: bool, overrides: dict[int, _Override]) -> None:
+    def _add_join_field(self, out: Field, fsources: list[tuple[int, Field | None]], all_equal: bool, overrides: dict[int, Override]) -> None:
         if not self._needs_join_field(fsources, all_equal, overrides):
             return
         for i, f in fsources:
-            o = overrides.get(i, _Override())
+            o = overrides.get(i, Override())
             if f is None or (o.unused and not o.label):
                 continue
             args: dict = {"graph": self.g(i)}
@@ -475,236 +398,3 @@ class Merger:
             if o.label:
                 args["overrideLabel"] = string(o.label)
             out.directives.append(Applied("join__field", args))
-
-    def _validate_override(self, dest: TypeDef, out: Field, fsources: list[tuple[int, Field | None]]) -> dict[int, _Override]:
-        result: dict[int, _Override] = {}
-        with_override = {i: f.applied(OVERRIDE)[0] for i, f in fsources if f is not None and f.applied(OVERRIDE)}
-        if not with_override:
-            return result
-        names = [s.name for s in self.subs]
-        by_name = {self.subs[i].name: (i, f) for i, f in fsources if f is not None}
-        for i, d in with_override.items():
-            sub = self.subs[i].name
-            if dest.kind == "interface":
-                t = self.subs[i].types[dest.name]
-                code = "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE" if t.kind == "object" else "OVERRIDE_ON_INTERFACE"
-                msg = (f'@override is not yet supported on fields of @interfaceObject types: cannot be used on field "{out.coordinate}" on subgraph "{sub}".'
-                       if t.kind == "object" else f'@override cannot be used on field "{out.coordinate}" on subgraph "{sub}": @override is not supported on interface type fields.')
-                self.sink.error(code, msg, sub, out.coordinate)
-                continue
-            source = d.arg_str("from") or ""
-            if source not in names:
-                result.setdefault(i, _Override()).unknown_target = True
-                self.sink.hint("FROM_SUBGRAPH_DOES_NOT_EXIST", f'Source subgraph "{source}" for field "{out.coordinate}" on subgraph "{sub}" does not exist.')
-            elif source == sub:
-                self.sink.error("OVERRIDE_FROM_SELF_ERROR", f'Source and destination subgraphs "{source}" are the same for overridden field "{out.coordinate}"', sub, out.coordinate)
-            elif any(self.subs[j].name == source for j in with_override):
-                self.sink.error("OVERRIDE_SOURCE_HAS_OVERRIDE", f'Field "{out.coordinate}" on subgraph "{sub}" is also marked with directive @override in subgraph "{source}". Only one @override directive is allowed per field.', sub, out.coordinate)
-            elif source not in by_name:
-                self.sink.hint("OVERRIDE_DIRECTIVE_CAN_BE_REMOVED", f'Field "{out.coordinate}" on subgraph "{sub}" no longer exists in the from subgraph. The @override directive can be removed.')
-            else:
-                j, from_field = by_name[source]
-                assert from_field is not None
-                this_field = dict(fsources)[i]
-                conflict = next((n for n, dn in (("requires", REQUIRES), ("provides", PROVIDES)) if from_field.has(dn)), None)
-                where = source
-                if conflict is None and this_field is not None and self.metas[i].is_external(this_field):
-                    conflict, where = "external", sub
-                if conflict:
-                    self.sink.error("OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE", f'@override cannot be used on field "{from_field.coordinate}" on subgraph "{sub}" since "{from_field.coordinate}" on "{where}" is marked with directive "@{conflict}"', sub, out.coordinate)
-                    continue
-                label = d.arg_str("label")
-                if self.metas[j].is_external(from_field):
-                    pass
-                elif self.metas[j].is_used(from_field):
-                    result.setdefault(j, _Override()).used = True
-                else:
-                    result.setdefault(j, _Override()).unused = True
-                if label is not None:
-                    m = _PERCENT.match(label)
-                    if _LABEL.match(label) or (m and 0 <= float(m.group(1)) <= 100):
-                        result.setdefault(i, _Override()).label = label
-                        result.setdefault(j, _Override()).label = label
-                    else:
-                        self.sink.error("OVERRIDE_LABEL_INVALID", f'Invalid @override label "{label}" on field "{out.coordinate}" on subgraph "{sub}": labels must start with a letter and after that may contain alphanumerics, underscores, minuses, colons, periods, or slashes. Alternatively, labels may be of the form "percent(x)" where x is a float between 0-100 inclusive.', sub, out.coordinate)
-        return result
-
-    def _validate_sharing(self, out: Field, fsources: list[tuple[int, Field | None]], overrides: dict[int, _Override]) -> None:
-        resolving, shareable, non_shareable = [], [], []
-        for i, f in fsources:
-            o = overrides.get(i)
-            if f is None or (o and (o.used or o.unused)):
-                continue
-            if self.metas[i].is_fully_external(f):
-                continue
-            resolving.append(i)
-            (shareable if self.metas[i].is_shareable(f) else non_shareable).append(i)
-        if non_shareable and (shareable or len(non_shareable) > 1):
-            names = [self.subs[i].name for i in resolving]
-            bad = printable_subgraphs([self.subs[i].name for i in non_shareable]) if shareable else "all of them"
-            extra = ""
-            unknown = next((i for i in non_shareable if overrides.get(i) and overrides[i].unknown_target), None)
-            if unknown is not None:
-                extra = f' (please note that "{out.coordinate}" has an @override directive in "{self.subs[unknown].name}" that targets an unknown subgraph so this could be due to misspelling the @override(from:) argument)'
-            self.sink.error(
-                "INVALID_FIELD_SHARING",
-                f'Non-shareable field "{out.coordinate}" is resolved from multiple subgraphs: it is resolved from {printable_subgraphs(names)} and defined as non-shareable in {bad}{extra}',
-                self.subs[non_shareable[0]].name if len(non_shareable) == 1 else None,
-                out.coordinate,
-            )
-
-    def _validate_interface_keys(self, dest: TypeDef, sources: list[tuple[int, TypeDef]]) -> None:
-        impls = [t.name for t in self.out.types.values() if t.kind == "object" and dest.name in t.interfaces]
-        for i, t in sources:
-            if t.kind != "interface":
-                continue
-            if t.has(INTERFACE_OBJECT):
-                continue
-            resolvable = next((k for k in t.applied(KEY) if k.arg_bool("resolvable") is not False), None)
-            if resolvable is None:
-                continue
-            have = {x.name for x in self.subs[i].implementations(dest.name)}
-            missing = [n for n in impls if n not in have]
-            if missing:
-                sub = self.subs[i].name
-                shown = ", ".join(f'"{m}"' for m in missing)
-                self.sink.error(
-                    "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
-                    f'[{sub}] Interface type "{dest.name}" has a resolvable key (@key(fields: "{resolvable.arg_str("fields")}")) in subgraph "{sub}" but that subgraph is missing some of the supergraph implementation types of "{dest.name}". Subgraph "{sub}" should define type{"s" if len(missing) > 1 else ""} {shown} (and have {"them" if len(missing) > 1 else "it"} implement "{dest.name}").',
-                    sub,
-                    dest.name,
-                )
-        for i, t in sources:
-            if t.kind == "object" and t.has(INTERFACE_OBJECT):
-                defined = [n for n in impls if n in self.subs[i].types]
-                if defined:
-                    sub = self.subs[i].name
-                    self.sink.error(
-                        "INTERFACE_OBJECT_USAGE_ERROR",
-                        f'[{sub}] Interface type "{dest.name}" is defined as an @interfaceObject in subgraph "{sub}" so that subgraph should not define any of the implementation types of "{dest.name}", but it defines ' + ", ".join(f'type "{n}"' for n in defined),
-                        sub,
-                        dest.name,
-                    )
-        if all(t.kind == "object" for _, t in sources):
-            self.sink.error(
-                "INTERFACE_OBJECT_USAGE_ERROR",
-                f'Type "{dest.name}" is declared with @interfaceObject in all the subgraphs in which it is defined (it is defined in {printable_subgraphs([self.subs[i].name for i, _ in sources])} but should be defined as an interface in at least one subgraph)',
-                None,
-                dest.name,
-            )
-
-    # -- enums and inputs ------------------------------------------------------------------------
-    def _merge_enum(self, dest: TypeDef, sources: list[tuple[int, TypeDef]]) -> None:
-        usage = self.enum_usage.get(dest.name)
-        if usage is None:
-            usage = "Output"
-            self.sink.hint("UNUSED_ENUM_TYPE", f'Enum type "{dest.name}" is defined but unused.')
-        names: list[str] = []
-        for _, t in sources:
-            names += [v for v in t.values if v not in names]
-        for name in names:
-            vsources = [(i, t.values.get(name)) for i, t in sources]
-            present = [(i, v) for i, v in vsources if v is not None]
-            value = EnumValue(name, self.description(present), self.directives(present))  # type: ignore[arg-type]
-            value.directives += [Applied("join__enumValue", {"graph": self.g(i)}) for i, _ in present]  # type: ignore[dict-item]
-            inaccessible = any(d.name == "inaccessible" for d in value.directives)
-            if not inaccessible and usage != "Output" and len(present) < len(vsources):
-                if usage == "Both":
-                    missing = [self.subs[i].name for i, v in vsources if v is None]
-                    self.sink.error(
-                        "ENUM_VALUE_MISMATCH",
-                        f'Enum type "{dest.name}" is used as both input type and output type, but value "{name}" is not defined in all the subgraphs defining "{dest.name}": "{name}" is defined in {printable_subgraphs([self.subs[i].name for i, _ in present])} but not in {printable_subgraphs(missing)}',
-                        None,
-                        f"{dest.name}.{name}",
-                    )
-                else:
-                    self.sink.hint("INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM", f'Value "{name}" of enum type "{dest.name}" will not be part of the supergraph as it is not defined in all the subgraphs defining "{dest.name}"')
-                    continue
-            dest.values[name] = value
-        if not dest.values:
-            self.sink.error(
-                "EMPTY_MERGED_ENUM_TYPE",
-                f'None of the values of enum type "{dest.name}" are defined consistently in all the subgraphs defining that type. As only values common to all subgraphs are merged, this would result in an empty type.',
-                None,
-                dest.name,
-            )
-
-    def _merge_input(self, dest: TypeDef, sources: list[tuple[int, TypeDef]]) -> None:
-        names: list[str] = []
-        for _, t in sources:
-            names += [n for n in t.fields if n not in names]
-        for name in names:
-            fsources = [(i, t.fields.get(name)) for i, t in sources]
-            present = [(i, f) for i, f in fsources if f is not None]
-            out = Field(name, _PLACEHOLDER, dest.name)
-            out.description = self.description(present)  # type: ignore[arg-type]
-            out.directives = self.directives(present)  # type: ignore[arg-type]
-            all_equal = self._merge_type_ref(out, present, out.coordinate, is_input=True)
-            if not all_equal or len(present) < len(fsources):
-                for i, f in present:
-                    args = {"graph": self.g(i)} if all_equal else {"graph": self.g(i), "type": string(print_ast(f.type))}
-                    out.directives.append(Applied("join__field", args))  # type: ignore[arg-type]
-            out.default = self._merge_default(present, out.coordinate, "Input field", "INPUT_FIELD_DEFAULT_MISMATCH")  # type: ignore[assignment]
-            inaccessible = any(d.name == "inaccessible" for d in out.directives)
-            if len(present) < len(fsources) and not inaccessible:
-                required = [self.subs[i].name for i, f in present if isinstance(f.type, NonNullTypeNode) and f.default is None]
-                missing = [self.subs[i].name for i, f in fsources if f is None]
-                if required:
-                    self.sink.error(
-                        "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
-                        f'Input object field "{out.coordinate}" is required in some subgraphs but does not appear in all subgraphs: it is required in {printable_subgraphs(required)} but does not appear in {printable_subgraphs(missing)}',
-                        None,
-                        out.coordinate,
-                    )
-                continue
-            dest.fields[name] = out
-        if not dest.fields:
-            self.sink.error(
-                "EMPTY_MERGED_INPUT_TYPE",
-                f'None of the fields of input object type "{dest.name}" are consistently defined in all the subgraphs defining that type. As only fields common to all subgraphs are merged, this would result in an empty type.',
-                None,
-                dest.name,
-            )
-
-    # -- after all types -------------------------------------------------------------------------
-    def _interface_object_fields(self) -> None:
-        """Fields an @interfaceObject adds to an interface reach every implementation."""
-        for t in self.out.types.values():
-            if t.kind != "object":
-                continue
-            for itf_name in t.interfaces:
-                itf = self.out.types.get(itf_name)
-                if itf is None:
-                    continue
-                for fname, itf_field in itf.fields.items():
-                    if fname in t.fields:
-                        continue
-                    provided = any(
-                        (st := s.types.get(itf_name)) is not None and st.kind == "object" and st.has(INTERFACE_OBJECT)
-                        and fname in st.fields and not self.metas[i].is_external(st.fields[fname])
-                        for i, s in enumerate(self.subs)
-                    )
-                    if provided:
-                        f = Field(fname, itf_field.type, t.name, dict(itf_field.args), itf_field.description)
-                        f.directives = [d for d in itf_field.directives if not d.name.startswith("join__")]
-                        f.directives.append(Applied("join__field", {}))
-                        t.fields[fname] = f
-
-    def _post_merge(self) -> None:
-        for t in self.out.types.values():
-            if t.kind not in ("object", "interface"):
-                continue
-            for itf_name in t.interfaces:
-                itf = self.out.types.get(itf_name)
-                if itf is None:
-                    continue
-                for fname in itf.fields:
-                    if fname not in t.fields:
-                        with_field = [s.name for s in self.subs if (x := s.types.get(itf_name)) is not None and x.kind == "interface" and fname in x.fields]
-                        implementing = [s.name for s in self.subs if (x := s.types.get(t.name)) is not None and itf_name in x.interfaces]
-                        self.sink.error(
-                            "INTERFACE_FIELD_NO_IMPLEM",
-                            f'Interface field "{itf_name}.{fname}" is declared in {printable_subgraphs(with_field)} but type "{t.name}", which implements "{itf_name}" only in {printable_subgraphs(implementing)} does not have field "{fname}".',
-                            None,
-                            f"{t.name}.{fname}",
-                        )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from graphql.language import (
     ListTypeNode,
     NamedTypeNode,
+    NameNode,
     NonNullTypeNode,
     TypeNode,
     ValueNode,
@@ -19,6 +20,8 @@ from graphql.language import (
 )
 
 FED = "federation__"
+# Merged types are set once every subgraph has been seen; this stands in until then.
+PLACEHOLDER = NamedTypeNode(name=NameNode(value="String"))
 KEY = FED + "key"
 EXTERNAL = FED + "external"
 REQUIRES = FED + "requires"

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from .errors import ErrorSink
 from .fieldset import FieldSetError, parse_field_set, walk
-from .merge import Supergraph
 from .metadata import Metadata
 from .model import INTERFACE_OBJECT, KEY, Subgraph, TypeDef, named_type
+from .supergraph import Supergraph
 
 MAX_STATES = 20_000  # bounds the walk on pathological supergraphs
 
