@@ -136,6 +136,8 @@ PRIMARY_SETTINGS = {
     "full_page_writes": "off",
     "wal_level": "replica",
     "max_wal_senders": "20",
+    # Replicas are cloned concurrently; keep WAL around so no clone finds its segment recycled.
+    "wal_keep_size": "512MB",
     "max_connections": "200",
     "shared_buffers": "32MB",
 }
