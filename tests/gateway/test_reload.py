@@ -20,14 +20,14 @@ async def _schema_id(client: httpx.AsyncClient, base: str) -> str:
     return str(r.json()["schema"])
 
 
-async def _wait_for_new_schema(client: httpx.AsyncClient, base: str, old: str, timeout: float = 15.0) -> str:
-    deadline = time.monotonic() + timeout
+async def _wait_for_new_schema(client: httpx.AsyncClient, base: str, old: str, limit: float = 15.0) -> str:
+    deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         current = await _schema_id(client, base)
         if current != old:
             return current
         await asyncio.sleep(0.02)  # the swap has no event a client can await
-    raise AssertionError(f"schema {old} was not replaced within {timeout}s")
+    raise AssertionError(f"schema {old} was not replaced within {limit}s")
 
 
 async def _load_while(base: str, stop: asyncio.Event, results: list[str]) -> None:
@@ -119,14 +119,8 @@ def start_gateway_with(start_gateway: GatewayFactory, config: Path) -> Proc:
 async def test_subgraphs_mode_recomposes_when_a_subgraph_changes(
     bench_subgraphs: Proc, start_gateway: GatewayFactory, tmp_path: Path
 ) -> None:
+    await asyncio.to_thread(_write_file_config, bench_subgraphs, tmp_path)
     config = tmp_path / "supergraph.yaml"
-    lines = ["subgraphs:"]
-    for name in ("accounts", "inventory", "products", "reviews"):
-        url = f"{bench_subgraphs.url}/{name}"
-        sdl = httpx.post(url, json={"query": "{ _service { sdl } }"}, timeout=10).json()["data"]["_service"]["sdl"]
-        (tmp_path / f"{name}.graphql").write_text(sdl)
-        lines += [f"  {name}:", f"    routing_url: {url}", "    schema:", f"      file: ./{name}.graphql"]
-    config.write_text("\n".join(lines) + "\n")
     gw = start_gateway(None, "--subgraphs", str(config), "--poll-interval", "0.2")
     async with httpx.AsyncClient(timeout=10) as client:
         before = await _schema_id(client, gw.url)
@@ -136,3 +130,14 @@ async def test_subgraphs_mode_recomposes_when_a_subgraph_changes(
         assert after != before
         r = await client.post(f"{gw.url}/graphql", content=PAYLOAD, headers={"content-type": "application/json"})
         assert r.json() == EXPECTED
+
+
+def _write_file_config(bench_subgraphs: Proc, tmp_path: Path) -> None:
+    """A Rover config whose schemas are files (taken from the live subgraphs' SDL)."""
+    lines = ["subgraphs:"]
+    for name in ("accounts", "inventory", "products", "reviews"):
+        url = f"{bench_subgraphs.url}/{name}"
+        sdl = httpx.post(url, json={"query": "{ _service { sdl } }"}, timeout=10).json()["data"]["_service"]["sdl"]
+        (tmp_path / f"{name}.graphql").write_text(sdl)
+        lines += [f"  {name}:", f"    routing_url: {url}", "    schema:", f"      file: ./{name}.graphql"]
+    (tmp_path / "supergraph.yaml").write_text("\n".join(lines) + "\n")
