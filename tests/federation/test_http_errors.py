@@ -1,0 +1,202 @@
+"""GraphQL over HTTP as our gateway must speak it, including every kind of bad input.
+
+Expectations follow the GraphQL-over-HTTP spec (graphql.github.io/graphql-over-http): with
+`Accept: application/graphql-response+json` a request error (no `data`) is a 4xx and the body has
+that media type; with `application/json` the answer is `application/json`; GET may carry queries
+but never mutations (405); requests that are not well-formed get 400 with a GraphQL error body.
+Subgraph failures are not request errors: 200 with partial data and an error whose
+`extensions.code` names what failed (Apollo Router's names: SUBREQUEST_HTTP_ERROR,
+SUBREQUEST_MALFORMED_RESPONSE, GATEWAY_TIMEOUT). Nothing may ever show a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from conftest import GatewayFor, SubgraphServer
+from harness.client import GRAPHQL_PATH
+from harness.processes import Server
+
+GOOD_QUERY = '{ product(id: "p1") { name reviews { stars } } }'
+GOOD_DATA = {"product": {"name": "Atlas", "reviews": [{"stars": 5}, {"stars": 3}]}}
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+@pytest.fixture
+def basics(gateway_for: GatewayFor) -> Server:
+    return gateway_for("basics")
+
+
+def _url(gateway: Server) -> str:
+    return gateway.url + GRAPHQL_PATH
+
+
+def _media_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip()
+
+
+def assert_graphql_error(response: httpx.Response, status: int | set[int] = 400) -> dict[str, Any]:
+    """A request error: the status, a JSON body with a non-empty errors list, no traceback."""
+    allowed = {status} if isinstance(status, int) else status
+    assert response.status_code in allowed, (response.status_code, response.text)
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    assert _media_type(response) in ("application/json", GRAPHQL_RESPONSE), response.headers
+    body = response.json()
+    assert isinstance(body.get("errors"), list) and body["errors"], body
+    assert all(isinstance(e.get("message"), str) and e["message"] for e in body["errors"]), body
+    return body
+
+
+def test_post_json_answers_json(http: httpx.Client, basics: Server) -> None:
+    response = http.post(_url(basics), json={"query": GOOD_QUERY}, headers={"accept": "application/json"})
+    assert response.status_code == 200
+    assert _media_type(response) == "application/json"
+    assert response.json() == {"data": GOOD_DATA}
+
+
+def test_post_graphql_response_json(http: httpx.Client, basics: Server) -> None:
+    response = http.post(_url(basics), json={"query": GOOD_QUERY}, headers={"accept": GRAPHQL_RESPONSE})
+    assert response.status_code == 200
+    assert _media_type(response) == GRAPHQL_RESPONSE
+    assert response.json() == {"data": GOOD_DATA}
+
+
+def test_no_accept_header_means_json(http: httpx.Client, basics: Server) -> None:
+    response = http.post(_url(basics), content=json.dumps({"query": GOOD_QUERY}),
+                         headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert _media_type(response) == "application/json"
+    assert response.json() == {"data": GOOD_DATA}
+
+
+def test_validation_error_is_400_with_graphql_response_json(http: httpx.Client, basics: Server) -> None:
+    response = http.post(_url(basics), json={"query": "{ product(id: 1) { nope } }"},
+                         headers={"accept": GRAPHQL_RESPONSE})
+    body = assert_graphql_error(response, 400)
+    assert _media_type(response) == GRAPHQL_RESPONSE
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+# A GraphQL request error (parse, validation, operation selection) in a well-formed HTTP request:
+# the spec wants 4xx under application/graphql-response+json, and 200 under application/json
+# (where Apollo Server answers 400, so both are accepted there).
+REQUEST_ERROR_STATUS = {GRAPHQL_RESPONSE: {400}, "application/json": {200, 400}}
+
+
+@pytest.mark.parametrize("accept", list(REQUEST_ERROR_STATUS))
+def test_parse_error(http: httpx.Client, basics: Server, accept: str) -> None:
+    response = http.post(_url(basics), json={"query": "{ product("}, headers={"accept": accept})
+    body = assert_graphql_error(response, REQUEST_ERROR_STATUS[accept])
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert _media_type(response) == accept
+
+
+def test_get_query(http: httpx.Client, basics: Server) -> None:
+    params = {"query": 'query P($id: ID!) { product(id: $id) { name } }', "variables": '{"id": "p2"}',
+              "operationName": "P"}
+    response = http.get(_url(basics), params=params, headers={"accept": "application/json"})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"product": {"name": "Chess"}}}
+
+
+def test_get_mutation_is_405_and_not_executed(
+    http: httpx.Client, gateway_for: GatewayFor, subgraph_server: SubgraphServer
+) -> None:
+    gateway = gateway_for("mutations")
+    subgraph_server.reset()
+    response = http.get(_url(gateway), params={"query": 'mutation { record(note: "get") { sequence } }'})
+    assert_graphql_error(response, 405)
+    assert subgraph_server.requests("mutations") == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"query": "{ product(id: \\"p1\\") { name } }"', b"not json at all", b"\xff\xfe\x00", b""],
+    ids=["truncated", "text", "binary", "empty"],
+)
+def test_malformed_json_is_400(http: httpx.Client, basics: Server, content: bytes) -> None:
+    assert_graphql_error(http.post(_url(basics), content=content, headers={"content-type": "application/json"}))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"query": None}, {"query": 42}, {"variables": {}}, [], ["{ __typename }"], "{ __typename }"],
+    ids=["empty-object", "null-query", "number-query", "variables-only", "empty-list", "list", "string"],
+)
+def test_missing_or_non_string_query_is_400(http: httpx.Client, basics: Server, payload: Any) -> None:
+    assert_graphql_error(http.post(_url(basics), json=payload))
+
+
+def test_wrong_content_type_is_rejected(http: httpx.Client, basics: Server) -> None:
+    response = http.post(_url(basics), content=json.dumps({"query": GOOD_QUERY}),
+                         headers={"content-type": "text/plain"})
+    # 400 (a request that is not well-formed) or 415 (unsupported media type) both follow the spec.
+    assert_graphql_error(response, {400, 415})
+
+
+@pytest.mark.parametrize("accept", list(REQUEST_ERROR_STATUS))
+def test_unknown_operation_name(http: httpx.Client, basics: Server, accept: str) -> None:
+    payload = {"query": "query A { __typename } query B { __typename }", "operationName": "C"}
+    response = http.post(_url(basics), json=payload, headers={"accept": accept})
+    assert "data" not in assert_graphql_error(response, REQUEST_ERROR_STATUS[accept])
+
+
+@pytest.mark.parametrize("accept", list(REQUEST_ERROR_STATUS))
+def test_several_operations_without_name(http: httpx.Client, basics: Server, accept: str) -> None:
+    payload = {"query": "query A { __typename } query B { __typename }"}
+    response = http.post(_url(basics), json=payload, headers={"accept": accept})
+    assert "data" not in assert_graphql_error(response, REQUEST_ERROR_STATUS[accept])
+
+
+@pytest.mark.parametrize("variables", [[1], "id=p1", 7], ids=["list", "string", "number"])
+def test_variables_not_an_object_is_400(http: httpx.Client, basics: Server, variables: Any) -> None:
+    payload = {"query": "query ($id: ID!) { product(id: $id) { name } }", "variables": variables}
+    assert_graphql_error(http.post(_url(basics), json=payload))
+
+
+def test_variable_coercion_error_is_400_bad_user_input(http: httpx.Client, basics: Server) -> None:
+    payload = {"query": "query ($first: Int) { products(first: $first) { id } }", "variables": {"first": "x"}}
+    body = assert_graphql_error(http.post(_url(basics), json=payload, headers={"accept": GRAPHQL_RESPONSE}))
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "data" not in body
+
+
+def test_unsupported_method_is_405(http: httpx.Client, basics: Server) -> None:
+    response = http.put(_url(basics), json={"query": GOOD_QUERY})
+    assert response.status_code == 405
+
+
+FAILURES = [
+    ("stock", {"SUBREQUEST_HTTP_ERROR"}),  # nothing listens at the subgraph's URL
+    ("eta", {"GATEWAY_TIMEOUT"}),  # the subgraph answers after the 2 s timeout
+    ("html", {"SUBREQUEST_MALFORMED_RESPONSE"}),  # 200 with an HTML body
+    ("shape", {"SUBREQUEST_MALFORMED_RESPONSE"}),  # JSON that is no GraphQL response
+    ("crash", {"SUBREQUEST_HTTP_ERROR"}),  # HTTP 500
+]
+
+
+@pytest.mark.parametrize(("field", "codes"), FAILURES, ids=[f for f, _ in FAILURES])
+def test_subgraph_failure_gives_partial_data_and_coded_error(
+    http: httpx.Client, gateway_for: GatewayFor, field: str, codes: set[str]
+) -> None:
+    gateway = gateway_for("subgraph_failures")
+    response = http.post(_url(gateway), json={"query": f"{{ things {{ name {field} }} }}"},
+                         headers={"accept": GRAPHQL_RESPONSE})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data"] == {"things": [{"name": "One", field: None}, {"name": "Two", field: None}]}
+    found = {e.get("extensions", {}).get("code") for e in body.get("errors", [])}
+    assert found & codes, f"expected one of {codes} in {body.get('errors')}"
+    assert "Traceback" not in response.text
+
+
+def test_gateway_keeps_serving_after_bad_input(http: httpx.Client, basics: Server) -> None:
+    for content in (b"{", b'{"query": 1}', b"\x00" * 1024, b'{"query": "{ a { b { c } } "}'):
+        http.post(_url(basics), content=content, headers={"content-type": "application/json"})
+    assert basics.process.poll() is None, basics.log()
+    assert http.get(basics.url + "/health").status_code == 200
+    assert http.post(_url(basics), json={"query": GOOD_QUERY}).json() == {"data": GOOD_DATA}
