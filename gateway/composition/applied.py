@@ -75,28 +75,25 @@ def _key(a: Applied) -> str:
 
 
 def merge_applied(
-    per_source: Sequence[list[Applied]], composed: set[str], repeatable: set[str]
+    per_source: Sequence[tuple[list[Applied], set[str]]], repeatable: set[str]
 ) -> list[Applied]:
     """Merge the directives of one element seen in several subgraphs into supergraph applications.
 
-    `composed` are custom directive names kept by @composeDirective; `repeatable` the repeatable ones.
+    Each source gives its directives and the custom directive names that subgraph keeps through
+    @composeDirective; `repeatable` are the repeatable composed ones.
     """
-    by_name: dict[str, list[list[Applied]]] = {}
-    for directives in per_source:
+    by_name: dict[str, list[Applied]] = {}
+    for directives, composed in per_source:
         for d in directives:
-            if d.name.startswith(FED):
-                short = d.name[len(FED):]
+            short = d.name.removeprefix(FED)
+            if short != d.name:
                 if short not in COMPOSED_FEDERATION:
                     continue
-            elif d.name in BUILTIN_MERGED or d.name in composed:
-                short = d.name
-            else:
+            elif d.name not in BUILTIN_MERGED and d.name not in composed:
                 continue
-            lists = by_name.setdefault(short, [])
-            lists.append([Applied(short, d.args) for x in [d] if x])
+            by_name.setdefault(short, []).append(Applied(short, d.args))
     out: list[Applied] = []
-    for name, lists in by_name.items():
-        flat = [a for lst in lists for a in lst]
+    for name, flat in by_name.items():
         if name in REPEATABLE or name in repeatable:
             seen: set[str] = set()
             for a in flat:

@@ -97,9 +97,10 @@ def _check_fed1_extensions(subs: list[Subgraph], sink: ErrorSink) -> None:
 
 def _composed_directives(
     subs: list[Subgraph], sink: ErrorSink
-) -> tuple[set[str], set[str], list[DirectiveDef], list[tuple[str, list[str]]]]:
-    """Custom directives kept through @composeDirective: their names, definitions and @links."""
-    names: set[str] = set()
+) -> tuple[dict[str, set[str]], set[str], list[DirectiveDef], list[tuple[str, list[str]]]]:
+    """Custom directives kept through @composeDirective: their names (per subgraph), which are
+    repeatable, their definitions and the @links that bring them into the supergraph."""
+    names: dict[str, set[str]] = {}
     repeatable: set[str] = set()
     defs: dict[str, tuple[tuple[int, int], DirectiveDef]] = {}
     links: dict[str, tuple[tuple[int, int], str, list[str]]] = {}
@@ -117,7 +118,7 @@ def _composed_directives(
             if link is None:
                 sink.error("DIRECTIVE_COMPOSITION_ERROR", f'Directive "{raw}" in subgraph "{sub.name}" cannot be composed because it is not a member of a core feature', sub.name, raw)
                 continue
-            names.add(name)
+            names.setdefault(sub.name, set()).add(name)
             if definition.repeatable:
                 repeatable.add(name)
             if name not in defs or link.version > defs[name][0]:

@@ -47,7 +47,7 @@ ACCESS_CONTROL = (FED + "authenticated", FED + "requiresScopes", FED + "policy")
 
 
 class Merger:
-    def __init__(self, subs: list[Subgraph], metas: list[Metadata], sink: ErrorSink, composed: set[str], repeatable: set[str]) -> None:
+    def __init__(self, subs: list[Subgraph], metas: list[Metadata], sink: ErrorSink, composed: dict[str, set[str]], repeatable: set[str]) -> None:
         self.subs = subs
         self.metas = metas
         self.sink = sink
@@ -69,11 +69,12 @@ class Merger:
         return enum(self.graph[self.subs[i].name])
 
     def directives(self, sources: list[tuple[int, object]], extra: list[list[Applied]] | None = None) -> list[Applied]:
-        return merge_applied(
-            [getattr(el, "directives", []) for _, el in sources if el is not None] + (extra or []),
-            self.composed,
-            self.repeatable,
-        )
+        per_source = [
+            (getattr(el, "directives", []), self.composed.get(self.subs[i].name, set()))
+            for i, el in sources
+            if el is not None
+        ]
+        return merge_applied(per_source + [(ds, set()) for ds in extra or []], self.repeatable)
 
     def description(self, sources: list[tuple[int, object]]) -> str | None:
         descs = [getattr(el, "description", None) for _, el in sources if el is not None]

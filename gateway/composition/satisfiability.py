@@ -170,12 +170,17 @@ class Satisfiability:
 
     def _knows(self, i: int, abstract: TypeDef, impl: str) -> bool:
         sub_t = self.subs[i].types.get(abstract.name)
-        if sub_t is None:
+        if sub_t is None or not self._has_fields(i, impl):
             return False
         if abstract.kind == "union":
             return impl in sub_t.members
         o = self.subs[i].types.get(impl)
         return o is not None and abstract.name in o.interfaces
+
+    def _has_fields(self, i: int, type_name: str) -> bool:
+        """A type all of whose fields were overridden away is gone from that subgraph."""
+        t = self.subs[i].types.get(type_name)
+        return t is not None and any((i, f.coordinate) not in self.overridden for f in t.fields.values())
 
     def _is_interface_object(self, i: int, name: str) -> bool:
         t = self.subs[i].types.get(name)

@@ -54,7 +54,7 @@ INTRODUCED_IN = {
     "requiresScopes": (2, 5), "policy": (2, 6), "context": (2, 8), "fromContext": (2, 8),
     "cost": (2, 9), "listSize": (2, 9), "cacheTag": (2, 12),
 }  # fmt: skip
-FED1_DIRECTIVES = ("key", "requires", "provides", "external", "tag", "extends", "inaccessible")
+FED1_DIRECTIVES = ("key", "requires", "provides", "external", "tag", "extends")
 BUILTIN_DIRECTIVES = ("skip", "include", "deprecated", "specifiedBy", "oneOf", "defer", "stream")
 BUILTIN_SCALARS = ("String", "Int", "Float", "Boolean", "ID")
 UNKNOWN = "!"

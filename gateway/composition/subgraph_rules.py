@@ -59,6 +59,15 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
             continue
         for key in t.applied(KEY):
             _check_key(sub, t.name, key, sink)
+            if t.kind == "interface" and not sub.is_fed1:
+                for impl in sub.implementations(t.name):
+                    if not any(k.arg_str("fields") == key.arg_str("fields") for k in impl.applied(KEY)):
+                        sink.error(
+                            "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+                            f'[{sub.name}] Key @key(fields: "{key.arg_str("fields")}") on interface type "{t.name}" is missing on implementation type "{impl.name}".',
+                            sub.name,
+                            impl.name,
+                        )
         if t.has(INTERFACE_OBJECT) and not t.applied(KEY):
             sink.error(
                 "INTERFACE_OBJECT_USAGE_ERROR",
@@ -89,17 +98,73 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
                 )
 
 
-def _all_applied(sub: Subgraph) -> list[tuple[str, Applied]]:
-    out = [("", d) for d in sub.schema_directives]
+_TYPE_LOCATION = {"object": "OBJECT", "interface": "INTERFACE", "union": "UNION", "enum": "ENUM", "input": "INPUT_OBJECT", "scalar": "SCALAR"}
+_ALL_NAMED = ("FIELD_DEFINITION", "OBJECT", "INTERFACE", "UNION", "ARGUMENT_DEFINITION", "SCALAR", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION")
+_ACCESS = ("FIELD_DEFINITION", "OBJECT", "INTERFACE", "SCALAR", "ENUM")
+# Where each federation directive may appear, and whether it may repeat there.
+FEDERATION_LOCATIONS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "key": (("OBJECT", "INTERFACE"), True), "requires": (("FIELD_DEFINITION",), False),
+    "provides": (("FIELD_DEFINITION",), False), "external": (("OBJECT", "FIELD_DEFINITION"), False),
+    "extends": (("OBJECT", "INTERFACE"), False), "shareable": (("OBJECT", "FIELD_DEFINITION"), True),
+    "inaccessible": (_ALL_NAMED, False), "tag": ((*_ALL_NAMED, "SCHEMA"), True),
+    "override": (("FIELD_DEFINITION",), False), "composeDirective": (("SCHEMA",), True),
+    "interfaceObject": (("OBJECT",), False), "authenticated": (_ACCESS, False),
+    "requiresScopes": (_ACCESS, False), "policy": (_ACCESS, False),
+    "cost": (("ARGUMENT_DEFINITION", "ENUM", "FIELD_DEFINITION", "INPUT_FIELD_DEFINITION", "OBJECT", "SCALAR"), False),
+    "listSize": (("FIELD_DEFINITION",), False), "context": (("INTERFACE", "OBJECT", "UNION"), True),
+    "fromContext": (("ARGUMENT_DEFINITION",), False),
+}  # fmt: skip
+_BUILTIN_LOCATIONS = {
+    "deprecated": ("FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INPUT_FIELD_DEFINITION", "ENUM_VALUE"),
+    "specifiedBy": ("SCALAR",),
+}
+
+
+def _all_applied(sub: Subgraph) -> list[tuple[str, str, list[Applied]]]:
+    """(coordinate, location, directives) for every element that carries directives."""
+    out = [("", "SCHEMA", sub.schema_directives)]
     for t in sub.types.values():
-        out += [(t.name, d) for d in t.directives]
+        out.append((t.name, _TYPE_LOCATION[t.kind], t.directives))
         for f in t.fields.values():
-            out += [(f.coordinate, d) for d in f.directives]
+            out.append((f.coordinate, "INPUT_FIELD_DEFINITION" if t.kind == "input" else "FIELD_DEFINITION", f.directives))
             for a in f.args.values():
-                out += [(f"{f.coordinate}({a.name}:)", d) for d in a.directives]
+                out.append((f"{f.coordinate}({a.name}:)", "ARGUMENT_DEFINITION", a.directives))
         for v in t.values.values():
-            out += [(f"{t.name}.{v.name}", d) for d in v.directives]
+            out.append((f"{t.name}.{v.name}", "ENUM_VALUE", v.directives))
     return out
+
+
+def _check_placement(sub: Subgraph, coordinate: str, location: str, ds: list[Applied], sink: ErrorSink) -> bool:
+    """Each directive is allowed where it sits, and non-repeatable ones appear once."""
+    ok = True
+    seen: dict[str, int] = {}
+    for d in ds:
+        short = d.name.removeprefix(FED)
+        if short != d.name and short in FEDERATION_LOCATIONS:
+            locations, repeatable = FEDERATION_LOCATIONS[short]
+        elif d.name in sub.directive_defs:
+            locations, repeatable = tuple(sub.directive_defs[d.name].locations), sub.directive_defs[d.name].repeatable
+        elif d.name in _BUILTIN_LOCATIONS:
+            locations, repeatable = _BUILTIN_LOCATIONS[d.name], False
+        else:
+            continue
+        if location not in locations:
+            ok = False
+            sink.error("INVALID_GRAPHQL", f'[{sub.name}] Directive "@{short}" may not be used on {location}.', sub.name, coordinate)
+        key = f"{d.name}/{d.in_extension}" if short == "shareable" else d.name
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 2 and short == "shareable":
+            ok = False
+            sink.error(
+                "INVALID_SHAREABLE_USAGE",
+                f'[{sub.name}] Invalid duplicate application of @shareable on the same type declaration of "{coordinate}": @shareable is only repeatable on types so it can be used simultaneously on a type definition and its extensions, but it should not be duplicated on the same definition/extension declaration',
+                sub.name,
+                coordinate,
+            )
+        elif seen[key] == 2 and not repeatable:
+            ok = False
+            sink.error("INVALID_GRAPHQL", f'[{sub.name}] The directive "@{short}" can only be used once at this location.', sub.name, coordinate)
+    return ok
 
 
 def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
@@ -116,36 +181,39 @@ def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
                 sub.name,
                 f"@{definition.name}",
             )
-    for coordinate, d in _all_applied(sub):
-        short = d.name.removeprefix(FED)
-        required = REQUIRED_ARGS.get(short) if short != d.name else None
-        if required is not None and required[0] not in d.args:
-            ok = False
-            sink.error(
-                "INVALID_GRAPHQL",
-                f'[{sub.name}] Directive "@{short}" argument "{required[0]}" of type "{required[1]}" is required, but it was not provided.',
-                sub.name,
-                coordinate,
-            )
-        if d.name in FIELD_SET_DIRECTIVES and "fields" in d.args and not isinstance(d.args["fields"], StringValueNode):
-            ok = False
-            sink.error(
-                f"{FIELD_SET_DIRECTIVES[d.name]}_INVALID_FIELDS_TYPE",
-                f'[{sub.name}] On {"type" if d.name == KEY else "field"} "{coordinate}", for @{short}(fields: {print_ast(d.args["fields"])}): Invalid value for argument "fields": must be a string.',
-                sub.name,
-                coordinate,
-            )
-        definition = sub.directive_defs.get(d.name)
-        if definition is not None:
-            for arg in definition.args.values():
-                if isinstance(arg.type, NonNullTypeNode) and arg.default is None and arg.name not in d.args:
-                    ok = False
-                    sink.error(
-                        "INVALID_GRAPHQL",
-                        f'[{sub.name}] Directive "@{d.name}" argument "{arg.name}" of type "{print_ast(arg.type)}" is required, but it was not provided.',
-                        sub.name,
-                        coordinate,
-                    )
+    for coordinate, location, ds in _all_applied(sub):
+        ok = _check_placement(sub, coordinate, location, ds, sink) and ok
+    for coordinate, _, ds in _all_applied(sub):
+        for d in ds:
+            short = d.name.removeprefix(FED)
+            required = REQUIRED_ARGS.get(short) if short != d.name else None
+            if required is not None and required[0] not in d.args:
+                ok = False
+                sink.error(
+                    "INVALID_GRAPHQL",
+                    f'[{sub.name}] Directive "@{short}" argument "{required[0]}" of type "{required[1]}" is required, but it was not provided.',
+                    sub.name,
+                    coordinate,
+                )
+            if d.name in FIELD_SET_DIRECTIVES and "fields" in d.args and not isinstance(d.args["fields"], StringValueNode):
+                ok = False
+                sink.error(
+                    f"{FIELD_SET_DIRECTIVES[d.name]}_INVALID_FIELDS_TYPE",
+                    f'[{sub.name}] On {"type" if d.name == KEY else "field"} "{coordinate}", for @{short}(fields: {print_ast(d.args["fields"])}): Invalid value for argument "fields": must be a string.',
+                    sub.name,
+                    coordinate,
+                )
+            definition = sub.directive_defs.get(d.name)
+            if definition is not None:
+                for arg in definition.args.values():
+                    if isinstance(arg.type, NonNullTypeNode) and arg.default is None and arg.name not in d.args:
+                        ok = False
+                        sink.error(
+                            "INVALID_GRAPHQL",
+                            f'[{sub.name}] Directive "@{d.name}" argument "{arg.name}" of type "{print_ast(arg.type)}" is required, but it was not provided.',
+                            sub.name,
+                            coordinate,
+                        )
     return ok
 
 
