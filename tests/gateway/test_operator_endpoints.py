@@ -275,3 +275,64 @@ def test_reload_swaps_good_schemas_and_rejects_bad_ones(
     assert value(after_reload, "charter_gateway_schema_reloads_total", result="ok") == 1
     # Operators alert on rejected reloads: the one above must be counted too.
     assert value(after_rejection, "charter_gateway_schema_reloads_total", result="error") == 1
+
+
+def test_refused_requests_are_counted(http: httpx.Client, gateway_process: Service) -> None:
+    """Requests refused before parsing (415, 406, 413) are request errors an operator must see."""
+    before, _ = scrape(http, gateway_process)
+    url = f"{gateway_process.url}/graphql"
+    refused = [
+        http.post(url, headers={**JSON_HEADERS, "content-type": "text/plain"}, content=b"{ __typename }"),
+        http.post(url, headers={**JSON_HEADERS, "accept": "text/csv"}, content=b'{"query": "{ __typename }"}'),
+        http.post(url, headers=JSON_HEADERS, content=b" " * (3 * 1024 * 1024)),
+    ]
+    assert [r.status_code for r in refused] == [415, 406, 413]
+    after, _ = scrape(http, gateway_process)
+    counted = value(after, "charter_gateway_requests_total", outcome="request_error") - value(
+        before, "charter_gateway_requests_total", outcome="request_error"
+    )
+    assert counted == 3
+
+
+@pytest.fixture(scope="module")
+def two_workers(benchmark_subgraphs: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    service = start_gateway(
+        workload_supergraph(benchmark_subgraphs), tmp_path_factory.mktemp("workers"), "--workers", "2"
+    )
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def test_metrics_add_up_across_workers(two_workers: Service) -> None:
+    """With --workers N, every scrape must report the whole gateway, not whichever worker answers
+    (Prometheus reads a counter that goes down as a restart)."""
+    queries = 20
+    for _ in range(queries):
+        # A new connection each time, so the kernel can hand requests to either worker.
+        with httpx.Client(timeout=15.0) as fresh:
+            assert post(fresh, two_workers, {"query": "{ topProducts { upc } }"}).status_code == 200
+    seen = []
+    for _ in range(6):
+        with httpx.Client(timeout=15.0) as fresh:
+            samples, _ = scrape(fresh, two_workers)
+        seen.append(value(samples, "charter_gateway_requests_total", outcome="ok"))
+    assert seen == [queries] * len(seen)
+
+
+def test_workers_log_json_lines(two_workers: Service) -> None:
+    """Workers log like the single-process gateway: their start, and a rejected reload, as JSON."""
+    supergraph = two_workers.stderr_path.parent / "supergraph.graphql"
+    original = supergraph.read_text()
+    supergraph.write_text("this is not a supergraph {")
+    try:
+        wait_until(
+            lambda: any("supergraph rejected" in line for line in two_workers.stderr_lines()),
+            "a worker to log the rejected supergraph",
+        )
+    finally:
+        supergraph.write_text(original)
+    entries = [parse_log_line(line) for line in two_workers.stderr_lines() if line.strip()]
+    assert any("serving schema" in e["msg"] for e in entries)
+    assert all(e["logger"].startswith("charter") for e in entries)
