@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Gql
+from infra.testing import Gql
+
+# The fixtures `stack`, `http` and `gql` (one seeded stack per session) live in a plugin module.
+pytest_plugins = ["infra.testing"]
 
 SERIES = """query($r: [_Any!]!, $k: MetricKind, $f: DateTime, $t: DateTime, $b: Bucket!) {
   _entities(representations: $r) { ... on Project { id metrics(kind: $k, from: $f, to: $t, bucket: $b) {

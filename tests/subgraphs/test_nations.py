@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import Gql
+from infra.testing import Gql
+
+# The fixtures `stack`, `http` and `gql` (one seeded stack per session) live in a plugin module.
+pytest_plugins = ["infra.testing"]
 
 PAGE = "pageInfo { endCursor hasNextPage } totalCount"
 

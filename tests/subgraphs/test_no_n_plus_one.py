@@ -10,12 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Gql
 
 from infra.ports import free_port
 from infra.processes import ManagedProcess
 from infra.stack import InProcessStack
+from infra.testing import Gql
 from subgraphs.supergraph import compose_supergraph
+
+# The fixtures `stack`, `http` and `gql` (one seeded stack per session) live in a plugin module.
+pytest_plugins = ["infra.testing"]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEEP = """query($n: Int!) { nations(first: $n) { totalCount edges { node { code name contributionUsd

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Gql
+from infra.testing import Gql
+
+# The fixtures `stack`, `http` and `gql` (one seeded stack per session) live in a plugin module.
+pytest_plugins = ["infra.testing"]
 
 CREATE = """mutation($i: CreateProjectInput!) { createProject(input: $i) {
   id name sector status budgetUsd startDate endDate progress homeRegion nation { code name } } }"""
