@@ -77,15 +77,23 @@ def run(args: argparse.Namespace) -> int:
         "loop": "uvloop",
         "http": "httptools",
         "log_level": "warning",
+        "log_config": logs.UVICORN_LOG_CONFIG,
         "access_log": False,
         "lifespan": "on",
         "timeout_graceful_shutdown": 5,
     }
     try:
         if args.workers > 1:
-            os.environ["CHARTER_GATEWAY_CONFIG"] = orjson.dumps(dataclasses.asdict(config)).decode()
+            import tempfile
+
+            os.environ["CHARTER_GATEWAY_CONFIG"] = orjson.dumps(
+                {**dataclasses.asdict(config), "log_level": args.log_level}
+            ).decode()
             create_app(config)  # fail fast, in the parent, on a supergraph that does not load
-            uvicorn.run("gateway.http.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
+            # Workers share their metrics through files, so any worker's /metrics reports them all.
+            with tempfile.TemporaryDirectory(prefix="charter-metrics-") as metrics_dir:
+                os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+                uvicorn.run("gateway.http.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
         else:
             uvicorn.run(create_app(config), **common)  # type: ignore[arg-type]
     except SupergraphError as e:

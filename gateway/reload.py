@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from gateway.config import GatewayConfig
@@ -19,23 +20,26 @@ from gateway.supergraph.loader import read_source
 log = logging.getLogger("charter.gateway.reload")
 
 
-def reload_once(gateway: Gateway, config: GatewayConfig, sdl: str | None = None) -> bool:
-    """Load the supergraph again; True when a new schema is now serving."""
+Outcome = Callable[[str], None]  # told "ok" or "error" after each reload attempt that mattered
+
+
+def reload_once(gateway: Gateway, config: GatewayConfig, sdl: str | None = None) -> str:
+    """Load the supergraph again: "ok" (a new schema serves), "unchanged", or "error"."""
     try:
         text = sdl if sdl is not None else read_source(config.supergraph)
         if text == gateway.state.supergraph.sdl:
-            return False
+            return "unchanged"
         state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
     except SupergraphError as e:
         log.error("supergraph rejected; still serving schema %s: %s", gateway.state.id, e)
-        return False
+        return "error"
     except Exception as e:  # never let a bad file take the gateway down
         log.exception("supergraph rejected; still serving schema %s: %s", gateway.state.id, e)
-        return False
+        return "error"
     old = gateway.state.id
     gateway.swap(state)
     log.info("supergraph reloaded: schema %s -> %s", old, state.id)
-    return True
+    return "ok"
 
 
 def compose_from_config(path: str) -> str:
@@ -56,21 +60,26 @@ def compose_from_config(path: str) -> str:
     return result.supergraph_sdl
 
 
-async def poll_subgraphs(gateway: Gateway, config: GatewayConfig, interval: float, on_reload: object = None) -> None:
+async def poll_subgraphs(gateway: Gateway, config: GatewayConfig, interval: float, outcome: Outcome) -> None:
     """Recompose from the subgraphs' live SDL every `interval` seconds; swap when it changes."""
+    last_error = ""
     while True:
         await asyncio.sleep(interval)
         try:
             sdl = await asyncio.to_thread(compose_from_config, config.subgraphs)
         except SupergraphError as e:
-            log.error("recomposition failed; still serving schema %s: %s", gateway.state.id, e)
+            if str(e) != last_error:  # one line per new problem, not one per poll
+                log.error("recomposition failed; still serving schema %s: %s", gateway.state.id, e)
+                outcome("error")
+            last_error = str(e)
             continue
-        reloaded = await asyncio.to_thread(reload_once, gateway, config, sdl)
-        if reloaded and callable(on_reload):
-            on_reload()
+        last_error = ""
+        result = await asyncio.to_thread(reload_once, gateway, config, sdl)
+        if result != "unchanged":
+            outcome(result)
 
 
-async def watch_file(gateway: Gateway, config: GatewayConfig, on_reload: object = None) -> None:
+async def watch_file(gateway: Gateway, config: GatewayConfig, outcome: Outcome) -> None:
     from watchfiles import awatch
 
     path = Path(config.supergraph).resolve()
@@ -78,6 +87,6 @@ async def watch_file(gateway: Gateway, config: GatewayConfig, on_reload: object 
     async for changes in awatch(path.parent, debounce=200, step=50):
         if not any(Path(p).resolve() == path for _, p in changes):
             continue
-        reloaded = await asyncio.to_thread(reload_once, gateway, config)
-        if reloaded and callable(on_reload):
-            on_reload()
+        result = await asyncio.to_thread(reload_once, gateway, config)
+        if result != "unchanged":
+            outcome(result)

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from gateway.config import GatewayConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
 from gateway.http.metrics import Metrics
+from gateway.http.post import Dispatch, GraphQLPost
 from gateway.pipeline import Gateway
 from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
@@ -42,11 +43,13 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         watcher = None
-        counted = lambda: metrics.reloads.labels("ok").inc()  # noqa: E731
+        def counted(result: str) -> None:
+            metrics.reloads.labels(result).inc()
+
         if config.subgraphs and config.watch:
             watcher = asyncio.create_task(poll_subgraphs(gateway, config, config.poll_interval, counted))
         elif config.watch and config.supergraph and not config.supergraph.startswith(("http://", "https://")):
-            watcher = asyncio.create_task(watch_file(gateway, config, on_reload=counted))
+            watcher = asyncio.create_task(watch_file(gateway, config, counted))
         log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
         try:
             yield
@@ -59,9 +62,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql.post, methods=["POST"]),
             Route("/graphql", graphql.get, methods=["GET"]),
-            Route("/", graphql.post, methods=["POST"]),
             Route("/health", health(gateway), methods=["GET"]),
             Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
             Route("/graphiql/assets/{name}", asset, methods=["GET"]),
@@ -69,16 +70,18 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.gateway = gateway
-    return app
+    return Dispatch(app, GraphQLPost(gateway, metrics, config.max_body_bytes), frozenset({"/graphql", "/"}))  # type: ignore[return-value]
 
 
 def app_from_env() -> Starlette:
     """Factory for `uvicorn --factory` worker processes: the CLI passes its settings as JSON."""
     import orjson
 
+    from gateway import logs
     from gateway.operation import Limits
 
     raw = orjson.loads(os.environ["CHARTER_GATEWAY_CONFIG"])
+    logs.configure(raw.pop("log_level", "info"))
     raw["limits"] = Limits(**raw.get("limits", {}))
     raw["forward_headers"] = tuple(raw.get("forward_headers", ()))
     raw["override_labels"] = tuple(raw.get("override_labels", ()))

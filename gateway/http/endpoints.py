@@ -27,34 +27,6 @@ class GraphQLEndpoints:
         self.max_body_bytes = max_body_bytes
         self.explorer = explorer
 
-    async def post(self, request: Request) -> Response:
-        started = time.perf_counter()
-        media_type = negotiation.choose_media_type(request.headers.get("accept"))
-        if media_type is None:
-            return _error_response(
-                "Not acceptable: this endpoint answers application/graphql-response+json or application/json.",
-                406,
-                negotiation.JSON,
-            )
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type not in (negotiation.JSON, negotiation.GRAPHQL_RESPONSE, "application/graphql+json"):
-            return _error_response(
-                "Unsupported content type: POST a JSON body with Content-Type: application/json.",
-                415,
-                media_type,
-            )
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            return _error_response("The request body is too large.", 413, media_type)
-        body = await request.body()
-        if len(body) > self.max_body_bytes:
-            return _error_response("The request body is too large.", 413, media_type)
-        try:
-            gql = negotiation.from_json_body(body)
-        except RequestError as e:
-            return self._request_error(e, media_type)
-        return await self._run(gql, request, media_type, started, allow_mutation=True)
-
     async def get(self, request: Request) -> Response:
         started = time.perf_counter()
         accept = request.headers.get("accept", "")

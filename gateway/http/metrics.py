@@ -1,8 +1,15 @@
-"""Prometheus metrics for operators: one registry per app, so several gateways can share a process."""
+"""Prometheus metrics for operators: one registry per app, so several gateways can share a process.
+
+With `--workers N` the CLI sets PROMETHEUS_MULTIPROC_DIR: each worker writes its samples to files
+there and a scrape of any worker reports the sum over all of them.
+"""
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -16,16 +23,27 @@ class Metrics:
         self.duration = Histogram(
             "charter_gateway_request_seconds", "GraphQL request latency", buckets=_BUCKETS, registry=self.registry
         )
+        # Set at scrape time by the answering worker: per-process series ("liveall") in multiprocess mode.
         self.plan_cache = Gauge(
-            "charter_gateway_plan_cache_entries", "Plans cached for the current schema", registry=self.registry
+            "charter_gateway_plan_cache_entries", "Plans cached for the current schema",
+            registry=self.registry, multiprocess_mode="liveall",
         )
-        self.plan_hits = Gauge("charter_gateway_plan_cache_hits", "Plan cache hits (current schema)", registry=self.registry)
+        self.plan_hits = Gauge(
+            "charter_gateway_plan_cache_hits", "Plan cache hits (current schema)",
+            registry=self.registry, multiprocess_mode="liveall",
+        )
         self.plan_misses = Gauge(
-            "charter_gateway_plan_cache_misses", "Plan cache misses (current schema)", registry=self.registry
+            "charter_gateway_plan_cache_misses", "Plan cache misses (current schema)",
+            registry=self.registry, multiprocess_mode="liveall",
         )
         self.reloads = Counter(
             "charter_gateway_schema_reloads", "Supergraph reloads by result", ["result"], registry=self.registry
         )
 
     def render(self) -> bytes:
+        directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if directory:
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged, path=directory)
+            return generate_latest(merged)
         return generate_latest(self.registry)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
-from gateway_support import WORKLOAD, GatewayFactory, Proc
+from tests.gateway.gateway_support import WORKLOAD, GatewayFactory, Proc
 
 EXPECTED = json.loads((WORKLOAD / "expected.json").read_text())
 PAYLOAD = (WORKLOAD / "payload.json").read_bytes()

@@ -1,0 +1,150 @@
+"""POST /graphql as a plain ASGI handler: the hot path, kept clear of framework layers.
+
+Every query comes through here, so it reads only the headers it needs from the ASGI scope, reads
+the body, runs the pipeline and sends the encoded answer: no request/response objects, no
+middleware stack. Everything else the gateway serves goes through Starlette.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import orjson
+
+from gateway.errors import BAD_REQUEST, INTERNAL_SERVER_ERROR, RequestError, error
+from gateway.http import negotiation
+from gateway.http.metrics import Metrics
+from gateway.pipeline import Gateway
+
+log = logging.getLogger("charter.gateway.http")
+
+Scope = dict[str, Any]
+
+_ACCEPTED_CONTENT_TYPES = (negotiation.JSON, negotiation.GRAPHQL_RESPONSE, "application/graphql+json")
+
+
+class Headers(dict[str, str]):
+    """The request headers the gateway reads or forwards, lower-cased (a plain dict: cheap)."""
+
+    @classmethod
+    def from_scope(cls, scope: Scope, wanted: frozenset[str]) -> Headers:
+        h = cls()
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            if name in wanted:
+                h[name] = raw_value.decode("latin-1")
+        return h
+
+
+class GraphQLPost:
+    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int) -> None:
+        self.gateway = gateway
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+        self.wanted = frozenset({"accept", "content-type", "content-length", *gateway.config.forward_headers})
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        started = time.perf_counter()
+        try:
+            status, media_type, body = await self._handle(scope, receive)
+        except Exception as e:  # a bug costs this request only, answered as GraphQL
+            log.exception("request failed: %s", e)
+            status, media_type = 500, negotiation.JSON
+            body = orjson.dumps({"errors": [error("Internal server error.", INTERNAL_SERVER_ERROR)]})
+        self.metrics.duration.observe(time.perf_counter() - started)
+        headers = [
+            (b"content-type", media_type.encode() + b"; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        if status == 405:
+            headers.append((b"allow", b"GET, POST"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _handle(self, scope: Scope, receive: Any) -> tuple[int, str, bytes]:
+        headers = Headers.from_scope(scope, self.wanted)
+        media_type = negotiation.choose_media_type(headers.get("accept"))
+        if media_type is None:
+            return self._fail(
+                406,
+                negotiation.JSON,
+                "Not acceptable: this endpoint answers application/graphql-response+json or application/json.",
+            )
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in _ACCEPTED_CONTENT_TYPES:
+            return self._fail(
+                415, media_type, "Unsupported content type: POST a JSON body with Content-Type: application/json."
+            )
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            return self._fail(413, media_type, "The request body is too large.")
+        body = await self._read_body(receive)
+        if body is None:
+            return self._fail(413, media_type, "The request body is too large.")
+        try:
+            request = negotiation.from_json_body(body)
+        except RequestError as e:
+            self.metrics.requests.labels("request_error").inc()
+            return e.status, media_type, orjson.dumps({"errors": e.errors})
+        result = await self.gateway.run(request, headers, allow_mutation=True)
+        self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
+        return negotiation.status_for(media_type, result.request_error, result.status), media_type, result.body
+
+    async def _read_body(self, receive: Any) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _fail(self, status: int, media_type: str, message: str) -> tuple[int, str, bytes]:
+        self.metrics.requests.labels("request_error").inc()
+        return status, media_type, orjson.dumps({"errors": [error(message, BAD_REQUEST)]})
+
+
+class Dispatch:
+    """Sends POSTs to the GraphQL endpoint straight to `GraphQLPost`; the rest to the app."""
+
+    def __init__(self, app: Any, post: GraphQLPost, paths: frozenset[str]) -> None:
+        self.app = app
+        self.post = post
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            method = scope["method"]
+            if method == "POST":
+                await self.post(scope, receive, send)
+                return
+            if method not in ("GET", "HEAD"):
+                await self._method_not_allowed(send)
+                return
+        await self.app(scope, receive, send)
+
+    async def _method_not_allowed(self, send: Any) -> None:
+        body = orjson.dumps(
+            {"errors": [error("Method not allowed: GraphQL is served over GET and POST.", "METHOD_NOT_ALLOWED")]}
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 405,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"allow", b"GET, POST"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
