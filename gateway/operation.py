@@ -40,6 +40,9 @@ class Limits:
     max_depth: int = 32
     max_aliases: int = 200
     max_root_fields: int = 100
+    # Fields after fragment expansion, per runtime type: the size of the answer's shape. Caps the
+    # "fragment bomb" (fragments that fan out exponentially) before planning.
+    max_fields: int = 20_000
 
 
 @dataclass
@@ -68,24 +71,29 @@ class _ConditionVariables(Visitor):
 def _depth_and_aliases(
     selection_set: SelectionSetNode | None,
     fragments: dict[str, FragmentDefinitionNode],
-    seen: frozenset[str] = frozenset(),
+    memo: dict[str, tuple[int, int]],
+    visiting: frozenset[str] = frozenset(),
 ) -> tuple[int, int]:
+    """Depth and alias count of a selection with fragments expanded. Each fragment is measured
+    once (memo), so a document built to expand exponentially costs linear time to measure."""
     if selection_set is None:
         return 0, 0
     depth, aliases = 0, 0
     for s in selection_set.selections:
         if isinstance(s, FieldNode):
-            d, a = _depth_and_aliases(s.selection_set, fragments, seen)
+            d, a = _depth_and_aliases(s.selection_set, fragments, memo, visiting)
             depth = max(depth, d + 1)
             aliases += a + (1 if s.alias else 0)
         elif isinstance(s, InlineFragmentNode):
-            d, a = _depth_and_aliases(s.selection_set, fragments, seen)
+            d, a = _depth_and_aliases(s.selection_set, fragments, memo, visiting)
             depth, aliases = max(depth, d), aliases + a
         elif isinstance(s, FragmentSpreadNode):
             name = s.name.value
-            if name in seen or name not in fragments:
+            if name in visiting or name not in fragments:
                 continue  # cycles and unknown fragments are validation's to report
-            d, a = _depth_and_aliases(fragments[name].selection_set, fragments, seen | {name})
+            if name not in memo:
+                memo[name] = _depth_and_aliases(fragments[name].selection_set, fragments, memo, visiting | {name})
+            d, a = memo[name]
             depth, aliases = max(depth, d), aliases + a
     return depth, aliases
 
@@ -102,7 +110,7 @@ def prepare(schema: GraphQLSchema, text: str, limits: Limits) -> PreparedDocumen
             prepared.fragments[d.name.value] = d
     for d in document.definitions:
         if isinstance(d, OperationDefinitionNode):
-            depth, aliases = _depth_and_aliases(d.selection_set, prepared.fragments)
+            depth, aliases = _depth_and_aliases(d.selection_set, prepared.fragments, {})
             if depth > limits.max_depth:
                 prepared.errors.append(
                     GraphQLError(f"Operation is too deep: depth {depth} exceeds the limit of {limits.max_depth}.")

@@ -163,7 +163,9 @@ class Gateway:
         def compute() -> PlanEntry:
             root = state.api_schema.get_root_type(operation.operation)
             assert isinstance(root, GraphQLObjectType)
-            fields = Normalizer(state.api_schema, prepared.fragments, variables).fields(
+            fields = Normalizer(
+                state.api_schema, prepared.fragments, variables, state.documents.limits.max_fields
+            ).fields(
                 root, [operation.selection_set]
             )
             plan = state.planner.plan(operation, root, fields, labels)

@@ -82,10 +82,12 @@ class Normalizer:
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
         variables: dict[str, Any],
+        max_fields: int = 1_000_000,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.budget = max_fields
 
     def _applies(self, type_condition: str | None, runtime: GraphQLObjectType) -> bool:
         if type_condition is None or type_condition == runtime.name:
@@ -122,6 +124,9 @@ class Normalizer:
     def fields(self, runtime: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> list[NField]:
         grouped: dict[str, list[FieldNode]] = {}
         self._collect(runtime, selection_sets, grouped, set())
+        self.budget -= len(grouped)
+        if self.budget < 0:
+            raise RequestError("The operation is too complex: it selects too many fields once fragments are expanded.")
         result: list[NField] = []
         for key, nodes in grouped.items():
             name = nodes[0].name.value
