@@ -3,6 +3,7 @@ logs, supergraph hot reload, and a gateway that keeps serving whatever clients s
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Iterator
@@ -305,20 +306,27 @@ def two_workers(benchmark_subgraphs: Service, tmp_path_factory: pytest.TempPathF
         service.stop()
 
 
-def test_metrics_add_up_across_workers(two_workers: Service) -> None:
+async def test_metrics_add_up_across_workers(two_workers: Service) -> None:
     """With --workers N, every scrape must report the whole gateway, not whichever worker answers
     (Prometheus reads a counter that goes down as a restart)."""
-    queries = 20
-    for _ in range(queries):
-        # A new connection each time, so the kernel can hand requests to either worker.
-        with httpx.Client(timeout=15.0) as fresh:
-            assert post(fresh, two_workers, {"query": "{ topProducts { upc } }"}).status_code == 200
+    queries, scrapes = 40, 12
+    url = f"{two_workers.url}/graphql"
+    # Concurrent requests open concurrent connections: the kernel hands them to both workers.
+    async with httpx.AsyncClient(timeout=30.0, headers=JSON_HEADERS) as client:
+        answers = await asyncio.gather(
+            *(client.post(url, content=b'{"query": "{ topProducts { upc } }"}') for _ in range(queries))
+        )
+    assert [a.status_code for a in answers] == [200] * queries
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        pages = await asyncio.gather(*(client.get(f"{two_workers.url}/metrics") for _ in range(scrapes)))
     seen = []
-    for _ in range(6):
-        with httpx.Client(timeout=15.0) as fresh:
-            samples, _ = scrape(fresh, two_workers)
+    for page in pages:
+        samples = {
+            (s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(page.text) for s in family.samples
+        }
         seen.append(value(samples, "charter_gateway_requests_total", outcome="ok"))
-    assert seen == [queries] * len(seen)
+    assert seen == [queries] * scrapes
 
 
 def test_workers_log_json_lines(two_workers: Service) -> None:
