@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import orjson
 import pytest
 from _fixtures_clients import (
@@ -30,8 +31,6 @@ from _fixtures_clients import (
     gateway_process,
 )
 from websockets.asyncio.client import ClientConnection, connect
-
-pytestmark = pytest.mark.chromium
 
 __all__ = ["benchmark_subgraphs", "gateway_process"]  # fixtures used by name
 
@@ -43,6 +42,8 @@ CHROMIUM_FLAGS = [
 VIEWPORT = (1280, 800)
 STEP_TIMEOUT_S = 20.0
 QUERY = "{ topProducts { name } }"
+QUERY_WITH_VARIABLES = "query Cheapest($first: Int) { topProducts(first: $first) { upc price } }"
+VARIABLES = '{"first": 2}'
 
 # Resolves once `check()` returns something truthy, re-checking on every DOM mutation: the page
 # tells us when it changed, so nothing polls on a timer.
@@ -61,6 +62,7 @@ WAIT_FOR_JS = """(check, ms) => new Promise((resolve, reject) => {
 })"""
 EDITOR = "document.querySelector('.graphiql-query-editor .CodeMirror')"
 RESPONSE = "document.querySelector('.graphiql-response .CodeMirror')"
+VARIABLES_EDITOR = "document.querySelector('.graphiql-editor-tool .CodeMirror')"
 
 
 def find_chromium() -> str | None:
@@ -158,6 +160,23 @@ class Page:
             )
 
 
+async def type_into(page: Page, editor_js: str, text: str) -> None:
+    """Type over an editor's contents as a user would: focus it, select all, type."""
+    await page.evaluate(f"(() => {{ const cm = {editor_js}.CodeMirror; cm.focus(); cm.execCommand('selectAll'); }})()")
+    await page.send("Input.insertText", text=text)
+    assert await page.evaluate(f"{editor_js}.CodeMirror.getValue()") == text
+
+
+async def run_and_read(page: Page, marker: str) -> Any:
+    """Click the run button; the parsed answer once the response pane shows `marker`."""
+    await page.click(".graphiql-execute-button")
+    shown = await page.wait_for(
+        f"(() => {{ const v = {RESPONSE} && {RESPONSE}.CodeMirror.getValue();"
+        f" return v && v.includes({orjson.dumps(marker).decode()}) ? v : null; }})()"
+    )
+    return orjson.loads(shown)
+
+
 @contextlib.asynccontextmanager
 async def chromium_page(executable: str, profile: Path) -> AsyncIterator[Page]:
     process = await asyncio.create_subprocess_exec(
@@ -231,6 +250,7 @@ def chromium() -> str:
     return found
 
 
+@pytest.mark.chromium
 async def test_graphiql_runs_a_query_offline(
     chromium: str, gateway_process: Service, tmp_path: Path
 ) -> None:
@@ -242,21 +262,26 @@ async def test_graphiql_runs_a_query_offline(
         await asyncio.wait_for(loaded, STEP_TIMEOUT_S)
         assert await page.wait_for(f"{EDITOR} && 'editor'") == "editor"
 
-        # Type the query as a user would: focus the editor, select its contents, type over them.
-        await page.evaluate(f"(() => {{ const cm = {EDITOR}.CodeMirror; cm.focus(); cm.execCommand('selectAll'); }})()")
-        await page.send("Input.insertText", text=QUERY)
-        assert await page.evaluate(f"{EDITOR}.CodeMirror.getValue()") == QUERY
-
-        await page.click(".graphiql-execute-button")
-        shown = await page.wait_for(
-            f"(() => {{ const v = {RESPONSE} && {RESPONSE}.CodeMirror.getValue();"
-            " return v && v.includes('topProducts') ? v : null; })()"
-        )
+        await type_into(page, EDITOR, QUERY)
+        shown = await run_and_read(page, "topProducts")
         rendered = await page.evaluate("document.querySelector('.graphiql-response').innerText")
         screenshot = base64.b64decode((await page.send("Page.captureScreenshot", format="png"))["data"])
+
+        # Variables typed into GraphiQL's variables editor reach the gateway with the operation.
+        await type_into(page, EDITOR, QUERY_WITH_VARIABLES)
+        await type_into(page, VARIABLES_EDITOR, VARIABLES)
+        with_variables = await run_and_read(page, "price")
+        # A query the gateway rejects: its error is shown, not a blank pane or a crash.
+        await type_into(page, EDITOR, "{ topProducts { nope } }")
+        rejected = await run_and_read(page, "errors")
         devtools = page.devtools
 
-    assert orjson.loads(shown) == {"data": {"topProducts": [{"name": n} for n in expected_names]}}
+    assert shown == {"data": {"topProducts": [{"name": n} for n in expected_names]}}
+    products = benchmark_expected()["data"]["topProducts"][:2]
+    assert with_variables == {"data": {"topProducts": [{"upc": p["upc"], "price": p["price"]} for p in products]}}
+    assert "data" not in rejected
+    assert [e["extensions"]["code"] for e in rejected["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "nope" in rejected["errors"][0]["message"]
     for name in expected_names:
         assert f'"{name}"' in rendered, f"{name} not visible in the response pane"
 
@@ -271,10 +296,15 @@ async def test_graphiql_runs_a_query_offline(
     # Introspection, then our query: both through the gateway's POST endpoint.
     posts = [r for r in requests if r["method"] == "POST" and r["url"] == f"{gateway_process.url}/graphql"]
     assert any(QUERY in r.get("postData", "") for r in posts), "the query was never POSTed"
+    assert any(
+        orjson.loads(r["postData"]).get("variables") == orjson.loads(VARIABLES) for r in posts
+    ), "the variables were never sent"
 
-    statuses = {p["response"]["url"]: p["response"]["status"] for p in devtools.params_of("Network.responseReceived")}
-    for url in [*assets, f"{gateway_process.url}/graphql"]:
-        assert statuses.get(url) == 200, f"{url} answered {statuses.get(url)}"
+    responses = [(p["response"]["url"], p["response"]["status"]) for p in devtools.params_of("Network.responseReceived")]
+    for url in assets:
+        assert (url, 200) in responses, f"{url} did not answer 200: {responses}"
+    graphql = [status for url, status in responses if url == f"{gateway_process.url}/graphql"]
+    assert len(graphql) >= 5 and all(status < 500 for status in graphql), graphql  # page, schema, 3 runs
     exceptions = devtools.params_of("Runtime.exceptionThrown")
     assert not exceptions, f"uncaught errors in the page: {exceptions}"
     console_errors = [c for c in devtools.params_of("Runtime.consoleAPICalled") if c.get("type") == "error"]
@@ -285,3 +315,25 @@ async def test_graphiql_runs_a_query_offline(
     width, height, distinct = png_summary(shot.read_bytes())
     assert (width, height) == VIEWPORT
     assert shot.stat().st_size > 10_000 and distinct > 32, "the screenshot is (nearly) blank"
+
+
+def test_explorer_page_and_assets_are_local(gateway_process: Service) -> None:
+    """Without a browser: the page names only its own assets, and the asset route serves exactly
+    the four npm files (no path into the file system)."""
+    with httpx.Client(base_url=gateway_process.url, timeout=15.0) as http:
+        page = http.get("/graphql", headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert "https://" not in page.text and "http://" not in page.text, "the page names a remote URL"
+        for name, kind in [("react.js", "javascript"), ("react-dom.js", "javascript"),
+                           ("graphiql.js", "javascript"), ("graphiql.css", "text/css")]:
+            assert f"/graphiql/assets/{name}" in page.text
+            asset = http.get(f"/graphiql/assets/{name}")
+            assert asset.status_code == 200 and kind in asset.headers["content-type"], name
+            assert len(asset.content) > 1000, name
+        for probe in ("package.json", "..%2F..%2Fpackage.json", "..%2F..%2F..%2F..%2Fpyproject.toml", "graphiql.min.js"):
+            assert http.get(f"/graphiql/assets/{probe}").status_code == 404, probe
+        # A request carrying a query is a GraphQL request, even from a browser.
+        run = http.get("/graphql", params={"query": "{ topProducts(first: 1) { upc } }"},
+                       headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+        assert run.json() == {"data": {"topProducts": [{"upc": "1"}]}}
