@@ -136,6 +136,11 @@ def test_apollo_client_query_with_variables_and_fragments(node: str, gateway_pro
     assert out["cached"]["data"] == data
     assert {'Product:{"upc":"1"}', 'Product:{"upc":"2"}', "User:1", "User:2", "Review:1"} <= set(out["cacheKeys"])
 
+    via_get = out["get"]
+    assert via_get["errors"] is None and via_get["data"] == data
+    assert [r["method"] for r in via_get["sent"]] == ["GET"]
+    assert "variables=" in via_get["sent"][0]["url"] and "operationName=TopProductsWithAuthors" in via_get["sent"][0]["url"]
+
     bad = out["bad"]
     assert "thrown" not in bad, bad
     assert bad["data"] is None

@@ -50,4 +50,17 @@ try {
 } catch (error) {
   out.bad = { thrown: describeError(error) };
 }
+// 4. The same operation as a GET (useGETForQueries): query, operationName and variables travel in
+//    the URL, as GraphQL-over-HTTP allows for queries.
+const sent = [];
+const recordingFetch = (url, options) => {
+  sent.push({ method: options?.method ?? "GET", url: String(url) });
+  return fetch(url, options);
+};
+const getClient = new ApolloClient({
+  link: new HttpLink({ uri: gatewayUrl, fetch: recordingFetch, useGETForQueries: true }),
+  cache: new InMemoryCache({ typePolicies: { Product: { keyFields: ["upc"] } } }),
+});
+const viaGet = await getClient.query({ query, variables: input.variables, fetchPolicy: "network-only" });
+out.get = { data: viaGet.data, errors: viaGet.errors ?? null, sent };
 process.stdout.write(JSON.stringify(out));
