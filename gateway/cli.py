@@ -41,6 +41,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         help=f"client header forwarded to subgraphs (repeatable; default: {', '.join(DEFAULT_FORWARDED_HEADERS)})",
     )
     parser.add_argument("--override-label", action="append", default=[], help="progressive @override label to enable")
+    parser.add_argument(
+        "--redis", default=os.environ.get("CHARTER_REDIS_URL", ""),
+        help="Redis URL for persisted queries shared across instances (default: in-process; env CHARTER_REDIS_URL)",
+    )
     parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
     parser.add_argument("--log-level", default="info")
 
@@ -58,6 +62,7 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         forward_headers=tuple(h.lower() for h in args.forward_header) if args.forward_header else DEFAULT_FORWARDED_HEADERS,
         override_labels=tuple(args.override_label),
         watch=not args.no_watch,
+        redis_url=args.redis,
     )
 
 

@@ -27,5 +27,7 @@ class GatewayConfig:
     plan_cache_size: int = 2048
     watch: bool = True  # reload the supergraph file when it changes
     graphiql: bool = True
+    redis_url: str = ""  # shared store for persisted queries; in-process only when empty
+    persisted_queries: bool = True
     # Progressive override labels switched on for every request (others only via percent(N)).
     override_labels: tuple[str, ...] = ()

@@ -54,10 +54,12 @@ class RequestError(Exception):
     """The request cannot execute. `status` is the GraphQL-over-HTTP status for the
     application/graphql-response+json media type."""
 
-    def __init__(self, message: str, code: str = BAD_REQUEST, status: int = 400) -> None:
+    def __init__(self, message: str, code: str = BAD_REQUEST, status: int = 400, malformed: bool = False) -> None:
         super().__init__(message)
         self.errors: list[JSONObject] = [error(message, code)]
         self.status = status
+        # A malformed HTTP request (not a GraphQL error): its status holds for every media type.
+        self.malformed = malformed
 
     @classmethod
     def from_errors(
@@ -67,4 +69,5 @@ class RequestError(Exception):
         Exception.__init__(inst, "request error")
         inst.errors = [from_graphql_error(e, code) for e in errors]
         inst.status = status
+        inst.malformed = False
         return inst

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLObjectType, OperationType
 
+from gateway import persisted
 from gateway.config import GatewayConfig
 from gateway.errors import (
     GRAPHQL_PARSE_FAILED,
@@ -50,6 +51,7 @@ class Result:
     body: bytes  # the encoded GraphQL response
     request_error: bool  # no `data`: the request failed before execution
     status: int = 200  # the status for application/graphql-response+json
+    malformed: bool = False  # the status holds for application/json too
 
 
 class PlanEntry:
@@ -70,8 +72,15 @@ class PlanEntry:
 
 
 class Gateway:
-    def __init__(self, state: SchemaState, transport: Transport, config: GatewayConfig) -> None:
+    def __init__(
+        self,
+        state: SchemaState,
+        transport: Transport,
+        config: GatewayConfig,
+        persisted_queries: persisted.QueryStore | None = None,
+    ) -> None:
         self.state = state
+        self.persisted = persisted_queries
         self.transport = transport
         self.config = config
         self._inflight: dict[tuple[Any, ...], asyncio.Future[Result]] = {}
@@ -95,6 +104,9 @@ class Gateway:
     ) -> Result:
         state = self.state
         try:
+            if request.extensions and "persistedQuery" in request.extensions:
+                text = await persisted.resolve(self.persisted, request.query, request.extensions)
+                request = GraphQLRequest(text, request.operation_name, request.variables, request.extensions)
             prepared = self._prepare(state, request)
             operation = select_operation(prepared, request.operation_name)
             if operation.operation == OperationType.MUTATION and not allow_mutation:
@@ -103,7 +115,7 @@ class Gateway:
                 raise RequestError("Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP.", "BAD_REQUEST", 400)
             variables = coerce_variables(state.api_schema, operation, request.variables)
         except RequestError as e:
-            return Result(orjson.dumps({"errors": e.errors}), True, e.status)
+            return Result(orjson.dumps({"errors": e.errors}), True, e.status, e.malformed)
         forwarded = self.forwarded_headers(headers)
         is_query = operation.operation == OperationType.QUERY
         if not (is_query and self.config.dedupe):
@@ -133,7 +145,7 @@ class Gateway:
 
     def _prepare(self, state: SchemaState, request: GraphQLRequest) -> PreparedDocument:
         if not isinstance(request.query, str) or not request.query.strip():
-            raise RequestError("The request has no query: send a GraphQL document in `query`.")
+            raise RequestError("The request has no query: send a GraphQL document in `query`.", malformed=True)
         prepared = state.documents.get(request.query)
         if prepared.errors:
             code = GRAPHQL_PARSE_FAILED if prepared.document is None else GRAPHQL_VALIDATION_FAILED

@@ -18,6 +18,7 @@ from gateway.config import GatewayConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
 from gateway.http.metrics import Metrics
 from gateway.http.post import Dispatch, GraphQLPost
+from gateway.persisted import MemoryStore, QueryStore, RedisStore
 from gateway.pipeline import Gateway
 from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
@@ -36,7 +37,10 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         text = read_source(config.supergraph)
     state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
     transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe)
-    gateway = Gateway(state, transport, config)
+    store: QueryStore | None = None
+    if config.persisted_queries:
+        store = RedisStore(config.redis_url) if config.redis_url else MemoryStore()
+    gateway = Gateway(state, transport, config, store)
     metrics = Metrics()
     graphql = GraphQLEndpoints(gateway, metrics, config.max_body_bytes, config.graphiql)
 
@@ -59,6 +63,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
             await transport.close()
+            if isinstance(store, RedisStore):
+                await store.close()
 
     app = Starlette(
         routes=[

@@ -55,9 +55,9 @@ def choose_media_type(accept: str | None) -> str | None:
     return best[2] if best else None
 
 
-def status_for(media_type: str, request_error: bool, status: int) -> int:
-    if status == 405:
-        return 405  # a mutation over GET is refused whatever the media type
+def status_for(media_type: str, request_error: bool, status: int, malformed: bool = False) -> int:
+    if status == 405 or malformed:
+        return status  # a refused method or a malformed request, whatever the media type
     if media_type == GRAPHQL_RESPONSE:
         return status if request_error else 200
     return 200

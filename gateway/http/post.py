@@ -90,7 +90,8 @@ class GraphQLPost:
             return e.status, media_type, orjson.dumps({"errors": e.errors})
         result = await self.gateway.run(request, headers, allow_mutation=True)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
-        return negotiation.status_for(media_type, result.request_error, result.status), media_type, result.body
+        status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
+        return status, media_type, result.body
 
     async def _read_body(self, receive: Any) -> bytes | None:
         chunks: list[bytes] = []
