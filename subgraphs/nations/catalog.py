@@ -20,7 +20,7 @@ from pathlib import Path
 import pycountry
 from countryinfo import CountryInfo
 
-from subgraphs.nations.search import normalize
+from subgraphs.nations.search import ALT, normalize
 
 DATA = Path(__file__).with_name("data")
 OBSERVERS = {"VAT", "PSE"}
@@ -94,8 +94,8 @@ def load_catalog() -> list[NationRecord]:
             country.name,
             getattr(country, "official_name", country.name),
             getattr(country, "common_name", country.name),
-            *info.get("altSpellings", []),
         }
+        alternatives = {a for a in info.get("altSpellings", []) if a} - names
         money = gdp.get(iso3)
         if money is None:
             raise RuntimeError(f"gdp.csv has no row for {iso3}")
@@ -115,10 +115,16 @@ def load_catalog() -> list[NationRecord]:
                 population=population_overrides.get(iso3) or info.get("population") or None,
                 gdp_usd=gdp_musd * 1_000_000 if gdp_musd > 0 else None,
                 gdp_source=money["source"],
-                search_names="\n".join(sorted({normalize(n) for n in names if n} - {""})),
+                search_names="\n".join(_search_lines(names, alternatives)),
             )
         )
     return sorted(records, key=lambda r: r.code)
+
+
+def _search_lines(names: set[str], alternatives: set[str]) -> list[str]:
+    primary = {normalize(n) for n in names if n} - {""}
+    alt = {normalize(a) for a in alternatives} - primary - {""}
+    return sorted(primary) + sorted(ALT + a for a in alt)
 
 
 def _official(country: object, row: dict[str, str]) -> str:

@@ -21,23 +21,31 @@ def normalize(text: str) -> str:
     return _NON_ALNUM.sub(" ", stripped.casefold()).strip()
 
 
+ALT = "~"  # marks an alternative spelling (native names, abbreviations) in a names list
+
+
 def score(query: str, names: Iterable[str]) -> float | None:
-    """How well normalised `query` matches one nation's normalised names; None for no match."""
-    names = list(names)
+    """How well normalised `query` matches one nation's normalised names; None for no match.
+
+    Alternative spellings (marked with ALT) match by prefix only: a substring or typo match in
+    "Republiken Finland" would make "ken" find Finland.
+    """
+    everything = [n.removeprefix(ALT) for n in names]
+    primary = [n for n in names if not n.startswith(ALT)]
     if not query:
         return 0.0
-    if any(n == query for n in names):
+    if any(n == query for n in everything):
         return 5.0
-    if any(n.startswith(query) for n in names):
+    if any(n.startswith(query) for n in everything):
         return 4.0
-    words = {w for n in names for w in n.split()}
-    if any(w.startswith(query) for w in words):
+    if any(w.startswith(query) for n in everything for w in n.split()):
         return 3.0
-    if any(query in n for n in names):
+    if any(query in n for n in primary):
         return 2.0
     # Typos: compare the query with word prefixes of its own length ("germny" ~ "german").
+    words = {w for n in primary for w in n.split()}
     best = 0.0
-    for candidate in words | set(names):
+    for candidate in words | set(primary):
         head = candidate[: len(query) + 1]
         best = max(best, difflib.SequenceMatcher(None, query, head).ratio())
     return best if best >= FUZZY_CUTOFF and len(query) >= 3 else None

@@ -41,6 +41,7 @@ async def _count(gql: Gql, filter: dict[str, Any] | None = None, headers: dict[s
         {"f": filter},
         headers=headers,
     )
+    assert "errors" not in body, body
     return int(body["data"]["projects"]["totalCount"])
 
 
