@@ -12,7 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from _fixtures_clients import (
+from gql import Client, GraphQLRequest, gql
+from gql.transport.aiohttp import AIOHTTPTransport
+
+from tests.gateway._fixtures_clients import (
     TOOLS_NODE,
     Service,
     benchmark_expected,
@@ -20,8 +23,6 @@ from _fixtures_clients import (
     benchmark_subgraphs,
     gateway_process,
 )
-from gql import Client, GraphQLRequest, gql
-from gql.transport.aiohttp import AIOHTTPTransport
 
 __all__ = ["benchmark_subgraphs", "gateway_process"]  # fixtures used by name
 

@@ -24,13 +24,14 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 import pytest
-from _fixtures_clients import (
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.gateway._fixtures_clients import (
     Service,
     benchmark_expected,
     benchmark_subgraphs,
     gateway_process,
 )
-from websockets.asyncio.client import ClientConnection, connect
 
 __all__ = ["benchmark_subgraphs", "gateway_process"]  # fixtures used by name
 

@@ -14,7 +14,9 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from _fixtures_clients import (
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.gateway._fixtures_clients import (
     Service,
     benchmark_expected,
     benchmark_query,
@@ -23,7 +25,6 @@ from _fixtures_clients import (
     start_gateway,
     workload_supergraph,
 )
-from prometheus_client.parser import text_string_to_metric_families
 
 __all__ = ["benchmark_subgraphs", "gateway_process"]  # fixtures used by name
 
