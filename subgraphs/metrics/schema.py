@@ -19,6 +19,7 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
@@ -303,6 +304,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension],
+    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
     federation_version="2.5",
 )

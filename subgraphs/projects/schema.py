@@ -20,6 +20,7 @@ from subgraphs.common.app import ConsistencyExtension
 from subgraphs.common.context import RequestContext
 from subgraphs.common.enums import Group, ProjectStatus, Sector
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.common.relay import PageInfo, Window, window
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
@@ -366,6 +367,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension],
+    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
     federation_version="2.5",
 )
