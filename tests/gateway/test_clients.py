@@ -142,6 +142,15 @@ def test_apollo_client_query_with_variables_and_fragments(node: str, gateway_pro
     assert [r["method"] for r in via_get["sent"]] == ["GET"]
     assert "variables=" in via_get["sent"][0]["url"] and "operationName=TopProductsWithAuthors" in via_get["sent"][0]["url"]
 
+    # Automatic persisted queries: hash only (GET), text on PERSISTED_QUERY_NOT_FOUND (POST), then
+    # the hash alone is enough.
+    apq = out["apq"]
+    assert apq["first"] == {"data": data, "errors": None} and apq["second"] == apq["first"]
+    assert [(r["method"], r["status"]) for r in apq["sent"]] == [("GET", 200), ("POST", 200), ("GET", 200)]
+    hashed_only = [apq["sent"][0], apq["sent"][2]]
+    assert all("persistedQuery" in r["url"] and "query=" not in r["url"] for r in hashed_only)
+    assert '"query":' in apq["sent"][1]["body"]
+
     bad = out["bad"]
     assert "thrown" not in bad, bad
     assert bad["data"] is None

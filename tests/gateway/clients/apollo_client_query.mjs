@@ -6,6 +6,7 @@
 //
 // The npm packages live in tools/node (installed at set-up time), not next to this script, so they
 // are resolved from there.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -17,6 +18,7 @@ if (!gatewayUrl || !toolsDir) {
 }
 const require = createRequire(path.join(path.resolve(toolsDir), "package.json"));
 const { ApolloClient, HttpLink, InMemoryCache, gql } = require("@apollo/client/core");
+const { createPersistedQueryLink } = require("@apollo/client/link/persisted-queries");
 
 const input = JSON.parse(readFileSync(0, "utf8"));
 const query = gql(input.query);
@@ -52,10 +54,11 @@ try {
 }
 // 4. The same operation as a GET (useGETForQueries): query, operationName and variables travel in
 //    the URL, as GraphQL-over-HTTP allows for queries.
-const sent = [];
-const recordingFetch = (url, options) => {
-  sent.push({ method: options?.method ?? "GET", url: String(url) });
-  return fetch(url, options);
+let sent = [];
+const recordingFetch = async (url, options) => {
+  const response = await fetch(url, options);
+  sent.push({ method: options?.method ?? "GET", url: String(url), body: options?.body ?? null, status: response.status });
+  return response;
 };
 const getClient = new ApolloClient({
   link: new HttpLink({ uri: gatewayUrl, fetch: recordingFetch, useGETForQueries: true }),
@@ -63,4 +66,21 @@ const getClient = new ApolloClient({
 });
 const viaGet = await getClient.query({ query, variables: input.variables, fetchPolicy: "network-only" });
 out.get = { data: viaGet.data, errors: viaGet.errors ?? null, sent };
+// 5. Automatic persisted queries: the first request sends only the hash (as a GET), the gateway
+//    answers PERSISTED_QUERY_NOT_FOUND, Apollo retries with the text; after that the hash suffices.
+sent = [];
+const apqClient = new ApolloClient({
+  link: createPersistedQueryLink({
+    sha256: (text) => createHash("sha256").update(text).digest("hex"),
+    useGETForHashedQueries: true,
+  }).concat(new HttpLink({ uri: gatewayUrl, fetch: recordingFetch })),
+  cache: new InMemoryCache({ typePolicies: { Product: { keyFields: ["upc"] } } }),
+});
+const apqFirst = await apqClient.query({ query, variables: input.variables, fetchPolicy: "network-only" });
+const apqSecond = await apqClient.query({ query, variables: input.variables, fetchPolicy: "network-only" });
+out.apq = {
+  first: { data: apqFirst.data, errors: apqFirst.errors ?? null },
+  second: { data: apqSecond.data, errors: apqSecond.errors ?? null },
+  sent,
+};
 process.stdout.write(JSON.stringify(out));
