@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness.gateways import GatewayPool
+from harness.gateways import GatewayPool, PeerGateway, hive_available, node_available
 from harness.processes import REPO_ROOT, Server, closed_port, free_port, start_server
-from harness.scenarios import live_supergraph
+from harness.scenarios import live_supergraph, scenario_names
 
 SERVER_SCRIPT = Path(__file__).resolve().parent / "harness" / "subgraph_server.py"
 
@@ -90,8 +90,23 @@ def _gateway_fixture(kind: str) -> Callable[..., GatewayFor]:
 
 
 gateway_for = pytest.fixture(scope="session")(_gateway_fixture("ours"))
-apollo_gateway_for = pytest.fixture(scope="session")(_gateway_fixture("apollo"))
-hive_gateway_for = pytest.fixture(scope="session")(_gateway_fixture("hive"))
+
+
+def _peer_fixture(kind: str, available: Callable[[], bool]) -> Callable[..., Iterator[GatewayFor]]:
+    def fixture(subgraph_server: SubgraphServer) -> Iterator[GatewayFor]:
+        if not available():
+            pytest.skip(f"{kind} gateway needs node and tools/node/node_modules")
+        peer = PeerGateway(kind, [(s, subgraph_server.supergraph(s)) for s in scenario_names()])
+        try:
+            yield peer.for_scenario
+        finally:
+            peer.stop()
+
+    return fixture
+
+
+apollo_gateway_for = pytest.fixture(scope="session")(_peer_fixture("apollo", node_available))
+hive_gateway_for = pytest.fixture(scope="session")(_peer_fixture("hive", hive_available))
 
 
 @pytest.fixture(scope="session")

@@ -35,15 +35,12 @@ APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
     ),
 }
 _HIVE_NO_CODE = "Hive reports variable coercion errors without extensions.code BAD_USER_INPUT"
-_HIVE_NO_TIMEOUT = "the harness configures no upstream timeout for Hive, so the slow subgraph answers"
 _HIVE_LIST_PATH = "Hive drops list indices from rewritten error paths (['products', 'stock'])"
 _HIVE_INTERFACE_OBJECT = "Hive fails @interfaceObject fields with 'Unexpected error.'"
 HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
     "basics/missing_required_variable": _HIVE_NO_CODE,
     "basics/variable_coercion_error": _HIVE_NO_CODE,
     "inaccessible/inaccessible_enum_value_in_variable": _HIVE_NO_CODE,
-    "subgraph_failures/slow_entity_fetch": _HIVE_NO_TIMEOUT,
-    "subgraph_failures/slow_root": _HIVE_NO_TIMEOUT,
     "errors_and_nulls/nullable_field_error": _HIVE_LIST_PATH,
     "errors_and_nulls/non_null_error_nulls_parent": _HIVE_LIST_PATH,
     "errors_and_nulls/subgraph_non_null_violation": (
@@ -94,6 +91,10 @@ def test_ours_data_equals_apollo(
     subgraph_server: SubgraphServer,
     http: httpx.Client,
 ) -> None:
-    apollo = _run(apollo_gateway_for, subgraph_server, http, case)
     ours = _run(gateway_for, subgraph_server, http, case)
+    if case.id in APOLLO_KNOWN_DIFFERENCES:
+        # Apollo is wrong here (see the reason): hold our data to the expected answer instead.
+        assert ours.get("data") == case.expected.get("data"), f"ours: {ours}"
+        return
+    apollo = _run(apollo_gateway_for, subgraph_server, http, case)
     assert ours.get("data") == apollo.get("data"), f"ours: {ours}\napollo: {apollo}"

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import GatewayPool, SubgraphServer
+from conftest import GatewayFor, SubgraphServer
 from harness.client import post_case
 from harness.gateways import node_available
 from harness.matcher import mismatches
@@ -46,18 +46,16 @@ class Run:
 
 
 @pytest.fixture(params=KINDS)
-def run_case(
-    request: pytest.FixtureRequest,
-    gateway_pool: GatewayPool,
-    subgraph_server: SubgraphServer,
-    http: httpx.Client,
-) -> Any:
+def run_case(request: pytest.FixtureRequest, subgraph_server: SubgraphServer, http: httpx.Client) -> Any:
     kind: str = request.param
+    gateway_for: GatewayFor = request.getfixturevalue(
+        "gateway_for" if kind == "ours" else "apollo_gateway_for"
+    )
 
     def run(case_id: str) -> Run:
         scenario, name = case_id.split("/")
         case = next(c for c in cases(scenario) if c.name == name)
-        gateway = gateway_pool.get(kind, scenario, subgraph_server.supergraph(scenario))
+        gateway = gateway_for(scenario)
         subgraph_server.reset()
         _status, body = post_case(http, gateway, case)
         assert not mismatches(case.expected, body), body

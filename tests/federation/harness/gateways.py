@@ -1,15 +1,17 @@
 """The gateways under test: ours, and the npm peers used as oracles.
 
-Each is started on a supergraph file on a free port and serves GraphQL at `/graphql`. A pool keeps
-one live instance per kind and swaps it when a test asks for another scenario, so a scenario's cases
-reuse one gateway without dozens of processes living at once.
+Ours is started per scenario (`charter gateway --supergraph FILE ...`), serving `/graphql`; a pool
+keeps one live instance and swaps it when a test asks for another scenario. The peers (Apollo, Hive)
+each run as ONE node process serving every scenario's supergraph at `/<scenario>/graphql`: starting
+a node gateway per scenario costs seconds each, which the whole corpus cannot afford.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from harness.processes import REPO_ROOT, Server, StartupError, free_port, start_server
@@ -51,6 +53,7 @@ def start_apollo(supergraph: str) -> Server:
 
 
 def start_hive(supergraph: str) -> Server:
+    """The `hive-gateway` CLI on one supergraph (the corpus uses the multi-scenario script)."""
     path, port = _write_supergraph(supergraph), free_port()
     argv = [str(NODE_MODULES / ".bin" / "hive-gateway"), "supergraph", str(path), "--port", str(port),
             "--host", "127.0.0.1"]
@@ -62,6 +65,28 @@ STARTERS: dict[str, Callable[[str], Server]] = {
     "apollo": start_apollo,
     "hive": start_hive,
 }
+PEER_SCRIPTS = {"apollo": "apollo_gateway.mjs", "hive": "hive_gateway.mjs"}
+
+
+class PeerGateway:
+    """One node process serving all scenarios: `for_scenario(s).url + "/graphql"` is s's endpoint."""
+
+    def __init__(self, kind: str, supergraphs: Iterable[tuple[str, str]]) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{kind}-supergraphs-"))
+        for scenario, text in supergraphs:
+            (self.folder / f"{scenario}.graphql").write_text(text)
+        port = free_port()
+        argv = ["node", str(TOOLS / PEER_SCRIPTS[kind]), str(self.folder), str(port)]
+        env = {"SUBGRAPH_TIMEOUT_MS": str(SUBGRAPH_TIMEOUT_MS)}
+        self.server = start_server(f"{kind}-gateway", argv, port, "/health", env)
+
+    def for_scenario(self, scenario: str) -> Server:
+        # A view of the shared process; only `stop()` on the PeerGateway itself ends it.
+        return dataclasses.replace(self.server, url=f"{self.server.url}/{scenario}", files=[])
+
+    def stop(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class GatewayPool:

@@ -2,7 +2,8 @@
 // supergraph.graphql. Subgraph URLs are placeholders the harness rewrites to the live server:
 // http://subgraphs.invalid/<scenario>/<subgraph>, or http://down.invalid/... for subgraphs whose
 // name starts with "down" (they must be unreachable).
-// Usage: node tests/federation/tools/compose.mjs [scenario ...]   (default: all scenarios)
+// Usage: node tests/federation/tools/compose.mjs [--check] [scenario ...]   (default: all)
+// --check writes nothing and exits 1 when a checked-in supergraph differs from a fresh composition.
 import fs from "node:fs";
 import path from "node:path";
 import { repoRoot, requireTool } from "./node_modules_path.mjs";
@@ -11,7 +12,8 @@ const { composeServices } = requireTool("@apollo/composition");
 const { parse } = requireTool("graphql");
 
 const scenariosDir = path.join(repoRoot, "tests/federation/scenarios");
-const wanted = process.argv.slice(2);
+const check = process.argv.includes("--check");
+const wanted = process.argv.slice(2).filter((a) => a !== "--check");
 const names = wanted.length
   ? wanted
   : fs.readdirSync(scenariosDir).filter((n) => fs.existsSync(path.join(scenariosDir, n, "subgraphs")));
@@ -35,8 +37,18 @@ for (const scenario of names.sort()) {
     for (const e of result.errors) console.error(`  ${e.message}`);
     continue;
   }
-  for (const hint of result.hints ?? []) console.error(`${scenario}: hint: ${hint.definition.code}: ${hint.message}`);
-  fs.writeFileSync(path.join(scenariosDir, scenario, "supergraph.graphql"), result.supergraphSdl + "\n");
+  if (!check) for (const hint of result.hints ?? []) console.error(`${scenario}: hint: ${hint.definition.code}: ${hint.message}`);
+  const target = path.join(scenariosDir, scenario, "supergraph.graphql");
+  const fresh = result.supergraphSdl + "\n";
+  if (check) {
+    const current = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : "";
+    if (current !== fresh) {
+      failed = true;
+      console.error(`${scenario}: supergraph.graphql is stale: run node tests/federation/tools/compose.mjs ${scenario}`);
+    }
+    continue;
+  }
+  fs.writeFileSync(target, fresh);
   console.log(`${scenario}: composed ${services.length} subgraphs`);
 }
 process.exit(failed ? 1 : 0);
