@@ -1,0 +1,119 @@
+"""Our planner, timed in-process: cold plans, cached plans, document-cache hits.
+
+"Cold" means planning from scratch on a loaded schema: the plan cache is emptied before each
+timed `plan_for` (the supergraph's own memo tables stay warm, as they do in a serving gateway;
+Apollo's planner is timed the same way, on a planner that has planned before). Cached lookups are
+timed in batches, since one lookup is close to the clock's resolution.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.config import GatewayConfig
+from gateway.operation import DocumentCache, Limits, coerce_variables, select_operation
+from gateway.pipeline import Gateway, PlanEntry
+from gateway.state import SchemaState, build_state
+
+from .workloads import Op
+
+
+@dataclass
+class OpTimings:
+    name: str
+    first_ms: float | None = None  # the first plan after loading the schema
+    cold_ms: list[float] = field(default_factory=list)  # plan_for, plan cache emptied
+    from_text_ms: list[float] = field(default_factory=list)  # parse + validate + plan_for
+    cached_us: list[float] = field(default_factory=list)  # plan_for on a warm cache, per call
+    doc_hit_us: list[float] = field(default_factory=list)  # DocumentCache.get hit, per call
+    request_us: list[float] = field(default_factory=list)  # doc hit + select + coerce + plan_for
+    fetches: int = 0
+    error: str | None = None
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def p95(xs: list[float]) -> float:
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
+
+
+def _per_call_us(fn: Callable[[], Any], calls: int, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter_ns()
+        for _ in range(calls):
+            fn()
+        out.append((time.perf_counter_ns() - t0) / calls / 1000)
+    return out
+
+
+class OurPlanner:
+    def __init__(self, sdl: str) -> None:
+        t0 = time.perf_counter()
+        self.state: SchemaState = build_state(sdl)
+        self.load_ms = (time.perf_counter() - t0) * 1000
+        self.gateway = Gateway(self.state, None, GatewayConfig())  # type: ignore[arg-type]
+
+    def plan(self, op: Op) -> PlanEntry:
+        prepared = self.state.documents.get(op.text)
+        if prepared.errors:
+            raise ValueError(prepared.errors[0].message)
+        operation = select_operation(prepared, None)
+        variables = coerce_variables(self.state.api_schema, operation, op.variables)
+        return self.gateway.plan_for(self.state, prepared, operation, variables)
+
+    def time_op(self, op: Op, iterations: int, calls: int, repeats: int) -> OpTimings:
+        timings = OpTimings(op.name)
+        state, gw = self.state, self.gateway
+        try:
+            t0 = time.perf_counter_ns()
+            entry = self.plan(op)
+            timings.first_ms = (time.perf_counter_ns() - t0) / 1e6
+        except Exception as e:  # reported per operation; the run goes on
+            timings.error = f"{type(e).__name__}: {e}"
+            return timings
+        timings.fetches = entry.plan.fetch_count
+        prepared = state.documents.get(op.text)
+        operation = select_operation(prepared, None)
+        variables = coerce_variables(state.api_schema, operation, op.variables)
+        for _ in range(iterations):
+            state.plans._entries.clear()
+            t0 = time.perf_counter_ns()
+            gw.plan_for(state, prepared, operation, variables)
+            timings.cold_ms.append((time.perf_counter_ns() - t0) / 1e6)
+        for _ in range(iterations):
+            state.plans._entries.clear()
+            fresh = DocumentCache(state.api_schema, Limits())
+            t0 = time.perf_counter_ns()
+            p = fresh.get(op.text)
+            o = select_operation(p, None)
+            gw.plan_for(state, p, o, coerce_variables(state.api_schema, o, op.variables))
+            timings.from_text_ms.append((time.perf_counter_ns() - t0) / 1e6)
+        gw.plan_for(state, prepared, operation, variables)  # warm again
+        text = op.text
+        timings.cached_us = _per_call_us(lambda: gw.plan_for(state, prepared, operation, variables), calls, repeats)
+        timings.doc_hit_us = _per_call_us(lambda: state.documents.get(text), calls, repeats)
+
+        def request() -> None:
+            p = state.documents.get(text)
+            o = select_operation(p, None)
+            gw.plan_for(state, p, o, coerce_variables(state.api_schema, o, op.variables))
+
+        timings.request_us = _per_call_us(request, calls, repeats)
+        return timings
+
+
+def time_workload(sdl: str, ops: list[Op], iterations: int, calls: int = 2000, repeats: int = 7) -> tuple[OurPlanner, list[OpTimings]]:
+    gc.collect()
+    planner = OurPlanner(sdl)
+    return planner, [planner.time_op(op, iterations, calls, repeats) for op in ops]
