@@ -32,6 +32,7 @@ class UpOptions:
     subgraph_base_port: int = 4100
     data_dir: Path = field(default_factory=lambda: Path("/tmp/charter-up"))
     with_nats: bool = False
+    replica_delay_ms: int | None = None  # recovery_min_apply_delay on embedded replicas (demos, tests)
     startup_concurrency: int = 4  # subgraph processes importing at once (two cores)
 
 
@@ -58,7 +59,7 @@ async def _databases(opts: UpOptions, stack: contextlib.AsyncExitStack, progress
         progress(f"using DATABASE_URL ({len({*replicas.values()} - {configured})} replica URLs configured)")
         return configured, replicas
     progress(f"starting embedded PostgreSQL 16: a primary and {len(opts.regions)} streaming replicas in {opts.data_dir}")
-    cluster = EmbeddedCluster(opts.data_dir / "pg", opts.regions)
+    cluster = EmbeddedCluster(opts.data_dir / "pg", opts.regions, apply_delay_ms=opts.replica_delay_ms)
     stack.push_async_callback(cluster.stop)
     await cluster.start()
     return cluster.primary_url(), {r: cluster.replica_url(r) for r in opts.regions}

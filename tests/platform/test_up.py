@@ -29,6 +29,28 @@ QUERY = """{
 }"""
 
 
+RENAME = 'mutation($n: String!) { updateProject(id: "prj-sin-004", input: {name: $n}) { name } }'
+READ = '{ project(id: "prj-sin-004") { name } }'
+
+
+async def _read_your_writes_through_the_gateway(client: httpx.AsyncClient, url: str) -> None:
+    """The replicas lag 500 ms: without the token a read right after a write is stale; with the
+    token (forwarded by the gateway as x-charter-consistency) it never is."""
+    stale_without = 0
+    for i in range(3):
+        name = f"gateway round {i}"
+        write = (await client.post(url, json={"query": RENAME, "variables": {"n": name}})).json()
+        assert write["data"]["updateProject"]["name"] == name, write
+        token = write["extensions"]["consistencyToken"]
+        fresh = (await client.post(url, json={"query": READ}, headers={"x-charter-consistency": token})).json()
+        assert fresh["data"]["project"]["name"] == name, fresh
+        name = f"gateway untokened round {i}"
+        await client.post(url, json={"query": RENAME, "variables": {"n": name}})
+        maybe_stale = (await client.post(url, json={"query": READ})).json()
+        stale_without += maybe_stale["data"]["project"]["name"] != name
+    assert stale_without > 0, "the replica never lagged: this check could not have failed"
+
+
 def _port_closed(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
@@ -41,13 +63,15 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
     up = ManagedProcess(
         "charter-up",
         [sys.executable, "-m", "charter", "up", "--regions", "ams", "--port", str(port),
-         "--subgraph-base-port", str(base), "--data-dir", str(data_dir)],
+         "--subgraph-base-port", str(base), "--data-dir", str(data_dir), "--replica-delay-ms", "500"],
         env=env, log_path=data_dir / "up.log", stop_signal=signal.SIGINT,
     )
     try:
         await up.start(r"GraphiQL: http://127\.0\.0\.1:\d+/graphql", within=180)
+        url = f"http://127.0.0.1:{port}/graphql"
         async with httpx.AsyncClient(timeout=30) as client:
-            response = await client.post(f"http://127.0.0.1:{port}/graphql", json={"query": QUERY})
+            response = await client.post(url, json={"query": QUERY})
+            await _read_your_writes_through_the_gateway(client, url)
         body = response.json()
         assert response.status_code == 200 and "errors" not in body, body
         data = body["data"]
