@@ -26,6 +26,7 @@ class MetricKind(Enum):
 
 @strawberry.enum
 class Bucket(Enum):
+    RAW = "raw"  # every point on its own: start is its timestamp, count is 1
     HOUR = "hour"
     DAY = "day"
     WEEK = "week"
@@ -34,6 +35,7 @@ class Bucket(Enum):
 
 
 BUCKET_LENGTH = {
+    Bucket.RAW: dt.timedelta(0),
     Bucket.HOUR: dt.timedelta(hours=1),
     Bucket.DAY: dt.timedelta(days=1),
     Bucket.WEEK: dt.timedelta(weeks=1),
@@ -62,7 +64,8 @@ def check_range(start: dt.datetime | None, end: dt.datetime | None, bucket: Buck
     if start is not None and end is not None:
         if utc(end) <= utc(start):
             raise user_error("`to` must be after `from`")
-        if (utc(end) - utc(start)) / BUCKET_LENGTH[bucket] > MAX_BUCKETS:
+        length = BUCKET_LENGTH[bucket]
+        if length and (utc(end) - utc(start)) / length > MAX_BUCKETS:
             raise user_error(f"range too long for bucket {bucket.name}: over {MAX_BUCKETS} buckets")
 
 
@@ -73,7 +76,8 @@ def bucketed(owner: Any, owners: list[str], shape: SeriesShape) -> Select[Any]:
     """`owner` is the column that groups series (a project id, or a nation code via projects)."""
     kind, start, end, bucket = shape
     # date_trunc in UTC, whatever the session's time zone.
-    start_col = func.date_trunc(bucket, func.timezone("UTC", M.c.ts)).label("start")
+    utc_ts = func.timezone("UTC", M.c.ts)
+    start_col = (utc_ts if bucket == Bucket.RAW.value else func.date_trunc(bucket, utc_ts)).label("start")
     query = (
         select(
             owner.label("owner"),

@@ -31,6 +31,9 @@ async def test_monthly_and_yearly_buckets(gql: Gql) -> None:
     values = [b["value"] for b in monthly]
     assert values == sorted(values)  # seeded progress only grows
     assert all(b["min"] <= b["value"] <= b["max"] for b in yearly)
+    raw = await _series(gql, "prj-ams-001", k="PROGRESS", b="RAW")
+    assert all(b["count"] == 1 and b["value"] == b["last"] for b in raw)
+    assert len(raw) == sum(b["count"] for b in monthly)
     window = await _series(gql, "prj-ams-001", k="PROGRESS", f=monthly[1]["start"], t=monthly[3]["start"])
     assert [b["start"] for b in window] == [monthly[1]["start"], monthly[2]["start"]]
 
