@@ -45,6 +45,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--redis", default=os.environ.get("CHARTER_REDIS_URL", ""),
         help="Redis URL for persisted queries shared across instances (default: in-process; env CHARTER_REDIS_URL)",
     )
+    parser.add_argument(
+        "--routing", default="",
+        help="YAML `subgraphs: {name: [url, failover url, ...]}`: local instances first, then the failover order",
+    )
+    parser.add_argument("--failover-cooldown", type=float, default=5.0, help="seconds a failed endpoint is skipped")
     parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
     parser.add_argument("--log-level", default="info")
 
@@ -63,6 +68,8 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         override_labels=tuple(args.override_label),
         watch=not args.no_watch,
         redis_url=args.redis,
+        routing=args.routing,
+        failover_cooldown=args.failover_cooldown,
     )
 
 

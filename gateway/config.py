@@ -27,6 +27,8 @@ class GatewayConfig:
     plan_cache_size: int = 2048
     watch: bool = True  # reload the supergraph file when it changes
     graphiql: bool = True
+    routing: str = ""  # a file of ordered endpoints per subgraph (local first, then failover order)
+    failover_cooldown: float = 5.0  # seconds an endpoint that failed is skipped
     redis_url: str = ""  # shared store for persisted queries; in-process only when empty
     persisted_queries: bool = True
     # Progressive override labels switched on for every request (others only via percent(N)).

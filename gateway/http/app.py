@@ -24,6 +24,7 @@ from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
 from gateway.supergraph.loader import read_source
 from gateway.transport.http import HttpTransport
+from gateway.transport.routing import load_routes
 
 log = logging.getLogger("charter.gateway")
 
@@ -36,7 +37,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     else:
         text = read_source(config.supergraph)
     state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
-    transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe)
+    routes = load_routes(config.routing, config.failover_cooldown) if config.routing else None
+    transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe, routes=routes)
     store: QueryStore | None = None
     if config.persisted_queries:
         store = RedisStore(config.redis_url) if config.redis_url else MemoryStore()

@@ -71,13 +71,19 @@ async def asset(request: Request) -> Response:
 def health(gateway: Gateway) -> Any:
     async def endpoint(request: Request) -> Response:
         state = gateway.state
-        return JSONResponse(
-            {
-                "status": "ok",
-                "schema": state.id,
-                "subgraphs": {g.name: state.urls[gid] for gid, g in state.supergraph.graphs.items()},
+        body: dict[str, Any] = {
+            "status": "ok",
+            "schema": state.id,
+            "subgraphs": {g.name: state.urls[gid] for gid, g in state.supergraph.graphs.items()},
+        }
+        routes = getattr(gateway.transport, "routes", None)
+        if routes:
+            now = time.monotonic()
+            body["routes"] = {
+                name: [{"url": e.url, "healthy": e.healthy(now)} for e in routes.endpoints(name, url)]
+                for name, url in body["subgraphs"].items()
             }
-        )
+        return JSONResponse(body)
 
     return endpoint
 

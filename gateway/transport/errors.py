@@ -13,8 +13,9 @@ from gateway.errors import (
 
 
 class SubgraphError(Exception):
-    def __init__(self, service: str, message: str, code: str, **extensions: Any) -> None:
+    def __init__(self, service: str, message: str, code: str, refused: bool = False, **extensions: Any) -> None:
         super().__init__(message)
+        self.refused = refused  # the connection was refused: the request never reached the subgraph
         self.service = service
         self.message = message
         self.code = code
@@ -24,8 +25,10 @@ class SubgraphError(Exception):
         return error(self.message, self.code, service=self.service, **self.extensions)
 
     @classmethod
-    def unreachable(cls, service: str, reason: str) -> SubgraphError:
-        return cls(service, f"HTTP fetch failed from '{service}': {reason}", SUBREQUEST_HTTP_ERROR, reason=reason)
+    def unreachable(cls, service: str, reason: str, refused: bool = False) -> SubgraphError:
+        return cls(
+            service, f"HTTP fetch failed from '{service}': {reason}", SUBREQUEST_HTTP_ERROR, refused, reason=reason
+        )
 
     @classmethod
     def timeout(cls, service: str, seconds: float) -> SubgraphError:

@@ -11,6 +11,7 @@ import aiohttp
 import orjson
 
 from gateway.transport.errors import SubgraphError
+from gateway.transport.routing import Routes
 
 _BASE_HEADERS = {
     "content-type": "application/json",
@@ -19,7 +20,10 @@ _BASE_HEADERS = {
 
 
 class HttpTransport:
-    def __init__(self, timeout: float = 30.0, max_connections: int = 512, dedupe: bool = True) -> None:
+    def __init__(
+        self, timeout: float = 30.0, max_connections: int = 512, dedupe: bool = True, routes: Routes | None = None
+    ) -> None:
+        self.routes = routes or Routes()
         self.timeout = timeout
         self.max_connections = max_connections
         self.dedupe_enabled = dedupe
@@ -49,14 +53,43 @@ class HttpTransport:
         self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str], dedupe: bool
     ) -> dict[str, Any]:
         if dedupe and self.dedupe_enabled:
-            status, raw = await self._shared(subgraph, url, body, headers)
+            status, raw = await self._shared(subgraph, url, body, headers, dedupe)
         else:
-            status, raw = await self._post(subgraph, url, body, headers)
+            status, raw = await self._routed(subgraph, url, body, headers, dedupe)
         # Every caller parses its own copy: the executor merges into (and so mutates) what it gets.
         return _parse(subgraph, status, raw)
 
+    async def _routed(
+        self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str], idempotent: bool
+    ) -> tuple[int, bytes]:
+        """Send to the first healthy endpoint of the subgraph, failing over down the list.
+
+        A query fails over on any transport failure or 5xx; a mutation only when the connection
+        was refused (it cannot have run), so a write is never applied twice."""
+        endpoints = self.routes.endpoints(subgraph, url)
+        if len(endpoints) == 1:
+            return await self._post(subgraph, endpoints[0].url, body, headers)
+        last: SubgraphError | None = None
+        for endpoint in endpoints:
+            try:
+                status, raw = await self._post(subgraph, endpoint.url, body, headers)
+            except SubgraphError as e:
+                if not (idempotent or e.refused):
+                    raise
+                self.routes.mark_down(subgraph, endpoint, e.message)
+                last = e
+                continue
+            if status >= 500 and idempotent:
+                self.routes.mark_down(subgraph, endpoint, f"HTTP {status}")
+                last = SubgraphError.http_status(subgraph, status)
+                continue
+            self.routes.mark_up(endpoint)
+            return status, raw
+        assert last is not None
+        raise last
+
     async def _shared(
-        self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str]
+        self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str], idempotent: bool
     ) -> tuple[int, bytes]:
         key = (url, body, tuple(sorted(headers.items())))
         fut = self._inflight.get(key)
@@ -65,7 +98,7 @@ class HttpTransport:
         fut = asyncio.get_running_loop().create_future()
         self._inflight[key] = fut
         try:
-            result = await self._post(subgraph, url, body, headers)
+            result = await self._routed(subgraph, url, body, headers, idempotent)
         except BaseException as e:
             fut.set_exception(e)
             fut.exception()  # retrieved: no waiter may be left to see it
@@ -86,6 +119,8 @@ class HttpTransport:
                 return resp.status, await resp.read()
         except TimeoutError as e:
             raise SubgraphError.timeout(subgraph, self.timeout) from e
+        except aiohttp.ClientConnectorError as e:
+            raise SubgraphError.unreachable(subgraph, str(e) or e.__class__.__name__, refused=True) from e
         except aiohttp.ClientError as e:
             raise SubgraphError.unreachable(subgraph, str(e) or e.__class__.__name__) from e
 
