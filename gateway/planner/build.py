@@ -506,6 +506,18 @@ class _PlanRun:
         out.add_typename()
         key_fields = self.p.fieldset(iface, key.selection)
         deps = {group} | self.plan_fields(group, graph, iface, path, out, key_fields, None, for_key=True)
+        # Fields selected on the interface itself (the same selection for every runtime type) that
+        # this subgraph serves come from here, with the object; only the rest waits for the real type.
+        runtimes = list(nf.children)
+        signature = lambda k: tuple(id(n) for n in k.nodes)  # noqa: E731
+        shared = set.intersection(*({signature(k) for k in nf.children[rt]} for rt in runtimes)) if runtimes else set()
+        here = [
+            k
+            for k in (nf.children[runtimes[0]] if runtimes else [])
+            if k.name != "__typename" and signature(k) in shared and self.sg.resolves(iface, k.name, graph, self.labels)
+        ]
+        used_here = self.plan_fields(group, graph, iface, path, out, here, None) if here else set()
+        done = {signature(k) for k in here}
         target = self.entity_group(owner, path, group.chunk, deps)
         rep = target.reps.get((iface, None))
         if rep is None:
@@ -518,10 +530,10 @@ class _PlanRun:
                 rep.key_fields.append(internal_key(kf))
         frag = target.selection.add_fragment(iface)
         frag.add_typename()
-        used = {target}
+        used = {target} | used_here
         possible = self.sg.possible_types_in_graph(iface, owner)
         for rt, kids in nf.children.items():
-            kids = [k for k in kids if k.name != "__typename"]
+            kids = [k for k in kids if k.name != "__typename" and signature(k) not in done]
             if rt not in possible or not kids:
                 continue
             sub = frag.add_fragment(rt)
