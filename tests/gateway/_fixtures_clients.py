@@ -56,12 +56,12 @@ class Service:
     def stderr_lines(self) -> list[str]:
         return self.stderr_path.read_text(errors="replace").splitlines()
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float = 10.0) -> None:
         # Its own session: uvicorn workers or anything it spawned go with it.
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=grace_s)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)

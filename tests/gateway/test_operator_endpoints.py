@@ -345,3 +345,38 @@ def test_workers_log_json_lines(two_workers: Service) -> None:
     entries = [parse_log_line(line) for line in two_workers.stderr_lines() if line.strip()]
     assert any("serving schema" in e["msg"] for e in entries)
     assert all(e["logger"].startswith("charter") for e in entries)
+
+
+def fragment_bomb(levels: int) -> str:
+    """A 1 KB document whose naive expansion visits 2**levels fragment spreads: each fragment
+    spreads the next one twice. It selects two fields; graphql-core validates it in milliseconds."""
+    fragments = [f"fragment F{i} on User {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
+    return "\n".join(["{ users { ...F0 } }", *fragments, f"fragment F{levels} on User {{ id name }}"])
+
+
+@pytest.fixture
+def disposable_gateway(benchmark_subgraphs: Service, tmp_path: Path) -> Iterator[Service]:
+    """A gateway of its own: if a request stalls it, no other test waits behind it (and a stalled
+    event loop cannot honour SIGTERM, hence the short grace before SIGKILL)."""
+    service = start_gateway(workload_supergraph(benchmark_subgraphs), tmp_path / "disposable")
+    try:
+        yield service
+    finally:
+        service.stop(grace_s=1.0)
+
+
+def test_fragment_bomb_cannot_stall_the_gateway(disposable_gateway: Service) -> None:
+    users = [{"id": u["id"], "name": u["name"]} for u in benchmark_expected()["data"]["users"]]
+    # A gateway that collects fields once per fragment answers in milliseconds.
+    with httpx.Client(timeout=5.0) as http:
+        try:
+            response = post(http, disposable_gateway, {"query": fragment_bomb(30)})
+        except httpx.TimeoutException:
+            pytest.fail("a 30-level fragment bomb kept the gateway busy for more than 5 s")
+        # Either answer is fine, as long as it comes at once: the data, or a clear refusal.
+        if response.status_code == 200:
+            assert response.json() == {"data": {"users": users}}
+        else:
+            assert response.status_code == 400
+            assert response.json()["errors"][0]["message"]
+        assert http.get(f"{disposable_gateway.url}/health", timeout=2.0).status_code == 200
