@@ -213,3 +213,36 @@ def test_get_legacy_json_answers_200(gateway_process: Service) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def _aliased_cases() -> list[Any]:
+    data = benchmark_expected()["data"]
+    users, products = data["users"], data["topProducts"]
+    return [
+        pytest.param(
+            "{ users { id: name reviews { id } } }",
+            {"users": [{"id": u["name"], "reviews": [{"id": r["id"]} for r in u["reviews"]]} for u in users]},
+            id="User.id-alias-over-the-key",
+        ),
+        pytest.param(
+            "{ topProducts(first: 2) { upc: name reviews { id } } }",
+            {"topProducts": [{"upc": p["name"], "reviews": [{"id": r["id"]} for r in p["reviews"]]} for p in products[:2]]},
+            id="Product.upc-alias-over-the-key",
+        ),
+        pytest.param(
+            "{ topProducts(first: 1) { shippingEstimate price: weight } }",
+            {"topProducts": [{"shippingEstimate": products[0]["shippingEstimate"], "price": products[0]["weight"]}]},
+            id="alias-over-a-required-field",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("query", "data"), _aliased_cases())
+def test_client_aliases_may_reuse_names_the_gateway_needs(
+    http: httpx.Client, gateway_process: Service, query: str, data: dict[str, Any]
+) -> None:
+    """Aliases are the client's: one named like a key or @requires field (which the gateway must
+    fetch for itself under another response key) is still a valid query with a plain answer."""
+    response = http.post(f"{gateway_process.url}/graphql", json={"query": query})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": data}
