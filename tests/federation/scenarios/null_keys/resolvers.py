@@ -6,9 +6,9 @@ from harness.resolvers import Obj, Subgraph
 
 NAMES = {"u1": "Ada", "u2": "Bob"}
 POSTS = [
-    {"title": "A", "editor": {"id": "u1"}, "reviewer": None},
-    {"title": "B", "editor": None, "reviewer": {"id": "u2"}},
-    {"title": "C", "editor": {"id": "u2"}, "reviewer": {"id": None}},
+    {"title": "A", "editor": {"id": "u1"}, "reviewer": None, "watchers": [{"id": "u2"}, None]},
+    {"title": "B", "editor": None, "reviewer": {"id": "u2"}, "watchers": []},
+    {"title": "C", "editor": {"id": "u2"}, "reviewer": {"id": None}, "watchers": None},
 ]
 
 
