@@ -36,7 +36,7 @@ class Nation:
     group: Group
     un_status: str = strawberry.field(description="member | observer")
     capital: str | None
-    population: float | None = strawberry.field(description="people (Float: may exceed 2^31)")
+    population: int | None = strawberry.field(description="people (the largest, 1.4 billion, fits in Int)")
     gdp_usd: float | None = strawberry.field(description="GDP in current USD (source in gdpSource)")
     gdp_source: str
     contribution_usd: float | None = strawberry.field(
