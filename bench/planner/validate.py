@@ -8,7 +8,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, build_ast_schema, parse, validate
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    build_ast_schema,
+    get_named_type,
+    parse,
+    validate,
+    visit,
+)
 
 from gateway.planner.nodes import Fetch, Flatten, PlanNode, QueryPlan
 
@@ -96,7 +108,36 @@ class PlanValidator:
         schema = self.schema(service)
         if schema is None:
             return problems
-        return problems + [f"{service}: {e.message}" for e in validate(schema, doc)]
+        errors = validate(schema, doc)
+        problems += [f"{service}: {e.message}" for e in errors]
+        if not errors:
+            problems += [f"{service}: {p}" for p in self._requires_problems(service, schema, doc)]
+        return problems
+
+    def _requires_problems(self, service: str, schema: GraphQLSchema, doc: Any) -> list[str]:
+        """A field with @requires in this subgraph can only be resolved from an `_entities`
+        representation that carries what it requires: selected anywhere else, the subgraph
+        computes it without its inputs."""
+        sub = self.subgraphs[service]
+        info = TypeInfo(schema)
+        found: list[str] = []
+
+        class Requires(Visitor):
+            def enter_field(self, node: FieldNode, _key: Any, _parent: Any, _path: Any, ancestors: Any) -> None:
+                parent = info.get_parent_type()
+                if parent is None:
+                    return
+                t = sub.types.get(get_named_type(parent).name)
+                f = t.fields.get(node.name.value) if t else None
+                if f is None or "@requires" not in f.directives:
+                    return
+                outer = [a for a in ancestors if isinstance(a, FieldNode)]
+                if not outer or outer[-1].name.value != "_entities":
+                    found.append(f"{parent.name}.{f.name} ({f.directives}) is selected outside "
+                                 "an entity fetch: its required fields are never sent")
+
+        visit(doc, TypeInfoVisitor(info, Requires()))
+        return found
 
     def check(self, name: str, plan: QueryPlan, apollo: dict[str, Any] | None) -> PlanCheck:
         ours = fetches(plan.node)
