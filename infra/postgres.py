@@ -53,9 +53,15 @@ def binaries_dir(run_as: RunAs) -> Path:
     if run_as.uid is None or _reachable_by_all(install / "bin" / "postgres"):
         return install / "bin"
     cache_root = Path(os.environ.get("XDG_CACHE_HOME") or "/var/tmp")
-    if cache_root.resolve().is_relative_to("/root"):
+    try:
+        traversable = all(p.stat().st_mode & stat.S_IXOTH for p in [cache_root, *cache_root.parents])
+    except OSError:
+        traversable = False
+    if not traversable or cache_root.resolve().is_relative_to("/root"):
         cache_root = Path("/var/tmp")
-    digest = hashlib.sha1(str(install).encode()).hexdigest()[:10]
+    # Keyed by where the wheel is and when its binary was built: an upgraded wheel gets a new copy.
+    source = install / "bin" / "postgres"
+    digest = hashlib.sha1(f"{install}:{source.stat().st_mtime_ns}".encode()).hexdigest()[:10]
     target = cache_root / f"charter-pginstall-{digest}"
     marker = target / ".complete"
     if not marker.exists():
