@@ -11,7 +11,7 @@ def _product(pid: str, name: str, eur: float, category: str) -> Obj:
     def price(_info: Any, currency: str = "EUR") -> float:
         return eur * 2 if currency == "USD" else eur
 
-    return {"id": pid, "name": name, "price": price, "category": category}
+    return {"id": pid, "name": name, "price": price, "category": category, "label": name.upper()}
 
 
 PRODUCTS: dict[str, Obj] = {
