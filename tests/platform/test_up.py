@@ -51,6 +51,18 @@ async def _read_your_writes_through_the_gateway(client: httpx.AsyncClient, url: 
     assert stale_without > 0, "the replica never lagged: this check could not have failed"
 
 
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # the process ended while we looked
+            continue
+        if text in args:
+            found.append(args)
+    return found
+
+
 def _port_closed(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
@@ -88,6 +100,7 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
         log = up.log_path.read_text()
         assert "charter up: stopped" in log, log
         assert _port_closed(port)
+        assert _processes_mentioning(str(data_dir)) == [], "charter up left processes behind"
     finally:
         await up.stop(within=60)
         shutil.rmtree(data_dir, ignore_errors=True)
