@@ -67,12 +67,15 @@ class Service:
                 self.process.wait(timeout=10)
 
 
-def start_service(name: str, argv: list[str], port: int, ready_path: str, logs: Path) -> Service:
+def start_service(
+    name: str, argv: list[str], port: int, ready_path: str, logs: Path, env: dict[str, str] | None = None
+) -> Service:
     """Run argv and wait until GET ready_path answers 200; fail with its stderr otherwise."""
     stderr_path = logs / f"{name}.stderr.log"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+            argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
     service = Service(name, process, port, stderr_path)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -97,7 +100,9 @@ def workload_supergraph(subgraphs: Service) -> str:
     return text.replace(WORKLOAD_SUBGRAPHS_ADDRESS, f"127.0.0.1:{subgraphs.port}")
 
 
-def start_gateway(supergraph_text: str, directory: Path, *extra: str) -> Service:
+def start_gateway(
+    supergraph_text: str, directory: Path, *extra: str, env: dict[str, str] | None = None
+) -> Service:
     """`charter gateway` on a supergraph file of its own directory (the reload watcher watches it)."""
     directory.mkdir(parents=True, exist_ok=True)
     supergraph = directory / "supergraph.graphql"
@@ -105,7 +110,7 @@ def start_gateway(supergraph_text: str, directory: Path, *extra: str) -> Service
     port = free_port()
     argv = [str(CHARTER), "gateway", "--supergraph", str(supergraph),
             "--host", "127.0.0.1", "--port", str(port), *extra]
-    return start_service("gateway", argv, port, "/health", directory)
+    return start_service("gateway", argv, port, "/health", directory, env)
 
 
 def benchmark_query() -> str:

@@ -31,6 +31,8 @@ from tests.gateway._fixtures_clients import (
     benchmark_expected,
     benchmark_subgraphs,
     gateway_process,
+    start_gateway,
+    workload_supergraph,
 )
 
 __all__ = ["benchmark_subgraphs", "gateway_process"]  # fixtures used by name
@@ -39,6 +41,8 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--remote-debugging-port=0",
+    # As on a machine without a network: no host name resolves, so a CDN URL could never load.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 VIEWPORT = (1280, 800)
 STEP_TIMEOUT_S = 20.0
@@ -338,3 +342,24 @@ def test_explorer_page_and_assets_are_local(gateway_process: Service) -> None:
         run = http.get("/graphql", params={"query": "{ topProducts(first: 1) { upc } }"},
                        headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
         assert run.json() == {"data": {"topProducts": [{"upc": "1"}]}}
+
+
+def test_explorer_without_its_npm_assets_explains_itself(
+    benchmark_subgraphs: Service, tmp_path: Path
+) -> None:
+    """A gateway installed without the npm packages still serves GraphQL, and its explorer page
+    says how to get the assets instead of loading a broken page."""
+    missing = tmp_path / "no-node-modules"
+    gateway = start_gateway(
+        workload_supergraph(benchmark_subgraphs), tmp_path / "gateway", env={"CHARTER_NODE_MODULES": str(missing)}
+    )
+    try:
+        with httpx.Client(base_url=gateway.url, timeout=15.0) as http:
+            page = http.get("/graphql", headers={"accept": "text/html"})
+            assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+            assert "make setup" in page.text and "<script" not in page.text
+            assert http.get("/graphiql/assets/graphiql.js").status_code == 404
+            answer = http.post("/graphql", json={"query": "{ topProducts(first: 1) { upc } }"})
+            assert answer.json() == {"data": {"topProducts": [{"upc": "1"}]}}
+    finally:
+        gateway.stop()
