@@ -122,6 +122,7 @@ def run_apollo_client(node: str, gateway: Service, operations: dict[str, Any]) -
     return output
 
 
+@pytest.mark.node
 def test_apollo_client_query_with_variables_and_fragments(node: str, gateway_process: Service) -> None:
     out = run_apollo_client(node, gateway_process, {
         "query": PRODUCTS_WITH_AUTHORS,
