@@ -166,3 +166,11 @@ def test_mutations_run_serially_each_with_its_entity_fetch(run_case: Any) -> Non
     ]
     for before, after in zip(run.requests, run.requests[1:], strict=False):
         assert before["finished"] <= after["started"], "a mutation step overlapped the previous one"
+
+
+def test_entity_fetches_of_one_level_run_in_parallel(run_case: Any) -> None:
+    run = run_case("parallel_roots/parallel_entity_fetches")
+    entity_fetches = run.to("weather") + run.to("stocks")
+    assert len(run.to("news")) == 1 and len(entity_fetches) == 2
+    # Both only need the story's id from news: neither waits for the other.
+    assert max(r["started"] for r in entity_fetches) < min(r["finished"] for r in entity_fetches)
