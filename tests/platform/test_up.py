@@ -99,7 +99,7 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
         await up.stop(within=60)
         log = up.log_path.read_text()
         assert "charter up: stopped" in log, log
-        assert _port_closed(port)
+        assert all(_port_closed(p) for p in (port, base + 1, base + 2, base + 3))
         assert _processes_mentioning(str(data_dir)) == [], "charter up left processes behind"
     finally:
         await up.stop(within=60)
