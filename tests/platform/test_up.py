@@ -4,6 +4,7 @@ stats over 195 nations and 500+ projects; Ctrl-C stops every process it started.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -99,7 +100,9 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
         await up.stop(within=60)
         log = up.log_path.read_text()
         assert "charter up: stopped" in log, log
-        assert all(_port_closed(p) for p in (port, base + 1, base + 2, base + 3))
+        subgraph_ports = [int(p) for p in re.findall(r"@ams at http://127\.0\.0\.1:(\d+)/graphql", log)]
+        assert len(subgraph_ports) == 3, log
+        assert all(_port_closed(p) for p in (port, *subgraph_ports))
         assert _processes_mentioning(str(data_dir)) == [], "charter up left processes behind"
     finally:
         await up.stop(within=60)
