@@ -187,8 +187,14 @@ def run(args: argparse.Namespace) -> int:
     ]
     for t in failures:
         out.append(f"  - planning failed: {t.name}: {t.error}")
+    bad_names = [p for c in invalid for p in c.problems if "invalid operation name" in p]
+    if bad_names:
+        out.append(f"  - {len(bad_names)} fetches in {sum(any('invalid operation name' in p for p in c.problems) for c in invalid)} "
+                   f"plans have an operation name that does not parse, e.g. {bad_names[0].split(': ', 1)[1]}")
     for c in invalid:
-        out.append(f"  - invalid plan: {c.name}: {'; '.join(c.problems[:3])}")
+        rest = [p for p in c.problems if "invalid operation name" not in p]
+        if rest:
+            out.append(f"  - invalid plan: {c.name}: {'; '.join(rest[:3])}")
     for c in differ:
         out.append(f"  - fetch count differs: {c.name}: ours {c.fetches}, Apollo {c.apollo_fetches}")
     out += ["", operations_table(ltimings, lapollo, checks, {o.name: o.kind for o in large.operations})]
