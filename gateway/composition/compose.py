@@ -6,16 +6,19 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
+from .applied import merge_applied
 from .errors import ErrorSink, SubgraphParseError
+from .implementations import check_implementations
 from .inaccessible import check_inaccessible
 from .merge import Merger
 from .metadata import Metadata
-from .model import COMPOSE_DIRECTIVE, EXTENDS, DirectiveDef, Subgraph
+from .model import COMPOSE_DIRECTIVE, EXTENDS, Argument, DirectiveDef, Subgraph
 from .satisfiability import check_satisfiability
 from .specs import join_version
 from .subgraph import parse_subgraph
-from .subgraph_rules import check_subgraph
-from .types import CompositionResult, SubgraphInput
+from .subgraph_rules import check_as_written, check_subgraph
+from .typerefs import is_strict_subtype
+from .types import CompositionError, CompositionResult, SubgraphInput
 from .upgrade import upgrade_fed1
 
 EXECUTABLE_LOCATIONS = (
@@ -27,6 +30,15 @@ FED1_UPGRADE_VERSION = (2, 4)
 
 
 def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
+    """Compose subgraphs into a supergraph; failures come back as errors, never as exceptions."""
+    try:
+        return _compose(subgraphs)
+    except Exception as e:  # a bug of ours must still reach the caller as a composition error
+        error = CompositionError("INTERNAL_ERROR", f"composition failed unexpectedly: {type(e).__name__}: {e}")
+        return CompositionResult(None, [error], [])
+
+
+def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     sink = ErrorSink()
     subs: list[Subgraph] = []
     seen: set[str] = set()
@@ -44,6 +56,8 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     if sink:
         return CompositionResult(None, sink.errors, sink.hints)
 
+    for sub in subs:
+        check_as_written(sub, sink)
     _check_fed1_extensions(subs, sink)
     originals = copy.deepcopy(subs)
     for sub in subs:
@@ -62,9 +76,11 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     supergraph.extra_links = extra_links
     custom_defs += _executable_directives(subs)
     if not sink:
+        check_implementations(supergraph.types, lambda coordinate, message: sink.error("INVALID_GRAPHQL", message, None, coordinate))
+    if not sink:
         check_inaccessible(supergraph, sink)
     if not sink:
-        check_satisfiability(supergraph, subs, metas, merger.overridden, sink)
+        check_satisfiability(supergraph, subs, metas, merger.overridden, merger.dropped, sink)
     if sink:
         return CompositionResult(None, sink.errors, sink.hints)
     from .emit import emit_supergraph
@@ -147,5 +163,18 @@ def _executable_directives(subs: list[Subgraph]) -> list[DirectiveDef]:
         if not locations:
             continue
         repeatable = all(o.repeatable for o in [d, *others] if o is not None)
-        out.append(DirectiveDef(name, d.args, repeatable, locations, d.description))
+        definitions = [o for o in [d, *others] if o is not None]
+        args = {}
+        for a in d.args.values():
+            versions = [o.args[a.name] for o in definitions if a.name in o.args]
+            if len(versions) < len(definitions):
+                continue  # an argument some subgraph lacks is left out, as for fields
+            arg_type = a.type
+            for v in versions[1:]:
+                # Input position: the most restrictive type (T! over T) is the one all accept.
+                if is_strict_subtype(arg_type, v.type, lambda _sup, _sub: False):
+                    arg_type = v.type
+            directives = merge_applied([(v.directives, set()) for v in versions], set())
+            args[a.name] = Argument(a.name, arg_type, a.default, a.description, directives)
+        out.append(DirectiveDef(name, args, repeatable, locations, d.description))
     return out

@@ -31,6 +31,19 @@ def check_inaccessible(sg: Supergraph, sink: ErrorSink) -> None:
             )
         if t.kind == "union" and t.members and all(m in hidden_types for m in t.members):
             sink.error("ONLY_INACCESSIBLE_CHILDREN", f'Type "{t.name}" is in the API schema but all of its members are @inaccessible.', None, t.name)
+        for itf_name in t.interfaces:
+            itf = sg.types.get(itf_name)
+            if itf is None or itf.name in hidden_types:
+                continue
+            for fname, ifield in itf.fields.items():
+                f = t.fields.get(fname)
+                if f is not None and _hidden(f.directives) and not _hidden(ifield.directives):
+                    sink.error(
+                        "IMPLEMENTED_BY_INACCESSIBLE",
+                        f'Field "{t.name}.{fname}" is @inaccessible but implements the interface field "{itf.name}.{fname}", which is in the API schema.',
+                        None,
+                        f"{t.name}.{fname}",
+                    )
         for f in t.fields.values():
             coordinate = f"{t.name}.{f.name}"
             if _hidden(f.directives):

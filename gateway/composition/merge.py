@@ -58,6 +58,8 @@ class Merger:
         self.enum_usage: dict[str, str] = {}
         # (subgraph index, field coordinate) no longer resolved there because of an @override.
         self.overridden: set[tuple[int, str]] = set()
+        # ... of which those the subgraph does not even keep (no key or @requires uses them).
+        self.dropped: set[tuple[int, str]] = set()
         for s in subs:
             self.out.graphs[self.graph[s.name]] = (s.name, s.url)
 
@@ -129,8 +131,24 @@ class Merger:
         for name in order:
             if kinds[name] in ("object", "interface"):
                 self.out.types[name].interfaces = self._implements(name)
+                for itf in self.out.types[name].interfaces:
+                    if kinds.get(itf, "interface") != "interface":
+                        self.sink.error(
+                            "INVALID_GRAPHQL",
+                            f"Cannot implement non-interface type {itf} (of type {KIND_NAMES[kinds[itf]].replace(' ', '')})",
+                            None,
+                            name,
+                        )
             if kinds[name] == "union":
                 self.out.types[name].members = self._members(name)
+                for member in self.out.types[name].members:
+                    if kinds.get(member, "object") != "object":
+                        self.sink.error(
+                            "INVALID_GRAPHQL",
+                            f"Cannot add non-object type {member} (of type {KIND_NAMES[kinds[member]].replace(' ', '')}) as member of union type {name}",
+                            None,
+                            name,
+                        )
         build_access_map(self, )
         by_kind = {k: [n for n in order if kinds[n] == k] for k in KIND_NAMES}
         for kind in ("union", "scalar", "input", "interface", "object", "enum"):
@@ -147,6 +165,9 @@ class Merger:
         if "query" not in self.out.roots:
             self.sink.error("NO_QUERIES", "No queries found in any subgraph: a supergraph must have a query root type.")
         for s in self.subs:
+            for d in s.directive_defs.values():
+                for a in d.args.values():
+                    self._collect_features(a.directives)
             for t in s.types.values():
                 self._collect_features(t.directives)
                 for f in t.fields.values():
@@ -247,6 +268,7 @@ class Merger:
             if dest.name == "Subscription" and any(f is not None and f.has(SHAREABLE) for _, f in fsources):
                 self.sink.error("INVALID_FIELD_SHARING", "Fields on root level subscription object cannot be marked as shareable", None, out.coordinate)
             self.overridden.update((i, out.coordinate) for i, o in overrides.items() if (o.used or o.unused) and not o.label)
+            self.dropped.update((i, out.coordinate) for i, o in overrides.items() if o.unused and not o.label)
             if not self._merge_field(dest, out, fsources, overrides):
                 del dest.fields[fname]
                 continue
@@ -255,7 +277,7 @@ class Merger:
 
     def _merge_field(self, dest: TypeDef, out: Field, fsources: list[tuple[int, Field | None]], overrides: dict[int, Override]) -> bool:
         present = [(i, f) for i, f in fsources if f is not None]
-        if all(self.metas[i].is_external(f) for i, f in present):
+        if all(self.metas[i].is_external(f) for i, f in present) and not self._abstracted_elsewhere(dest, out.name, fsources):
             subs = [self.subs[i].name for i, _ in present]
             self.sink.error(
                 "EXTERNAL_MISSING_ON_BASE",
@@ -265,6 +287,17 @@ class Merger:
             )
             return False
         internal = [(i, f) for i, f in present if not self.metas[i].is_external(f)]
+        for i, f in present:
+            if self.metas[i].is_external(f):
+                for d in self.directives([(i, f)]):
+                    args = ", ".join(f"{k}: {print_ast(v)}" for k, v in d.args.items())
+                    shown = f"@{d.name}({args})" if args else f"@{d.name}"
+                    self.sink.error(
+                        "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
+                        f'[{self.subs[i].name}] Cannot apply merged directive {shown} to external field "{f.coordinate}"',
+                        self.subs[i].name,
+                        f.coordinate,
+                    )
         out.description = self.description(internal)  # type: ignore[arg-type]
         out.directives = self.directives(internal, self.access_extra.get(out.coordinate))  # type: ignore[arg-type]
         out.args = self._merge_arguments(out.coordinate, internal)
@@ -281,6 +314,18 @@ class Merger:
                 )
         self._add_join_field(out, fsources, all_equal, overrides)
         return True
+
+    def _abstracted_elsewhere(self, dest: TypeDef, field: str, fsources: list[tuple[int, Field | None]]) -> bool:
+        """Is the field resolved, without the type, through an @interfaceObject of another subgraph?"""
+        having = {i for i, _ in fsources}
+        for i, sub in enumerate(self.subs):
+            if i in having or dest.name in sub.types:
+                continue
+            for itf in dest.interfaces:
+                t = sub.types.get(itf)
+                if t is not None and t.kind == "object" and field in t.fields and not self.metas[i].is_external(t.fields[field]):
+                    return True
+        return False
 
     def _merge_arguments(self, coordinate: str, internal: list[tuple[int, Field]]) -> dict[str, Argument]:
         names: list[str] = []

@@ -24,6 +24,20 @@ class Override:
     label: str | None = None
 
 
+def _abstracting_interface_objects(m: Merger, dest: TypeDef, field: str, source: str) -> list[str]:
+    """@interfaceObject types of `source` that stand for `dest` there and declare `field`."""
+    sub = next(s for s in m.subs if s.name == source)
+    if dest.kind != "object" or dest.name in sub.types:
+        return []
+    out = []
+    for itf in dest.interfaces:
+        t = sub.types.get(itf)
+        sup = m.out.types.get(itf)
+        if t is not None and t.kind == "object" and field in t.fields and sup is not None and field in sup.fields:
+            out.append(itf)
+    return out
+
+
 def validate_override(m: Merger, dest: TypeDef, out: Field, fsources: list[tuple[int, Field | None]]) -> dict[int, Override]:
     result: dict[int, Override] = {}
     with_override = {i: f.applied(OVERRIDE)[0] for i, f in fsources if f is not None and f.applied(OVERRIDE)}
@@ -48,6 +62,14 @@ def validate_override(m: Merger, dest: TypeDef, out: Field, fsources: list[tuple
             m.sink.error("OVERRIDE_FROM_SELF_ERROR", f'Source and destination subgraphs "{source}" are the same for overridden field "{out.coordinate}"', sub, out.coordinate)
         elif any(m.subs[j].name == source for j in with_override):
             m.sink.error("OVERRIDE_SOURCE_HAS_OVERRIDE", f'Field "{out.coordinate}" on subgraph "{sub}" is also marked with directive @override in subgraph "{source}". Only one @override directive is allowed per field.', sub, out.coordinate)
+        elif source not in by_name and (abstracting := _abstracting_interface_objects(m, dest, out.name, source)):
+            shown = ", ".join(f'"{t}"' for t in abstracting)
+            m.sink.error(
+                "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                f'Invalid @override on field "{out.coordinate}" of subgraph "{sub}": source subgraph "{source}" does not have field "{out.coordinate}" but abstract it in type{"s" if len(abstracting) > 1 else ""} {shown} and overriding abstracted fields is not supported.',
+                sub,
+                out.coordinate,
+            )
         elif source not in by_name:
             m.sink.hint("OVERRIDE_DIRECTIVE_CAN_BE_REMOVED", f'Field "{out.coordinate}" on subgraph "{sub}" no longer exists in the from subgraph. The @override directive can be removed.')
         else:

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from graphql.language import FieldNode
+
 from .errors import ErrorSink
 from .fieldset import FieldSetError, parse_field_set, walk
 from .metadata import Metadata
-from .model import INTERFACE_OBJECT, KEY, Subgraph, TypeDef, named_type
+from .model import INTERFACE_OBJECT, KEY, REQUIRES, Field, Subgraph, TypeDef, named_type
 from .supergraph import Supergraph
 
 MAX_STATES = 20_000  # bounds the walk on pathological supergraphs
@@ -27,7 +29,16 @@ class _Step:
 
 
 class Satisfiability:
-    def __init__(self, sg: Supergraph, subs: list[Subgraph], metas: list[Metadata], overridden: set[tuple[int, str]], sink: ErrorSink) -> None:
+    def __init__(
+        self,
+        sg: Supergraph,
+        subs: list[Subgraph],
+        metas: list[Metadata],
+        overridden: set[tuple[int, str]],
+        dropped: set[tuple[int, str]],
+        sink: ErrorSink,
+    ) -> None:
+        self.dropped = dropped
         self.sg = sg
         self.subs = subs
         self.metas = metas
@@ -35,6 +46,7 @@ class Satisfiability:
         self.sink = sink
         self.reported: set[str] = set()
         self.closures: dict[tuple[int, str], frozenset[int]] = {}
+        self.checking: set[tuple[int, str]] = set()  # @requires being checked (cycles)
 
     # -- what one subgraph can do ------------------------------------------------------------------
     def resolves(self, i: int, type_name: str, field: str) -> bool:
@@ -46,7 +58,22 @@ class Satisfiability:
             return False
         if self.metas[i].is_external(f):
             return f.coordinate in self.metas[i].provided
-        return True
+        return self._requirements_met(i, type_name, f)
+
+    def _requirements_met(self, i: int, type_name: str, f: Field) -> bool:
+        """A @requires field needs each required field reachable from its own subgraph."""
+        requires = f.applied(REQUIRES)
+        if not requires or (i, f.coordinate) in self.checking:
+            return True
+        self.checking.add((i, f.coordinate))
+        try:
+            selection = parse_field_set(requires[0].arg_str("fields") or "")
+            names = [s.name.value for s in selection.selections if isinstance(s, FieldNode) and s.name.value != "__typename"]
+            return all(self.reach(frozenset({i}), type_name, name) for name in names)
+        except FieldSetError:
+            return True
+        finally:
+            self.checking.discard((i, f.coordinate))
 
     def _key_fields_available(self, i: int, type_name: str, fields: str | None) -> bool:
         if not fields or type_name not in self.subs[i].types:
@@ -144,10 +171,12 @@ class Satisfiability:
                         self._report(type_name, fname, current, path)
                         continue
                     target = self.sg.types.get(named_type(f.type))
-                    if target is not None and target.kind in ("object", "interface", "union"):
+                    if target is not None and target.kind in ("object", "interface", "union") and not _inaccessible(target.directives):
                         queue.append((target.name, reached, (*path, fname)))
             if t.kind in ("interface", "union"):
                 for impl in self._possible(t):
+                    if _inaccessible(self.sg.types[impl].directives):
+                        continue  # not in the API schema: no query can reach it
                     knowing = frozenset(i for i in current if self._knows(i, t, impl))
                     if any(self._is_interface_object(i, t.name) for i in current):
                         knowing = frozenset(i for i, s in enumerate(self.subs) if impl in s.types)
@@ -180,7 +209,7 @@ class Satisfiability:
     def _has_fields(self, i: int, type_name: str) -> bool:
         """A type all of whose fields were overridden away is gone from that subgraph."""
         t = self.subs[i].types.get(type_name)
-        return t is not None and any((i, f.coordinate) not in self.overridden for f in t.fields.values())
+        return t is not None and any((i, f.coordinate) not in self.dropped for f in t.fields.values())
 
     def _is_interface_object(self, i: int, name: str) -> bool:
         t = self.subs[i].types.get(name)
@@ -213,5 +242,13 @@ def _inaccessible(directives: list) -> bool:
     return any(d.name == "inaccessible" for d in directives)
 
 
-def check_satisfiability(sg: Supergraph, subs: list[Subgraph], metas: list[Metadata], overridden: set[tuple[int, str]], sink: ErrorSink) -> None:
-    Satisfiability(sg, subs, metas, overridden, sink).run()
+def check_satisfiability(
+    sg: Supergraph,
+    subs: list[Subgraph],
+    metas: list[Metadata],
+    overridden: set[tuple[int, str]],
+    dropped: set[tuple[int, str]],
+    sink: ErrorSink,
+) -> None:
+    """`overridden`: fields a subgraph no longer resolves; `dropped`: those it no longer has."""
+    Satisfiability(sg, subs, metas, overridden, dropped, sink).run()

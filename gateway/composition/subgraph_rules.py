@@ -14,6 +14,7 @@ from graphql.language import (
 
 from .errors import ErrorSink
 from .fieldset import FieldSetError, parse_field_set, walk
+from .implementations import check_implementations
 from .metadata import Metadata
 from .model import (
     EXTERNAL,
@@ -53,7 +54,7 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
         return
     if not _check_directive_arguments(sub, sink):
         return
-    _check_references(sub, sink)
+    check_implementations(sub.types, lambda coordinate, message: sink.error("INVALID_GRAPHQL", f"[{sub.name}] {message}", sub.name, coordinate))
     for t in sub.types.values():
         if t.kind not in ("object", "interface"):
             continue
@@ -79,6 +80,14 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
             for r in f.applied(REQUIRES):
                 _check_selection(sub, meta, t.name, f.coordinate, r, "REQUIRES", sink)
             for p in f.applied(PROVIDES):
+                if meta.is_external(f):
+                    sink.error(
+                        "EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                        f'[{sub.name}] Cannot have both @provides and @external on field "{f.coordinate}"',
+                        sub.name,
+                        f.coordinate,
+                    )
+                    continue
                 target = sub.types.get(named_type(f.type))
                 if target is None or target.kind not in ("object", "interface", "union"):
                     sink.error(
@@ -89,7 +98,15 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
                     )
                     continue
                 _check_selection(sub, meta, target.name, f.coordinate, p, "PROVIDES", sink)
-            if not sub.is_fed1 and meta.is_external(f) and not meta.is_used(f):
+            if t.kind == "interface" and f.has(EXTERNAL) and not sub.is_fed1:
+                sink.error(
+                    "EXTERNAL_ON_INTERFACE",
+                    f'[{sub.name}] Interface type field "{f.coordinate}" is marked @external but @external is not allowed on interface fields (it is nonsensical).',
+                    sub.name,
+                    f.coordinate,
+                )
+                continue
+            if not sub.is_fed1 and meta.is_external(f) and not meta.is_used(f) and not f.has(PROVIDES):
                 sink.error(
                     "EXTERNAL_UNUSED",
                     f'[{sub.name}] Field "{f.coordinate}" is marked @external but is not used in any federation directive (@key, @provides, @requires) or to satisfy an interface; the field declaration has no use and should be removed (or the field should not be @external).',
@@ -131,6 +148,9 @@ def _all_applied(sub: Subgraph) -> list[tuple[str, str, list[Applied]]]:
                 out.append((f"{f.coordinate}({a.name}:)", "ARGUMENT_DEFINITION", a.directives))
         for v in t.values.values():
             out.append((f"{t.name}.{v.name}", "ENUM_VALUE", v.directives))
+    for d in [*sub.directive_defs.values(), *sub.federation_defs.values()]:
+        for a in d.args.values():
+            out.append((f"@{d.name}({a.name}:)", "ARGUMENT_DEFINITION", a.directives))
     return out
 
 
@@ -140,8 +160,24 @@ def _check_placement(sub: Subgraph, coordinate: str, location: str, ds: list[App
     seen: dict[str, int] = {}
     for d in ds:
         short = d.name.removeprefix(FED)
-        if short != d.name and short in FEDERATION_LOCATIONS:
+        declared = sub.federation_defs.get(d.name)
+        if declared is not None:  # a Federation 1 subgraph's own definition rules
+            locations, repeatable = tuple(declared.locations), declared.repeatable
+        elif short != d.name and short in FEDERATION_LOCATIONS:
             locations, repeatable = FEDERATION_LOCATIONS[short]
+            if short == "shareable" and (sub.fed_version or (2, 0)) < (2, 2):
+                repeatable = False  # @shareable became repeatable in Federation 2.2
+            if short == "shareable" and location == "FIELD_DEFINITION":
+                parent = sub.types.get(coordinate.split(".")[0])
+                if parent is not None and parent.kind == "interface":
+                    ok = False
+                    sink.error(
+                        "INVALID_SHAREABLE_USAGE",
+                        f'[{sub.name}] Invalid use of @shareable on field "{coordinate}": only object type fields can be marked with @shareable',
+                        sub.name,
+                        coordinate,
+                    )
+                    continue
         elif d.name in sub.directive_defs:
             locations, repeatable = tuple(sub.directive_defs[d.name].locations), sub.directive_defs[d.name].repeatable
         elif d.name in _BUILTIN_LOCATIONS:
@@ -151,13 +187,15 @@ def _check_placement(sub: Subgraph, coordinate: str, location: str, ds: list[App
         if location not in locations:
             ok = False
             sink.error("INVALID_GRAPHQL", f'[{sub.name}] Directive "@{short}" may not be used on {location}.', sub.name, coordinate)
-        key = f"{d.name}/{d.in_extension}" if short == "shareable" else d.name
+        per_declaration = short == "shareable" and repeatable and declared is None
+        key = f"{d.name}/{d.in_extension}" if per_declaration else d.name
         seen[key] = seen.get(key, 0) + 1
-        if seen[key] == 2 and short == "shareable":
+        if seen[key] == 2 and per_declaration:
             ok = False
+            where = f'field "{coordinate}"' if location == "FIELD_DEFINITION" else f'the same type declaration of "{coordinate}"'
             sink.error(
                 "INVALID_SHAREABLE_USAGE",
-                f'[{sub.name}] Invalid duplicate application of @shareable on the same type declaration of "{coordinate}": @shareable is only repeatable on types so it can be used simultaneously on a type definition and its extensions, but it should not be duplicated on the same definition/extension declaration',
+                f'[{sub.name}] Invalid duplicate application of @shareable on {where}: @shareable is only repeatable on types so it can be used simultaneously on a type definition and its extensions, but it should not be duplicated on the same definition/extension declaration',
                 sub.name,
                 coordinate,
             )
@@ -165,6 +203,14 @@ def _check_placement(sub: Subgraph, coordinate: str, location: str, ds: list[App
             ok = False
             sink.error("INVALID_GRAPHQL", f'[{sub.name}] The directive "@{short}" can only be used once at this location.', sub.name, coordinate)
     return ok
+
+
+def check_as_written(sub: Subgraph, sink: ErrorSink) -> None:
+    """Rules on the subgraph as written, before a Federation 1 upgrade rewrites or drops parts:
+    known types and directives, each directive where it may be and as often as it may be."""
+    _check_references(sub, sink)
+    for coordinate, location, ds in _all_applied(sub):
+        _check_placement(sub, coordinate, location, ds, sink)
 
 
 def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
@@ -181,8 +227,16 @@ def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
                 sub.name,
                 f"@{definition.name}",
             )
-    for coordinate, location, ds in _all_applied(sub):
-        ok = _check_placement(sub, coordinate, location, ds, sink) and ok
+        elif required is not None and "__" not in required[1]:
+            found = print_ast(definition.args[required[0]].type)
+            if found != required[1]:
+                ok = False
+                sink.error(
+                    "DIRECTIVE_DEFINITION_INVALID",
+                    f'[{sub.name}] Invalid definition for directive "@{definition.name}": argument "{required[0]}" should have type "{required[1]}" but found type "{found}"',
+                    sub.name,
+                    f"@{definition.name}",
+                )
     for coordinate, _, ds in _all_applied(sub):
         for d in ds:
             short = d.name.removeprefix(FED)
@@ -346,3 +400,7 @@ def _check_references(sub: Subgraph, sink: ErrorSink) -> None:
             check_directives(v.directives, f"{t.name}.{v.name}")
         for m in t.members + t.interfaces:
             check_type(m, t.name)
+    for d in [*sub.directive_defs.values(), *sub.federation_defs.values()]:
+        for a in d.args.values():
+            check_type(named_type(a.type), f"@{d.name}({a.name}:)")
+            check_directives(a.directives, f"@{d.name}({a.name}:)")

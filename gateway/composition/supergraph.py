@@ -27,6 +27,8 @@ def graph_enum_names(names: list[str]) -> dict[str, str]:
 
 def printable_subgraphs(names: list[str]) -> str:
     quoted = [f'"{n}"' for n in names]
+    if not quoted:
+        return "no subgraph"
     if len(quoted) == 1:
         return f"subgraph {quoted[0]}"
     return "subgraphs " + ", ".join(quoted[:-1]) + " and " + quoted[-1]

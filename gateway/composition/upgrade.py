@@ -4,8 +4,10 @@ that other subgraphs also define become implicitly @shareable."""
 
 from __future__ import annotations
 
+from graphql.language import FieldNode, print_ast
+
 from .errors import ErrorSink
-from .fieldset import target_fields
+from .fieldset import FieldSetError, parse_field_set, target_fields, walk
 from .metadata import Metadata
 from .model import (
     EXTENDS,
@@ -19,6 +21,7 @@ from .model import (
     TypeDef,
     named_type,
 )
+from .values import string
 
 
 def _is_type_extension(t: TypeDef) -> bool:
@@ -32,6 +35,29 @@ def _drop_external(t: TypeDef, field_names: set[str]) -> None:
         f = t.fields.get(name)
         if f is not None:
             f.directives = [d for d in f.directives if d.name != EXTERNAL]
+
+
+def _active_selection(sub: Subgraph, meta: Metadata, parent: str, text: str | None) -> str | None:
+    """The field set without its top-level fields that are not external ("" when nothing is
+    left); None to keep it as written (it does not parse, or nothing needs removing)."""
+    try:
+        selection = parse_field_set(text or "")
+        selected = list(walk(sub, parent, selection))
+    except FieldSetError:
+        return None  # left for the subgraph rules to report
+    top = {id(s.node): s for s in selected}
+    kept, dropped = [], False
+    for node in selection.selections:
+        s = top.get(id(node))
+        if isinstance(node, FieldNode) and s is not None and node.selection_set is None and not meta.is_external(s.field):
+            dropped = True
+            continue
+        kept.append(node)
+    if not any(meta.is_external(s.field) for s in selected):
+        return ""
+    if not dropped:
+        return None
+    return " ".join(print_ast(n) for n in kept)
 
 
 def upgrade_fed1(sub: Subgraph, all_subs: list[Subgraph], sink: ErrorSink) -> None:
@@ -68,8 +94,11 @@ def upgrade_fed1(sub: Subgraph, all_subs: list[Subgraph], sink: ErrorSink) -> No
                     target = sub.types.get(parent)
                     if d.name == PROVIDES and (target is None or target.kind not in ("object", "interface", "union")):
                         continue
-                    if not any(meta.is_external(s.field) for s in target_fields(sub, parent, d.arg_str("fields"))):
+                    active = _active_selection(sub, meta, parent, d.arg_str("fields"))
+                    if active == "":
                         continue
+                    if active is not None:
+                        d = Applied(d.name, {**d.args, "fields": string(active)}, d.in_extension)
                 kept.append(d)
             f.directives = kept
     # Extensions become definitions (an explicit @extends stays, as Apollo keeps it).
