@@ -422,6 +422,48 @@ case("error-shareable-subscription",
 a=F2() + '''type Query { a: Int } type Subscription { tick: Int @shareable }''',
 b=F2() + '''type Query { b: Int } type Subscription { tick: Int @shareable }''')
 
+# --- found by differential fuzzing against Apollo ---
+case("fed1-requires-partially-inactive",
+a='''type Query { top: [Product] } type Product @key(fields: "upc") { upc: String! price: Int weight: Int }''',
+b='''extend type Product @key(fields: "upc") { upc: String! @external price: Int @external weight: Int estimate: Int @requires(fields: "price weight") }''')
+case("executable-directive-arguments",
+a=F2() + '''directive @trace(level: Int @tag(name: "t"), extra: String) on FIELD | QUERY type Query { a: Int }''',
+b=F2() + '''directive @trace(level: Int!) on FIELD type Query { b: Int }''')
+case("error-shareable-on-interface-field",
+a=F2() + '''type Query { n: Node } interface Node { id: ID! @shareable } type User implements Node { id: ID! }''')
+case("error-shareable-twice-on-field",
+a=F2() + '''type Query { a: Int @shareable @shareable }''')
+case("error-external-twice-fed-2-0",
+a=F("2.0", ["key", "external", "requires"]) + '''type Query { t: T } type T @key(fields: "id") { id: ID! x: Int @external @external y: Int @requires(fields: "x") }''',
+b=F("2.0", ["key"]) + '''type T @key(fields: "id") { id: ID! x: Int }''')
+case("error-directive-on-wrong-location",
+a=F2() + '''type Query { f(x: Int @override(from: "b")): Int }''')
+case("error-merged-directive-on-external",
+a=F2() + '''type Query { t: T } type T @key(fields: "id") { id: ID! x: Int @external @tag(name: "t") y: Int @requires(fields: "x") }''',
+b=F2() + '''type T @key(fields: "id") { id: ID! x: Int }''')
+case("error-external-on-interface-field",
+a=F2() + '''type Query { n: Node } interface Node { id: ID! @external } type User implements Node { id: ID! }''')
+case("error-provides-on-external-field",
+a=F2() + '''type Query { t: T @external @provides(fields: "id") } type T @key(fields: "id") { id: ID! }''')
+case("error-implementation-not-a-subtype",
+a=F2() + '''type Query { n: Node } interface Node { id: ID! } type User implements Node { id: ID }''')
+case("error-merged-implementation-not-a-subtype",
+a=F2() + '''type Query { n: Node } interface Node { id: ID! } type User implements Node @key(fields: "id") { id: ID! }''',
+b=F2() + '''interface Node { id: ID! } type User @key(fields: "id") { id: ID }''')
+case("error-implemented-by-inaccessible",
+a=F2() + '''type Query { n: Node } interface Node { id: ID! name: String } type User implements Node { id: ID! name: String @inaccessible }''')
+case("error-interface-key-not-on-implementation",
+a=F2() + '''type Query { n: Node } interface Node @key(fields: "id") { id: ID! } type User implements Node { id: ID! }''')
+case("error-requires-through-overridden-key",
+a=F2() + '''type Query { items: [Item] } type Item @key(fields: "id") { id: ID! @override(from: "b") weight: Int }''',
+b=F2() + '''type Item @key(fields: "id") { id: ID! weight: Int @external shipping: Int @requires(fields: "weight") }''')
+case("error-override-abstracted-by-interface-object",
+a=F2() + '''type Query { animals: [Animal] } interface Animal @key(fields: "id") { id: ID! name: String } type Dog implements Animal @key(fields: "id") { id: ID! name: String @override(from: "b") }''',
+b=F2() + '''type Animal @key(fields: "id") @interfaceObject { id: ID! name: String }''')
+case("error-fed1-directive-definition-wrong-type",
+a='''type Query { box: Box } type Box @key(fields: "id") { id: ID! size: Int }''',
+b='''type Box @key(fields: "id") { id: ID! size: Int @override(from: "a") } directive @override(from: String) on FIELD_DEFINITION''')
+
 # --- failures ---
 case("error-key-fields-not-a-string",
 a=F2() + '''type Query { t: T } type T @key(fields: 123) { id: ID! }''')
