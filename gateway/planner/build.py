@@ -40,7 +40,7 @@ from gateway.planner.nodes import (
     Sequence,
 )
 from gateway.planner.normalize import NField, Normalizer
-from gateway.planner.selection import SelectionConflict, SelectionSet
+from gateway.planner.selection import SelectionConflict, SelectionSet, SelField
 from gateway.supergraph.join import Key, Supergraph
 
 Path = tuple[str, ...]
@@ -236,6 +236,11 @@ class _PlanRun:
         trail: tuple[NField, ...] = (),
     ) -> set[Group]:
         used: set[Group] = set()
+        if not for_key:
+            # The client's response keys here, known before any key or required field is added,
+            # so that those never take a key the client uses for something else.
+            for nf in fields:
+                out.reserved.setdefault(nf.key, (nf.name, nf.args))
         for nf in fields:
             used |= self.plan_field(group, graph, type_name, path, out, nf, provided, for_key, trail)
         return used
@@ -262,7 +267,7 @@ class _PlanRun:
         )
         if not local:
             return self.plan_jump(group, graph, type_name, path, out, nf, trail)
-        key = internal_key(nf) if for_key else nf.key
+        key = key_at(out, nf) if for_key else nf.key
         sel = self._add(out, key, nf.name, nf.args, not nf.leaf)
         self.note_variables(group, nf)
         used = {group}
@@ -467,11 +472,12 @@ class _PlanRun:
             target.reps[rep_key] = rep
             rep.selection.add_typename()
         for kf in key_fields:
-            _copy_rep(rep.selection, kf)
-            if internal_key(kf) not in rep.key_fields:
-                rep.key_fields.append(internal_key(kf))
+            source = key_at(out, kf)
+            _copy_rep(rep.selection, kf, source)
+            if source not in rep.key_fields:
+                rep.key_fields.append(source)
         for rf in required:
-            _copy_rep(rep.selection, rf)
+            _copy_rep(rep.selection, rf, key_at(out, rf))
         frag = target.selection.add_fragment(etype)
         used = self.plan_field(target, g2, etype, path, frag, nf, None)
         return used | {target}
@@ -525,9 +531,10 @@ class _PlanRun:
             target.reps[(iface, None)] = rep
             rep.selection.add_typename()
         for kf in key_fields:
-            _copy_rep(rep.selection, kf)
-            if internal_key(kf) not in rep.key_fields:
-                rep.key_fields.append(internal_key(kf))
+            source = key_at(out, kf)
+            _copy_rep(rep.selection, kf, source)
+            if source not in rep.key_fields:
+                rep.key_fields.append(source)
         frag = target.selection.add_fragment(iface)
         frag.add_typename()
         used = {target} | used_here
@@ -656,10 +663,24 @@ def internal_key(nf: NField) -> str:
     return f"__req_{nf.name}_{digest}"
 
 
-def _copy_rep(out: SelectionSet, nf: NField) -> None:
-    """Add a key/required field to a representation selection: read at its internal response key,
-    sent under its field name."""
-    sel = out.add_field(internal_key(nf), nf.name, "", bool(nf.children))
+def key_at(out: SelectionSet, nf: NField) -> str:
+    """The response key of a key/required field in the selection `out`: its internal key, unless
+    the client uses that key for another field there (`{ id: name }`), then a gateway alias."""
+    base = internal_key(nf)
+    mine = (nf.name, nf.args)
+    reserved = out.reserved.get(base)
+    existing = out.items.get(base)
+    if (reserved is not None and reserved != mine) or (
+        isinstance(existing, SelField) and (existing.name, existing.args) != mine
+    ):
+        return f"__key_{base}"
+    return base
+
+
+def _copy_rep(out: SelectionSet, nf: NField, source_key: str | None = None) -> None:
+    """Add a key/required field to a representation selection: read at its response key in the
+    merged data, sent under its field name."""
+    sel = out.add_field(source_key or internal_key(nf), nf.name, "", bool(nf.children))
     if nf.children and sel.sub is not None:
         if nf.abstract:
             sel.sub.add_typename()
@@ -675,8 +696,6 @@ def _copy_rep(out: SelectionSet, nf: NField) -> None:
 
 
 def _rep_selections(sel: SelectionSet) -> tuple[RepSelection, ...]:
-    from gateway.planner.selection import SelField
-
     result: list[RepSelection] = []
     for item in sel.items.values():
         if isinstance(item, SelField):

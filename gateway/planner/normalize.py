@@ -102,6 +102,8 @@ class Normalizer:
         out: dict[str, list[FieldNode]],
         visited: set[str],
     ) -> None:
+        """`visited` is shared by the whole collection (as graphql-core's collect_fields does): a
+        fragment spread twice merges the same fields, so it is expanded once, not once per path."""
         for ss in selection_sets:
             for s in ss.selections:
                 if not _condition(s.directives, self.variables):
@@ -118,8 +120,9 @@ class Normalizer:
                     frag = self.fragments.get(name)
                     if frag is None or name in visited:
                         continue
+                    visited.add(name)
                     if self._applies(frag.type_condition.name.value, runtime):
-                        self._collect(runtime, [frag.selection_set], out, visited | {name})
+                        self._collect(runtime, [frag.selection_set], out, visited)
 
     def fields(self, runtime: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> list[NField]:
         grouped: dict[str, list[FieldNode]] = {}

@@ -39,6 +39,8 @@ class SelFragment:
 @dataclass(eq=False)
 class SelectionSet:
     items: dict[str, SelField | SelFragment] = field(default_factory=dict)
+    # response key -> (field name, arguments) the client selects here (see build.key_at)
+    reserved: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def add_field(self, key: str, name: str, args: str, composite: bool) -> SelField:
         existing = self.items.get(key)

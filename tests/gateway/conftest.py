@@ -9,9 +9,6 @@ from pathlib import Path
 
 import pytest
 
-# Test modules here may import their sibling helper modules by plain name (e.g. `_fixtures_clients`).
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from tests.gateway.gateway_support import REPO, WORKLOAD, GatewayFactory, Proc, free_port, spawn
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import httpx
+
 from tests.gateway.gateway_support import WORKLOAD, GatewayFactory, Proc
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "bench_fed1_supergraph.graphql"

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from tests.gateway.gateway_support import WORKLOAD, GatewayFactory, Proc
 
 EXPECTED = json.loads((WORKLOAD / "expected.json").read_text())
