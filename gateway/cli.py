@@ -50,6 +50,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="YAML `subgraphs: {name: [url, failover url, ...]}`: local instances first, then the failover order",
     )
     parser.add_argument("--failover-cooldown", type=float, default=5.0, help="seconds a failed endpoint is skipped")
+    parser.add_argument(
+        "--cors-origin", action="append", default=[],
+        help="browser origin allowed to call the gateway (repeatable; '*' for any); no CORS headers by default",
+    )
     parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
     parser.add_argument("--log-level", default="info")
 
@@ -69,6 +73,7 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         watch=not args.no_watch,
         redis_url=args.redis,
         routing=args.routing,
+        cors_origins=tuple(args.cors_origin),
         failover_cooldown=args.failover_cooldown,
     )
 

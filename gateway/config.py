@@ -29,6 +29,7 @@ class GatewayConfig:
     graphiql: bool = True
     routing: str = ""  # a file of ordered endpoints per subgraph (local first, then failover order)
     failover_cooldown: float = 5.0  # seconds an endpoint that failed is skipped
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the gateway ("*" for any)
     redis_url: str = ""  # shared store for persisted queries; in-process only when empty
     persisted_queries: bool = True
     # Progressive override labels switched on for every request (others only via percent(N)).

@@ -112,7 +112,11 @@ class Gateway:
             if operation.operation == OperationType.MUTATION and not allow_mutation:
                 raise RequestError("Mutations are not allowed over GET; use POST.", "METHOD_NOT_ALLOWED", 405)
             if operation.operation == OperationType.SUBSCRIPTION:
-                raise RequestError("Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP.", "BAD_REQUEST", 400)
+                raise RequestError(
+                    "Subscriptions are not served over HTTP: they need a WebSocket (graphql-transport-ws).",
+                    "BAD_REQUEST",
+                    400,
+                )
             variables = coerce_variables(state.api_schema, operation, request.variables)
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status, e.malformed)

@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from gateway.config import GatewayConfig
@@ -78,7 +79,17 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.gateway = gateway
-    return Dispatch(app, GraphQLPost(gateway, metrics, config.max_body_bytes), frozenset({"/graphql", "/"}))  # type: ignore[return-value]
+    served = Dispatch(app, GraphQLPost(gateway, metrics, config.max_body_bytes), frozenset({"/graphql", "/"}))
+    if config.cors_origins:
+        # Plain ASGI, so it wraps the fast POST path too; only installed when asked for.
+        return CORSMiddleware(  # type: ignore[return-value]
+            served,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            max_age=600,
+        )
+    return served  # type: ignore[return-value]
 
 
 def app_from_env() -> Starlette:
@@ -93,4 +104,5 @@ def app_from_env() -> Starlette:
     raw["limits"] = Limits(**raw.get("limits", {}))
     raw["forward_headers"] = tuple(raw.get("forward_headers", ()))
     raw["override_labels"] = tuple(raw.get("override_labels", ()))
+    raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
     return create_app(GatewayConfig(**raw))
