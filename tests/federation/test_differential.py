@@ -33,6 +33,13 @@ APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
         "Apollo fetches only the client's price(currency: USD) and sends it as the required "
         "price(currency: EUR): taxedEur comes out 24 instead of 12 (requires-with-arguments bug)"
     ),
+    "basics/alias_shadows_key_field": (
+        "the client aliases name as `id`; Apollo fetches only the key id and answers it for the alias"
+    ),
+    "requires_basic/alias_shadows_required_fields": (
+        "the client aliases size as `weight` and name as `size`; Apollo sends those aliased values "
+        "as the requirement (weight: 1, size: 'Lamp') and shipping fails"
+    ),
     "missing_entities/non_null_field_of_missing_entity": _APOLLO_VALUE_COMPLETION,
     "missing_entities/propagates_to_data": _APOLLO_VALUE_COMPLETION,
     "override/progressive_override_percentages": (
@@ -53,6 +60,11 @@ HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
         "Hive replaces the subgraph's non-null error with 'Unexpected error.' at ['product', 'reviews']"
     ),
     "interface_object_requires/requires_on_interface_object": _HIVE_INTERFACE_OBJECT,
+    "basics/alias_shadows_key_field": (
+        "Hive sends the client's `id: name` next to the key id in one selection: the subgraph "
+        "rejects the conflicting fields"
+    ),
+    "requires_basic/alias_shadows_required_fields": "Hive answers 'Unexpected error.' at ['search', 'weight']",
     "interface_object_requires/all_interface_objects_together": _HIVE_INTERFACE_OBJECT,
 }
 
