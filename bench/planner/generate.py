@@ -244,7 +244,8 @@ class Builder:
             self._provides(sub, t, name, word, extended)
         if rng.random() < 0.25:
             self._events(sub, t, name, cap, theme)
-        if rng.random() < 0.15 and self.entities[name].domain != sub.name:
+        if rng.random() < 0.15:
+            # a shareable field served by the core and this satellite: plan it where we already are
             self._field(sub, t, FieldDef("displayName", "String", directives="@shareable"))
 
     def _requires(self, sub: SubgraphDef, t: TypeDef, name: str, word: str) -> None:

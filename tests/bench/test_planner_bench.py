@@ -4,6 +4,12 @@ subgraphs they go to. No timing is asserted here (timings live in `python -m ben
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bench.planner.compose import compose_ours
@@ -12,6 +18,8 @@ from bench.planner.measure import OurPlanner
 from bench.planner.operations import generate_operations
 from bench.planner.validate import PlanValidator, fetches
 from bench.planner.workloads import Op
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +43,18 @@ def test_the_generator_is_deterministic(graph: GeneratedGraph) -> None:
     again = generate(DEFAULT_SEED)
     assert again.sdls() == graph.sdls()
     assert generate(DEFAULT_SEED + 1).sdls() != graph.sdls()
+
+
+def test_the_generator_does_not_depend_on_hash_randomisation(graph: GeneratedGraph) -> None:
+    """Another interpreter, another string-hash seed: the same SDLs (no set order leaks in)."""
+    script = (
+        "import hashlib, sys; from bench.planner.generate import generate; "
+        "sys.stdout.write(hashlib.sha256(repr(sorted(generate().sdls().items())).encode()).hexdigest())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, env=env, capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    assert out == hashlib.sha256(repr(sorted(graph.sdls().items())).encode()).hexdigest()
 
 
 def test_the_graph_has_the_promised_shape(graph: GeneratedGraph) -> None:
