@@ -141,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
     large = large_graph(args.seed, args.composer)
     compose_s = time.perf_counter() - t0
     notes += large.notes
+    if with_apollo and large.graph is not None and not args.no_compose_check:
+        log("large graph: composing with @apollo/composition too")
+        notes.append(_compare_compositions(large))
     log("large graph: load + plan in a fresh process (ours" + (", Apollo's)" if with_apollo else ")"))
     probe = peers.our_probe(large)
     apollo_probe = peers.apollo(large, "probe") if with_apollo else None
@@ -177,7 +180,8 @@ def run(args: argparse.Namespace) -> int:
         f"Generated graph (seed {args.seed}): {len(large.graph.subgraphs) if large.graph else '?'} subgraphs, "
         f"{_field_count(lplanner)} fields in the API schema, {len(stats.requires) if stats else 0} @requires, "
         f"{len(stats.provides) if stats else 0} @provides, {len(stats.interface_objects) if stats else 0} "
-        f"@interfaceObject fields; {', '.join(notes)} in {compose_s:.1f} s (generation included).",
+        f"@interfaceObject fields; {notes[0]} in {compose_s:.1f} s (generation included)"
+        + "".join(f"; {n}" for n in notes[1:]) + ".",
         "",
         f"- benchmark query plan: {bench_check.fetches} fetches (Apollo: {bench_check.apollo_fetches}), "
         f"same subgraphs as Apollo: {bench_check.same_services}, fetch operations parse: {bench_check.ok}",
@@ -211,6 +215,31 @@ def run(args: argparse.Namespace) -> int:
             "checks": {n: c.__dict__ for n, c in checks.items()},
         }, indent=1, default=str))
     return 0 if not failures and not invalid else 1
+
+
+def _compare_compositions(large: Workload) -> str:
+    """Our supergraph against Apollo's for the same subgraphs: line sets and API schemas."""
+    from graphql import lexicographic_sort_schema, print_schema
+
+    from gateway.state import build_state
+
+    from .compose import compose_apollo
+
+    assert large.graph is not None
+    t0 = time.perf_counter()
+    theirs = compose_apollo(large.graph)
+    took = time.perf_counter() - t0
+    if theirs.supergraph is None:
+        return f"@apollo/composition failed: {theirs.errors[:2]}"
+    ours_lines = {line.strip() for line in large.supergraph.splitlines()}
+    their_lines = {line.strip() for line in theirs.supergraph.splitlines()}
+
+    def api(sdl: str) -> str:
+        return print_schema(lexicographic_sort_schema(build_state(sdl).api_schema))
+
+    same_api = api(large.supergraph) == api(theirs.supergraph)
+    return (f"@apollo/composition took {took:.1f} s: lines only in ours {len(ours_lines - their_lines)}, "
+            f"only in Apollo's {len(their_lines - ours_lines)}, API schemas {'identical' if same_api else 'DIFFER'}")
 
 
 def _field_count(p: Any) -> int:
@@ -250,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026, help="seed of the generated graph")
     parser.add_argument("--composer", choices=("charter", "apollo"), default="charter")
     parser.add_argument("--no-apollo", action="store_true", help="ours only")
+    parser.add_argument("--no-compose-check", action="store_true",
+                        help="skip composing the large graph with @apollo/composition too")
     parser.add_argument("--write-readme", action="store_true", help="put the tables in bench/planner/README.md")
     parser.add_argument("--json", default=None, help="also write every number to this file")
     args = parser.parse_args(argv)

@@ -51,7 +51,7 @@ def large_graph(seed: int = DEFAULT_SEED, composer: str = "charter") -> Workload
         composed = compose_apollo(graph)
     if composed.supergraph is None:
         raise RuntimeError(f"cannot compose the generated graph ({composed.by}): {composed.errors[:3]}")
-    notes.append(f"composed by {composed.by}")
+    notes.insert(0, f"composed by {composed.by}")
     api = build_state(composed.supergraph).api_schema
     ops = [Op(o.name, o.kind, o.text, o.variables) for o in generate_operations(graph, api)]
     return Workload("generated large graph", composed.supergraph, ops, notes, graph)
