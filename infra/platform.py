@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import yaml
 
 from infra.postgres import EmbeddedCluster
 from infra.processes import ManagedProcess, ProcessFailed
@@ -108,6 +109,21 @@ async def _wait_healthy(url: str, proc: ManagedProcess, within: float) -> None:
     raise ProcessFailed(f"the gateway did not become healthy within {within}s\n{proc.tail()}")
 
 
+def write_routing(data_dir: Path, region: str, subgraph_urls: dict[str, dict[str, str]]) -> Path:
+    """The gateway's routing file: for each subgraph, this region's instance first, then the
+    running regions in this region's failover order (regions.yaml), then any other running region."""
+    from regions import load_layout
+
+    layout = load_layout()
+    order = [region, *(r for r in layout.regions[region].failover if r in subgraph_urls)]
+    order += [r for r in subgraph_urls if r not in order]
+    names = subgraph_urls[region]
+    table = {name: [subgraph_urls[r][name] for r in order] for name in names}
+    path = data_dir / f"routing-{region}.yaml"
+    path.write_text(yaml.safe_dump({"subgraphs": table}, sort_keys=False))
+    return path
+
+
 async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, progress: Progress) -> RunningStack:
     from subgraphs.registry import SUBGRAPHS
     from subgraphs.seed.run import seed
@@ -159,11 +175,15 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     for region in opts.regions:
         (opts.data_dir / f"supergraph-{region}.graphql").write_text(compose_supergraph(subgraph_urls[region]))
     supergraph = opts.data_dir / f"supergraph-{opts.regions[0]}.graphql"
+    routing = write_routing(opts.data_dir, opts.regions[0], subgraph_urls)
 
-    progress(f"starting the gateway on {opts.host}:{opts.port}")
+    progress(f"starting the gateway on {opts.host}:{opts.port} (region {opts.regions[0]}, failover per regions.yaml)")
     gateway = ManagedProcess(
         "gateway",
-        _charter("gateway", "--supergraph", str(supergraph), "--host", opts.host, "--port", str(opts.port)),
+        _charter(
+            "gateway", "--supergraph", str(supergraph), "--routing", str(routing),
+            "--host", opts.host, "--port", str(opts.port),
+        ),
         log_path=logs / "gateway.log",
     )
     processes.append(gateway)

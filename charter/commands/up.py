@@ -34,7 +34,7 @@ def _say(message: str) -> None:
 
 async def _main(args: argparse.Namespace) -> int:
     from infra.platform import UpOptions, start_platform
-    from infra.processes import ProcessFailed
+    from infra.processes import ManagedProcess, ProcessFailed
     from regions import load_layout
 
     known = load_layout().codes
@@ -72,19 +72,27 @@ async def _main(args: argparse.Namespace) -> int:
             return 1
         _say(f"GraphiQL: {running.graphql_url}  (supergraph {running.supergraph_path}; logs in {opts.data_dir / 'logs'})")
         _say("press Ctrl-C to stop")
-        # Stop on Ctrl-C, or as soon as any child dies on its own.
-        watchers = [asyncio.create_task(stop.wait())] + [
-            asyncio.create_task(p.wait_exited()) for p in running.processes
-        ]
-        done, pending = await asyncio.wait(watchers, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
+        # Stop on Ctrl-C or when the gateway dies. A subgraph that dies is reported and the stack
+        # keeps serving: the gateway fails over to the next region in the failover order.
+        stopper = asyncio.create_task(stop.wait())
+        exits = {asyncio.create_task(p.wait_exited()): p for p in running.processes}
+        crashed: list[ManagedProcess] = []
+        while True:
+            done, _ = await asyncio.wait({stopper, *exits}, return_when=asyncio.FIRST_COMPLETED)
+            if stopper in done:
+                break
+            for task in done:
+                proc = exits.pop(task)
+                crashed.append(proc)
+                _say(f"{proc.name} exited unexpectedly:\n{proc.tail()}")
+            if any(p.name == "gateway" for p in crashed) or not exits:
+                break
+            _say("still serving: the gateway routes around it (failover order in regions/regions.yaml)")
+        for task in [stopper, *exits]:
             task.cancel()
-        crashed = [p for p in running.processes if not p.running]
-        if crashed:
-            _say(f"{crashed[0].name} exited unexpectedly:\n{crashed[0].tail()}")
         _say("stopping")
     _say("stopped")
-    return 1 if crashed else 0
+    return 1 if any(p.name == "gateway" for p in crashed) else 0
 
 
 def run(args: argparse.Namespace) -> int:

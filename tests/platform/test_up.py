@@ -52,6 +52,34 @@ async def _read_your_writes_through_the_gateway(client: httpx.AsyncClient, url: 
     assert stale_without > 0, "the replica never lagged: this check could not have failed"
 
 
+async def _ams_dies_and_jnb_answers(url: str, data_dir: Path) -> None:
+    """The gateway serves region ams; when ams's nations subgraph dies, jnb's (next in ams's
+    failover order) answers, with no failed request."""
+    victims = [pid for pid, args in _pids_mentioning("--region ams") if " subgraph nations " in args]
+    assert len(victims) == 1, victims
+    os.kill(victims[0], signal.SIGKILL)
+    async with httpx.AsyncClient(timeout=30) as client:
+        for _ in range(3):
+            body = (await client.post(url, json={"query": '{ nation(code: "KE") { name } }'})).json()
+            assert body == {"data": {"nation": {"name": "Kenya"}}}, body
+        health = (await client.get(url.replace("/graphql", "/health"))).json()
+    nations = health["routes"]["nations"]
+    assert nations[0]["healthy"] and not nations[1]["healthy"], nations
+    assert (data_dir / "routing-ams.yaml").is_file()
+
+
+def _pids_mentioning(text: str) -> list[tuple[int, str]]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in args:
+            found.append((int(cmdline.parent.name), args))
+    return found
+
+
 def _processes_mentioning(text: str) -> list[str]:
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
@@ -75,7 +103,7 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     up = ManagedProcess(
         "charter-up",
-        [sys.executable, "-m", "charter", "up", "--regions", "ams", "--port", str(port),
+        [sys.executable, "-m", "charter", "up", "--regions", "ams,jnb", "--port", str(port),
          "--subgraph-base-port", str(base), "--data-dir", str(data_dir), "--replica-delay-ms", "500"],
         env=env, log_path=data_dir / "up.log", stop_signal=signal.SIGINT,
     )
@@ -97,11 +125,12 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
         world = data["globalCovenantStats"]
         assert world["nations"] == 195 and world["projects"] >= 500
         assert sorted(data["regionStats"]["regions"]) == ["ams", "jnb"]
+        await _ams_dies_and_jnb_answers(url, data_dir)
         await up.stop(within=60)
         log = up.log_path.read_text()
         assert "charter up: stopped" in log, log
-        subgraph_ports = [int(p) for p in re.findall(r"@ams at http://127\.0\.0\.1:(\d+)/graphql", log)]
-        assert len(subgraph_ports) == 3, log
+        subgraph_ports = [int(p) for p in re.findall(r"@(?:ams|jnb) at http://127\.0\.0\.1:(\d+)/graphql", log)]
+        assert len(subgraph_ports) == 6, log
         assert all(_port_closed(p) for p in (port, *subgraph_ports))
         assert _processes_mentioning(str(data_dir)) == [], "charter up left processes behind"
     finally:
