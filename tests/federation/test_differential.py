@@ -27,6 +27,10 @@ _APOLLO_VALUE_COMPLETION = (
     "Apollo nulls the parent but reports the non-null violation under extensions.valueCompletion, "
     "not in errors, which the GraphQL spec requires for a field error"
 )
+_APOLLO_ALIAS_KEY = (
+    "a client alias named like a key field (`email: unread`, `org: name`) is dropped in favour of "
+    "the key field itself: Apollo answers data null with valueCompletion errors"
+)
 # case id -> why Apollo's answer differs from the spec-derived expectation (kept short and honest).
 APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
     "requires_args/requires_with_argument_and_client_price": (
@@ -40,6 +44,8 @@ APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
         "the client aliases size as `weight` and name as `size`; Apollo sends those aliased values "
         "as the requirement (weight: 1, size: 'Lamp') and shipping fails"
     ),
+    "multiple_keys/alias_shadows_key_chain": _APOLLO_ALIAS_KEY,
+    "nested_key/alias_shadows_nested_key": _APOLLO_ALIAS_KEY,
     "missing_entities/non_null_field_of_missing_entity": _APOLLO_VALUE_COMPLETION,
     "missing_entities/propagates_to_data": _APOLLO_VALUE_COMPLETION,
     "override/progressive_override_percentages": (
@@ -49,6 +55,7 @@ APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
 }
 _HIVE_NO_CODE = "Hive reports variable coercion errors without extensions.code BAD_USER_INPUT"
 _HIVE_LIST_PATH = "Hive drops list indices from rewritten error paths (['products', 'stock'])"
+_HIVE_ALIAS_CONFLICT = "Hive puts the client's alias next to the key field it shadows: the subgraph rejects the query"
 _HIVE_INTERFACE_OBJECT = "Hive fails @interfaceObject fields with 'Unexpected error.'"
 HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
     "basics/missing_required_variable": _HIVE_NO_CODE,
@@ -65,6 +72,8 @@ HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
         "rejects the conflicting fields"
     ),
     "requires_basic/alias_shadows_required_fields": "Hive answers 'Unexpected error.' at ['search', 'weight']",
+    "multiple_keys/alias_shadows_key_chain": _HIVE_ALIAS_CONFLICT,
+    "nested_key/alias_shadows_nested_key": _HIVE_ALIAS_CONFLICT,
     "interface_object_requires/all_interface_objects_together": _HIVE_INTERFACE_OBJECT,
 }
 
