@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphql import GraphQLError
 from harness.resolvers import Obj, Subgraph
 
 LOG: list[str] = []
@@ -25,6 +26,12 @@ def _record(_info: Any, note: str) -> Obj:
     return {"sequence": len(LOG), "seen": seen}
 
 
+def _try_record(info: Any, note: str) -> Obj:
+    if note == "fail":
+        raise GraphQLError("ledger refused the note", extensions={"code": "REFUSED"})
+    return _record(info, note)
+
+
 def _reservation_costs(rep: Obj) -> Obj:
     # cost reads the required qty only when asked for: a missing requirement becomes an error.
     return {"id": rep["id"], "cost": lambda _info: rep["qty"] * 3, "ledgerSeen": len(LOG)}
@@ -36,5 +43,8 @@ SUBGRAPHS = {
         mutation={"reserve": _reserve},
         entities={"Reservation": lambda rep: None},
     ),
-    "ledger": Subgraph(mutation={"record": _record}, entities={"Reservation": _reservation_costs}),
+    "ledger": Subgraph(
+        mutation={"record": _record, "tryRecord": _try_record},
+        entities={"Reservation": _reservation_costs},
+    ),
 }
