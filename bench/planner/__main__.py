@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-readme", action="store_true", help="put the tables in bench/planner/README.md")
     parser.add_argument("--json", default=None, help="also write every number to this file")
     args = parser.parse_args(argv)
-    args.argv = [a for a in argv if a != "--write-readme"]
+    args.argv = list(argv)
     return run(args)
 
 

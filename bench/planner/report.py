@@ -28,9 +28,13 @@ class Row:
     def cells(self) -> list[str]:
         ratio = "" if self.apollo in (None, 0) or math.isnan(self.ours) else f"{self.ours / self.apollo:.2f}"
         status = "" if self.passed is None else ("PASS" if self.passed else "FAIL")
+        def value(x: float) -> str:
+            # unitless rows are counts
+            return f"{x:,.0f}" if not self.unit else f"{_num(x)} {self.unit}"
+
         return [
-            self.workload, self.measure, f"{_num(self.ours)} {self.unit}",
-            "" if self.apollo is None else f"{_num(self.apollo)} {self.unit}", ratio, self.target, status,
+            self.workload, self.measure, value(self.ours),
+            "" if self.apollo is None else value(self.apollo), ratio, self.target, status,
         ]
 
 
