@@ -174,3 +174,15 @@ def test_entity_fetches_of_one_level_run_in_parallel(run_case: Any) -> None:
     assert len(run.to("news")) == 1 and len(entity_fetches) == 2
     # Both only need the story's id from news: neither waits for the other.
     assert max(r["started"] for r in entity_fetches) < min(r["finished"] for r in entity_fetches)
+
+
+def test_entity_fetch_under_union_carries_only_that_member(run_case: Any) -> None:
+    run = run_case("union_in_entity/union_members_from_two_places")
+    (books,) = run.representations("library")
+    assert {r["__typename"] for r in books} == {"Book"}
+    assert set(_ids(books, "isbn")) == {"b1", "b2"}
+
+
+def test_skipped_root_field_needs_no_fetch(run_case: Any) -> None:
+    run = run_case("basics/skip_whole_subgraph_by_default")
+    assert [r["subgraph"] for r in run.requests] == ["products"]
