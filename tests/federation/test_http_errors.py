@@ -200,3 +200,35 @@ def test_gateway_keeps_serving_after_bad_input(http: httpx.Client, basics: Serve
     assert basics.process.poll() is None, basics.log()
     assert http.get(basics.url + "/health").status_code == 200
     assert http.post(_url(basics), json={"query": GOOD_QUERY}).json() == {"data": GOOD_DATA}
+
+
+def test_null_variables_and_operation_name_are_accepted(http: httpx.Client, basics: Server) -> None:
+    payload = {"query": GOOD_QUERY, "variables": None, "operationName": None, "extensions": {}}
+    response = http.post(_url(basics), json=payload)
+    assert response.status_code == 200
+    assert response.json() == {"data": GOOD_DATA}
+
+
+def test_json_content_type_with_charset(http: httpx.Client, basics: Server) -> None:
+    response = http.post(_url(basics), content=json.dumps({"query": GOOD_QUERY}).encode(),
+                         headers={"content-type": "application/json; charset=utf-8"})
+    assert response.status_code == 200
+    assert response.json() == {"data": GOOD_DATA}
+
+
+def test_get_with_malformed_variables_is_400(http: httpx.Client, basics: Server) -> None:
+    params = {"query": "query ($id: ID!) { product(id: $id) { name } }", "variables": "{not json"}
+    assert_graphql_error(http.get(_url(basics), params=params, headers={"accept": "application/json"}))
+
+
+def test_get_without_query_is_400(http: httpx.Client, basics: Server) -> None:
+    response = http.get(_url(basics), params={"variables": "{}"}, headers={"accept": "application/json"})
+    assert_graphql_error(response)
+
+
+def test_subgraph_errors_keep_their_code(http: httpx.Client, gateway_for: GatewayFor) -> None:
+    gateway = gateway_for("subgraph_failures")
+    response = http.post(_url(gateway), json={"query": "{ things { name oops } }"})
+    assert response.status_code == 200
+    codes = {e.get("extensions", {}).get("code") for e in response.json()["errors"]}
+    assert "EXPLODED" in codes

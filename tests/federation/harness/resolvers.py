@@ -21,7 +21,8 @@ NON_JSON = "non_json"  # 200 with an HTML body
 WRONG_SHAPE = "wrong_shape"  # 200 with JSON that is not a GraphQL response
 HTTP_500 = "http_500"  # 500 with a JSON error body
 SLOW = "slow"  # answers correctly, after `delay` seconds
-BEHAVIOURS = {NORMAL, NON_JSON, WRONG_SHAPE, HTTP_500, SLOW}
+ERRORS_ONLY = "errors_only"  # 200 with {"data": null, "errors": [...]} whatever was asked
+BEHAVIOURS = {NORMAL, NON_JSON, WRONG_SHAPE, HTTP_500, SLOW, ERRORS_ONLY}
 
 
 @dataclass

@@ -155,6 +155,9 @@ def create_app() -> Starlette:
             return JSONResponse(["this", "is", "not", "a", "GraphQL", "response"])
         if behaviour == behaviours.HTTP_500:
             return JSONResponse({"message": "internal failure"}, status_code=500)
+        if behaviour == behaviours.ERRORS_ONLY:
+            error = {"message": "subgraph exploded", "extensions": {"code": "EXPLODED"}}
+            return JSONResponse({"data": None, "errors": [error]})
         if behaviour == behaviours.SLOW:
             await asyncio.sleep(target.spec.delay)
         return JSONResponse(await run_graphql(target, body))
