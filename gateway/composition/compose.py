@@ -78,7 +78,7 @@ def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     if not sink:
         check_implementations(supergraph.types, lambda coordinate, message: sink.error("INVALID_GRAPHQL", message, None, coordinate))
     if not sink:
-        check_inaccessible(supergraph, sink)
+        check_inaccessible(supergraph, custom_defs, sink)
     if not sink:
         check_satisfiability(supergraph, subs, metas, merger.overridden, merger.dropped, sink)
     if sink:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from graphql.language import NonNullTypeNode
 
 from .errors import ErrorSink
-from .model import Applied, named_type
+from .model import Applied, DirectiveDef, named_type
 from .supergraph import Supergraph
 
 CHILDREN = {"object": "fields", "interface": "fields", "input": "input fields", "enum": "values"}
@@ -16,8 +16,13 @@ def _hidden(directives: list[Applied]) -> bool:
     return any(d.name == "inaccessible" for d in directives)
 
 
-def check_inaccessible(sg: Supergraph, sink: ErrorSink) -> None:
+def check_inaccessible(sg: Supergraph, directives: list[DirectiveDef], sink: ErrorSink) -> None:
     hidden_types = {n for n, t in sg.types.items() if _hidden(t.directives)}
+    for d in directives:
+        for a in d.args.values():
+            if _hidden(a.directives) and isinstance(a.type, NonNullTypeNode) and a.default is None:
+                arg = f"@{d.name}({a.name}:)"
+                sink.error("REQUIRED_INACCESSIBLE", f'Argument "{arg}" is @inaccessible but is a required argument of its directive.', None, arg)
     for t in sg.types.values():
         if t.name in hidden_types:
             continue

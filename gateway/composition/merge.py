@@ -312,8 +312,41 @@ class Merger:
                     self.subs[i].name,
                     out.coordinate,
                 )
+        self._check_external_arguments(out, present)
         self._add_join_field(out, fsources, all_equal, overrides)
         return True
+
+    def _check_external_arguments(self, out: Field, present: list[tuple[int, Field]]) -> None:
+        """An @external declaration must accept the arguments the resolving subgraphs define."""
+        for i, f in present:
+            if not self.metas[i].is_external(f):
+                continue
+            sub = self.subs[i].name
+            for name, dest_arg in out.args.items():
+                coordinate = f"{out.coordinate}({name}:)"
+                arg = f.args.get(name)
+                if arg is None:
+                    self.sink.error(
+                        "EXTERNAL_ARGUMENT_MISSING",
+                        f'Field "{out.coordinate}" is missing argument "{coordinate}" in some subgraphs where it is marked @external: argument "{coordinate}" is declared in some subgraphs but not in subgraph "{sub}" (where "{out.coordinate}" is @external).',
+                        sub,
+                        coordinate,
+                    )
+                    continue
+                if not (same_type(dest_arg.type, arg.type) or is_strict_subtype(arg.type, dest_arg.type, self.direct)):
+                    self.sink.error(
+                        "EXTERNAL_ARGUMENT_TYPE_MISMATCH",
+                        f'Type of argument "{coordinate}" is incompatible across subgraphs (where "{out.coordinate}" is marked @external): it has type "{print_ast(dest_arg.type)}" in some subgraphs but type "{print_ast(arg.type)}" in subgraph "{sub}"',
+                        sub,
+                        coordinate,
+                    )
+                if not same(dest_arg.default, arg.default):
+                    self.sink.error(
+                        "EXTERNAL_ARGUMENT_DEFAULT_MISMATCH",
+                        f'Argument "{coordinate}" has incompatible defaults across subgraphs (where "{out.coordinate}" is marked @external)',
+                        sub,
+                        coordinate,
+                    )
 
     def _abstracted_elsewhere(self, dest: TypeDef, field: str, fsources: list[tuple[int, Field | None]]) -> bool:
         """Is the field resolved, without the type, through an @interfaceObject of another subgraph?"""

@@ -25,6 +25,7 @@ from .model import (
     REQUIRES,
     Applied,
     Subgraph,
+    TypeDef,
     named_type,
 )
 from .subgraph import BUILTIN_DIRECTIVES, BUILTIN_SCALARS, UNKNOWN
@@ -69,6 +70,8 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
                             sub.name,
                             impl.name,
                         )
+        if t.kind == "interface" or t.has(INTERFACE_OBJECT):
+            _check_no_access_control(sub, t, sink)
         if t.has(INTERFACE_OBJECT) and not t.applied(KEY):
             sink.error(
                 "INTERFACE_OBJECT_USAGE_ERROR",
@@ -269,6 +272,23 @@ def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
                             coordinate,
                         )
     return ok
+
+
+def _check_no_access_control(sub: Subgraph, t: TypeDef, sink: ErrorSink) -> None:
+    """Access control belongs on object types and their fields; the interface inherits it."""
+    elements = [(f'type "{t.name}"', t.name, t.directives)]
+    if t.kind == "interface":  # an @interfaceObject's own fields may carry it
+        elements += [(f'field "{f.coordinate}"', f.coordinate, f.directives) for f in t.fields.values()]
+    for shown, coordinate, directives in elements:
+        for d in directives:
+            short = d.name.removeprefix(FED)
+            if short in ("authenticated", "requiresScopes", "policy") and short != d.name:
+                sink.error(
+                    "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE",
+                    f"[{sub.name}] Invalid use of @{short} on {shown}: @{short} cannot be applied on interfaces, interface fields and interface objects",
+                    sub.name,
+                    coordinate,
+                )
 
 
 def _check_key(sub: Subgraph, type_name: str, key: Applied, sink: ErrorSink) -> None:
