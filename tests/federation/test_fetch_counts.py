@@ -186,3 +186,13 @@ def test_entity_fetch_under_union_carries_only_that_member(run_case: Any) -> Non
 def test_skipped_root_field_needs_no_fetch(run_case: Any) -> None:
     run = run_case("basics/skip_whole_subgraph_by_default")
     assert [r["subgraph"] for r in run.requests] == ["products"]
+
+
+def test_typename_of_entity_needs_no_fetch(run_case: Any) -> None:
+    run = run_case("basics/typename_only_entity")
+    assert [r["subgraph"] for r in run.requests] == ["reviews"]
+
+
+def test_skipped_mutation_is_never_sent(run_case: Any) -> None:
+    run = run_case("mutations/skipped_mutation_is_not_executed")
+    assert [r["subgraph"] for r in run.requests] == ["ledger"]

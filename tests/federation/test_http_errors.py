@@ -232,3 +232,16 @@ def test_subgraph_errors_keep_their_code(http: httpx.Client, gateway_for: Gatewa
     assert response.status_code == 200
     codes = {e.get("extensions", {}).get("code") for e in response.json()["errors"]}
     assert "EXPLODED" in codes
+
+
+def test_get_may_select_the_query_of_a_document_with_a_mutation(
+    http: httpx.Client, gateway_for: GatewayFor, subgraph_server: SubgraphServer
+) -> None:
+    gateway = gateway_for("mutations")
+    subgraph_server.reset()
+    document = 'query Q { log } mutation M { record(note: "no") { sequence } }'
+    ok = http.get(_url(gateway), params={"query": document, "operationName": "Q"})
+    assert ok.status_code == 200 and ok.json() == {"data": {"log": []}}
+    refused = http.get(_url(gateway), params={"query": document, "operationName": "M"})
+    assert_graphql_error(refused, 405)
+    assert [r["subgraph"] for r in subgraph_server.requests("mutations")] == ["inventory"]
