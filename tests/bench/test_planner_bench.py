@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from bench.planner.compose import compose_ours
-from bench.planner.generate import DEFAULT_SEED, GeneratedGraph, generate
-from bench.planner.measure import OurPlanner
-from bench.planner.operations import generate_operations
-from bench.planner.validate import PlanValidator, fetches
-from bench.planner.workloads import Op
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # `bench` is a package of the checkout, not an installed one
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench.planner.compose import compose_ours  # noqa: E402
+from bench.planner.generate import DEFAULT_SEED, GeneratedGraph, generate  # noqa: E402
+from bench.planner.measure import OurPlanner  # noqa: E402
+from bench.planner.operations import generate_operations  # noqa: E402
+from bench.planner.validate import PlanValidator, fetches  # noqa: E402
+from bench.planner.workloads import Op  # noqa: E402
 
 
 @pytest.fixture(scope="module")
