@@ -16,7 +16,9 @@ from pathlib import Path
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="Rover supergraph.yaml")
     parser.add_argument("-o", "--output", help="write the supergraph here (default: stdout)")
-    parser.add_argument("--hints", action="store_true", help="also print composition hints to stderr")
+    parser.add_argument(
+        "--hints", action="store_true", help="also print composition hints to stderr"
+    )
 
 
 def _error_line(code: str, subgraph: str | None, coordinate: str | None, message: str) -> str:
@@ -25,7 +27,7 @@ def _error_line(code: str, subgraph: str | None, coordinate: str | None, message
     # The message repeats the subgraph as Apollo prints it; the line already says it.
     prefix = f"[{subgraph}] "
     if subgraph and message.startswith(prefix):
-        message = message[len(prefix):]
+        message = message[len(prefix) :]
     return f"{code}{where}{coord}: {message}"
 
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 ACCESS_CONTROL = (FED + "authenticated", FED + "requiresScopes", FED + "policy")
 
+
 def build_access_map(m: Merger) -> None:
     """Access control on implementations also guards their interfaces (and @interfaceObject
     fields guard the implementations): element key -> extra applications to merge there."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from graphql.language import print_ast
 
@@ -12,7 +13,15 @@ from .model import FED, Applied
 from .values import from_python, to_python
 
 # Federation directives the supergraph keeps, by their canonical subgraph name.
-COMPOSED_FEDERATION = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize")
+COMPOSED_FEDERATION = (
+    "tag",
+    "inaccessible",
+    "authenticated",
+    "requiresScopes",
+    "policy",
+    "cost",
+    "listSize",
+)
 BUILTIN_MERGED = ("deprecated", "specifiedBy")
 REPEATABLE = {"tag"}
 
@@ -44,20 +53,20 @@ def _dnf_conjunction(values: list[list[list[str]]]) -> list[list[str]]:
 
 
 def _merge_args(name: str, apps: list[Applied]) -> dict[str, object] | None:
-    values = [{k: to_python(v) for k, v in a.args.items()} for a in apps]
+    values: list[dict[str, Any]] = [{k: to_python(v) for k, v in a.args.items()} for a in apps]
     if name == "cost":
         return {"weight": max(int(v.get("weight") or 0) for v in values)}
     if name == "listSize":
         out: dict[str, object] = {}
         sizes = [v["assumedSize"] for v in values if v.get("assumedSize") is not None]
         if sizes:
-            out["assumedSize"] = max(sizes)  # type: ignore[type-var]
+            out["assumedSize"] = max(sizes)
         for arg in ("slicingArguments", "sizedFields"):
             lists = [v[arg] for v in values if v.get(arg) is not None]
             if lists:
                 union: list[object] = []
                 for lst in lists:
-                    union += [x for x in lst if x not in union]  # type: ignore[attr-defined]
+                    union += [x for x in lst if x not in union]
                 out[arg] = union
         # The argument's default (true) counts for applications that leave it out.
         flags = [v.get("requireOneSlicingArgument", True) for v in values]
@@ -66,7 +75,7 @@ def _merge_args(name: str, apps: list[Applied]) -> dict[str, object] | None:
         return out
     if name in ("requiresScopes", "policy"):
         arg = "scopes" if name == "requiresScopes" else "policies"
-        return {arg: _dnf_conjunction([v.get(arg) or [] for v in values])}  # type: ignore[misc]
+        return {arg: _dnf_conjunction([v.get(arg) or [] for v in values])}
     return None
 
 

@@ -34,7 +34,9 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     try:
         return _compose(subgraphs)
     except Exception as e:  # a bug of ours must still reach the caller as a composition error
-        error = CompositionError("INTERNAL_ERROR", f"composition failed unexpectedly: {type(e).__name__}: {e}")
+        error = CompositionError(
+            "INTERNAL_ERROR", f"composition failed unexpectedly: {type(e).__name__}: {e}"
+        )
         return CompositionResult(None, [error], [])
 
 
@@ -44,7 +46,11 @@ def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     seen: set[str] = set()
     for source in sorted(subgraphs, key=lambda s: s.name):
         if source.name in seen:
-            sink.error("INVALID_SUBGRAPH_NAME", f'A subgraph named "{source.name}" already exists', source.name)
+            sink.error(
+                "INVALID_SUBGRAPH_NAME",
+                f'A subgraph named "{source.name}" already exists',
+                source.name,
+            )
             continue
         seen.add(source.name)
         try:
@@ -76,7 +82,10 @@ def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     supergraph.extra_links = extra_links
     custom_defs += _executable_directives(subs)
     if not sink:
-        check_implementations(supergraph.types, lambda coordinate, message: sink.error("INVALID_GRAPHQL", message, None, coordinate))
+        check_implementations(
+            supergraph.types,
+            lambda coordinate, message: sink.error("INVALID_GRAPHQL", message, None, coordinate),
+        )
     if not sink:
         check_inaccessible(supergraph, custom_defs, sink)
     if not sink:
@@ -85,7 +94,9 @@ def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
         return CompositionResult(None, sink.errors, sink.hints)
     from .emit import emit_supergraph
 
-    return CompositionResult(emit_supergraph(supergraph, join_version(fed), custom_defs), [], sink.hints)
+    return CompositionResult(
+        emit_supergraph(supergraph, join_version(fed), custom_defs), [], sink.hints
+    )
 
 
 def _check_fed1_extensions(subs: list[Subgraph], sink: ErrorSink) -> None:
@@ -96,11 +107,16 @@ def _check_fed1_extensions(subs: list[Subgraph], sink: ErrorSink) -> None:
         for t in sub.types.values():
             if t.kind not in ("object", "interface") or t.name in sub.roots.values():
                 continue
-            is_extension = (t.has_extension or t.has(EXTENDS)) and (t.has(EXTENDS) or not t.has_definition)
+            is_extension = (t.has_extension or t.has(EXTENDS)) and (
+                t.has(EXTENDS) or not t.has_definition
+            )
             if not is_extension:
                 continue
             if not any(
-                o is not sub and (ot := o.types.get(t.name)) is not None and ot.has_definition and not ot.has(EXTENDS)
+                o is not sub
+                and (ot := o.types.get(t.name)) is not None
+                and ot.has_definition
+                and not ot.has(EXTENDS)
                 for o in subs
             ):
                 sink.error(
@@ -129,10 +145,20 @@ def _composed_directives(
             link = next((lk for lk in sub.links if name in lk.imports), None)
             definition = sub.directive_defs.get(name)
             if not raw.startswith("@") or definition is None:
-                sink.error("DIRECTIVE_COMPOSITION_ERROR", f'Could not find matching directive definition for argument to @composeDirective "{raw}" in subgraph "{sub.name}".', sub.name, raw)
+                sink.error(
+                    "DIRECTIVE_COMPOSITION_ERROR",
+                    f'Could not find matching directive definition for argument to @composeDirective "{raw}" in subgraph "{sub.name}".',
+                    sub.name,
+                    raw,
+                )
                 continue
             if link is None:
-                sink.error("DIRECTIVE_COMPOSITION_ERROR", f'Directive "{raw}" in subgraph "{sub.name}" cannot be composed because it is not a member of a core feature', sub.name, raw)
+                sink.error(
+                    "DIRECTIVE_COMPOSITION_ERROR",
+                    f'Directive "{raw}" in subgraph "{sub.name}" cannot be composed because it is not a member of a core feature',
+                    sub.name,
+                    raw,
+                )
                 continue
             names.setdefault(sub.name, set()).add(name)
             if definition.repeatable:
@@ -142,7 +168,11 @@ def _composed_directives(
             prev = links.get(link.identity)
             imports = sorted(set((prev[2] if prev else []) + [name]))
             url = link.url if prev is None or link.version >= prev[0] else prev[1]
-            links[link.identity] = (max(link.version, prev[0]) if prev else link.version, url, imports)
+            links[link.identity] = (
+                max(link.version, prev[0]) if prev else link.version,
+                url,
+                imports,
+            )
     return names, repeatable, [d for _, d in defs.values()], [(u, i) for _, u, i in links.values()]
 
 

@@ -25,7 +25,9 @@ class ConfigError(ValueError):
 def introspect(url: str, timeout: float = 10.0, headers: dict[str, str] | None = None) -> str:
     body = json.dumps({"query": SERVICE_QUERY}).encode()
     request = urllib.request.Request(
-        url, body, {"content-type": "application/json", "accept": "application/json", **(headers or {})}
+        url,
+        body,
+        {"content-type": "application/json", "accept": "application/json", **(headers or {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -60,7 +62,9 @@ def load_config(path: str | Path) -> list[SubgraphInput]:
             except OSError as e:
                 raise ConfigError(f"{path}: subgraph {name!r}: cannot read {file}: {e}") from e
         elif "subgraph_url" in schema:
-            sdl = introspect(str(schema["subgraph_url"]), headers=schema.get("introspection_headers"))
+            sdl = introspect(
+                str(schema["subgraph_url"]), headers=schema.get("introspection_headers")
+            )
         else:
             raise ConfigError(f"{path}: subgraph {name!r}: `schema` needs `file` or `subgraph_url`")
         if not routing_url:

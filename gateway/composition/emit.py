@@ -48,7 +48,14 @@ def _enum_value(v: EnumValue) -> str:
 
 def _type(t: TypeDef) -> str:
     head = _description(t.description)
-    keyword = {"object": "type", "interface": "interface", "union": "union", "enum": "enum", "input": "input", "scalar": "scalar"}[t.kind]
+    keyword = {
+        "object": "type",
+        "interface": "interface",
+        "union": "union",
+        "enum": "enum",
+        "input": "input",
+        "scalar": "scalar",
+    }[t.kind]
     implements = f" implements {' & '.join(t.interfaces)}" if t.interfaces else ""
     directives = "".join(f"\n  {_applied([d]).strip()}" for d in t.directives)
     line = f"{head}{keyword} {t.name}{implements}{directives}"
@@ -69,7 +76,10 @@ def _directive_def(d: DirectiveDef) -> str:
 
 
 def emit_supergraph(sg: Supergraph, join_version: str, custom_defs: list[DirectiveDef]) -> str:
-    links = [f'@link(url: "{LINK_URL}")', f'@link(url: "https://specs.apollo.dev/join/{join_version}", for: EXECUTION)']
+    links = [
+        f'@link(url: "{LINK_URL}")',
+        f'@link(url: "https://specs.apollo.dev/join/{join_version}", for: EXECUTION)',
+    ]
     definitions: list[str] = []
     spec_types: list[str] = []
     features_used = [f for f in FEATURES.values() if any(d in sg.features for d in f.directives)]
@@ -89,9 +99,16 @@ def emit_supergraph(sg: Supergraph, join_version: str, custom_defs: list[Directi
     roots = "\n".join(f"  {op}: {name}" for op, name in sg.roots.items())
     schema = "schema\n" + "".join(f"  {link}\n" for link in links) + "{\n" + roots + "\n}"
     graphs = "\n".join(
-        f'  {value} @join__graph(name: "{name}", url: "{url}")' for value, (name, url) in sorted(sg.graphs.items())
+        f'  {value} @join__graph(name: "{name}", url: "{url}")'
+        for value, (name, url) in sorted(sg.graphs.items())
     )
-    blocks = [schema, *sorted(definitions), join_definitions(join_version), LINK_DEFINITIONS,
-              f"enum join__Graph {{\n{graphs}\n}}", *spec_types]
+    blocks = [
+        schema,
+        *sorted(definitions),
+        join_definitions(join_version),
+        LINK_DEFINITIONS,
+        f"enum join__Graph {{\n{graphs}\n}}",
+        *spec_types,
+    ]
     blocks += [_type(t) for _, t in sorted(sg.types.items())]
     return "\n\n".join(blocks) + "\n"

@@ -23,8 +23,8 @@ def merge_enum(m: Merger, dest: TypeDef, sources: list[tuple[int, TypeDef]]) -> 
     for name in names:
         vsources = [(i, t.values.get(name)) for i, t in sources]
         present = [(i, v) for i, v in vsources if v is not None]
-        value = EnumValue(name, m.description(present), m.directives(present))  # type: ignore[arg-type]
-        value.directives += [Applied("join__enumValue", {"graph": m.g(i)}) for i, _ in present]  # type: ignore[dict-item]
+        value = EnumValue(name, m.description(present), m.directives(present))
+        value.directives += [Applied("join__enumValue", {"graph": m.g(i)}) for i, _ in present]
         inaccessible = any(d.name == "inaccessible" for d in value.directives)
         if not inaccessible and usage != "Output" and len(present) < len(vsources):
             if usage == "Both":
@@ -36,7 +36,10 @@ def merge_enum(m: Merger, dest: TypeDef, sources: list[tuple[int, TypeDef]]) -> 
                     f"{dest.name}.{name}",
                 )
             else:
-                m.sink.hint("INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM", f'Value "{name}" of enum type "{dest.name}" will not be part of the supergraph as it is not defined in all the subgraphs defining "{dest.name}"')
+                m.sink.hint(
+                    "INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM",
+                    f'Value "{name}" of enum type "{dest.name}" will not be part of the supergraph as it is not defined in all the subgraphs defining "{dest.name}"',
+                )
                 continue
         dest.values[name] = value
     if not dest.values:

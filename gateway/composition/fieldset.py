@@ -64,16 +64,22 @@ def walk(sub: Subgraph, parent: str, selection_set: SelectionSetNode) -> Iterato
             raise FieldSetError(f'Cannot query field "{name}" on type "{parent}"')
         f = parent_type.fields.get(name)
         if f is None:
-            raise FieldSetError(f'Cannot query field "{name}" on type "{parent}" (if the field is defined in another subgraph, you need to add it to this subgraph with @external).')
+            raise FieldSetError(
+                f'Cannot query field "{name}" on type "{parent}" (if the field is defined in another subgraph, you need to add it to this subgraph with @external).'
+            )
         yield Selected(f, sel, parent)
         target = sub.types.get(named_type(f.type))
         is_composite = target is not None and target.kind in ("object", "interface", "union")
         if sel.selection_set is not None:
             if not is_composite:
-                raise FieldSetError(f'Field "{f.coordinate}" must not have a selection since type "{named_type(f.type)}" has no subfields.')
+                raise FieldSetError(
+                    f'Field "{f.coordinate}" must not have a selection since type "{named_type(f.type)}" has no subfields.'
+                )
             yield from walk(sub, named_type(f.type), sel.selection_set)
         elif is_composite:
-            raise FieldSetError(f'Field "{f.coordinate}" of type "{named_type(f.type)}" must have a selection of subfields.')
+            raise FieldSetError(
+                f'Field "{f.coordinate}" of type "{named_type(f.type)}" must have a selection of subfields.'
+            )
 
 
 def target_fields(sub: Subgraph, parent: str, text: str | None) -> list[Selected]:

@@ -46,7 +46,10 @@ def check_implementations(types: dict[str, TypeDef], report: Report) -> None:
             for fname, ifield in itf.fields.items():
                 field = t.fields.get(fname)
                 if field is None:
-                    report(f"{t.name}.{fname}", f"Interface field {itf.name}.{fname} expected but {t.name} does not provide it.")
+                    report(
+                        f"{t.name}.{fname}",
+                        f"Interface field {itf.name}.{fname} expected but {t.name} does not provide it.",
+                    )
                     continue
                 if not _covariant(types, field.type, ifield.type):
                     report(
@@ -56,14 +59,21 @@ def check_implementations(types: dict[str, TypeDef], report: Report) -> None:
                 for aname, iarg in ifield.args.items():
                     arg = field.args.get(aname)
                     if arg is None:
-                        report(field.coordinate, f"Interface field argument {itf.name}.{fname}({aname}:) expected but {t.name}.{fname} does not provide it.")
+                        report(
+                            field.coordinate,
+                            f"Interface field argument {itf.name}.{fname}({aname}:) expected but {t.name}.{fname} does not provide it.",
+                        )
                     elif print_ast(arg.type) != print_ast(iarg.type):
                         report(
                             field.coordinate,
                             f"Interface field argument {itf.name}.{fname}({aname}:) expects type {print_ast(iarg.type)} but {t.name}.{fname}({aname}:) is type {print_ast(arg.type)}.",
                         )
                 for aname, arg in field.args.items():
-                    if aname not in ifield.args and isinstance(arg.type, NonNullTypeNode) and arg.default is None:
+                    if (
+                        aname not in ifield.args
+                        and isinstance(arg.type, NonNullTypeNode)
+                        and arg.default is None
+                    ):
                         report(
                             field.coordinate,
                             f"Object field {t.name}.{fname} includes required argument {aname} that is missing from the Interface field {itf.name}.{fname}.",

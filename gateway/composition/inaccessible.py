@@ -22,7 +22,12 @@ def check_inaccessible(sg: Supergraph, directives: list[DirectiveDef], sink: Err
         for a in d.args.values():
             if _hidden(a.directives) and isinstance(a.type, NonNullTypeNode) and a.default is None:
                 arg = f"@{d.name}({a.name}:)"
-                sink.error("REQUIRED_INACCESSIBLE", f'Argument "{arg}" is @inaccessible but is a required argument of its directive.', None, arg)
+                sink.error(
+                    "REQUIRED_INACCESSIBLE",
+                    f'Argument "{arg}" is @inaccessible but is a required argument of its directive.',
+                    None,
+                    arg,
+                )
     for t in sg.types.values():
         if t.name in hidden_types:
             continue
@@ -35,7 +40,12 @@ def check_inaccessible(sg: Supergraph, directives: list[DirectiveDef], sink: Err
                 t.name,
             )
         if t.kind == "union" and t.members and all(m in hidden_types for m in t.members):
-            sink.error("ONLY_INACCESSIBLE_CHILDREN", f'Type "{t.name}" is in the API schema but all of its members are @inaccessible.', None, t.name)
+            sink.error(
+                "ONLY_INACCESSIBLE_CHILDREN",
+                f'Type "{t.name}" is in the API schema but all of its members are @inaccessible.',
+                None,
+                t.name,
+            )
         for itf_name in t.interfaces:
             itf = sg.types.get(itf_name)
             if itf is None or itf.name in hidden_types:
@@ -53,16 +63,36 @@ def check_inaccessible(sg: Supergraph, directives: list[DirectiveDef], sink: Err
             coordinate = f"{t.name}.{f.name}"
             if _hidden(f.directives):
                 if t.kind == "input" and isinstance(f.type, NonNullTypeNode) and f.default is None:
-                    sink.error("REQUIRED_INACCESSIBLE", f'Input field "{coordinate}" is @inaccessible but is a required input field of its type.', None, coordinate)
+                    sink.error(
+                        "REQUIRED_INACCESSIBLE",
+                        f'Input field "{coordinate}" is @inaccessible but is a required input field of its type.',
+                        None,
+                        coordinate,
+                    )
                 continue
             base = named_type(f.type)
             if base in hidden_types:
-                sink.error("REFERENCED_INACCESSIBLE", f'Type "{base}" is @inaccessible but is referenced by "{coordinate}", which is in the API schema.', None, coordinate)
+                sink.error(
+                    "REFERENCED_INACCESSIBLE",
+                    f'Type "{base}" is @inaccessible but is referenced by "{coordinate}", which is in the API schema.',
+                    None,
+                    coordinate,
+                )
             for a in f.args.values():
                 arg = f"{coordinate}({a.name}:)"
                 if _hidden(a.directives):
                     if isinstance(a.type, NonNullTypeNode) and a.default is None:
-                        sink.error("REQUIRED_INACCESSIBLE", f'Argument "{arg}" is @inaccessible but is a required argument of its field.', None, arg)
+                        sink.error(
+                            "REQUIRED_INACCESSIBLE",
+                            f'Argument "{arg}" is @inaccessible but is a required argument of its field.',
+                            None,
+                            arg,
+                        )
                     continue
                 if named_type(a.type) in hidden_types:
-                    sink.error("REFERENCED_INACCESSIBLE", f'Type "{named_type(a.type)}" is @inaccessible but is referenced by "{arg}", which is in the API schema.', None, arg)
+                    sink.error(
+                        "REFERENCED_INACCESSIBLE",
+                        f'Type "{named_type(a.type)}" is @inaccessible but is referenced by "{arg}", which is in the API schema.',
+                        None,
+                        arg,
+                    )

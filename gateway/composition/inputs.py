@@ -23,17 +23,27 @@ def merge_input(m: Merger, dest: TypeDef, sources: list[tuple[int, TypeDef]]) ->
         fsources = [(i, t.fields.get(name)) for i, t in sources]
         present = [(i, f) for i, f in fsources if f is not None]
         out = Field(name, PLACEHOLDER, dest.name)
-        out.description = m.description(present)  # type: ignore[arg-type]
-        out.directives = m.directives(present)  # type: ignore[arg-type]
+        out.description = m.description(present)
+        out.directives = m.directives(present)
         all_equal = m._merge_type_ref(out, present, out.coordinate, is_input=True)
         if not all_equal or len(present) < len(fsources):
             for i, f in present:
-                args = {"graph": m.g(i)} if all_equal else {"graph": m.g(i), "type": string(print_ast(f.type))}
-                out.directives.append(Applied("join__field", args))  # type: ignore[arg-type]
-        out.default = m._merge_default(present, out.coordinate, "Input field", "INPUT_FIELD_DEFAULT_MISMATCH")  # type: ignore[assignment]
+                args = (
+                    {"graph": m.g(i)}
+                    if all_equal
+                    else {"graph": m.g(i), "type": string(print_ast(f.type))}
+                )
+                out.directives.append(Applied("join__field", args))
+        out.default = m._merge_default(
+            present, out.coordinate, "Input field", "INPUT_FIELD_DEFAULT_MISMATCH"
+        )
         inaccessible = any(d.name == "inaccessible" for d in out.directives)
         if len(present) < len(fsources) and not inaccessible:
-            required = [m.subs[i].name for i, f in present if isinstance(f.type, NonNullTypeNode) and f.default is None]
+            required = [
+                m.subs[i].name
+                for i, f in present
+                if isinstance(f.type, NonNullTypeNode) and f.default is None
+            ]
             missing = [m.subs[i].name for i, f in fsources if f is None]
             if required:
                 m.sink.error(
@@ -51,5 +61,6 @@ def merge_input(m: Merger, dest: TypeDef, sources: list[tuple[int, TypeDef]]) ->
             None,
             dest.name,
         )
+
 
 # -- after all types -------------------------------------------------------------------------

@@ -13,13 +13,17 @@ if TYPE_CHECKING:
 
 
 def validate_interface_keys(m: Merger, dest: TypeDef, sources: list[tuple[int, TypeDef]]) -> None:
-    impls = [t.name for t in m.out.types.values() if t.kind == "object" and dest.name in t.interfaces]
+    impls = [
+        t.name for t in m.out.types.values() if t.kind == "object" and dest.name in t.interfaces
+    ]
     for i, t in sources:
         if t.kind != "interface":
             continue
         if t.has(INTERFACE_OBJECT):
             continue
-        resolvable = next((k for k in t.applied(KEY) if k.arg_bool("resolvable") is not False), None)
+        resolvable = next(
+            (k for k in t.applied(KEY) if k.arg_bool("resolvable") is not False), None
+        )
         if resolvable is None:
             continue
         have = {x.name for x in m.subs[i].implementations(dest.name)}
@@ -40,7 +44,8 @@ def validate_interface_keys(m: Merger, dest: TypeDef, sources: list[tuple[int, T
                 sub = m.subs[i].name
                 m.sink.error(
                     "INTERFACE_OBJECT_USAGE_ERROR",
-                    f'[{sub}] Interface type "{dest.name}" is defined as an @interfaceObject in subgraph "{sub}" so that subgraph should not define any of the implementation types of "{dest.name}", but it defines ' + ", ".join(f'type "{n}"' for n in defined),
+                    f'[{sub}] Interface type "{dest.name}" is defined as an @interfaceObject in subgraph "{sub}" so that subgraph should not define any of the implementation types of "{dest.name}", but it defines '
+                    + ", ".join(f'type "{n}"' for n in defined),
                     sub,
                     dest.name,
                 )
@@ -51,6 +56,7 @@ def validate_interface_keys(m: Merger, dest: TypeDef, sources: list[tuple[int, T
             None,
             dest.name,
         )
+
 
 # -- enums and inputs ------------------------------------------------------------------------
 
@@ -68,13 +74,20 @@ def add_interface_object_fields(m: Merger) -> None:
                 if fname in t.fields:
                     continue
                 provided = any(
-                    (st := s.types.get(itf_name)) is not None and st.kind == "object" and st.has(INTERFACE_OBJECT)
-                    and fname in st.fields and not m.metas[i].is_external(st.fields[fname])
+                    (st := s.types.get(itf_name)) is not None
+                    and st.kind == "object"
+                    and st.has(INTERFACE_OBJECT)
+                    and fname in st.fields
+                    and not m.metas[i].is_external(st.fields[fname])
                     for i, s in enumerate(m.subs)
                 )
                 if provided:
-                    f = Field(fname, itf_field.type, t.name, dict(itf_field.args), itf_field.description)
-                    f.directives = [d for d in itf_field.directives if not d.name.startswith("join__")]
+                    f = Field(
+                        fname, itf_field.type, t.name, dict(itf_field.args), itf_field.description
+                    )
+                    f.directives = [
+                        d for d in itf_field.directives if not d.name.startswith("join__")
+                    ]
                     f.directives.append(Applied("join__field", {}))
                     t.fields[fname] = f
 
@@ -89,8 +102,18 @@ def check_interface_fields_implemented(m: Merger) -> None:
                 continue
             for fname in itf.fields:
                 if fname not in t.fields:
-                    with_field = [s.name for s in m.subs if (x := s.types.get(itf_name)) is not None and x.kind == "interface" and fname in x.fields]
-                    implementing = [s.name for s in m.subs if (x := s.types.get(t.name)) is not None and itf_name in x.interfaces]
+                    with_field = [
+                        s.name
+                        for s in m.subs
+                        if (x := s.types.get(itf_name)) is not None
+                        and x.kind == "interface"
+                        and fname in x.fields
+                    ]
+                    implementing = [
+                        s.name
+                        for s in m.subs
+                        if (x := s.types.get(t.name)) is not None and itf_name in x.interfaces
+                    ]
                     m.sink.error(
                         "INTERFACE_FIELD_NO_IMPLEM",
                         f'Interface field "{itf_name}.{fname}" is declared in {printable_subgraphs(with_field)} but type "{t.name}", which implements "{itf_name}" only in {printable_subgraphs(implementing)} does not have field "{fname}".',

@@ -3,7 +3,9 @@ directive applications (Apollo's `merging/merge.ts` rules, rewritten over our mo
 
 from __future__ import annotations
 
-from graphql.language import NonNullTypeNode, print_ast
+from collections.abc import Sequence
+
+from graphql.language import EnumValueNode, NonNullTypeNode, ValueNode, print_ast
 
 from .access import build_access_map
 from .applied import merge_applied
@@ -18,7 +20,6 @@ from .interfaces import (
 from .metadata import Metadata
 from .model import (
     EXTENDS,
-    FED,
     INTERFACE_OBJECT,
     KEY,
     OVERRIDE,
@@ -28,6 +29,7 @@ from .model import (
     SHAREABLE,
     Applied,
     Argument,
+    Element,
     Field,
     Subgraph,
     TypeDef,
@@ -43,11 +45,17 @@ KIND_NAMES = {
     "object": "Object Type", "interface": "Interface Type", "union": "Union Type",
     "enum": "Enum Type", "input": "Input Object Type", "scalar": "Scalar Type",
 }  # fmt: skip
-ACCESS_CONTROL = (FED + "authenticated", FED + "requiresScopes", FED + "policy")
 
 
 class Merger:
-    def __init__(self, subs: list[Subgraph], metas: list[Metadata], sink: ErrorSink, composed: dict[str, set[str]], repeatable: set[str]) -> None:
+    def __init__(
+        self,
+        subs: list[Subgraph],
+        metas: list[Metadata],
+        sink: ErrorSink,
+        composed: dict[str, set[str]],
+        repeatable: set[str],
+    ) -> None:
         self.subs = subs
         self.metas = metas
         self.sink = sink
@@ -67,20 +75,26 @@ class Merger:
     def kind_in(self, i: int, t: TypeDef) -> str:
         return "interface" if t.kind == "object" and t.has(INTERFACE_OBJECT) else t.kind
 
-    def g(self, i: int) -> object:
+    def g(self, i: int) -> EnumValueNode:
+        """Subgraph i as a `join__Graph` value."""
         return enum(self.graph[self.subs[i].name])
 
-    def directives(self, sources: list[tuple[int, object]], extra: list[list[Applied]] | None = None) -> list[Applied]:
+    def directives(
+        self,
+        sources: Sequence[tuple[int, Element | None]],
+        extra: list[list[Applied]] | None = None,
+    ) -> list[Applied]:
         per_source = [
-            (getattr(el, "directives", []), self.composed.get(self.subs[i].name, set()))
+            (el.directives, self.composed.get(self.subs[i].name, set()))
             for i, el in sources
             if el is not None
         ]
         return merge_applied(per_source + [(ds, set()) for ds in extra or []], self.repeatable)
 
-    def description(self, sources: list[tuple[int, object]]) -> str | None:
-        descs = [getattr(el, "description", None) for _, el in sources if el is not None]
-        descs = [d for d in descs if d is not None]
+    def description(self, sources: Sequence[tuple[int, Element | None]]) -> str | None:
+        descs = [
+            el.description for _, el in sources if el is not None and el.description is not None
+        ]
         if not descs:
             return None
         distinct = list(dict.fromkeys(descs))
@@ -118,7 +132,11 @@ class Merger:
             for s in self.subs:
                 t = s.types.get(name)
                 if t is not None:
-                    label = "Interface Object Type (Object Type with @interfaceObject)" if t.has(INTERFACE_OBJECT) else KIND_NAMES[t.kind]
+                    label = (
+                        "Interface Object Type (Object Type with @interfaceObject)"
+                        if t.has(INTERFACE_OBJECT)
+                        else KIND_NAMES[t.kind]
+                    )
                     parts.append(f'{label} in subgraph "{s.name}"')
             self.sink.error(
                 "TYPE_KIND_MISMATCH",
@@ -149,21 +167,34 @@ class Merger:
                             None,
                             name,
                         )
-        build_access_map(self, )
+        build_access_map(
+            self,
+        )
         by_kind = {k: [n for n in order if kinds[n] == k] for k in KIND_NAMES}
         for kind in ("union", "scalar", "input", "interface", "object", "enum"):
             for name in by_kind[kind]:
                 self._merge_type(name)
-        add_interface_object_fields(self, )
-        check_interface_fields_implemented(self, )
-        for op, name in (("query", "Query"), ("mutation", "Mutation"), ("subscription", "Subscription")):
+        add_interface_object_fields(
+            self,
+        )
+        check_interface_fields_implemented(
+            self,
+        )
+        for op, name in (
+            ("query", "Query"),
+            ("mutation", "Mutation"),
+            ("subscription", "Subscription"),
+        ):
             t = self.out.types.get(name)
             if t is not None and t.fields:
                 self.out.roots[op] = name
             elif t is not None and t.kind == "object" and not t.fields:
                 del self.out.types[name]
         if "query" not in self.out.roots:
-            self.sink.error("NO_QUERIES", "No queries found in any subgraph: a supergraph must have a query root type.")
+            self.sink.error(
+                "NO_QUERIES",
+                "No queries found in any subgraph: a supergraph must have a query root type.",
+            )
         for s in self.subs:
             for d in s.directive_defs.values():
                 for a in d.args.values():
@@ -181,7 +212,15 @@ class Merger:
     def _collect_features(self, ds: list[Applied]) -> None:
         for d in ds:
             short = d.name.removeprefix("federation__")
-            if short != d.name and short in ("tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize"):
+            if short != d.name and short in (
+                "tag",
+                "inaccessible",
+                "authenticated",
+                "requiresScopes",
+                "policy",
+                "cost",
+                "listSize",
+            ):
                 self.out.features.add(short)
 
     def sources(self, name: str) -> list[tuple[int, TypeDef]]:
@@ -209,8 +248,10 @@ class Merger:
         dest = self.out.types[name]
         sources = self.sources(name)
         is_root = name in ("Query", "Mutation", "Subscription")
-        if not is_root and dest.kind in ("object", "interface") and all(
-            t.has_extension and not t.has_definition for _, t in sources
+        if (
+            not is_root
+            and dest.kind in ("object", "interface")
+            and all(t.has_extension and not t.has_definition for _, t in sources)
         ):
             for i, _ in sources:
                 self.sink.error(
@@ -219,15 +260,22 @@ class Merger:
                     self.subs[i].name,
                     name,
                 )
-        dest.description = self.description(sources)  # type: ignore[arg-type]
+        dest.description = self.description(sources)
         join_types = []
         for i, t in sources:
-            itf_obj = {"isInterfaceObject": boolean(True)} if t.kind == "object" and t.has(INTERFACE_OBJECT) else {}
+            itf_obj: dict[str, ValueNode] = (
+                {"isInterfaceObject": boolean(True)}
+                if t.kind == "object" and t.has(INTERFACE_OBJECT)
+                else {}
+            )
             keys = t.applied(KEY)
             if not keys:
-                join_types.append(Applied("join__type", {"graph": self.g(i), **itf_obj}))  # type: ignore[dict-item]
+                join_types.append(Applied("join__type", {"graph": self.g(i), **itf_obj}))
             for key in keys:
-                args: dict = {"graph": self.g(i), "key": string(key.arg_str("fields") or "")}
+                args: dict[str, ValueNode] = {
+                    "graph": self.g(i),
+                    "key": string(key.arg_str("fields") or ""),
+                }
                 if key.in_extension or t.has(EXTENDS):
                     args["extension"] = boolean(True)
                 if "resolvable" in key.args:
@@ -237,9 +285,12 @@ class Merger:
         impls = []
         if dest.kind in ("object", "interface"):
             for i, t in sources:
-                impls += [Applied("join__implements", {"graph": self.g(i), "interface": string(itf)}) for itf in t.interfaces]  # type: ignore[dict-item]
+                impls += [
+                    Applied("join__implements", {"graph": self.g(i), "interface": string(itf)})
+                    for itf in t.interfaces
+                ]
         extra = self.access_extra.get(name, []) if dest.kind == "interface" else []
-        dest.directives = join_types + impls + self.directives(sources, extra)  # type: ignore[arg-type]
+        dest.directives = join_types + impls + self.directives(sources, extra)
         if dest.kind == "object":
             self._merge_fields(dest, sources, sharing=True)
         elif dest.kind == "interface":
@@ -249,35 +300,62 @@ class Merger:
             for m in dest.members:
                 for i, t in sources:
                     if m in t.members:
-                        dest.directives.append(Applied("join__unionMember", {"graph": self.g(i), "member": string(m)}))  # type: ignore[dict-item]
+                        dest.directives.append(
+                            Applied("join__unionMember", {"graph": self.g(i), "member": string(m)})
+                        )
         elif dest.kind == "enum":
             merge_enum(self, dest, sources)
         elif dest.kind == "input":
             merge_input(self, dest, sources)
 
     # -- object and interface fields -------------------------------------------------------------
-    def _merge_fields(self, dest: TypeDef, sources: list[tuple[int, TypeDef]], sharing: bool) -> None:
+    def _merge_fields(
+        self, dest: TypeDef, sources: list[tuple[int, TypeDef]], sharing: bool
+    ) -> None:
         names: list[str] = []
         for _, t in sources:
             names += [n for n in t.fields if n not in names]
         for fname in names:
-            fsources: list[tuple[int, Field | None]] = [(i, t.fields.get(fname)) for i, t in sources]
+            fsources: list[tuple[int, Field | None]] = [
+                (i, t.fields.get(fname)) for i, t in sources
+            ]
             out = Field(fname, PLACEHOLDER, dest.name)
             dest.fields[fname] = out
             overrides = validate_override(self, dest, out, fsources)
-            if dest.name == "Subscription" and any(f is not None and f.has(SHAREABLE) for _, f in fsources):
-                self.sink.error("INVALID_FIELD_SHARING", "Fields on root level subscription object cannot be marked as shareable", None, out.coordinate)
-            self.overridden.update((i, out.coordinate) for i, o in overrides.items() if (o.used or o.unused) and not o.label)
-            self.dropped.update((i, out.coordinate) for i, o in overrides.items() if o.unused and not o.label)
+            if dest.name == "Subscription" and any(
+                f is not None and f.has(SHAREABLE) for _, f in fsources
+            ):
+                self.sink.error(
+                    "INVALID_FIELD_SHARING",
+                    "Fields on root level subscription object cannot be marked as shareable",
+                    None,
+                    out.coordinate,
+                )
+            self.overridden.update(
+                (i, out.coordinate)
+                for i, o in overrides.items()
+                if (o.used or o.unused) and not o.label
+            )
+            self.dropped.update(
+                (i, out.coordinate) for i, o in overrides.items() if o.unused and not o.label
+            )
             if not self._merge_field(dest, out, fsources, overrides):
                 del dest.fields[fname]
                 continue
             if sharing:
                 validate_sharing(self, out, fsources, overrides)
 
-    def _merge_field(self, dest: TypeDef, out: Field, fsources: list[tuple[int, Field | None]], overrides: dict[int, Override]) -> bool:
+    def _merge_field(
+        self,
+        dest: TypeDef,
+        out: Field,
+        fsources: list[tuple[int, Field | None]],
+        overrides: dict[int, Override],
+    ) -> bool:
         present = [(i, f) for i, f in fsources if f is not None]
-        if all(self.metas[i].is_external(f) for i, f in present) and not self._abstracted_elsewhere(dest, out.name, fsources):
+        if all(self.metas[i].is_external(f) for i, f in present) and not self._abstracted_elsewhere(
+            dest, out.name, fsources
+        ):
             subs = [self.subs[i].name for i, _ in present]
             self.sink.error(
                 "EXTERNAL_MISSING_ON_BASE",
@@ -298,13 +376,14 @@ class Merger:
                         self.subs[i].name,
                         f.coordinate,
                     )
-        out.description = self.description(internal)  # type: ignore[arg-type]
-        out.directives = self.directives(internal, self.access_extra.get(out.coordinate))  # type: ignore[arg-type]
+        out.description = self.description(internal)
+        out.directives = self.directives(internal, self.access_extra.get(out.coordinate))
         out.args = self._merge_arguments(out.coordinate, internal)
         all_equal = self._merge_type_ref(out, internal or present, out.coordinate, is_input=False)
         for i, f in present:
             if self.metas[i].is_external(f) and not (
-                same_type(out.type, f.type) or (not all_equal and is_strict_subtype(out.type, f.type, self.direct))
+                same_type(out.type, f.type)
+                or (not all_equal and is_strict_subtype(out.type, f.type, self.direct))
             ):
                 self.sink.error(
                     "EXTERNAL_TYPE_MISMATCH",
@@ -333,7 +412,10 @@ class Merger:
                         coordinate,
                     )
                     continue
-                if not (same_type(dest_arg.type, arg.type) or is_strict_subtype(arg.type, dest_arg.type, self.direct)):
+                if not (
+                    same_type(dest_arg.type, arg.type)
+                    or is_strict_subtype(arg.type, dest_arg.type, self.direct)
+                ):
                     self.sink.error(
                         "EXTERNAL_ARGUMENT_TYPE_MISMATCH",
                         f'Type of argument "{coordinate}" is incompatible across subgraphs (where "{out.coordinate}" is marked @external): it has type "{print_ast(dest_arg.type)}" in some subgraphs but type "{print_ast(arg.type)}" in subgraph "{sub}"',
@@ -348,7 +430,9 @@ class Merger:
                         coordinate,
                     )
 
-    def _abstracted_elsewhere(self, dest: TypeDef, field: str, fsources: list[tuple[int, Field | None]]) -> bool:
+    def _abstracted_elsewhere(
+        self, dest: TypeDef, field: str, fsources: list[tuple[int, Field | None]]
+    ) -> bool:
         """Is the field resolved, without the type, through an @interfaceObject of another subgraph?"""
         having = {i for i, _ in fsources}
         for i, sub in enumerate(self.subs):
@@ -356,11 +440,18 @@ class Merger:
                 continue
             for itf in dest.interfaces:
                 t = sub.types.get(itf)
-                if t is not None and t.kind == "object" and field in t.fields and not self.metas[i].is_external(t.fields[field]):
+                if (
+                    t is not None
+                    and t.kind == "object"
+                    and field in t.fields
+                    and not self.metas[i].is_external(t.fields[field])
+                ):
                     return True
         return False
 
-    def _merge_arguments(self, coordinate: str, internal: list[tuple[int, Field]]) -> dict[str, Argument]:
+    def _merge_arguments(
+        self, coordinate: str, internal: list[tuple[int, Field]]
+    ) -> dict[str, Argument]:
         names: list[str] = []
         for _, f in internal:
             names += [a for a in f.args if a not in names]
@@ -369,7 +460,11 @@ class Merger:
             asrc = [(i, f.args.get(name)) for i, f in internal]
             missing = [self.subs[i].name for i, a in asrc if a is None]
             if missing:
-                required = [self.subs[i].name for i, a in asrc if a is not None and isinstance(a.type, NonNullTypeNode) and a.default is None]
+                required = [
+                    self.subs[i].name
+                    for i, a in asrc
+                    if a is not None and isinstance(a.type, NonNullTypeNode) and a.default is None
+                ]
                 if required:
                     self.sink.error(
                         "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
@@ -380,14 +475,18 @@ class Merger:
                 continue
             present = [(i, a) for i, a in asrc if a is not None]
             arg = Argument(name, PLACEHOLDER)
-            arg.description = self.description(present)  # type: ignore[arg-type]
-            arg.directives = self.directives(present)  # type: ignore[arg-type]
+            arg.description = self.description(present)
+            arg.directives = self.directives(present)
             self._merge_type_ref(arg, present, f"{coordinate}({name}:)", is_input=True)
-            arg.default = self._merge_default(present, f"{coordinate}({name}:)", "Argument", "FIELD_ARGUMENT_DEFAULT_MISMATCH")
+            arg.default = self._merge_default(
+                present, f"{coordinate}({name}:)", "Argument", "FIELD_ARGUMENT_DEFAULT_MISMATCH"
+            )
             out[name] = arg
         return out
 
-    def _merge_default(self, present: list, coordinate: str, kind: str, code: str) -> object:
+    def _merge_default(
+        self, present: Sequence[tuple[int, Argument | Field]], coordinate: str, kind: str, code: str
+    ) -> ValueNode | None:
         dest = None
         seen = inconsistent = incompatible = False
         for _, a in present:
@@ -405,10 +504,21 @@ class Merger:
                 f'{"default value " + print_ast(a.default) if a.default is not None else "no default value"} in subgraph "{self.subs[i].name}"'
                 for i, a in present
             )
-            self.sink.error(code, f'{kind} "{coordinate}" has incompatible default values across subgraphs: it has {shown}', None, coordinate)
+            self.sink.error(
+                code,
+                f'{kind} "{coordinate}" has incompatible default values across subgraphs: it has {shown}',
+                None,
+                coordinate,
+            )
         return dest if (not inconsistent or incompatible) else None
 
-    def _merge_type_ref(self, dest: Field | Argument, present: list, coordinate: str, is_input: bool) -> bool:
+    def _merge_type_ref(
+        self,
+        dest: Field | Argument,
+        present: Sequence[tuple[int, Field | Argument]],
+        coordinate: str,
+        is_input: bool,
+    ) -> bool:
         dest_type = None
         incompatible = has_subtypes = False
         for _, el in present:
@@ -434,14 +544,27 @@ class Merger:
             prev = self.enum_usage.get(base)
             self.enum_usage[base] = pos if prev in (None, pos) else "Both"
         if incompatible:
-            shown = " and ".join(f'type "{print_ast(el.type)}" in subgraph "{self.subs[i].name}"' for i, el in present)
+            shown = " and ".join(
+                f'type "{print_ast(el.type)}" in subgraph "{self.subs[i].name}"'
+                for i, el in present
+            )
             code = "ARGUMENT_TYPE_MISMATCH" if isinstance(dest, Argument) else "FIELD_TYPE_MISMATCH"
             what = "argument" if isinstance(dest, Argument) else "field"
-            self.sink.error(code, f'Type of {what} "{coordinate}" is incompatible across subgraphs: it has {shown}', None, coordinate)
+            self.sink.error(
+                code,
+                f'Type of {what} "{coordinate}" is incompatible across subgraphs: it has {shown}',
+                None,
+                coordinate,
+            )
             return False
         return not has_subtypes
 
-    def _needs_join_field(self, fsources: list[tuple[int, Field | None]], all_equal: bool, overrides: dict[int, Override]) -> bool:
+    def _needs_join_field(
+        self,
+        fsources: list[tuple[int, Field | None]],
+        all_equal: bool,
+        overrides: dict[int, Override],
+    ) -> bool:
         if not all_equal or any(o.used or o.label for o in overrides.values()):
             return True
         for i, f in fsources:
@@ -453,14 +576,20 @@ class Merger:
                 return True  # the subgraph has the type but does not resolve this field
         return False
 
-    def _add_join_field(self, out: Field, fsources: list[tuple[int, Field | None]], all_equal: bool, overrides: dict[int, Override]) -> None:
+    def _add_join_field(
+        self,
+        out: Field,
+        fsources: list[tuple[int, Field | None]],
+        all_equal: bool,
+        overrides: dict[int, Override],
+    ) -> None:
         if not self._needs_join_field(fsources, all_equal, overrides):
             return
         for i, f in fsources:
             o = overrides.get(i, Override())
             if f is None or (o.unused and not o.label):
                 continue
-            args: dict = {"graph": self.g(i)}
+            args: dict[str, ValueNode] = {"graph": self.g(i)}
             for d, arg in ((REQUIRES, "requires"), (PROVIDES, "provides")):
                 apps = f.applied(d)
                 if apps:

@@ -58,7 +58,10 @@ class Metadata:
     def is_external(self, f: Field) -> bool:
         parent = self.sub.types.get(f.parent)
         on_type = (
-            parent is not None and not self.sub.is_fed1 and parent.kind == "object" and parent.has(EXTERNAL)
+            parent is not None
+            and not self.sub.is_fed1
+            and parent.kind == "object"
+            and parent.has(EXTERNAL)
         )
         return (f.has(EXTERNAL) or on_type) and f.coordinate not in self.fake_external
 
@@ -80,7 +83,9 @@ class Metadata:
                 continue
             type_shareables = t.applied(SHAREABLE)
             for f in t.fields.values():
-                if f.has(SHAREABLE) or any(d.in_extension == f.in_extension for d in type_shareables):
+                if f.has(SHAREABLE) or any(
+                    d.in_extension == f.in_extension for d in type_shareables
+                ):
                     out.add(f.coordinate)
                 for p in f.applied(PROVIDES):
                     for s in target_fields(self.sub, named_type(f.type), p.arg_str("fields")):

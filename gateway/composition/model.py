@@ -149,7 +149,9 @@ class Subgraph:
     roots: dict[str, str] = field(default_factory=dict)  # operation -> type name
     federation_defs: dict[str, DirectiveDef] = field(default_factory=dict)  # as the SDL spells them
     # GraphQL-level problems found while parsing (duplicate fields, unknown root types, ...).
-    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (code, coordinate, message)
+    problems: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # (code, coordinate, message)
 
     @property
     def is_fed1(self) -> bool:
@@ -180,3 +182,7 @@ def value_str(node: ValueNode | None) -> str | None:
 
 def is_non_null(node: TypeNode) -> bool:
     return isinstance(node, NonNullTypeNode)
+
+
+# Anything that carries a description and directive applications.
+Element = TypeDef | Field | Argument | EnumValue

@@ -33,14 +33,24 @@ def _abstracting_interface_objects(m: Merger, dest: TypeDef, field: str, source:
     for itf in dest.interfaces:
         t = sub.types.get(itf)
         sup = m.out.types.get(itf)
-        if t is not None and t.kind == "object" and field in t.fields and sup is not None and field in sup.fields:
+        if (
+            t is not None
+            and t.kind == "object"
+            and field in t.fields
+            and sup is not None
+            and field in sup.fields
+        ):
             out.append(itf)
     return out
 
 
-def validate_override(m: Merger, dest: TypeDef, out: Field, fsources: list[tuple[int, Field | None]]) -> dict[int, Override]:
+def validate_override(
+    m: Merger, dest: TypeDef, out: Field, fsources: list[tuple[int, Field | None]]
+) -> dict[int, Override]:
     result: dict[int, Override] = {}
-    with_override = {i: f.applied(OVERRIDE)[0] for i, f in fsources if f is not None and f.applied(OVERRIDE)}
+    with_override = {
+        i: f.applied(OVERRIDE)[0] for i, f in fsources if f is not None and f.applied(OVERRIDE)
+    }
     if not with_override:
         return result
     names = [s.name for s in m.subs]
@@ -49,20 +59,42 @@ def validate_override(m: Merger, dest: TypeDef, out: Field, fsources: list[tuple
         sub = m.subs[i].name
         if dest.kind == "interface":
             t = m.subs[i].types[dest.name]
-            code = "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE" if t.kind == "object" else "OVERRIDE_ON_INTERFACE"
-            msg = (f'@override is not yet supported on fields of @interfaceObject types: cannot be used on field "{out.coordinate}" on subgraph "{sub}".'
-                   if t.kind == "object" else f'@override cannot be used on field "{out.coordinate}" on subgraph "{sub}": @override is not supported on interface type fields.')
+            code = (
+                "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE"
+                if t.kind == "object"
+                else "OVERRIDE_ON_INTERFACE"
+            )
+            msg = (
+                f'@override is not yet supported on fields of @interfaceObject types: cannot be used on field "{out.coordinate}" on subgraph "{sub}".'
+                if t.kind == "object"
+                else f'@override cannot be used on field "{out.coordinate}" on subgraph "{sub}": @override is not supported on interface type fields.'
+            )
             m.sink.error(code, msg, sub, out.coordinate)
             continue
         source = d.arg_str("from") or ""
         if source not in names:
             result.setdefault(i, Override()).unknown_target = True
-            m.sink.hint("FROM_SUBGRAPH_DOES_NOT_EXIST", f'Source subgraph "{source}" for field "{out.coordinate}" on subgraph "{sub}" does not exist.')
+            m.sink.hint(
+                "FROM_SUBGRAPH_DOES_NOT_EXIST",
+                f'Source subgraph "{source}" for field "{out.coordinate}" on subgraph "{sub}" does not exist.',
+            )
         elif source == sub:
-            m.sink.error("OVERRIDE_FROM_SELF_ERROR", f'Source and destination subgraphs "{source}" are the same for overridden field "{out.coordinate}"', sub, out.coordinate)
+            m.sink.error(
+                "OVERRIDE_FROM_SELF_ERROR",
+                f'Source and destination subgraphs "{source}" are the same for overridden field "{out.coordinate}"',
+                sub,
+                out.coordinate,
+            )
         elif any(m.subs[j].name == source for j in with_override):
-            m.sink.error("OVERRIDE_SOURCE_HAS_OVERRIDE", f'Field "{out.coordinate}" on subgraph "{sub}" is also marked with directive @override in subgraph "{source}". Only one @override directive is allowed per field.', sub, out.coordinate)
-        elif source not in by_name and (abstracting := _abstracting_interface_objects(m, dest, out.name, source)):
+            m.sink.error(
+                "OVERRIDE_SOURCE_HAS_OVERRIDE",
+                f'Field "{out.coordinate}" on subgraph "{sub}" is also marked with directive @override in subgraph "{source}". Only one @override directive is allowed per field.',
+                sub,
+                out.coordinate,
+            )
+        elif source not in by_name and (
+            abstracting := _abstracting_interface_objects(m, dest, out.name, source)
+        ):
             shown = ", ".join(f'"{t}"' for t in abstracting)
             m.sink.error(
                 "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
@@ -71,17 +103,32 @@ def validate_override(m: Merger, dest: TypeDef, out: Field, fsources: list[tuple
                 out.coordinate,
             )
         elif source not in by_name:
-            m.sink.hint("OVERRIDE_DIRECTIVE_CAN_BE_REMOVED", f'Field "{out.coordinate}" on subgraph "{sub}" no longer exists in the from subgraph. The @override directive can be removed.')
+            m.sink.hint(
+                "OVERRIDE_DIRECTIVE_CAN_BE_REMOVED",
+                f'Field "{out.coordinate}" on subgraph "{sub}" no longer exists in the from subgraph. The @override directive can be removed.',
+            )
         else:
             j, from_field = by_name[source]
             assert from_field is not None
             this_field = dict(fsources)[i]
-            conflict = next((n for n, dn in (("requires", REQUIRES), ("provides", PROVIDES)) if from_field.has(dn)), None)
+            conflict = next(
+                (
+                    n
+                    for n, dn in (("requires", REQUIRES), ("provides", PROVIDES))
+                    if from_field.has(dn)
+                ),
+                None,
+            )
             where = source
             if conflict is None and this_field is not None and m.metas[i].is_external(this_field):
                 conflict, where = "external", sub
             if conflict:
-                m.sink.error("OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE", f'@override cannot be used on field "{from_field.coordinate}" on subgraph "{sub}" since "{from_field.coordinate}" on "{where}" is marked with directive "@{conflict}"', sub, out.coordinate)
+                m.sink.error(
+                    "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                    f'@override cannot be used on field "{from_field.coordinate}" on subgraph "{sub}" since "{from_field.coordinate}" on "{where}" is marked with directive "@{conflict}"',
+                    sub,
+                    out.coordinate,
+                )
                 continue
             label = d.arg_str("label")
             if m.metas[j].is_external(from_field):
@@ -96,5 +143,10 @@ def validate_override(m: Merger, dest: TypeDef, out: Field, fsources: list[tuple
                     result.setdefault(i, Override()).label = label
                     result.setdefault(j, Override()).label = label
                 else:
-                    m.sink.error("OVERRIDE_LABEL_INVALID", f'Invalid @override label "{label}" on field "{out.coordinate}" on subgraph "{sub}": labels must start with a letter and after that may contain alphanumerics, underscores, minuses, colons, periods, or slashes. Alternatively, labels may be of the form "percent(x)" where x is a float between 0-100 inclusive.', sub, out.coordinate)
+                    m.sink.error(
+                        "OVERRIDE_LABEL_INVALID",
+                        f'Invalid @override label "{label}" on field "{out.coordinate}" on subgraph "{sub}": labels must start with a letter and after that may contain alphanumerics, underscores, minuses, colons, periods, or slashes. Alternatively, labels may be of the form "percent(x)" where x is a float between 0-100 inclusive.',
+                        sub,
+                        out.coordinate,
+                    )
     return result

@@ -68,7 +68,11 @@ class Satisfiability:
         self.checking.add((i, f.coordinate))
         try:
             selection = parse_field_set(requires[0].arg_str("fields") or "")
-            names = [s.name.value for s in selection.selections if isinstance(s, FieldNode) and s.name.value != "__typename"]
+            names = [
+                s.name.value
+                for s in selection.selections
+                if isinstance(s, FieldNode) and s.name.value != "__typename"
+            ]
             return all(self.reach(frozenset({i}), type_name, name) for name in names)
         except FieldSetError:
             return True
@@ -82,7 +86,11 @@ class Satisfiability:
             selected = list(walk(self.subs[i], type_name, parse_field_set(fields)))
         except FieldSetError:
             return False
-        return all(not self.metas[i].is_external(s.field) and (i, s.field.coordinate) not in self.overridden for s in selected)
+        return all(
+            not self.metas[i].is_external(s.field)
+            and (i, s.field.coordinate) not in self.overridden
+            for s in selected
+        )
 
     def _entry_types(self, j: int, type_name: str) -> list[TypeDef]:
         """Types of subgraph j through which an entity of `type_name` can be fetched."""
@@ -126,7 +134,9 @@ class Satisfiability:
         out: set[int] = set()
         for i in current:
             for j in self.closure(i, type_name):
-                if self.resolves(j, type_name, field) or self._via_interface_object(j, type_name, field):
+                if self.resolves(j, type_name, field) or self._via_interface_object(
+                    j, type_name, field
+                ):
                     out.add(j)
         return frozenset(out)
 
@@ -136,7 +146,12 @@ class Satisfiability:
             return False
         for itf in sup.interfaces:
             it = self.subs[j].types.get(itf)
-            if it is not None and it.kind == "object" and it.has(INTERFACE_OBJECT) and self.resolves(j, itf, field):
+            if (
+                it is not None
+                and it.kind == "object"
+                and it.has(INTERFACE_OBJECT)
+                and self.resolves(j, itf, field)
+            ):
                 return True
         return False
 
@@ -171,7 +186,11 @@ class Satisfiability:
                         self._report(type_name, fname, current, path)
                         continue
                     target = self.sg.types.get(named_type(f.type))
-                    if target is not None and target.kind in ("object", "interface", "union") and not _inaccessible(target.directives):
+                    if (
+                        target is not None
+                        and target.kind in ("object", "interface", "union")
+                        and not _inaccessible(target.directives)
+                    ):
                         queue.append((target.name, reached, (*path, fname)))
             if t.kind in ("interface", "union"):
                 for impl in self._possible(t):
@@ -182,7 +201,9 @@ class Satisfiability:
                         knowing = frozenset(i for i, s in enumerate(self.subs) if impl in s.types)
                     queue.append((impl, knowing, (*path, f"... on {impl}")))
 
-    def _through_implementations(self, current: frozenset[int], itf: str, field: str) -> frozenset[int]:
+    def _through_implementations(
+        self, current: frozenset[int], itf: str, field: str
+    ) -> frozenset[int]:
         """An interface field no subgraph serves on the interface may still be served per type."""
         out: set[int] = set()
         impls = [o for o in self._possible(self.sg.types[itf])]
@@ -195,7 +216,9 @@ class Satisfiability:
     def _possible(self, t: TypeDef) -> list[str]:
         if t.kind == "union":
             return list(t.members)
-        return [o.name for o in self.sg.types.values() if o.kind == "object" and t.name in o.interfaces]
+        return [
+            o.name for o in self.sg.types.values() if o.kind == "object" and t.name in o.interfaces
+        ]
 
     def _knows(self, i: int, abstract: TypeDef, impl: str) -> bool:
         sub_t = self.subs[i].types.get(abstract.name)
@@ -209,13 +232,17 @@ class Satisfiability:
     def _has_fields(self, i: int, type_name: str) -> bool:
         """A type all of whose fields were overridden away is gone from that subgraph."""
         t = self.subs[i].types.get(type_name)
-        return t is not None and any((i, f.coordinate) not in self.dropped for f in t.fields.values())
+        return t is not None and any(
+            (i, f.coordinate) not in self.dropped for f in t.fields.values()
+        )
 
     def _is_interface_object(self, i: int, name: str) -> bool:
         t = self.subs[i].types.get(name)
         return t is not None and t.kind == "object" and t.has(INTERFACE_OBJECT)
 
-    def _report(self, type_name: str, field: str, current: frozenset[int], path: tuple[str, ...]) -> None:
+    def _report(
+        self, type_name: str, field: str, current: frozenset[int], path: tuple[str, ...]
+    ) -> None:
         coordinate = f"{type_name}.{field}"
         if coordinate in self.reported:
             return
@@ -224,10 +251,16 @@ class Satisfiability:
         query = "{\n" + "".join("  " * (n + 1) + s + " {\n" for n, s in enumerate(steps[:-1]))
         query += "  " * len(steps) + steps[-1] + "\n"
         query += "".join("  " * (n + 1) + "}\n" for n in reversed(range(len(steps) - 1))) + "}"
-        having = [self.subs[j].name for j in range(len(self.subs)) if self.resolves(j, type_name, field)]
+        having = [
+            self.subs[j].name for j in range(len(self.subs)) if self.resolves(j, type_name, field)
+        ]
         reasons = "\n".join(
             f'- from subgraph "{self.subs[i].name}": cannot find field "{coordinate}"'
-            + (f' and cannot move to {", ".join(chr(34) + h + chr(34) for h in having)} (no usable @key)' if having else "")
+            + (
+                f" and cannot move to {', '.join(chr(34) + h + chr(34) for h in having)} (no usable @key)"
+                if having
+                else ""
+            )
             for i in sorted(current)
         )
         self.sink.error(

@@ -32,7 +32,9 @@ def _through_interface_objects(m: Merger, out: Field, i: int) -> list[Field]:
     return found
 
 
-def validate_sharing(m: Merger, out: Field, fsources: list[tuple[int, Field | None]], overrides: dict[int, Override]) -> None:
+def validate_sharing(
+    m: Merger, out: Field, fsources: list[tuple[int, Field | None]], overrides: dict[int, Override]
+) -> None:
     resolving: list[str] = []
     shareable: list[tuple[int, str]] = []
     non_shareable: list[tuple[int, str]] = []
@@ -47,7 +49,9 @@ def validate_sharing(m: Merger, out: Field, fsources: list[tuple[int, Field | No
     for i in range(len(m.subs)):
         if i not in present:
             for f in _through_interface_objects(m, out, i):
-                categorize(i, f'"{m.subs[i].name}" (through @interfaceObject field "{f.coordinate}")', f)
+                categorize(
+                    i, f'"{m.subs[i].name}" (through @interfaceObject field "{f.coordinate}")', f
+                )
     for i, f in fsources:
         o = overrides.get(i)
         if f is None or (o and (o.used or o.unused)):
@@ -56,7 +60,9 @@ def validate_sharing(m: Merger, out: Field, fsources: list[tuple[int, Field | No
     if non_shareable and (shareable or len(non_shareable) > 1):
         bad = _listing([label for _, label in non_shareable]) if shareable else "all of them"
         extra = ""
-        unknown = next((i for i, _ in non_shareable if overrides.get(i) and overrides[i].unknown_target), None)
+        unknown = next(
+            (i for i, _ in non_shareable if overrides.get(i) and overrides[i].unknown_target), None
+        )
         if unknown is not None:
             extra = f' (please note that "{out.coordinate}" has an @override directive in "{m.subs[unknown].name}" that targets an unknown subgraph so this could be due to misspelling the @override(from:) argument)'
         m.sink.error(

@@ -102,7 +102,9 @@ FEATURES: dict[str, Feature] = {
             "authenticated",
             "https://specs.apollo.dev/authenticated/v0.1",
             "SECURITY",
-            {"authenticated": "directive @{name} on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"},
+            {
+                "authenticated": "directive @{name} on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
+            },
         ),
         Feature(
             "requiresScopes",

@@ -18,9 +18,11 @@ from graphql.language import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    ListTypeNode,
     ListValueNode,
     NamedTypeNode,
     NameNode,
+    NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     ObjectValueNode,
@@ -29,6 +31,8 @@ from graphql.language import (
     SchemaDefinitionNode,
     SchemaExtensionNode,
     StringValueNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
     TypeNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
@@ -142,7 +146,9 @@ def _resolve_links(doc: DocumentNode, sub: Subgraph, names: _Names) -> None:
         if identity == FEDERATION_IDENTITY:
             fed_link = d
             sub.fed_version = version
-            available = [e for e in FEDERATION_DIRECTIVES if INTRODUCED_IN.get(e, (2, 0)) <= version]
+            available = [
+                e for e in FEDERATION_DIRECTIVES if INTRODUCED_IN.get(e, (2, 0)) <= version
+            ]
             imported = {original[1:] for original, _ in imports if original.startswith("@")}
             for element in available:
                 # An imported element is only known under its imported name, not the prefixed one.
@@ -199,7 +205,9 @@ def _description(node: object) -> str | None:
     return desc.value if desc is not None else None
 
 
-def _arguments(nodes: tuple[InputValueDefinitionNode, ...] | None, names: _Names) -> dict[str, Argument]:
+def _arguments(
+    nodes: tuple[InputValueDefinitionNode, ...] | None, names: _Names
+) -> dict[str, Argument]:
     return {
         a.name.value: Argument(
             a.name.value,
@@ -216,7 +224,10 @@ def _rename_type(node: TypeNode, renames: dict[str, str]) -> TypeNode:
     if isinstance(node, NamedTypeNode):
         new = renames.get(node.name.value)
         return NamedTypeNode(name=NameNode(value=new)) if new else node
-    return node.__class__(type=_rename_type(node.type, renames))  # type: ignore[attr-defined]
+    if isinstance(node, ListTypeNode):
+        return ListTypeNode(type=_rename_type(node.type, renames))
+    assert isinstance(node, NonNullTypeNode)
+    return NonNullTypeNode(type=_rename_type(node.type, renames))
 
 
 def parse_subgraph(source: SubgraphInput) -> Subgraph:
@@ -240,16 +251,22 @@ def parse_subgraph(source: SubgraphInput) -> Subgraph:
     # Subgraphs may name their roots freely; the supergraph always uses Query/Mutation/Subscription.
     default_names = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
     renames = {t: default_names[op] for op, t in roots.items() if t != default_names[op]}
-    declared = {getattr(n, "name", None) and n.name.value for n in doc.definitions if type(n) in _KINDS}
+    declared = {
+        getattr(n, "name", None) and n.name.value for n in doc.definitions if type(n) in _KINDS
+    }
     for op, t in roots.items():
         if t not in declared:
-            sub.problems.append(("INVALID_GRAPHQL", t, f"Cannot set schema {op} root to unknown type {t}"))
+            sub.problems.append(
+                ("INVALID_GRAPHQL", t, f"Cannot set schema {op} root to unknown type {t}")
+            )
         elif t != default_names[op] and default_names[op] in declared:
-            sub.problems.append((
-                f"ROOT_{op.upper()}_USED",
-                default_names[op],
-                f'The schema has a type named "{default_names[op]}" but it is not set as the {op} root type ("{t}" is instead): this is not supported by federation. If a root type does not use its default name, there should be no other type with that default name.',
-            ))
+            sub.problems.append(
+                (
+                    f"ROOT_{op.upper()}_USED",
+                    default_names[op],
+                    f'The schema has a type named "{default_names[op]}" but it is not set as the {op} root type ("{t}" is instead): this is not supported by federation. If a root type does not use its default name, there should be no other type with that default name.',
+                )
+            )
             renames.pop(t, None)
 
     for node in doc.definitions:
@@ -290,9 +307,13 @@ def parse_subgraph(source: SubgraphInput) -> Subgraph:
 
 
 def _add_type(
-    sub: Subgraph, node: object, kind: str, names: _Names, renames: dict[str, str]
+    sub: Subgraph,
+    node: TypeDefinitionNode | TypeExtensionNode,
+    kind: str,
+    names: _Names,
+    renames: dict[str, str],
 ) -> None:
-    name = renames.get(node.name.value, node.name.value)  # type: ignore[attr-defined]
+    name = renames.get(node.name.value, node.name.value)
     if name in names.plumbing_types:
         return
     ext = isinstance(node, _EXTENSIONS)
@@ -300,10 +321,14 @@ def _add_type(
     if t is None:
         t = sub.types[name] = TypeDef(name, kind)
     elif t.kind != kind:
-        sub.problems.append(("INVALID_GRAPHQL", name, f'Type "{name}" is declared as both {t.kind} and {kind}'))
+        sub.problems.append(
+            ("INVALID_GRAPHQL", name, f'Type "{name}" is declared as both {t.kind} and {kind}')
+        )
         return
     elif not ext and t.has_definition:
-        sub.problems.append(("INVALID_GRAPHQL", name, f'There can be only one type named "{name}".'))
+        sub.problems.append(
+            ("INVALID_GRAPHQL", name, f'There can be only one type named "{name}".')
+        )
     if ext:
         t.has_extension = True
     else:
@@ -323,7 +348,13 @@ def _add_type(
     for f in getattr(node, "fields", None) or ():
         is_input = kind == "input"
         if f.name.value in t.fields:
-            sub.problems.append(("INVALID_GRAPHQL", f"{name}.{f.name.value}", f"Field {f.name.value} already exists on {name}"))
+            sub.problems.append(
+                (
+                    "INVALID_GRAPHQL",
+                    f"{name}.{f.name.value}",
+                    f"Field {f.name.value} already exists on {name}",
+                )
+            )
         t.fields[f.name.value] = Field(
             f.name.value,
             _rename_type(f.type, renames),

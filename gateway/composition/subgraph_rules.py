@@ -55,7 +55,12 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
         return
     if not _check_directive_arguments(sub, sink):
         return
-    check_implementations(sub.types, lambda coordinate, message: sink.error("INVALID_GRAPHQL", f"[{sub.name}] {message}", sub.name, coordinate))
+    check_implementations(
+        sub.types,
+        lambda coordinate, message: sink.error(
+            "INVALID_GRAPHQL", f"[{sub.name}] {message}", sub.name, coordinate
+        ),
+    )
     for t in sub.types.values():
         if t.kind not in ("object", "interface"):
             continue
@@ -63,7 +68,9 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
             _check_key(sub, t.name, key, sink)
             if t.kind == "interface" and not sub.is_fed1:
                 for impl in sub.implementations(t.name):
-                    if not any(k.arg_str("fields") == key.arg_str("fields") for k in impl.applied(KEY)):
+                    if not any(
+                        k.arg_str("fields") == key.arg_str("fields") for k in impl.applied(KEY)
+                    ):
                         sink.error(
                             "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
                             f'[{sub.name}] Key @key(fields: "{key.arg_str("fields")}") on interface type "{t.name}" is missing on implementation type "{impl.name}".',
@@ -109,7 +116,12 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
                     f.coordinate,
                 )
                 continue
-            if not sub.is_fed1 and meta.is_external(f) and not meta.is_used(f) and not f.has(PROVIDES):
+            if (
+                not sub.is_fed1
+                and meta.is_external(f)
+                and not meta.is_used(f)
+                and not f.has(PROVIDES)
+            ):
                 sink.error(
                     "EXTERNAL_UNUSED",
                     f'[{sub.name}] Field "{f.coordinate}" is marked @external but is not used in any federation directive (@key, @provides, @requires) or to satisfy an interface; the field declaration has no use and should be removed (or the field should not be @external).',
@@ -118,8 +130,26 @@ def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
                 )
 
 
-_TYPE_LOCATION = {"object": "OBJECT", "interface": "INTERFACE", "union": "UNION", "enum": "ENUM", "input": "INPUT_OBJECT", "scalar": "SCALAR"}
-_ALL_NAMED = ("FIELD_DEFINITION", "OBJECT", "INTERFACE", "UNION", "ARGUMENT_DEFINITION", "SCALAR", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION")
+_TYPE_LOCATION = {
+    "object": "OBJECT",
+    "interface": "INTERFACE",
+    "union": "UNION",
+    "enum": "ENUM",
+    "input": "INPUT_OBJECT",
+    "scalar": "SCALAR",
+}
+_ALL_NAMED = (
+    "FIELD_DEFINITION",
+    "OBJECT",
+    "INTERFACE",
+    "UNION",
+    "ARGUMENT_DEFINITION",
+    "SCALAR",
+    "ENUM",
+    "ENUM_VALUE",
+    "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
+)
 _ACCESS = ("FIELD_DEFINITION", "OBJECT", "INTERFACE", "SCALAR", "ENUM")
 # Where each federation directive may appear, and whether it may repeat there.
 FEDERATION_LOCATIONS: dict[str, tuple[tuple[str, ...], bool]] = {
@@ -135,7 +165,12 @@ FEDERATION_LOCATIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "fromContext": (("ARGUMENT_DEFINITION",), False),
 }  # fmt: skip
 _BUILTIN_LOCATIONS = {
-    "deprecated": ("FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INPUT_FIELD_DEFINITION", "ENUM_VALUE"),
+    "deprecated": (
+        "FIELD_DEFINITION",
+        "ARGUMENT_DEFINITION",
+        "INPUT_FIELD_DEFINITION",
+        "ENUM_VALUE",
+    ),
     "specifiedBy": ("SCALAR",),
 }
 
@@ -146,7 +181,13 @@ def _all_applied(sub: Subgraph) -> list[tuple[str, str, list[Applied]]]:
     for t in sub.types.values():
         out.append((t.name, _TYPE_LOCATION[t.kind], t.directives))
         for f in t.fields.values():
-            out.append((f.coordinate, "INPUT_FIELD_DEFINITION" if t.kind == "input" else "FIELD_DEFINITION", f.directives))
+            out.append(
+                (
+                    f.coordinate,
+                    "INPUT_FIELD_DEFINITION" if t.kind == "input" else "FIELD_DEFINITION",
+                    f.directives,
+                )
+            )
             for a in f.args.values():
                 out.append((f"{f.coordinate}({a.name}:)", "ARGUMENT_DEFINITION", a.directives))
         for v in t.values.values():
@@ -157,7 +198,9 @@ def _all_applied(sub: Subgraph) -> list[tuple[str, str, list[Applied]]]:
     return out
 
 
-def _check_placement(sub: Subgraph, coordinate: str, location: str, ds: list[Applied], sink: ErrorSink) -> bool:
+def _check_placement(
+    sub: Subgraph, coordinate: str, location: str, ds: list[Applied], sink: ErrorSink
+) -> bool:
     """Each directive is allowed where it sits, and non-repeatable ones appear once."""
     ok = True
     seen: dict[str, int] = {}
@@ -182,29 +225,46 @@ def _check_placement(sub: Subgraph, coordinate: str, location: str, ds: list[App
                     )
                     continue
         elif d.name in sub.directive_defs:
-            locations, repeatable = tuple(sub.directive_defs[d.name].locations), sub.directive_defs[d.name].repeatable
+            locations, repeatable = (
+                tuple(sub.directive_defs[d.name].locations),
+                sub.directive_defs[d.name].repeatable,
+            )
         elif d.name in _BUILTIN_LOCATIONS:
             locations, repeatable = _BUILTIN_LOCATIONS[d.name], False
         else:
             continue
         if location not in locations:
             ok = False
-            sink.error("INVALID_GRAPHQL", f'[{sub.name}] Directive "@{short}" may not be used on {location}.', sub.name, coordinate)
+            sink.error(
+                "INVALID_GRAPHQL",
+                f'[{sub.name}] Directive "@{short}" may not be used on {location}.',
+                sub.name,
+                coordinate,
+            )
         per_declaration = short == "shareable" and repeatable and declared is None
         key = f"{d.name}/{d.in_extension}" if per_declaration else d.name
         seen[key] = seen.get(key, 0) + 1
         if seen[key] == 2 and per_declaration:
             ok = False
-            where = f'field "{coordinate}"' if location == "FIELD_DEFINITION" else f'the same type declaration of "{coordinate}"'
+            where = (
+                f'field "{coordinate}"'
+                if location == "FIELD_DEFINITION"
+                else f'the same type declaration of "{coordinate}"'
+            )
             sink.error(
                 "INVALID_SHAREABLE_USAGE",
-                f'[{sub.name}] Invalid duplicate application of @shareable on {where}: @shareable is only repeatable on types so it can be used simultaneously on a type definition and its extensions, but it should not be duplicated on the same definition/extension declaration',
+                f"[{sub.name}] Invalid duplicate application of @shareable on {where}: @shareable is only repeatable on types so it can be used simultaneously on a type definition and its extensions, but it should not be duplicated on the same definition/extension declaration",
                 sub.name,
                 coordinate,
             )
         elif seen[key] == 2 and not repeatable:
             ok = False
-            sink.error("INVALID_GRAPHQL", f'[{sub.name}] The directive "@{short}" can only be used once at this location.', sub.name, coordinate)
+            sink.error(
+                "INVALID_GRAPHQL",
+                f'[{sub.name}] The directive "@{short}" can only be used once at this location.',
+                sub.name,
+                coordinate,
+            )
     return ok
 
 
@@ -252,7 +312,11 @@ def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
                     sub.name,
                     coordinate,
                 )
-            if d.name in FIELD_SET_DIRECTIVES and "fields" in d.args and not isinstance(d.args["fields"], StringValueNode):
+            if (
+                d.name in FIELD_SET_DIRECTIVES
+                and "fields" in d.args
+                and not isinstance(d.args["fields"], StringValueNode)
+            ):
                 ok = False
                 sink.error(
                     f"{FIELD_SET_DIRECTIVES[d.name]}_INVALID_FIELDS_TYPE",
@@ -263,7 +327,11 @@ def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
             definition = sub.directive_defs.get(d.name)
             if definition is not None:
                 for arg in definition.args.values():
-                    if isinstance(arg.type, NonNullTypeNode) and arg.default is None and arg.name not in d.args:
+                    if (
+                        isinstance(arg.type, NonNullTypeNode)
+                        and arg.default is None
+                        and arg.name not in d.args
+                    ):
                         ok = False
                         sink.error(
                             "INVALID_GRAPHQL",
@@ -278,7 +346,9 @@ def _check_no_access_control(sub: Subgraph, t: TypeDef, sink: ErrorSink) -> None
     """Access control belongs on object types and their fields; the interface inherits it."""
     elements = [(f'type "{t.name}"', t.name, t.directives)]
     if t.kind == "interface":  # an @interfaceObject's own fields may carry it
-        elements += [(f'field "{f.coordinate}"', f.coordinate, f.directives) for f in t.fields.values()]
+        elements += [
+            (f'field "{f.coordinate}"', f.coordinate, f.directives) for f in t.fields.values()
+        ]
     for shown, coordinate, directives in elements:
         for d in directives:
             short = d.name.removeprefix(FED)
@@ -322,7 +392,13 @@ def _check_key(sub: Subgraph, type_name: str, key: Applied, sink: ErrorSink) -> 
 
 
 def _check_selection(
-    sub: Subgraph, meta: Metadata, parent: str, coordinate: str, d: Applied, what: str, sink: ErrorSink
+    sub: Subgraph,
+    meta: Metadata,
+    parent: str,
+    coordinate: str,
+    d: Applied,
+    what: str,
+    sink: ErrorSink,
 ) -> None:
     text = d.arg_str("fields") or ""
     shown = f'@{what.lower()}(fields: "{text}")'
@@ -339,7 +415,9 @@ def _check_selection(
         return
     if sub.is_fed1 and what == "REQUIRES":
         return  # Federation 1 never checked this; the upgrade already dropped inactive ones
-    _check_external_leaves(sub, meta, parent, parse_field_set(text), False, coordinate, shown, what, sink)
+    _check_external_leaves(
+        sub, meta, parent, parse_field_set(text), False, coordinate, shown, what, sink
+    )
 
 
 def _check_external_leaves(
@@ -357,7 +435,9 @@ def _check_external_leaves(
     for sel in selection_set.selections:
         if isinstance(sel, InlineFragmentNode):
             cond = sel.type_condition.name.value if sel.type_condition else parent
-            _check_external_leaves(sub, meta, cond, sel.selection_set, external_above, coordinate, shown, what, sink)
+            _check_external_leaves(
+                sub, meta, cond, sel.selection_set, external_above, coordinate, shown, what, sink
+            )
             continue
         if not isinstance(sel, FieldNode) or sel.name.value == "__typename":
             continue
@@ -386,7 +466,17 @@ def _check_external_leaves(
                     f.name in impl.fields and meta.is_external(impl.fields[f.name])
                     for impl in sub.implementations(t.name)
                 )
-            _check_external_leaves(sub, meta, named_type(f.type), sel.selection_set, below, coordinate, shown, what, sink)
+            _check_external_leaves(
+                sub,
+                meta,
+                named_type(f.type),
+                sel.selection_set,
+                below,
+                coordinate,
+                shown,
+                what,
+                sink,
+            )
 
 
 def _check_references(sub: Subgraph, sink: ErrorSink) -> None:
@@ -395,18 +485,25 @@ def _check_references(sub: Subgraph, sink: ErrorSink) -> None:
     for link in sub.links:
         known_directives.update(link.imports)
         known_directives.update(
-            d.name for t in sub.types.values() for d in t.directives if d.name.startswith(link.name + "__")
+            d.name
+            for t in sub.types.values()
+            for d in t.directives
+            if d.name.startswith(link.name + "__")
         )
 
     def check_directives(ds: list[Applied], where: str) -> None:
         for d in ds:
             if d.name not in known_directives and not d.name.startswith(FED):
                 name = d.name.removeprefix(UNKNOWN)
-                sink.error("INVALID_GRAPHQL", f'[{sub.name}] Unknown directive "@{name}".', sub.name, where)
+                sink.error(
+                    "INVALID_GRAPHQL", f'[{sub.name}] Unknown directive "@{name}".', sub.name, where
+                )
 
     def check_type(type_name: str, where: str) -> None:
         if type_name not in known_types:
-            sink.error("INVALID_GRAPHQL", f'[{sub.name}] Unknown type "{type_name}".', sub.name, where)
+            sink.error(
+                "INVALID_GRAPHQL", f'[{sub.name}] Unknown type "{type_name}".', sub.name, where
+            )
 
     for t in sub.types.values():
         check_directives(t.directives, t.name)

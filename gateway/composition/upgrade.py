@@ -25,8 +25,10 @@ from .values import string
 
 
 def _is_type_extension(t: TypeDef) -> bool:
-    return (t.has_extension or t.has(EXTENDS)) and t.kind in ("object", "interface") and (
-        t.has(EXTENDS) or not t.has_definition
+    return (
+        (t.has_extension or t.has(EXTENDS))
+        and t.kind in ("object", "interface")
+        and (t.has(EXTENDS) or not t.has_definition)
     )
 
 
@@ -49,7 +51,12 @@ def _active_selection(sub: Subgraph, meta: Metadata, parent: str, text: str | No
     kept, dropped = [], False
     for node in selection.selections:
         s = top.get(id(node))
-        if isinstance(node, FieldNode) and s is not None and node.selection_set is None and not meta.is_external(s.field):
+        if (
+            isinstance(node, FieldNode)
+            and s is not None
+            and node.selection_set is None
+            and not meta.is_external(s.field)
+        ):
             dropped = True
             continue
         kept.append(node)
@@ -67,15 +74,26 @@ def upgrade_fed1(sub: Subgraph, all_subs: list[Subgraph], sink: ErrorSink) -> No
     for t in sub.types.values():
         if t.kind == "interface":
             for f in t.fields.values():
-                f.directives = [d for d in f.directives if d.name not in (EXTERNAL, PROVIDES, REQUIRES)]
+                f.directives = [
+                    d for d in f.directives if d.name not in (EXTERNAL, PROVIDES, REQUIRES)
+                ]
             t.directives = [d for d in t.directives if d.name != KEY]
         elif t.kind == "object":
             t.directives = [d for d in t.directives if d.name != EXTERNAL]
-        if t.kind in ("object", "interface") and (_is_type_extension(t) or (t.name in roots and t.has_extension and not t.has_definition)):
+        if t.kind in ("object", "interface") and (
+            _is_type_extension(t) or (t.name in roots and t.has_extension and not t.has_definition)
+        ):
             keys = t.applied(KEY)
             if keys:
                 for key in keys:
-                    _drop_external(t, {s.field.name for s in target_fields(sub, t.name, key.arg_str("fields")) if s.parent == t.name})
+                    _drop_external(
+                        t,
+                        {
+                            s.field.name
+                            for s in target_fields(sub, t.name, key.arg_str("fields"))
+                            if s.parent == t.name
+                        },
+                    )
             else:
                 for other in all_subs:
                     ot = other.types.get(t.name)
@@ -92,7 +110,9 @@ def upgrade_fed1(sub: Subgraph, all_subs: list[Subgraph], sink: ErrorSink) -> No
                 if d.name in (REQUIRES, PROVIDES):
                     parent = t.name if d.name == REQUIRES else named_type(f.type)
                     target = sub.types.get(parent)
-                    if d.name == PROVIDES and (target is None or target.kind not in ("object", "interface", "union")):
+                    if d.name == PROVIDES and (
+                        target is None or target.kind not in ("object", "interface", "union")
+                    ):
                         continue
                     active = _active_selection(sub, meta, parent, d.arg_str("fields"))
                     if active == "":
@@ -119,9 +139,7 @@ def upgrade_fed1(sub: Subgraph, all_subs: list[Subgraph], sink: ErrorSink) -> No
                 del t.fields[f.name]
         if not t.fields and t.name != "Query":
             referenced = any(
-                named_type(f.type) == t.name
-                for o in sub.types.values()
-                for f in o.fields.values()
+                named_type(f.type) == t.name for o in sub.types.values() for f in o.fields.values()
             ) or any(t.name in o.members or t.name in o.interfaces for o in sub.types.values())
             if referenced:
                 sink.error(

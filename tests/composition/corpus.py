@@ -31,7 +31,9 @@ def shared_case_names() -> list[str]:
     names = ["project-schema"] if PROJECT_CONFIG.exists() else []
     if SCENARIOS.exists():
         names += sorted(
-            f"scenario-{p.name}" for p in SCENARIOS.iterdir() if any((p / "subgraphs").glob("*.graphql"))
+            f"scenario-{p.name}"
+            for p in SCENARIOS.iterdir()
+            if any((p / "subgraphs").glob("*.graphql"))
         )
     return names
 

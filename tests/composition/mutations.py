@@ -32,7 +32,11 @@ def _mutate_once(rng: random.Random, sdl: str) -> str:
             m = rng.choice(spots)
             return f"{sdl[: m.end()]} {rng.choice(FIELD_DIRECTIVES)}{sdl[m.end() :]}"
     elif roll < 0.55:
-        spots = [m for m in _TYPE_HEAD.finditer(sdl) if not m.group(0).endswith(("Query", "Mutation", "Subscription"))]
+        spots = [
+            m
+            for m in _TYPE_HEAD.finditer(sdl)
+            if not m.group(0).endswith(("Query", "Mutation", "Subscription"))
+        ]
         if spots:
             m = rng.choice(spots)
             return f"{sdl[: m.end()]} {rng.choice(TYPE_DIRECTIVES)}{sdl[m.end() :]}"
@@ -51,7 +55,9 @@ def _mutate_once(rng: random.Random, sdl: str) -> str:
     return sdl
 
 
-def mutated_sets(cases: dict[str, list[SubgraphInput]], count: int, seed: int) -> dict[str, list[SubgraphInput]]:
+def mutated_sets(
+    cases: dict[str, list[SubgraphInput]], count: int, seed: int
+) -> dict[str, list[SubgraphInput]]:
     rng = random.Random(seed)
     names = sorted(cases)
     out: dict[str, list[SubgraphInput]] = {}

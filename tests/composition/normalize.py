@@ -28,10 +28,32 @@ def _sort(node: Any) -> Any:
             continue
         value = getattr(node, key, None)
         value = _sort(value)
-        if isinstance(value, tuple) and key in ("fields", "arguments", "values", "types", "interfaces", "locations", "directives", "definitions", "operation_types"):
-            parent_is_value = key in ("fields", "values") and type(node).__name__ in ("ObjectValueNode", "ListValueNode")
+        if isinstance(value, tuple) and key in (
+            "fields",
+            "arguments",
+            "values",
+            "types",
+            "interfaces",
+            "locations",
+            "directives",
+            "definitions",
+            "operation_types",
+        ):
+            parent_is_value = key in ("fields", "values") and type(node).__name__ in (
+                "ObjectValueNode",
+                "ListValueNode",
+            )
             if not parent_is_value:
-                value = tuple(sorted(value, key=lambda n: (type(n).__name__, _name(n), print_ast(n) if isinstance(n, Node) else str(n))))
+                value = tuple(
+                    sorted(
+                        value,
+                        key=lambda n: (
+                            type(n).__name__,
+                            _name(n),
+                            print_ast(n) if isinstance(n, Node) else str(n),
+                        ),
+                    )
+                )
         changes[key] = value
     changes["loc"] = None
     return replace(node, **changes) if False else type(node)(**changes)
@@ -44,5 +66,12 @@ def normalize(sdl: str) -> str:
 
 def diff(ours: str, theirs: str) -> str:
     return "\n".join(
-        difflib.unified_diff(normalize(theirs).splitlines(), normalize(ours).splitlines(), "apollo", "ours", lineterm="", n=2)
+        difflib.unified_diff(
+            normalize(theirs).splitlines(),
+            normalize(ours).splitlines(),
+            "apollo",
+            "ours",
+            lineterm="",
+            n=2,
+        )
     )

@@ -21,10 +21,14 @@ def _ours(case: str) -> CompositionResult:
     return compose(load_case(case))
 
 
-def _assert_same_outcome(case: str, ours: CompositionResult, apollo_sdl: str | None, apollo_codes: set[str]) -> None:
+def _assert_same_outcome(
+    case: str, ours: CompositionResult, apollo_sdl: str | None, apollo_codes: set[str]
+) -> None:
     if apollo_sdl is None:
         our_codes = {e.code for e in ours.errors}
-        assert ours.supergraph_sdl is None, f"{case}: Apollo refuses ({apollo_codes}) but we composed"
+        assert ours.supergraph_sdl is None, (
+            f"{case}: Apollo refuses ({apollo_codes}) but we composed"
+        )
         assert our_codes & apollo_codes, f"{case}: Apollo says {apollo_codes}, we say {our_codes}"
         return
     assert ours.supergraph_sdl is not None, f"{case}: Apollo composes, we fail: {ours.errors}"
@@ -41,7 +45,9 @@ def test_corpus_is_large_enough() -> None:
 def test_matches_pinned_apollo_result(case: str) -> None:
     pinned = CORPUS / case / "apollo.graphql"
     errors = CORPUS / case / "apollo-errors.json"
-    assert pinned.exists() or errors.exists(), f"{case} has no pinned result: run python -m tests.composition.pin"
+    assert pinned.exists() or errors.exists(), (
+        f"{case} has no pinned result: run python -m tests.composition.pin"
+    )
     apollo_sdl = pinned.read_text() if pinned.exists() else None
     codes = {e["code"] for e in json.loads(errors.read_text())} if errors.exists() else set()
     _assert_same_outcome(case, _ours(case), apollo_sdl, codes)
@@ -56,7 +62,9 @@ def test_matches_live_apollo_composition(case: str, need_node: None) -> None:
     pinned = CORPUS / case / "apollo.graphql"
     if apollo["supergraph"] is not None and case in CASES:
         # The pinned copy must still be what Apollo produces, or the no-Node test proves nothing.
-        assert normalize(pinned.read_text()) == normalize(apollo["supergraph"]), f"refresh pins for {case}"
+        assert normalize(pinned.read_text()) == normalize(apollo["supergraph"]), (
+            f"refresh pins for {case}"
+        )
 
 
 def test_bench_case_composes_to_the_benchmark_supergraph() -> None:

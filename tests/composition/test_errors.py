@@ -26,7 +26,12 @@ def _errors(case: str) -> list[CompositionError]:
         ("error-key-invalid-fields", "KEY_INVALID_FIELDS", "a", "T"),
         ("error-field-type-mismatch", "FIELD_TYPE_MISMATCH", None, "T.v"),
         ("error-type-kind-mismatch", "TYPE_KIND_MISMATCH", None, "Thing"),
-        ("error-required-argument-missing", "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH", None, "Query.f(x:)"),
+        (
+            "error-required-argument-missing",
+            "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+            None,
+            "Query.f(x:)",
+        ),
         ("error-enum-value-mismatch", "ENUM_VALUE_MISMATCH", None, "E.B"),
         ("error-override-from-self", "OVERRIDE_FROM_SELF_ERROR", "a", "T.x"),
         ("error-external-unused", "EXTERNAL_UNUSED", "a", "T.x"),
@@ -38,7 +43,9 @@ def _errors(case: str) -> list[CompositionError]:
         ("error-syntax", "INVALID_GRAPHQL", "a", None),
     ],
 )
-def test_error_names_rule_subgraph_and_coordinate(case: str, code: str, subgraph: str | None, coordinate: str | None) -> None:
+def test_error_names_rule_subgraph_and_coordinate(
+    case: str, code: str, subgraph: str | None, coordinate: str | None
+) -> None:
     errors = _errors(case)
     match = [e for e in errors if e.code == code]
     assert match, f"expected {code}, got {[str(e) for e in errors]}"
@@ -58,7 +65,11 @@ def test_field_sharing_message_lists_the_subgraphs() -> None:
 def test_shareable_on_one_side_only_names_the_other() -> None:
     result = compose(
         [
-            SubgraphInput("a", "http://a", FED + 'type Query { t: T } type T @key(fields: "id") { id: ID! n: Int @shareable }'),
+            SubgraphInput(
+                "a",
+                "http://a",
+                FED + 'type Query { t: T } type T @key(fields: "id") { id: ID! n: Int @shareable }',
+            ),
             SubgraphInput("b", "http://b", FED + 'type T @key(fields: "id") { id: ID! n: Int }'),
         ]
     )
@@ -72,16 +83,16 @@ BAD_INPUTS = [
     "",
     "not graphql at all {{{",
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@nope"]) type Query { a: Int }',
-    FED + 'type Query { t: T } type T @key(fields: 123) { id: ID! }',
-    FED + 'type Query { t: T } type T @key { id: ID! }',
+    FED + "type Query { t: T } type T @key(fields: 123) { id: ID! }",
+    FED + "type Query { t: T } type T @key { id: ID! }",
     FED + 'type Query { t: T } type T @key(fields: "id {") { id: ID! }',
     FED + 'type Query { t: T } type T @key(fields: "id { x }") { id: ID! }',
     FED + 'type Query { t: T } type T @key(fields: "...F") { id: ID! }',
-    FED + 'type Query { t: Missing }',
+    FED + "type Query { t: Missing }",
     FED + 'type Query { t: T @provides(fields: "zzz") } type T @key(fields: "id") { id: ID! }',
-    FED + 'type Query { a: Int @override }',
-    FED + 'type Query { a: Int @unknownDirective }',
-    FED + 'type Query { a: Int } extend type Query { a: Int }',
+    FED + "type Query { a: Int @override }",
+    FED + "type Query { a: Int @unknownDirective }",
+    FED + "type Query { a: Int } extend type Query { a: Int }",
     "schema { query: Nope }",
     "scalar Only",
     'extend schema @link(url: "not a url") type Query { a: Int }',
@@ -90,7 +101,12 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("sdl", BAD_INPUTS)
 def test_bad_input_gives_errors_not_tracebacks(sdl: str) -> None:
-    result = compose([SubgraphInput("a", "http://a", sdl), SubgraphInput("b", "http://b", FED + "type Query { b: Int }")])
+    result = compose(
+        [
+            SubgraphInput("a", "http://a", sdl),
+            SubgraphInput("b", "http://b", FED + "type Query { b: Int }"),
+        ]
+    )
     assert result.supergraph_sdl is None or not result.errors
     for e in result.errors:
         assert e.code and e.message

@@ -23,8 +23,17 @@ COUNT = 150
 def test_mutated_corpus_agrees_with_apollo(need_node: None) -> None:
     cases = {n: load_case(n) for n in case_names() if not n.startswith("error-")}
     sets = mutated_sets(cases, COUNT, SEED)
-    payload = {k: [{"name": s.name, "url": s.url, "sdl": s.sdl} for s in subs] for k, subs in sets.items()}
-    proc = subprocess.run(["node", str(HERE / "oracle.mjs")], input=json.dumps(payload), capture_output=True, text=True, timeout=180, check=True)
+    payload = {
+        k: [{"name": s.name, "url": s.url, "sdl": s.sdl} for s in subs] for k, subs in sets.items()
+    }
+    proc = subprocess.run(
+        ["node", str(HERE / "oracle.mjs")],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     apollo = json.loads(proc.stdout)
     disagreements = []
     outcomes = {"composed": 0, "refused": 0}
@@ -42,8 +51,14 @@ def test_mutated_corpus_agrees_with_apollo(need_node: None) -> None:
         elif theirs["supergraph"] is None and ours.supergraph_sdl is None:
             outcomes["refused"] += 1
             if not codes & our_codes:
-                disagreements.append(f"{key}: Apollo says {sorted(codes)}, we say {sorted(our_codes)}")
+                disagreements.append(
+                    f"{key}: Apollo says {sorted(codes)}, we say {sorted(our_codes)}"
+                )
         else:
-            disagreements.append(f"{key}: Apollo {'composes' if theirs['supergraph'] else sorted(codes)}, we {'compose' if ours.supergraph_sdl else sorted(our_codes)}")
-    assert outcomes["composed"] >= 10 and outcomes["refused"] >= 10, outcomes  # both sides exercised
+            disagreements.append(
+                f"{key}: Apollo {'composes' if theirs['supergraph'] else sorted(codes)}, we {'compose' if ours.supergraph_sdl else sorted(our_codes)}"
+            )
+    assert outcomes["composed"] >= 10 and outcomes["refused"] >= 10, (
+        outcomes
+    )  # both sides exercised
     assert not disagreements, "\n\n".join(disagreements[:10])

@@ -18,7 +18,12 @@ COMPOSED = [c for c in case_names() if (CORPUS / c / "apollo.graphql").exists()]
 
 def _accept(payload: dict[str, str]) -> dict[str, dict[str, str | None]]:
     proc = subprocess.run(
-        ["node", str(HERE / "accept.mjs")], input=json.dumps(payload), capture_output=True, text=True, timeout=180, check=True
+        ["node", str(HERE / "accept.mjs")],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
     )
     return json.loads(proc.stdout)
 
