@@ -12,6 +12,7 @@ fetched them. Groups then become a Sequence of Parallel stages.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,7 +117,7 @@ class Planner:
         self.sg = supergraph
         self.api = api_schema
         self.full = supergraph.schema
-        self._fieldset_cache: dict[tuple[str, int], list[NField]] = {}
+        self._fieldset_cache: dict[tuple[str, str], list[NField]] = {}
 
     # ------------------------------------------------------------ entry point
     def plan(
@@ -131,7 +132,7 @@ class Planner:
 
     def fieldset(self, type_name: str, selection: SelectionSetNode) -> list[NField]:
         """A `@key`/`@requires`/`@provides` field set as fields of `type_name` (supergraph schema)."""
-        cache_key = (type_name, id(selection))
+        cache_key = (type_name, print_ast(selection))
         cached = self._fieldset_cache.get(cache_key)
         if cached is None:
             t = self.full.get_type(type_name)
@@ -256,8 +257,10 @@ class _PlanRun:
         provided: Provided | None,
         for_key: bool = False,
         trail: tuple[NField, ...] = (),
+        arrived: bool = False,
     ) -> set[Group]:
-        """`trail` holds the fields from the group's own root selection down to here."""
+        """`trail` holds the fields from the group's own root selection down to here; `arrived`
+        says the field is planned in the entity fetch whose representations carry its requirements."""
         if nf.name == "__typename":
             # Shaping answers __typename from the runtime type; the subgraph's is only for branching.
             out.add_typename()
@@ -265,8 +268,12 @@ class _PlanRun:
         local = self.local(type_name, nf.name, graph, provided) or (
             for_key and self.sg.can_select_for_key(type_name, nf.name, graph)
         )
+        if local and not arrived and self._needs_requirements(type_name, nf.name, graph):
+            # A @requires field is only computed from a representation carrying what it
+            # requires: even in its own subgraph it goes through `_entities`.
+            local = False
         if not local:
-            return self.plan_jump(group, graph, type_name, path, out, nf, trail)
+            return self.plan_jump(group, graph, type_name, path, out, nf, trail, for_key)
         key = key_at(out, nf) if for_key else nf.key
         sel = self._add(out, key, nf.name, nf.args, not nf.leaf)
         self.note_variables(group, nf)
@@ -366,6 +373,7 @@ class _PlanRun:
         out: SelectionSet,
         nf: NField,
         trail: tuple[NField, ...] = (),
+        for_key: bool = False,
     ) -> set[Group]:
         guard = (graph, type_name, path, nf.key)
         if guard in self._jump_guard:
@@ -376,7 +384,7 @@ class _PlanRun:
                 refetched = self._refetch_from_root(group, graph, type_name, path, nf, trail)
                 if refetched is not None:
                     return refetched
-            return self._plan_jump(group, graph, type_name, path, out, nf)
+            return self._plan_jump(group, graph, type_name, path, out, nf, for_key)
         finally:
             self._jump_guard.discard(guard)
 
@@ -384,16 +392,22 @@ class _PlanRun:
         """(target graph, entity type as the target sees it, key, __typename rewrite)."""
         result: list[tuple[str, str, Key, str | None]] = []
         for g2 in self.sg.graphs_resolving(type_name, nf.name, self.labels):
-            if g2 == graph:
+            if g2 == graph and not self._needs_requirements(type_name, nf.name, graph):
                 continue
             for key in self.sg.resolvable_keys(type_name, g2):
                 result.append((g2, type_name, key, None))
         for iface, g2 in self.sg.interface_objects_of(type_name):
-            if g2 == graph or not self.sg.resolves(iface, nf.name, g2, self.labels):
+            if g2 == graph or not self.sg.interface_has_field(iface, nf.name):
+                continue
+            if not self.sg.resolves(iface, nf.name, g2, self.labels):
                 continue
             for key in self.sg.resolvable_keys(iface, g2):
                 result.append((g2, iface, key, iface))
         return result
+
+    def _needs_requirements(self, type_name: str, field_name: str, graph: str) -> bool:
+        rec = self.sg.field_record(type_name, field_name, graph)
+        return rec is not None and rec.requires is not None
 
     def _refetch_from_root(
         self, group: Group, graph: str, type_name: str, path: Path, nf: NField, trail: tuple[NField, ...]
@@ -430,7 +444,7 @@ class _PlanRun:
         )
 
     def _plan_jump(
-        self, group: Group, graph: str, type_name: str, path: Path, out: SelectionSet, nf: NField
+        self, group: Group, graph: str, type_name: str, path: Path, out: SelectionSet, nf: NField, for_key: bool
     ) -> set[Group]:
         candidates = self._candidates(graph, type_name, nf)
         if not candidates:
@@ -479,7 +493,10 @@ class _PlanRun:
         for rf in required:
             _copy_rep(rep.selection, rf, key_at(out, rf))
         frag = target.selection.add_fragment(etype)
-        used = self.plan_field(target, g2, etype, path, frag, nf, None)
+        # Fetches at one response path fill the same objects: every one of them must keep clear
+        # of the keys the client uses there.
+        _inherit_reserved(frag, out)
+        used = self.plan_field(target, g2, etype, path, frag, nf, None, for_key, arrived=True)
         return used | {target}
 
     # ------------------------------------------------------------ @interfaceObject sources
@@ -536,6 +553,7 @@ class _PlanRun:
             if source not in rep.key_fields:
                 rep.key_fields.append(source)
         frag = target.selection.add_fragment(iface)
+        _inherit_reserved(frag, out)
         frag.add_typename()
         used = {target} | used_here
         possible = self.sg.possible_types_in_graph(iface, owner)
@@ -609,7 +627,7 @@ class _PlanRun:
 
     def to_fetch(self, g: Group) -> PlanNode:
         service = self.sg.graph_name(g.graph)
-        name = f"{self.op_name}__{service}__{g.id}" if self.op_name else None
+        name = f"{self.op_name}__{_graphql_name(service)}__{g.id}" if self.op_name else None
         var_defs = [self.var_defs[v] for v in g.variables if v in self.var_defs]
         if g.entity:
             var_defs.insert(0, "$representations: [_Any!]!")
@@ -651,6 +669,11 @@ class _PlanRun:
         return {o.name for o in self.p.full.get_possible_types(t)} | {type_name}  # type: ignore[arg-type]
 
 
+def _graphql_name(text: str) -> str:
+    """A subgraph name as part of an operation name (GraphQL names: letters, digits, underscores)."""
+    return re.sub(r"[^_0-9A-Za-z]", "_", text)
+
+
 def internal_key(nf: NField) -> str:
     """The response key of a field the gateway fetches for itself (key or @requires field).
 
@@ -661,6 +684,11 @@ def internal_key(nf: NField) -> str:
         return nf.key
     digest = hashlib.sha1(nf.args.encode()).hexdigest()[:8]
     return f"__req_{nf.name}_{digest}"
+
+
+def _inherit_reserved(target: SelectionSet, source: SelectionSet) -> None:
+    for key, owner in source.reserved.items():
+        target.reserved.setdefault(key, owner)
 
 
 def key_at(out: SelectionSet, nf: NField) -> str:

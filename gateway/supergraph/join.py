@@ -6,6 +6,7 @@ resolve? which types implement I in G? It reads join v0.1 (Fed 1, `@core` + `@jo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ class FieldInGraph:
     override_label: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_field_set(fields: str) -> SelectionSetNode:
     """A `FieldSet` string ("id organization { id }") as a selection set."""
     doc = parse("{" + fields + "}", no_location=True)
@@ -140,6 +142,7 @@ class Supergraph:
         self._read()
         self.graph_order = list(self.graphs)
         self._resolvable_cache: dict[tuple[str, str, str, frozenset[str]], bool] = {}
+        self._graphs_cache: dict[tuple[str, str, frozenset[str]], list[str]] = {}
 
     # ---------------------------------------------------------------- reading
     def _d(self, name: str) -> str | None:
@@ -339,7 +342,18 @@ class Supergraph:
         return isinstance(self.schema.get_type(name), GraphQLUnionType)
 
     def graphs_resolving(self, type_name: str, field_name: str, labels: frozenset[str]) -> list[str]:
-        return [g for g in self.graph_order if self.resolves(type_name, field_name, g, labels)]
+        key = (type_name, field_name, labels)
+        cached = self._graphs_cache.get(key)
+        if cached is None:
+            # Only graphs that know the type can serve its fields: no need to ask all of them.
+            known = self.graphs_of_type(type_name)
+            cached = [g for g in self.graph_order if g in known and self.resolves(type_name, field_name, g, labels)]
+            self._graphs_cache[key] = cached
+        return cached
+
+    def interface_has_field(self, interface: str, field_name: str) -> bool:
+        t = self.schema.get_type(interface)
+        return field_name in getattr(t, "fields", {})
 
     def interface_objects_of(self, type_name: str) -> Iterable[tuple[str, str]]:
         """(interface, graph) pairs where an interface of `type_name` is an @interfaceObject."""
