@@ -89,16 +89,6 @@ def test_operations_are_deterministic_and_cover_every_kind(graph: GeneratedGraph
     assert {o.kind for o in ops} == {"chain", "interface", "events", "union", "requires", "provides", "wide", "mixed"}
 
 
-# Strict: the day the planner plans them all into valid fetches, this XPASS fails and the marker goes.
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway planner bugs this benchmark found (bench/planner/README.md, 'Findings'): "
-    "1) fetch operation names embed the subgraph name, so a subgraph named 'catalog-seo' gets "
-    "'Q__catalog-seo__1', which does not parse; 2) Planner._candidates offers @interfaceObject "
-    "subgraphs for fields the interface does not have (14 of 25 operations fail with 'keys or "
-    "requirements form a cycle', others fetch fields from subgraphs that lack them); 3) a @requires "
-    "field of the subgraph already being queried is selected in that fetch, without its requirements",
-)
 def test_every_generated_operation_plans_into_valid_fetches(graph: GeneratedGraph, planner: OurPlanner) -> None:
     validator = PlanValidator(graph)
     problems: list[str] = []
