@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .model import INTERFACE_OBJECT, KEY, Applied, Field, TypeDef
+from .sharing import validate_sharing
 from .supergraph import printable_subgraphs
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ def add_interface_object_fields(m: Merger) -> None:
                     ]
                     f.directives.append(Applied("join__field", {}))
                     t.fields[fname] = f
+                    # Only @interfaceObjects resolve it: several of them must agree to share it.
+                    validate_sharing(m, f, [], {})
 
 
 def check_interface_fields_implemented(m: Merger) -> None:
