@@ -88,6 +88,7 @@ class Normalizer:
         self.fragments = fragments
         self.variables = variables
         self.budget = max_fields
+        self._memo: dict[tuple[str, tuple[int, ...]], list[NField]] = {}
 
     def _applies(self, type_condition: str | None, runtime: GraphQLObjectType) -> bool:
         if type_condition is None or type_condition == runtime.name:
@@ -125,6 +126,15 @@ class Normalizer:
                         self._collect(runtime, [frag.selection_set], out, visited)
 
     def fields(self, runtime: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> list[NField]:
+        # The same selection sets on the same type give the same fields: computed once and shared
+        # (an interface with hundreds of implementations selects the same sub-objects for each).
+        memo_key = (runtime.name, tuple(id(ss) for ss in selection_sets))
+        cached = self._memo.get(memo_key)
+        if cached is None:
+            cached = self._memo[memo_key] = self._fields(runtime, selection_sets)
+        return cached
+
+    def _fields(self, runtime: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> list[NField]:
         grouped: dict[str, list[FieldNode]] = {}
         self._collect(runtime, selection_sets, grouped, set())
         self.budget -= len(grouped)
