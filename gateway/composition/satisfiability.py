@@ -55,7 +55,9 @@ class Satisfiability:
             return False
         f = t.fields[field]
         if (i, f.coordinate) in self.overridden:
-            return False
+            # Still kept for keys/@requires/@provides, it counts as @external there: only a
+            # @provides can make it local again.
+            return (i, f.coordinate) not in self.dropped and f.coordinate in self.metas[i].provided
         if self.metas[i].is_external(f):
             return f.coordinate in self.metas[i].provided
         return self._requirements_met(i, type_name, f)

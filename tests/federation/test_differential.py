@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from conftest import GatewayFor, SubgraphServer
-from harness.client import post_case
+from harness.answers import answer
 from harness.gateways import hive_available, node_available
 from harness.matcher import mismatches
 from harness.scenarios import Case, all_cases
@@ -79,18 +79,17 @@ HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
 }
 
 
-def _run(gateway_for: GatewayFor, server: SubgraphServer, http: httpx.Client, case: Case) -> dict:
-    gateway = gateway_for(case.scenario)
-    server.reset()
-    _status, body = post_case(http, gateway, case)
-    return body
+def _run(
+    kind: str, gateway_for: GatewayFor, server: SubgraphServer, http: httpx.Client, case: Case
+) -> dict:
+    return answer(kind, case, gateway_for, server.reset, http)[1]
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_apollo_matches_expected(
     case: Case, apollo_gateway_for: GatewayFor, subgraph_server: SubgraphServer, http: httpx.Client
 ) -> None:
-    body = _run(apollo_gateway_for, subgraph_server, http, case)
+    body = _run("apollo", apollo_gateway_for, subgraph_server, http, case)
     problems = mismatches(case.expected, body)
     if case.id in APOLLO_KNOWN_DIFFERENCES:
         assert problems, f"{case.id} now matches: drop it from APOLLO_KNOWN_DIFFERENCES"
@@ -103,7 +102,7 @@ def test_apollo_matches_expected(
 def test_hive_matches_expected(
     case: Case, hive_gateway_for: GatewayFor, subgraph_server: SubgraphServer, http: httpx.Client
 ) -> None:
-    body = _run(hive_gateway_for, subgraph_server, http, case)
+    body = _run("hive", hive_gateway_for, subgraph_server, http, case)
     problems = mismatches(case.expected, body)
     if case.id in HIVE_KNOWN_DIFFERENCES:
         assert problems, f"{case.id} now matches: drop it from HIVE_KNOWN_DIFFERENCES"
@@ -119,10 +118,10 @@ def test_ours_data_equals_apollo(
     subgraph_server: SubgraphServer,
     http: httpx.Client,
 ) -> None:
-    ours = _run(gateway_for, subgraph_server, http, case)
+    ours = _run("ours", gateway_for, subgraph_server, http, case)
     if case.id in APOLLO_KNOWN_DIFFERENCES:
         # Apollo is wrong here (see the reason): hold our data to the expected answer instead.
         assert ours.get("data") == case.expected.get("data"), f"ours: {ours}"
         return
-    apollo = _run(apollo_gateway_for, subgraph_server, http, case)
+    apollo = _run("apollo", apollo_gateway_for, subgraph_server, http, case)
     assert ours.get("data") == apollo.get("data"), f"ours: {ours}\napollo: {apollo}"
