@@ -88,11 +88,8 @@ class Satisfiability:
             selected = list(walk(self.subs[i], type_name, parse_field_set(fields)))
         except FieldSetError:
             return False
-        return all(
-            not self.metas[i].is_external(s.field)
-            and (i, s.field.coordinate) not in self.overridden
-            for s in selected
-        )
+        # A key field is available where the subgraph resolves it (a @provides counts).
+        return all(self.resolves(i, s.parent, s.field.name) for s in selected)
 
     def _entry_types(self, j: int, type_name: str) -> list[TypeDef]:
         """Types of subgraph j through which an entity of `type_name` can be fetched."""
