@@ -39,9 +39,9 @@ class Subgraph:
 
 
 def lookup(table: Mapping[Any, Obj], *key_fields: str) -> EntityResolver:
-    """An entity resolver that finds rows by the representation's key fields, merged over the
-    representation so that `@requires` fields sent by the gateway stay readable by the row's
-    callables (which receive the merged object through `info`-free closures built by the scenario)."""
+    """An entity resolver finding `table` rows by the representation's key field values (one field:
+    the value itself is the table key; several: a tuple). The row is laid over the representation,
+    so fields the gateway sent along (requirements) stay in the returned object."""
 
     def resolve(rep: Obj) -> Obj | None:
         key = tuple(rep.get(f) for f in key_fields)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -97,7 +96,3 @@ def cases(scenario: str) -> list[Case]:
 
 def all_cases() -> list[Case]:
     return [case for name in scenario_names() for case in cases(name)]
-
-
-def is_mutation(case: Case) -> bool:
-    return re.search(r"^\s*mutation\b", case.query, re.MULTILINE) is not None
