@@ -22,7 +22,8 @@ WRONG_SHAPE = "wrong_shape"  # 200 with JSON that is not a GraphQL response
 HTTP_500 = "http_500"  # 500 with a JSON error body
 SLOW = "slow"  # answers correctly, after `delay` seconds
 ERRORS_ONLY = "errors_only"  # 200 with {"data": null, "errors": [...]} whatever was asked
-BEHAVIOURS = {NORMAL, NON_JSON, WRONG_SHAPE, HTTP_500, SLOW, ERRORS_ONLY}
+SLOPPY = "sloppy"  # correct values, but every object's keys reversed and an extra key added
+BEHAVIOURS = {NORMAL, NON_JSON, WRONG_SHAPE, HTTP_500, SLOW, ERRORS_ONLY, SLOPPY}
 
 
 @dataclass

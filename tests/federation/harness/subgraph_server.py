@@ -128,6 +128,16 @@ async def run_graphql(hosted: HostedSubgraph, body: Any) -> dict[str, Any]:
     return result.formatted
 
 
+def sloppy(value: Any) -> Any:
+    """The same answer as a careless server might send it: keys in reverse order, plus one more."""
+    if isinstance(value, list):
+        return [sloppy(v) for v in value]
+    if isinstance(value, dict):
+        reordered = {k: sloppy(value[k]) for k in reversed(value)}
+        return {**reordered, "leaked": "not requested"} if "errors" not in value else reordered
+    return value
+
+
 def create_app() -> Starlette:
     hosted = load_subgraphs()
     recorder = Recorder()
@@ -160,7 +170,10 @@ def create_app() -> Starlette:
             return JSONResponse({"data": None, "errors": [error]})
         if behaviour == behaviours.SLOW:
             await asyncio.sleep(target.spec.delay)
-        return JSONResponse(await run_graphql(target, body))
+        result = await run_graphql(target, body)
+        if behaviour == behaviours.SLOPPY:
+            result = sloppy(result)
+        return JSONResponse(result)
 
     async def list_requests(_request: Request) -> Response:
         return JSONResponse(recorder.requests)
