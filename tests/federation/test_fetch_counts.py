@@ -196,3 +196,11 @@ def test_typename_of_entity_needs_no_fetch(run_case: Any) -> None:
 def test_skipped_mutation_is_never_sent(run_case: Any) -> None:
     run = run_case("mutations/skipped_mutation_is_not_executed")
     assert [r["subgraph"] for r in run.requests] == ["ledger"]
+
+
+def test_keys_of_scalars_and_objects_deduplicated_by_value(run_case: Any, request: pytest.FixtureRequest) -> None:
+    apollo_sends_duplicates(run_case, request)
+    (slots,) = run_case("scalar_keys/int_and_enum_key").representations("labels")
+    assert len(slots) == 2
+    (tokens,) = run_case("scalar_keys/object_scalar_key").representations("labels")
+    assert len(tokens) == 2
