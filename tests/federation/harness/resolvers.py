@@ -23,7 +23,8 @@ HTTP_500 = "http_500"  # 500 with a JSON error body
 SLOW = "slow"  # answers correctly, after `delay` seconds
 ERRORS_ONLY = "errors_only"  # 200 with {"data": null, "errors": [...]} whatever was asked
 SLOPPY = "sloppy"  # correct values, but every object's keys reversed and an extra key added
-BEHAVIOURS = {NORMAL, NON_JSON, WRONG_SHAPE, HTTP_500, SLOW, ERRORS_ONLY, SLOPPY}
+SHORT_ENTITIES = "short_entities"  # `_entities` answers one item fewer than it was sent
+BEHAVIOURS = {NORMAL, NON_JSON, WRONG_SHAPE, HTTP_500, SLOW, ERRORS_ONLY, SLOPPY, SHORT_ENTITIES}
 
 
 @dataclass

@@ -173,6 +173,9 @@ def create_app() -> Starlette:
         result = await run_graphql(target, body)
         if behaviour == behaviours.SLOPPY:
             result = sloppy(result)
+        entities = (result.get("data") or {}).get("_entities")
+        if behaviour == behaviours.SHORT_ENTITIES and isinstance(entities, list):
+            del entities[-1:]
         return JSONResponse(result)
 
     async def list_requests(_request: Request) -> Response:

@@ -1,7 +1,7 @@
 """subgraph_failures: one healthy subgraph and one per failure mode. `downstock` is composed under
 the unreachable host (nothing listens); slow sleeps past the gateways' 2 s subgraph timeout; html
 answers with a non-JSON body; shape with JSON that is no GraphQL response; crash with HTTP 500;
-oops with a GraphQL response holding only an error."""
+oops with a GraphQL response holding only an error; short with one _entities item too few."""
 
 from __future__ import annotations
 
@@ -29,4 +29,5 @@ SUBGRAPHS = {
     "shape": _extension("shape", "x", r.WRONG_SHAPE),
     "crash": _extension("crash", "x", r.HTTP_500),
     "oops": _extension("oops", "x", r.ERRORS_ONLY),
+    "short": _extension("short", "x", r.SHORT_ENTITIES),
 }
