@@ -204,3 +204,12 @@ def test_keys_of_scalars_and_objects_deduplicated_by_value(run_case: Any, reques
     assert len(slots) == 2
     (tokens,) = run_case("scalar_keys/object_scalar_key").representations("labels")
     assert len(tokens) == 2
+
+
+def test_requirement_sent_with_the_key_the_target_subgraph_uses(run_case: Any) -> None:
+    run = run_case("requires_cross_key/requirement_from_other_key")
+    (reps,) = run.representations("shipping")
+    assert sorted((r["__typename"], r["upc"], r["weight"]) for r in reps) == [
+        ("Product", "U-1", 2),
+        ("Product", "U-2", 5),
+    ]
