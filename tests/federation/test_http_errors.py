@@ -11,7 +11,9 @@ SUBREQUEST_MALFORMED_RESPONSE, GATEWAY_TIMEOUT). Nothing may ever show a traceba
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import time
 from typing import Any
 
 import httpx
@@ -245,3 +247,31 @@ def test_get_may_select_the_query_of_a_document_with_a_mutation(
     refused = http.get(_url(gateway), params={"query": document, "operationName": "M"})
     assert_graphql_error(refused, 405)
     assert [r["subgraph"] for r in subgraph_server.requests("mutations")] == ["inventory"]
+
+
+def _wait_for_request_to(server: SubgraphServer, subgraph: str, within_s: float = 5.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not [r for r in server.requests("subgraph_failures") if r["subgraph"] == subgraph]:
+        assert time.monotonic() < deadline, f"no request reached {subgraph}"
+        time.sleep(0.02)  # the recorder is polled over HTTP: there is no event to await
+
+
+def test_slow_subgraph_does_not_hold_up_other_requests(
+    http: httpx.Client, gateway_for: GatewayFor, subgraph_server: SubgraphServer
+) -> None:
+    gateway = gateway_for("subgraph_failures")
+    subgraph_server.reset()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(
+            lambda: httpx.post(_url(gateway), json={"query": "{ things { eta } }"}, timeout=15.0)
+        )
+        _wait_for_request_to(subgraph_server, "slow")  # the slow fetch is in flight
+        started = time.monotonic()
+        fast = http.post(_url(gateway), json={"query": "{ things { name } }"})
+        fast_seconds = time.monotonic() - started
+        slow_response = slow.result(timeout=15.0)
+    assert fast.json() == {"data": {"things": [{"name": "One"}, {"name": "Two"}]}}
+    # The slow fetch waits for the 2 s subgraph timeout; the fast request must not queue behind it.
+    assert fast_seconds < 1.5, fast_seconds
+    assert slow_response.status_code == 200
+    assert slow_response.json()["data"] == {"things": [{"eta": None}, {"eta": None}]}
