@@ -15,6 +15,8 @@ from graphql import (
     InterfaceTypeExtensionNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
     parse,
     print_ast,
 )
@@ -28,16 +30,20 @@ directive @composeDirective(name: String!) repeatable on SCHEMA
 
 
 def _defined_names(document: DocumentNode) -> set[str]:
-    kinds = (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode)
+    kinds = (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode, UnionTypeDefinitionNode)
     return {node.name.value for node in document.definitions if isinstance(node, kinds)}
 
 
 def orphan_extensions_as_definitions(document: DocumentNode) -> DocumentNode:
-    """`extend type T` for a T defined nowhere in this SDL -> `type T` (first one only)."""
+    """`extend type|interface|union T` for a T defined nowhere in this SDL -> its definition
+    (first one only)."""
     defined = _defined_names(document)
     definitions = []
     for node in document.definitions:
-        if isinstance(node, ObjectTypeExtensionNode | InterfaceTypeExtensionNode) and node.name.value not in defined:
+        if isinstance(node, UnionTypeExtensionNode) and node.name.value not in defined:
+            node = UnionTypeDefinitionNode(name=node.name, directives=node.directives, types=node.types)
+            defined.add(node.name.value)
+        elif isinstance(node, ObjectTypeExtensionNode | InterfaceTypeExtensionNode) and node.name.value not in defined:
             target = ObjectTypeDefinitionNode if isinstance(node, ObjectTypeExtensionNode) else InterfaceTypeDefinitionNode
             node = target(
                 name=node.name, interfaces=getattr(node, "interfaces", ()), directives=node.directives,
