@@ -65,7 +65,8 @@ def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     for sub in subs:
         check_as_written(sub, sink)
     _check_fed1_extensions(subs, sink)
-    originals = copy.deepcopy(subs)
+    # The upgrade compares against every subgraph as written; only Federation 1 ones change.
+    originals = [copy.deepcopy(s) if s.is_fed1 else s for s in subs]
     for sub in subs:
         if sub.is_fed1:
             upgrade_fed1(sub, originals, sink)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from graphql import GraphQLSyntaxError, parse
 from graphql.language import (
@@ -25,7 +26,9 @@ class FieldSetError(Exception):
         self.kind = kind
 
 
+@lru_cache(maxsize=4096)
 def parse_field_set(text: str) -> SelectionSetNode:
+    """Parsed once per distinct text: the same keys are walked again and again."""
     try:
         doc = parse("{" + text + "}")
     except GraphQLSyntaxError as e:

@@ -47,6 +47,7 @@ class Satisfiability:
         self.reported: set[str] = set()
         self.closures: dict[tuple[int, str], frozenset[int]] = {}
         self.checking: set[tuple[int, str]] = set()  # @requires being checked (cycles)
+        self.resolvers: dict[tuple[str, str], frozenset[int]] = {}
 
     # -- what one subgraph can do ------------------------------------------------------------------
     def resolves(self, i: int, type_name: str, field: str) -> bool:
@@ -132,12 +133,26 @@ class Satisfiability:
     def reach(self, current: frozenset[int], type_name: str, field: str) -> frozenset[int]:
         out: set[int] = set()
         for i in current:
-            for j in self.closure(i, type_name):
-                if self.resolves(j, type_name, field) or self._via_interface_object(
-                    j, type_name, field
-                ):
-                    out.add(j)
+            out |= self._reach_one(i, type_name, field)
         return frozenset(out)
+
+    def _reach_one(self, i: int, type_name: str, field: str) -> frozenset[int]:
+        """Subgraphs that resolve `type_name.field`, reachable from subgraph i (memoised)."""
+        return self.closure(i, type_name) & self._resolvers(type_name, field)
+
+    def _resolvers(self, type_name: str, field: str) -> frozenset[int]:
+        """Every subgraph that resolves `type_name.field` itself (memoised)."""
+        key = (type_name, field)
+        found = self.resolvers.get(key)
+        if found is None:
+            found = frozenset(
+                j
+                for j in range(len(self.subs))
+                if self.resolves(j, type_name, field) or self._via_interface_object(j, type_name, field)
+            )
+            if not self.checking:  # computed inside a @requires check, it may be partial
+                self.resolvers[key] = found
+        return found
 
     def _via_interface_object(self, j: int, type_name: str, field: str) -> bool:
         sup = self.sg.types.get(type_name)

@@ -394,8 +394,10 @@ class _PlanRun:
         for g2 in self.sg.graphs_resolving(type_name, nf.name, self.labels):
             if g2 == graph and not self._needs_requirements(type_name, nf.name, graph):
                 continue
+            # A subgraph that sees this interface as an @interfaceObject expects its name as __typename.
+            rename = type_name if self.sg.is_interface_object(type_name, g2) else None
             for key in self.sg.resolvable_keys(type_name, g2):
-                result.append((g2, type_name, key, None))
+                result.append((g2, type_name, key, rename))
         for iface, g2 in self.sg.interface_objects_of(type_name):
             if g2 == graph or not self.sg.interface_has_field(iface, nf.name):
                 continue
@@ -530,14 +532,17 @@ class _PlanRun:
         key_fields = self.p.fieldset(iface, key.selection)
         deps = {group} | self.plan_fields(group, graph, iface, path, out, key_fields, None, for_key=True)
         # Fields selected on the interface itself (the same selection for every runtime type) that
-        # this subgraph serves come from here, with the object; only the rest waits for the real type.
+        # some subgraph serves for the interface as a whole are planned from here (locally, or by
+        # the interface's key); only the rest waits for the real type.
         runtimes = list(nf.children)
         signature = lambda k: tuple(id(n) for n in k.nodes)  # noqa: E731
         shared = set.intersection(*({signature(k) for k in nf.children[rt]} for rt in runtimes)) if runtimes else set()
         here = [
             k
             for k in (nf.children[runtimes[0]] if runtimes else [])
-            if k.name != "__typename" and signature(k) in shared and self.sg.resolves(iface, k.name, graph, self.labels)
+            if k.name != "__typename"
+            and signature(k) in shared
+            and self.sg.graphs_resolving(iface, k.name, self.labels)
         ]
         used_here = self.plan_fields(group, graph, iface, path, out, here, None) if here else set()
         done = {signature(k) for k in here}

@@ -277,7 +277,7 @@ class Supergraph:
         return result
 
     def _resolves(self, type_name: str, field_name: str, graph: str, labels: frozenset[str]) -> bool:
-        if not self.type_in_graph(type_name, graph):
+        if not self.type_in_graph(type_name, graph) or not self.interface_has_field(type_name, field_name):
             return False
         records = self.fields.get((type_name, field_name))
         if self.links.federation1 and any(
