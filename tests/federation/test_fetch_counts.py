@@ -213,3 +213,13 @@ def test_requirement_sent_with_the_key_the_target_subgraph_uses(run_case: Any) -
         ("Product", "U-1", 2),
         ("Product", "U-2", 5),
     ]
+
+
+def test_requirement_from_two_subgraphs_fetched_concurrently_then_merged(run_case: Any) -> None:
+    run = run_case("requires_two_sources/requirement_from_two_subgraphs")
+    sources = run.to("physics") + run.to("paint")
+    assert len(sources) == 2
+    assert max(r["started"] for r in sources) < min(r["finished"] for r in sources)
+    (reps,) = run.representations("pricing")
+    assert sorted((r["id"], r["weight"], r["colour"]) for r in reps) == [("i1", 1, "gold"), ("i2", 3, "white")]
+    assert all(r["__typename"] == "Item" for r in reps)
