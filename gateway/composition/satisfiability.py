@@ -148,7 +148,8 @@ class Satisfiability:
             found = frozenset(
                 j
                 for j in range(len(self.subs))
-                if self.resolves(j, type_name, field) or self._via_interface_object(j, type_name, field)
+                if self.resolves(j, type_name, field)
+                or self._via_interface_object(j, type_name, field)
             )
             if not self.checking:  # computed inside a @requires check, it may be partial
                 self.resolvers[key] = found
