@@ -9,7 +9,7 @@ from typing import Any
 
 from harness.resolvers import Subgraph
 
-PAUSE_S = 0.4
+PAUSE_S = 0.6
 ITEMS = {
     "weather": ["sun", "rain"],
     "news": ["election", "harvest", "storm"],

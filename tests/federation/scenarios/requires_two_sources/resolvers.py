@@ -11,7 +11,7 @@ from harness.resolvers import Obj, Subgraph
 ITEMS = [{"id": "i1", "name": "Ring"}, {"id": "i2", "name": "Cup"}]
 WEIGHTS = {"i1": 1, "i2": 3}
 COLOURS = {"i1": "gold", "i2": "white"}
-PAUSE_S = 0.3
+PAUSE_S = 0.5
 
 
 def _paused(value: Any) -> Any:
