@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
+from graphql.language import NonNullTypeNode
+
 from .applied import merge_applied
 from .errors import ErrorSink, SubgraphParseError
 from .implementations import check_implementations
@@ -17,6 +19,7 @@ from .satisfiability import check_satisfiability
 from .specs import join_version
 from .subgraph import parse_subgraph
 from .subgraph_rules import check_as_written, check_subgraph
+from .supergraph import printable_subgraphs
 from .typerefs import is_strict_subtype
 from .types import CompositionError, CompositionResult, SubgraphInput
 from .upgrade import upgrade_fed1
@@ -81,7 +84,7 @@ def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     merger = Merger(subs, metas, sink, composed, repeatable)
     supergraph = merger.merge()
     supergraph.extra_links = extra_links
-    custom_defs += _executable_directives(subs)
+    custom_defs += _executable_directives(subs, sink)
     if not sink:
         check_implementations(
             supergraph.types,
@@ -177,7 +180,7 @@ def _composed_directives(
     return names, repeatable, [d for _, d in defs.values()], [(u, i) for _, u, i in links.values()]
 
 
-def _executable_directives(subs: list[Subgraph]) -> list[DirectiveDef]:
+def _executable_directives(subs: list[Subgraph], sink: ErrorSink) -> list[DirectiveDef]:
     """Executable directives defined in every subgraph, on the locations all of them accept."""
     out = []
     first = subs[0]
@@ -199,7 +202,26 @@ def _executable_directives(subs: list[Subgraph]) -> list[DirectiveDef]:
         for a in d.args.values():
             versions = [o.args[a.name] for o in definitions if a.name in o.args]
             if len(versions) < len(definitions):
-                continue  # an argument some subgraph lacks is left out, as for fields
+                # An argument some subgraph lacks is left out, as for fields, unless required.
+                required = [
+                    sub.name
+                    for sub in subs
+                    if (o := sub.directive_defs.get(name)) is not None
+                    and (x := o.args.get(a.name)) is not None
+                    and isinstance(x.type, NonNullTypeNode)
+                    and x.default is None
+                ]
+                if required:
+                    missing = [
+                        sub.name for sub in subs if a.name not in sub.directive_defs[name].args
+                    ]
+                    sink.error(
+                        "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+                        f'Argument "@{name}({a.name}:)" is required in some subgraphs but does not appear in all subgraphs: it is required in {printable_subgraphs(required)} but does not appear in {printable_subgraphs(missing)}',
+                        None,
+                        f"@{name}({a.name}:)",
+                    )
+                continue
             arg_type = a.type
             for v in versions[1:]:
                 # Input position: the most restrictive type (T! over T) is the one all accept.
