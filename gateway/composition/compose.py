@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from graphql.language import NonNullTypeNode
 
 from .applied import merge_applied
+from .compose_directive import composed_directives
 from .errors import ErrorSink, SubgraphParseError
 from .implementations import check_implementations
 from .inaccessible import check_inaccessible
 from .merge import Merger
 from .metadata import Metadata
-from .model import COMPOSE_DIRECTIVE, EXTENDS, Argument, DirectiveDef, Subgraph
+from .model import EXTENDS, Argument, DirectiveDef, Subgraph
 from .satisfiability import check_satisfiability
 from .specs import join_version
 from .subgraph import parse_subgraph
@@ -76,15 +77,15 @@ def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     metas = [Metadata(s) for s in subs]
     for sub, meta in zip(subs, metas, strict=True):
         check_subgraph(sub, meta, sink)
-    composed, repeatable, custom_defs, extra_links = _composed_directives(subs, sink)
+    composed = composed_directives(subs, sink)
     if sink:
         return CompositionResult(None, sink.errors, sink.hints)
 
     fed = max((s.fed_version or FED1_UPGRADE_VERSION for s in subs), default=FED1_UPGRADE_VERSION)
-    merger = Merger(subs, metas, sink, composed, repeatable)
+    merger = Merger(subs, metas, sink, composed.names, composed.repeatable)
     supergraph = merger.merge()
-    supergraph.extra_links = extra_links
-    custom_defs += _executable_directives(subs, sink)
+    supergraph.extra_links = composed.links
+    custom_defs = composed.definitions + _executable_directives(subs, sink)
     if not sink:
         check_implementations(
             supergraph.types,
@@ -129,55 +130,6 @@ def _check_fed1_extensions(subs: list[Subgraph], sink: ErrorSink) -> None:
                     sub.name,
                     t.name,
                 )
-
-
-def _composed_directives(
-    subs: list[Subgraph], sink: ErrorSink
-) -> tuple[dict[str, set[str]], set[str], list[DirectiveDef], list[tuple[str, list[str]]]]:
-    """Custom directives kept through @composeDirective: their names (per subgraph), which are
-    repeatable, their definitions and the @links that bring them into the supergraph."""
-    names: dict[str, set[str]] = {}
-    repeatable: set[str] = set()
-    defs: dict[str, tuple[tuple[int, int], DirectiveDef]] = {}
-    links: dict[str, tuple[tuple[int, int], str, list[str]]] = {}
-    for sub in subs:
-        for d in sub.schema_directives:
-            if d.name != COMPOSE_DIRECTIVE:
-                continue
-            raw = d.arg_str("name") or ""
-            name = raw.removeprefix("@")
-            link = next((lk for lk in sub.links if name in lk.imports), None)
-            definition = sub.directive_defs.get(name)
-            if not raw.startswith("@") or definition is None:
-                sink.error(
-                    "DIRECTIVE_COMPOSITION_ERROR",
-                    f'Could not find matching directive definition for argument to @composeDirective "{raw}" in subgraph "{sub.name}".',
-                    sub.name,
-                    raw,
-                )
-                continue
-            if link is None:
-                sink.error(
-                    "DIRECTIVE_COMPOSITION_ERROR",
-                    f'Directive "{raw}" in subgraph "{sub.name}" cannot be composed because it is not a member of a core feature',
-                    sub.name,
-                    raw,
-                )
-                continue
-            names.setdefault(sub.name, set()).add(name)
-            if definition.repeatable:
-                repeatable.add(name)
-            if name not in defs or link.version > defs[name][0]:
-                defs[name] = (link.version, definition)
-            prev = links.get(link.identity)
-            imports = sorted(set((prev[2] if prev else []) + [name]))
-            url = link.url if prev is None or link.version >= prev[0] else prev[1]
-            links[link.identity] = (
-                max(link.version, prev[0]) if prev else link.version,
-                url,
-                imports,
-            )
-    return names, repeatable, [d for _, d in defs.values()], [(u, i) for _, u, i in links.values()]
 
 
 def _executable_directives(subs: list[Subgraph], sink: ErrorSink) -> list[DirectiveDef]:

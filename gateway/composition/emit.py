@@ -93,7 +93,10 @@ def emit_supergraph(sg: Supergraph, join_version: str, custom_defs: list[Directi
             definitions.append(template.format(name=name, prefix=feature.name))
         spec_types += [t.format(prefix=feature.name) for t in feature.types]
     for url, imports in sg.extra_links:
-        shown = ", ".join(f'"@{i}"' for i in imports)
+        shown = ", ".join(
+            f'"@{local}"' if original == local else f'{{name: "@{original}", as: "@{local}"}}'
+            for original, local in imports
+        )
         links.append(f'@link(url: "{url}", import: [{shown}])')
     definitions += [_directive_def(d) for d in custom_defs]
     roots = "\n".join(f"  {op}: {name}" for op, name in sg.roots.items())

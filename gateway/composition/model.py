@@ -148,6 +148,7 @@ class Subgraph:
     schema_directives: list[Applied] = field(default_factory=list)
     roots: dict[str, str] = field(default_factory=dict)  # operation -> type name
     federation_defs: dict[str, DirectiveDef] = field(default_factory=dict)  # as the SDL spells them
+    aliases: dict[str, str] = field(default_factory=dict)  # local directive name -> canonical
     # GraphQL-level problems found while parsing (duplicate fields, unknown root types, ...).
     problems: list[tuple[str, str, str]] = field(
         default_factory=list

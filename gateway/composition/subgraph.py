@@ -291,6 +291,7 @@ def parse_subgraph(source: SubgraphInput) -> Subgraph:
                 continue
             sub.directive_defs[name] = definition
 
+    sub.aliases = dict(names.directives)
     for plumbing in names.plumbing_types:
         sub.types.pop(plumbing, None)
     for name in [n for n in sub.types if n.startswith(("federation__", "link__"))]:

@@ -41,4 +41,5 @@ class Supergraph:
     graphs: dict[str, tuple[str, str]] = field(default_factory=dict)  # enum value -> (name, url)
     features: set[str] = field(default_factory=set)  # composed federation directives in use
     directive_defs: dict[str, DirectiveDef] = field(default_factory=dict)
-    extra_links: list[tuple[str, list[str]]] = field(default_factory=list)
+    # @links of @composeDirective features: (URL, [(name in the feature, name here)])
+    extra_links: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)

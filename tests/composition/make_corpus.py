@@ -767,6 +767,34 @@ case(
     b="""type Box @key(fields: "id") { id: ID! size: Int @override(from: "a") } directive @override(from: String) on FIELD_DEFINITION""",
 )
 
+# --- @composeDirective variants ---
+CD = F("2.3", ["key", "composeDirective", "tag"])
+case("compose-directive-versions",
+a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "@c")
+directive @c(a: Int) on FIELD_DEFINITION
+type Query { a: Int @c(a: 1) }''',
+b=CD + '''extend schema @link(url: "https://x.dev/c/v1.1", import: ["@c"]) @composeDirective(name: "@c")
+directive @c(a: Int, b: String) repeatable on FIELD_DEFINITION | OBJECT
+type Query { b: Int @c(b: "x") @c(a: 2) }''')
+case("compose-directive-renamed-import",
+a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: [{name: "@c", as: "@d"}]) @composeDirective(name: "@d")
+directive @d on FIELD_DEFINITION
+type Query { a: Int @d }''')
+case("compose-directive-of-tag",
+a=CD + '''extend schema @composeDirective(name: "@tag")
+type Query { a: Int @tag(name: "x") }''')
+case("error-compose-federation-directive",
+a=CD + '''extend schema @composeDirective(name: "@key")
+type Query { a: Int }''')
+case("error-compose-directive-not-linked",
+a=CD + '''extend schema @composeDirective(name: "@c")
+directive @c on FIELD_DEFINITION
+type Query { a: Int @c }''')
+case("error-compose-directive-without-at",
+a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "c")
+directive @c on FIELD_DEFINITION
+type Query { a: Int @c }''')
+
 # --- failures ---
 case(
     "error-key-fields-not-a-string",
