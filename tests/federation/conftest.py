@@ -38,18 +38,25 @@ class SubgraphServer:
         return live_supergraph(scenario, self.url, self.down_url)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "scenario(name): the corpus scenario a test runs against")
+
+
+def _scenario_of(item: pytest.Item) -> str:
+    case = getattr(item, "callspec", None) and item.callspec.params.get("case")
+    if case is not None:
+        return str(case.scenario)
+    marker = item.get_closest_marker("scenario")
+    return str(marker.args[0]) if marker else ""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run all tests of one scenario together, so each kind of gateway starts once per scenario
-    (the pool keeps one live gateway per kind) instead of once per scenario per test function."""
+    """Run all tests of one scenario together (cases via their `case` parameter, other tests via
+    `@pytest.mark.scenario`), so our gateway starts once per scenario: the pool keeps one alive."""
     here = Path(__file__).resolve().parent
-
-    def scenario_of(item: pytest.Item) -> str:
-        case = getattr(item, "callspec", None) and item.callspec.params.get("case")
-        return getattr(case, "scenario", "")
-
     ours = [i for i in items if Path(str(i.path)).resolve().is_relative_to(here)]
     order = {id(item): n for n, item in enumerate(ours)}
-    ours_sorted = sorted(ours, key=lambda i: (scenario_of(i), order[id(i)]))
+    ours_sorted = sorted(ours, key=lambda i: (_scenario_of(i), order[id(i)]))
     slots = iter(ours_sorted)
     items[:] = [next(slots) if id(i) in order else i for i in items]
 

@@ -71,35 +71,42 @@ def apollo_sends_duplicates(run_case: Any, request: pytest.FixtureRequest) -> No
         request.applymarker(pytest.mark.xfail(strict=True, reason="@apollo/gateway sends duplicate representations"))
 
 
+@pytest.mark.scenario("provides_basic")
 def test_provides_avoids_entity_fetch(run_case: Any) -> None:
     run = run_case("provides_basic/provided_only")
     assert [r["subgraph"] for r in run.requests] == ["reviews"]
 
 
+@pytest.mark.scenario("provides_abstract")
 def test_provides_on_interface_avoids_entity_fetch(run_case: Any) -> None:
     run = run_case("provides_abstract/interface_provided")
     assert [r["subgraph"] for r in run.requests] == ["feed"]
 
 
+@pytest.mark.scenario("provides_abstract")
 def test_provides_on_union_fetches_only_unprovided_members(run_case: Any) -> None:
     run = run_case("provides_abstract/union_partly_provided")
     assert run.representations("content") == [[{"__typename": "Video", "id": "v2"}]]
 
 
+@pytest.mark.scenario("shareable_root")
 def test_shareable_root_field_from_one_subgraph(run_case: Any) -> None:
     assert [r["subgraph"] for r in run_case("shareable_root/from_catalog_only").requests] == ["catalog"]
     assert [r["subgraph"] for r in run_case("shareable_root/from_opening_only").requests] == ["opening"]
 
 
+@pytest.mark.scenario("shareable_local")
 def test_shareable_field_taken_from_subgraph_being_queried(run_case: Any) -> None:
     run = run_case("shareable_local/local_shareable_field")
     assert [r["subgraph"] for r in run.requests] == ["reviews"]
 
 
+@pytest.mark.scenario("compound_key")
 def test_key_fields_only_need_no_fetch(run_case: Any) -> None:
     assert [r["subgraph"] for r in run_case("compound_key/key_fields_only_no_fetch").requests] == ["orders"]
 
 
+@pytest.mark.scenario("basics")
 def test_skipped_selection_needs_no_fetch(run_case: Any) -> None:
     assert [r["subgraph"] for r in run_case("basics/skip_whole_entity_fetch").requests] == ["products"]
 
@@ -108,6 +115,7 @@ def _ids(reps: list[dict[str, Any]], key: str = "id") -> list[Any]:
     return [r[key] for r in reps]
 
 
+@pytest.mark.scenario("dedup_levels")
 def test_one_entities_request_per_level_deduplicated(run_case: Any, request: pytest.FixtureRequest) -> None:
     apollo_sends_duplicates(run_case, request)
     run = run_case("dedup_levels/three_levels")
@@ -118,6 +126,7 @@ def test_one_entities_request_per_level_deduplicated(run_case: Any, request: pyt
     assert companies == [{"__typename": "Company", "id": "c1"}]
 
 
+@pytest.mark.scenario("dedup_levels")
 def test_nested_list_references_deduplicated(run_case: Any, request: pytest.FixtureRequest) -> None:
     apollo_sends_duplicates(run_case, request)
     run = run_case("dedup_levels/nested_lists")
@@ -125,6 +134,7 @@ def test_nested_list_references_deduplicated(run_case: Any, request: pytest.Fixt
     assert sorted(_ids(products, "upc")) == ["A", "B"]
 
 
+@pytest.mark.scenario("compound_key")
 def test_compound_keys_deduplicated_as_whole_keys(run_case: Any, request: pytest.FixtureRequest) -> None:
     apollo_sends_duplicates(run_case, request)
     run = run_case("compound_key/compound_key_join")
@@ -132,6 +142,7 @@ def test_compound_keys_deduplicated_as_whole_keys(run_case: Any, request: pytest
     assert sorted((r["sku"], r["region"]) for r in reps) == [("ink", "eu"), ("pen", "eu"), ("pen", "us")]
 
 
+@pytest.mark.scenario("requires_basic")
 def test_requires_representations_carry_typename_and_requirements(run_case: Any) -> None:
     run = run_case("requires_basic/requires_hidden_fields")
     (reps,) = run.representations("shipping")
@@ -142,6 +153,7 @@ def test_requires_representations_carry_typename_and_requirements(run_case: Any)
     ]
 
 
+@pytest.mark.scenario("parallel_roots")
 def test_root_fetches_of_different_subgraphs_run_in_parallel(run_case: Any) -> None:
     run = run_case("parallel_roots/three_subgraphs")
     assert sorted(r["subgraph"] for r in run.requests) == ["news", "stocks", "weather"]
@@ -149,11 +161,13 @@ def test_root_fetches_of_different_subgraphs_run_in_parallel(run_case: Any) -> N
     assert max(r["started"] for r in run.requests) < min(r["finished"] for r in run.requests)
 
 
+@pytest.mark.scenario("parallel_roots")
 def test_root_fields_of_one_subgraph_share_a_fetch(run_case: Any) -> None:
     run = run_case("parallel_roots/same_subgraph_aliases")
     assert [r["subgraph"] for r in run.requests] == ["weather"]
 
 
+@pytest.mark.scenario("mutations")
 def test_mutations_run_serially_each_with_its_entity_fetch(run_case: Any) -> None:
     run = run_case("mutations/serial_order_with_entity_fetches")
     steps = [(r["subgraph"], "_entities" in r["query"]) for r in run.requests]
@@ -168,6 +182,7 @@ def test_mutations_run_serially_each_with_its_entity_fetch(run_case: Any) -> Non
         assert before["finished"] <= after["started"], "a mutation step overlapped the previous one"
 
 
+@pytest.mark.scenario("parallel_roots")
 def test_entity_fetches_of_one_level_run_in_parallel(run_case: Any) -> None:
     run = run_case("parallel_roots/parallel_entity_fetches")
     entity_fetches = run.to("weather") + run.to("stocks")
@@ -176,6 +191,7 @@ def test_entity_fetches_of_one_level_run_in_parallel(run_case: Any) -> None:
     assert max(r["started"] for r in entity_fetches) < min(r["finished"] for r in entity_fetches)
 
 
+@pytest.mark.scenario("union_in_entity")
 def test_entity_fetch_under_union_carries_only_that_member(run_case: Any) -> None:
     run = run_case("union_in_entity/union_members_from_two_places")
     (books,) = run.representations("library")
@@ -183,21 +199,25 @@ def test_entity_fetch_under_union_carries_only_that_member(run_case: Any) -> Non
     assert set(_ids(books, "isbn")) == {"b1", "b2"}
 
 
+@pytest.mark.scenario("basics")
 def test_skipped_root_field_needs_no_fetch(run_case: Any) -> None:
     run = run_case("basics/skip_whole_subgraph_by_default")
     assert [r["subgraph"] for r in run.requests] == ["products"]
 
 
+@pytest.mark.scenario("basics")
 def test_typename_of_entity_needs_no_fetch(run_case: Any) -> None:
     run = run_case("basics/typename_only_entity")
     assert [r["subgraph"] for r in run.requests] == ["reviews"]
 
 
+@pytest.mark.scenario("mutations")
 def test_skipped_mutation_is_never_sent(run_case: Any) -> None:
     run = run_case("mutations/skipped_mutation_is_not_executed")
     assert [r["subgraph"] for r in run.requests] == ["ledger"]
 
 
+@pytest.mark.scenario("scalar_keys")
 def test_keys_of_scalars_and_objects_deduplicated_by_value(run_case: Any, request: pytest.FixtureRequest) -> None:
     apollo_sends_duplicates(run_case, request)
     (slots,) = run_case("scalar_keys/int_and_enum_key").representations("labels")
@@ -206,6 +226,7 @@ def test_keys_of_scalars_and_objects_deduplicated_by_value(run_case: Any, reques
     assert len(tokens) == 2
 
 
+@pytest.mark.scenario("requires_cross_key")
 def test_requirement_sent_with_the_key_the_target_subgraph_uses(run_case: Any) -> None:
     run = run_case("requires_cross_key/requirement_from_other_key")
     (reps,) = run.representations("shipping")
@@ -215,6 +236,7 @@ def test_requirement_sent_with_the_key_the_target_subgraph_uses(run_case: Any) -
     ]
 
 
+@pytest.mark.scenario("requires_two_sources")
 def test_requirement_from_two_subgraphs_fetched_concurrently_then_merged(run_case: Any) -> None:
     run = run_case("requires_two_sources/requirement_from_two_subgraphs")
     sources = run.to("physics") + run.to("paint")

@@ -52,6 +52,7 @@ def assert_graphql_error(response: httpx.Response, status: int | set[int] = 400)
     return body
 
 
+@pytest.mark.scenario("basics")
 def test_post_json_answers_json(http: httpx.Client, basics: Server) -> None:
     response = http.post(_url(basics), json={"query": GOOD_QUERY}, headers={"accept": "application/json"})
     assert response.status_code == 200
@@ -59,6 +60,7 @@ def test_post_json_answers_json(http: httpx.Client, basics: Server) -> None:
     assert response.json() == {"data": GOOD_DATA}
 
 
+@pytest.mark.scenario("basics")
 def test_post_graphql_response_json(http: httpx.Client, basics: Server) -> None:
     response = http.post(_url(basics), json={"query": GOOD_QUERY}, headers={"accept": GRAPHQL_RESPONSE})
     assert response.status_code == 200
@@ -66,6 +68,7 @@ def test_post_graphql_response_json(http: httpx.Client, basics: Server) -> None:
     assert response.json() == {"data": GOOD_DATA}
 
 
+@pytest.mark.scenario("basics")
 def test_no_accept_header_means_json(http: httpx.Client, basics: Server) -> None:
     response = http.post(_url(basics), content=json.dumps({"query": GOOD_QUERY}),
                          headers={"content-type": "application/json"})
@@ -74,6 +77,7 @@ def test_no_accept_header_means_json(http: httpx.Client, basics: Server) -> None
     assert response.json() == {"data": GOOD_DATA}
 
 
+@pytest.mark.scenario("basics")
 def test_validation_error_is_400_with_graphql_response_json(http: httpx.Client, basics: Server) -> None:
     response = http.post(_url(basics), json={"query": "{ product(id: 1) { nope } }"},
                          headers={"accept": GRAPHQL_RESPONSE})
@@ -90,6 +94,7 @@ REQUEST_ERROR_STATUS = {GRAPHQL_RESPONSE: {400}, "application/json": {200, 400}}
 
 
 @pytest.mark.parametrize("accept", list(REQUEST_ERROR_STATUS))
+@pytest.mark.scenario("basics")
 def test_parse_error(http: httpx.Client, basics: Server, accept: str) -> None:
     response = http.post(_url(basics), json={"query": "{ product("}, headers={"accept": accept})
     body = assert_graphql_error(response, REQUEST_ERROR_STATUS[accept])
@@ -97,6 +102,7 @@ def test_parse_error(http: httpx.Client, basics: Server, accept: str) -> None:
     assert _media_type(response) == accept
 
 
+@pytest.mark.scenario("basics")
 def test_get_query(http: httpx.Client, basics: Server) -> None:
     params = {"query": 'query P($id: ID!) { product(id: $id) { name } }', "variables": '{"id": "p2"}',
               "operationName": "P"}
@@ -105,6 +111,7 @@ def test_get_query(http: httpx.Client, basics: Server) -> None:
     assert response.json() == {"data": {"product": {"name": "Chess"}}}
 
 
+@pytest.mark.scenario("mutations")
 def test_get_mutation_is_405_and_not_executed(
     http: httpx.Client, gateway_for: GatewayFor, subgraph_server: SubgraphServer
 ) -> None:
@@ -120,6 +127,7 @@ def test_get_mutation_is_405_and_not_executed(
     [b'{"query": "{ product(id: \\"p1\\") { name } }"', b"not json at all", b"\xff\xfe\x00", b""],
     ids=["truncated", "text", "binary", "empty"],
 )
+@pytest.mark.scenario("basics")
 def test_malformed_json_is_400(http: httpx.Client, basics: Server, content: bytes) -> None:
     assert_graphql_error(http.post(_url(basics), content=content, headers={"content-type": "application/json"}))
 
@@ -129,10 +137,12 @@ def test_malformed_json_is_400(http: httpx.Client, basics: Server, content: byte
     [{}, {"query": None}, {"query": 42}, {"variables": {}}, [], ["{ __typename }"], "{ __typename }"],
     ids=["empty-object", "null-query", "number-query", "variables-only", "empty-list", "list", "string"],
 )
+@pytest.mark.scenario("basics")
 def test_missing_or_non_string_query_is_400(http: httpx.Client, basics: Server, payload: Any) -> None:
     assert_graphql_error(http.post(_url(basics), json=payload))
 
 
+@pytest.mark.scenario("basics")
 def test_wrong_content_type_is_rejected(http: httpx.Client, basics: Server) -> None:
     response = http.post(_url(basics), content=json.dumps({"query": GOOD_QUERY}),
                          headers={"content-type": "text/plain"})
@@ -141,6 +151,7 @@ def test_wrong_content_type_is_rejected(http: httpx.Client, basics: Server) -> N
 
 
 @pytest.mark.parametrize("accept", list(REQUEST_ERROR_STATUS))
+@pytest.mark.scenario("basics")
 def test_unknown_operation_name(http: httpx.Client, basics: Server, accept: str) -> None:
     payload = {"query": "query A { __typename } query B { __typename }", "operationName": "C"}
     response = http.post(_url(basics), json=payload, headers={"accept": accept})
@@ -148,6 +159,7 @@ def test_unknown_operation_name(http: httpx.Client, basics: Server, accept: str)
 
 
 @pytest.mark.parametrize("accept", list(REQUEST_ERROR_STATUS))
+@pytest.mark.scenario("basics")
 def test_several_operations_without_name(http: httpx.Client, basics: Server, accept: str) -> None:
     payload = {"query": "query A { __typename } query B { __typename }"}
     response = http.post(_url(basics), json=payload, headers={"accept": accept})
@@ -155,11 +167,13 @@ def test_several_operations_without_name(http: httpx.Client, basics: Server, acc
 
 
 @pytest.mark.parametrize("variables", [[1], "id=p1", 7], ids=["list", "string", "number"])
+@pytest.mark.scenario("basics")
 def test_variables_not_an_object_is_400(http: httpx.Client, basics: Server, variables: Any) -> None:
     payload = {"query": "query ($id: ID!) { product(id: $id) { name } }", "variables": variables}
     assert_graphql_error(http.post(_url(basics), json=payload))
 
 
+@pytest.mark.scenario("basics")
 def test_variable_coercion_error_is_400_bad_user_input(http: httpx.Client, basics: Server) -> None:
     payload = {"query": "query ($first: Int) { products(first: $first) { id } }", "variables": {"first": "x"}}
     body = assert_graphql_error(http.post(_url(basics), json=payload, headers={"accept": GRAPHQL_RESPONSE}))
@@ -167,6 +181,7 @@ def test_variable_coercion_error_is_400_bad_user_input(http: httpx.Client, basic
     assert "data" not in body
 
 
+@pytest.mark.scenario("basics")
 def test_unsupported_method_is_405(http: httpx.Client, basics: Server) -> None:
     response = http.put(_url(basics), json={"query": GOOD_QUERY})
     assert response.status_code == 405
@@ -182,6 +197,7 @@ FAILURES = [
 
 
 @pytest.mark.parametrize(("field", "codes"), FAILURES, ids=[f for f, _ in FAILURES])
+@pytest.mark.scenario("subgraph_failures")
 def test_subgraph_failure_gives_partial_data_and_coded_error(
     http: httpx.Client, gateway_for: GatewayFor, field: str, codes: set[str]
 ) -> None:
@@ -196,6 +212,7 @@ def test_subgraph_failure_gives_partial_data_and_coded_error(
     assert "Traceback" not in response.text
 
 
+@pytest.mark.scenario("basics")
 def test_gateway_keeps_serving_after_bad_input(http: httpx.Client, basics: Server) -> None:
     for content in (b"{", b'{"query": 1}', b"\x00" * 1024, b'{"query": "{ a { b { c } } "}'):
         http.post(_url(basics), content=content, headers={"content-type": "application/json"})
@@ -204,6 +221,7 @@ def test_gateway_keeps_serving_after_bad_input(http: httpx.Client, basics: Serve
     assert http.post(_url(basics), json={"query": GOOD_QUERY}).json() == {"data": GOOD_DATA}
 
 
+@pytest.mark.scenario("basics")
 def test_null_variables_and_operation_name_are_accepted(http: httpx.Client, basics: Server) -> None:
     payload = {"query": GOOD_QUERY, "variables": None, "operationName": None, "extensions": {}}
     response = http.post(_url(basics), json=payload)
@@ -211,6 +229,7 @@ def test_null_variables_and_operation_name_are_accepted(http: httpx.Client, basi
     assert response.json() == {"data": GOOD_DATA}
 
 
+@pytest.mark.scenario("basics")
 def test_json_content_type_with_charset(http: httpx.Client, basics: Server) -> None:
     response = http.post(_url(basics), content=json.dumps({"query": GOOD_QUERY}).encode(),
                          headers={"content-type": "application/json; charset=utf-8"})
@@ -218,16 +237,19 @@ def test_json_content_type_with_charset(http: httpx.Client, basics: Server) -> N
     assert response.json() == {"data": GOOD_DATA}
 
 
+@pytest.mark.scenario("basics")
 def test_get_with_malformed_variables_is_400(http: httpx.Client, basics: Server) -> None:
     params = {"query": "query ($id: ID!) { product(id: $id) { name } }", "variables": "{not json"}
     assert_graphql_error(http.get(_url(basics), params=params, headers={"accept": "application/json"}))
 
 
+@pytest.mark.scenario("basics")
 def test_get_without_query_is_400(http: httpx.Client, basics: Server) -> None:
     response = http.get(_url(basics), params={"variables": "{}"}, headers={"accept": "application/json"})
     assert_graphql_error(response)
 
 
+@pytest.mark.scenario("subgraph_failures")
 def test_subgraph_errors_keep_their_code(http: httpx.Client, gateway_for: GatewayFor) -> None:
     gateway = gateway_for("subgraph_failures")
     response = http.post(_url(gateway), json={"query": "{ things { name oops } }"})
@@ -236,6 +258,7 @@ def test_subgraph_errors_keep_their_code(http: httpx.Client, gateway_for: Gatewa
     assert "EXPLODED" in codes
 
 
+@pytest.mark.scenario("mutations")
 def test_get_may_select_the_query_of_a_document_with_a_mutation(
     http: httpx.Client, gateway_for: GatewayFor, subgraph_server: SubgraphServer
 ) -> None:
@@ -256,6 +279,7 @@ def _wait_for_request_to(server: SubgraphServer, subgraph: str, within_s: float 
         time.sleep(0.02)  # the recorder is polled over HTTP: there is no event to await
 
 
+@pytest.mark.scenario("subgraph_failures")
 def test_slow_subgraph_does_not_hold_up_other_requests(
     http: httpx.Client, gateway_for: GatewayFor, subgraph_server: SubgraphServer
 ) -> None:
