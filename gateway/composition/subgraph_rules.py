@@ -46,6 +46,15 @@ REQUIRED_ARGS = {
     "context": ("name", "String!"),
 }  # fmt: skip
 FIELD_SET_DIRECTIVES = {KEY: "KEY", REQUIRES: "REQUIRES", PROVIDES: "PROVIDES"}
+# Arguments each federation directive accepts (and the version that added the later ones).
+KNOWN_ARGS: dict[str, tuple[str, ...]] = {
+    "key": ("fields", "resolvable"), "requires": ("fields",), "provides": ("fields",),
+    "external": ("reason",), "override": ("from", "label"), "tag": ("name",),
+    "composeDirective": ("name",), "requiresScopes": ("scopes",), "policy": ("policies",),
+    "cost": ("weight",), "context": ("name",), "fromContext": ("field",),
+    "listSize": ("assumedSize", "slicingArguments", "sizedFields", "requireOneSlicingArgument"),
+}  # fmt: skip
+ARGS_SINCE = {("override", "label"): (2, 7)}
 
 
 def check_subgraph(sub: Subgraph, meta: Metadata, sink: ErrorSink) -> None:
@@ -268,10 +277,51 @@ def _check_placement(
     return ok
 
 
+def _known_arguments(sub: Subgraph, d: Applied, short: str) -> tuple[str, ...] | None:
+    """The arguments directive `d` accepts in this subgraph (None: not ours to check)."""
+    declared = sub.federation_defs.get(d.name) or sub.directive_defs.get(d.name)
+    if declared is not None:
+        return tuple(declared.args)
+    if short == d.name:
+        return None  # built-in or unknown directives are checked elsewhere
+    version = sub.fed_version or (2, 0)
+    return tuple(
+        a for a in KNOWN_ARGS.get(short, ()) if ARGS_SINCE.get((short, a), (2, 0)) <= version
+    )
+
+
+def _check_required_not_deprecated(sub: Subgraph, sink: ErrorSink) -> None:
+    def check(
+        kind: str, coordinate: str, type_node: object, default: object, directives: list[Applied]
+    ) -> None:
+        if (
+            isinstance(type_node, NonNullTypeNode)
+            and default is None
+            and any(d.name == "deprecated" for d in directives)
+        ):
+            sink.error(
+                "INVALID_GRAPHQL",
+                f"[{sub.name}] Required {kind} {coordinate} cannot be deprecated.",
+                sub.name,
+                coordinate,
+            )
+
+    for t in sub.types.values():
+        for f in t.fields.values():
+            if t.kind == "input":
+                check("input field", f.coordinate, f.type, f.default, f.directives)
+            for a in f.args.values():
+                check("argument", f"{f.coordinate}({a.name}:)", a.type, a.default, a.directives)
+    for d in sub.directive_defs.values():
+        for a in d.args.values():
+            check("argument", f"@{d.name}({a.name}:)", a.type, a.default, a.directives)
+
+
 def check_as_written(sub: Subgraph, sink: ErrorSink) -> None:
     """Rules on the subgraph as written, before a Federation 1 upgrade rewrites or drops parts:
     known types and directives, each directive where it may be and as often as it may be."""
     _check_references(sub, sink)
+    _check_required_not_deprecated(sub, sink)
     for coordinate, location, ds in _all_applied(sub):
         _check_placement(sub, coordinate, location, ds, sink)
 
@@ -303,6 +353,16 @@ def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
     for coordinate, _, ds in _all_applied(sub):
         for d in ds:
             short = d.name.removeprefix(FED)
+            known = _known_arguments(sub, d, short)
+            for arg in d.args:
+                if known is not None and arg not in known:
+                    ok = False
+                    sink.error(
+                        "INVALID_GRAPHQL",
+                        f'[{sub.name}] Unknown argument "{arg}" on directive "@{short}".',
+                        sub.name,
+                        coordinate,
+                    )
             required = REQUIRED_ARGS.get(short) if short != d.name else None
             if required is not None and required[0] not in d.args:
                 ok = False
