@@ -37,7 +37,7 @@ class Metadata:
 
     @cached_property
     def provided(self) -> set[str]:
-        out: set[str] = set()
+        out: set[str] = set(self.sub.provided_before_upgrade)
         for t in self.sub.types.values():
             for f in t.fields.values():
                 for p in f.applied(PROVIDES):

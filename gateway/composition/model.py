@@ -149,6 +149,7 @@ class Subgraph:
     roots: dict[str, str] = field(default_factory=dict)  # operation -> type name
     federation_defs: dict[str, DirectiveDef] = field(default_factory=dict)  # as the SDL spells them
     aliases: dict[str, str] = field(default_factory=dict)  # local directive name -> canonical
+    provided_before_upgrade: set[str] = field(default_factory=set)  # Federation 1 only
     # GraphQL-level problems found while parsing (duplicate fields, unknown root types, ...).
     problems: list[tuple[str, str, str]] = field(
         default_factory=list

@@ -131,6 +131,9 @@ def upgrade_fed1(sub: Subgraph, all_subs: list[Subgraph], sink: ErrorSink) -> No
             for d in t.directives:
                 d.in_extension = False
     meta = Metadata(sub)
+    # Apollo keeps what was "provided" before this clean-up, even through a removed field's
+    # @provides; sharing rules downstream see the same.
+    sub.provided_before_upgrade = set(meta.provided)
     for t in list(sub.types.values()):
         if t.kind not in ("object", "interface"):
             continue
