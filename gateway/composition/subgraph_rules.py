@@ -12,6 +12,7 @@ from graphql.language import (
     print_ast,
 )
 
+from .defaults import check_defaults
 from .errors import ErrorSink
 from .fieldset import FieldSetError, parse_field_set, walk
 from .implementations import check_implementations
@@ -322,6 +323,7 @@ def check_as_written(sub: Subgraph, sink: ErrorSink) -> None:
     known types and directives, each directive where it may be and as often as it may be."""
     _check_references(sub, sink)
     _check_required_not_deprecated(sub, sink)
+    check_defaults(sub, sink)
     for coordinate, location, ds in _all_applied(sub):
         _check_placement(sub, coordinate, location, ds, sink)
 

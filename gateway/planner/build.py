@@ -11,6 +11,7 @@ fetched them. Groups then become a Sequence of Parallel stages.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -45,6 +46,19 @@ from gateway.planner.selection import SelectionConflict, SelectionSet, SelField
 from gateway.supergraph.join import Key, Supergraph
 
 Path = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One field on the way down from a group's own root: where it was selected."""
+
+    nf: NField
+    type_name: str  # the type it is selected on
+    path: tuple[str, ...]  # the response path of that parent object
+    out: SelectionSet  # the parent's selection in the group
+
+
+Trail = tuple[Step, ...]
 Provided = dict[str, list[NField]]  # runtime type -> fields a @provides made local
 
 
@@ -234,7 +248,7 @@ class _PlanRun:
         fields: list[NField],
         provided: Provided | None,
         for_key: bool = False,
-        trail: tuple[NField, ...] = (),
+        trail: Trail = (),
     ) -> set[Group]:
         used: set[Group] = set()
         if not for_key:
@@ -256,7 +270,7 @@ class _PlanRun:
         nf: NField,
         provided: Provided | None,
         for_key: bool = False,
-        trail: tuple[NField, ...] = (),
+        trail: Trail = (),
         arrived: bool = False,
     ) -> set[Group]:
         """`trail` holds the fields from the group's own root selection down to here; `arrived`
@@ -265,6 +279,8 @@ class _PlanRun:
             # Shaping answers __typename from the runtime type; the subgraph's is only for branching.
             out.add_typename()
             return {group}
+        if for_key and not nf.args and self._in_representation(group, type_name, path, nf.name):
+            return {group}  # already in the response: the next representation reads it there
         local = self.local(type_name, nf.name, graph, provided) or (
             for_key and self.sg.can_select_for_key(type_name, nf.name, graph)
         )
@@ -282,7 +298,7 @@ class _PlanRun:
             sub_path = path + (key,) + ("@",) * _list_depth(nf.type)
             used |= self.plan_composite(
                 group, graph, nf, sub_path, sel.sub, self.provided_for(nf, graph, provided), for_key,
-                (*trail, nf),
+                (*trail, Step(nf, type_name, path, out)),
             )
         return used
 
@@ -303,7 +319,7 @@ class _PlanRun:
         out: SelectionSet,
         provided: Provided | None,
         for_key: bool = False,
-        trail: tuple[NField, ...] = (),
+        trail: Trail = (),
     ) -> set[Group]:
         if not nf.abstract:
             kids = nf.children.get(nf.named, [])
@@ -372,7 +388,7 @@ class _PlanRun:
         path: Path,
         out: SelectionSet,
         nf: NField,
-        trail: tuple[NField, ...] = (),
+        trail: Trail = (),
         for_key: bool = False,
     ) -> set[Group]:
         guard = (graph, type_name, path, nf.key)
@@ -380,11 +396,16 @@ class _PlanRun:
             raise PlanningError(f'cannot plan "{type_name}.{nf.name}": its keys or requirements form a cycle')
         self._jump_guard.add(guard)
         try:
-            if not self._candidates(graph, type_name, nf):
-                refetched = self._refetch_from_root(group, graph, type_name, path, nf, trail)
+            candidates = self._candidates(graph, type_name, nf)
+            if not any(self._key_local(graph, type_name, c[2], group, path) for c in candidates):
+                # No subgraph can be reached from here with a key we hold: go through an entity
+                # above (or the query root) rather than fetching the key itself first.
+                refetched = self._refetch_from_ancestor(group, graph, type_name, path, nf, trail)
+                if refetched is None:
+                    refetched = self._refetch_from_root(group, graph, type_name, path, nf, trail)
                 if refetched is not None:
                     return refetched
-            return self._plan_jump(group, graph, type_name, path, out, nf, for_key)
+            return self._plan_jump(group, graph, type_name, path, out, nf, for_key, trail=trail)
         finally:
             self._jump_guard.discard(guard)
 
@@ -412,43 +433,96 @@ class _PlanRun:
         return rec is not None and rec.requires is not None
 
     def _refetch_from_root(
-        self, group: Group, graph: str, type_name: str, path: Path, nf: NField, trail: tuple[NField, ...]
+        self, group: Group, graph: str, type_name: str, path: Path, nf: NField, trail: Trail
     ) -> set[Group] | None:
         """A field of a value type (no key to jump with) that another subgraph serves along the
         same chain of shareable fields from the query root: select that chain from the other
         subgraph too and let the results merge. Queries only: a mutation must not run twice."""
-        if group.entity or self.kind != "query" or not trail:
+        if group.entity or self.kind != "query" or not trail or any(t.nf.abstract for t in trail):
+            # (Through an abstract field two subgraphs may disagree on what an object is: no merge.)
             return None
         for g2 in self.sg.graph_order:
             if g2 == graph or not self.sg.resolves(type_name, nf.name, g2, self.labels):
                 continue
-            if not all(self.sg.resolves(t.parent, t.name, g2, self.labels) for t in trail):
+            if not all(self.sg.resolves(t.type_name, t.nf.name, g2, self.labels) for t in trail):
                 continue
             root = next(
                 (g for g in self.groups if not g.entity and g.graph == g2 and g.chunk == group.chunk), None
             ) or self.new_group(g2, (), group.chunk, False)
             out = root.selection
             for i, t in enumerate(trail):
-                sel = self._add(out, t.key, t.name, t.args, True)
-                self.note_variables(root, t)
+                sel = self._add(out, t.nf.key, t.nf.name, t.nf.args, True)
+                self.note_variables(root, t.nf)
                 out = sel.sub
-                nxt = trail[i + 1].parent if i + 1 < len(trail) else type_name
-                if t.abstract:
+                nxt = trail[i + 1].type_name if i + 1 < len(trail) else type_name
+                if t.nf.abstract:
                     out.add_typename()
                     out = out.add_fragment(nxt)
             return self.plan_field(root, g2, type_name, path, out, nf, None, False, trail) | {root}
         return None
 
-    def _key_local(self, graph: str, type_name: str, key: Key) -> bool:
+    def _refetch_from_ancestor(
+        self, group: Group, graph: str, type_name: str, path: Path, nf: NField, trail: Trail
+    ) -> set[Group] | None:
+        """A field of a value type (no key to jump with) that another subgraph serves below an
+        entity it can resolve: jump at the nearest such entity above (by its key) and select the
+        chain of fields from it down to the field there."""
+        for j in range(len(trail) - 1, -1, -1):
+            step = trail[j]
+            ancestor = step.type_name
+            if not isinstance(self.p.full.get_type(ancestor), GraphQLObjectType):
+                continue
+            chain = [t.nf for t in trail[j:]]
+            if any(f.abstract for f in chain):
+                continue
+            parents = [t.type_name for t in trail[j:]] + [type_name]
+            for g2 in self.sg.graph_order:
+                if g2 == graph or not self.sg.resolvable_keys(ancestor, g2):
+                    continue
+                if not self.sg.resolves(type_name, nf.name, g2, self.labels):
+                    continue
+                if not all(self.sg.resolves(parents[i], f.name, g2, self.labels) for i, f in enumerate(chain)):
+                    continue
+                synthetic = nf
+                for i in range(len(chain) - 1, -1, -1):
+                    synthetic = dataclasses.replace(chain[i], children={parents[i + 1]: [synthetic]})
+                return self._plan_jump(group, graph, ancestor, step.path, step.out, synthetic, False, only=g2)
+        return None
+
+    def _key_local(
+        self, graph: str, type_name: str, key: Key, group: Group | None = None, path: Path | None = None
+    ) -> bool:
         return all(
             self.sg.can_select_for_key(type_name, f.name, graph)
+            or (group is not None and self._in_representation(group, type_name, path, f.name))
             for f in self.p.fieldset(type_name, key.selection)
         )
 
+    def _in_representation(self, group: Group, type_name: str, path: Path | None, field_name: str) -> bool:
+        """Whether `field_name` of the objects this entity group resolves is already in the
+        response: it was sent in the group's representations (so an earlier fetch brought it)."""
+        if not group.entity or group.path != path:
+            return False
+        for (type_condition, _), rep in group.reps.items():
+            if type_name in self._runtime_names(type_condition):
+                item = rep.selection.items.get(field_name)
+                if isinstance(item, SelField) and item.name == field_name and item.sub is None:
+                    return True
+        return False
+
     def _plan_jump(
-        self, group: Group, graph: str, type_name: str, path: Path, out: SelectionSet, nf: NField, for_key: bool
+        self,
+        group: Group,
+        graph: str,
+        type_name: str,
+        path: Path,
+        out: SelectionSet,
+        nf: NField,
+        for_key: bool,
+        only: str | None = None,
+        trail: Trail = (),
     ) -> set[Group]:
-        candidates = self._candidates(graph, type_name, nf)
+        candidates = [c for c in self._candidates(graph, type_name, nf) if only is None or c[0] == only]
         if not candidates:
             raise PlanningError(
                 f'cannot plan "{type_name}.{nf.name}": no subgraph that serves it can be reached from '
@@ -463,7 +537,7 @@ class _PlanRun:
             )
             rec = self.sg.field_record(etype, nf.name, g2)
             return (
-                0 if self._key_local(graph, type_name, key) else 1,
+                0 if self._key_local(graph, type_name, key, group, path) else 1,
                 0 if existing else 1,
                 1 if rec is not None and rec.requires is not None else 0,
                 order.index(g2),
@@ -474,12 +548,12 @@ class _PlanRun:
         self._add(out, "__typename", "__typename", "", False)
         key_fields = self.p.fieldset(type_name, key.selection)
         deps = {group}
-        deps |= self.plan_fields(group, graph, type_name, path, out, key_fields, None, for_key=True)
+        deps |= self.plan_fields(group, graph, type_name, path, out, key_fields, None, True, trail)
         rec = self.sg.field_record(etype, nf.name, g2)
         required: list[NField] = []
         if rec is not None and rec.requires is not None:
             required = self.p.fieldset(etype, rec.requires)
-            deps |= self.plan_fields(group, graph, type_name, path, out, required, None, for_key=True)
+            deps |= self.plan_fields(group, graph, type_name, path, out, required, None, True, trail)
         target = self.entity_group(g2, path, group.chunk, deps)
         rep_key = (type_name, typename_as)
         rep = target.reps.get(rep_key)

@@ -308,11 +308,16 @@ class Supergraph:
         """Whether `graph` can put `T.field` in a representation: served, or a key field it declares."""
         if self.resolves(type_name, field_name, graph):
             return True
-        for k in self.keys(type_name, graph):
-            if field_name in field_set_names(k.selection):
-                return True
         r = self.field_record(type_name, field_name, graph)
-        return r is not None and r.used_overridden
+        if r is not None and r.used_overridden:
+            return True
+        if r is not None and r.external:
+            # An @external key field is only the subgraph's to return on a Fed 1 style extension
+            # (`extend type`), which receives it in representations; elsewhere it cannot serve it.
+            rec = self.types.get(type_name, {}).get(graph)
+            if not (self.links.federation1 or (rec is not None and rec.extension)):
+                return False
+        return any(field_name in field_set_names(k.selection) for k in self.keys(type_name, graph))
 
     def possible_types_in_graph(self, abstract: str, graph: str) -> set[str]:
         """Object types a field of abstract type can return from `graph`."""
