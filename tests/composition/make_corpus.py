@@ -795,6 +795,9 @@ a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @comp
 directive @c on FIELD_DEFINITION
 type Query { a: Int @c }''')
 
+case("error-invalid-default-values",
+a=F2() + '''type Query { f(x: Int = "one", e: Color = PURPLE, i: In = {b: 1}): Int } enum Color { RED } input In { a: Int! = null }''')
+
 # --- failures ---
 case(
     "error-key-fields-not-a-string",
