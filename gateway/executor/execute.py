@@ -114,6 +114,8 @@ async def _root_fetch(fetch: Fetch, ctx: ExecutionContext) -> None:
         return
     _extensions(response, ctx)
     data = response.get("data")
+    if fetch.renames and isinstance(data, dict):
+        _restore_keys(data, fetch.renames)
     if isinstance(data, dict):
         merge(ctx.data, data, ctx.placeholders)
     elif data is not None:
@@ -150,6 +152,8 @@ async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:
         _mark_errored(flatten, targets, ctx)
         return
     if entities is not None:
+        if fetch.renames:
+            _restore_keys(entities, fetch.renames)
         placeholders = ctx.placeholders
         for i, entity in enumerate(entities):
             if isinstance(entity, dict):
@@ -160,6 +164,24 @@ async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:
     elif entities is None:
         ctx.errors.append(_malformed(fetch, "no data"))
         _mark_errored(flatten, targets, ctx)
+
+
+def _restore_keys(value: Any, renames: tuple[tuple[tuple[str, ...], str, str], ...]) -> None:
+    """Move values the subgraph answered under gateway aliases back to the client's keys."""
+    for path, alias, key in renames:
+        _restore(value, path, 0, alias, key)
+
+
+def _restore(value: Any, path: tuple[str, ...], i: int, alias: str, key: str) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _restore(item, path, i, alias, key)
+    elif isinstance(value, dict):
+        if i == len(path):
+            if alias in value:
+                value[key] = value.pop(alias)
+        else:
+            _restore(value.get(path[i]), path, i + 1, alias, key)
 
 
 def _count(value: Any) -> str:

@@ -42,7 +42,7 @@ from gateway.planner.nodes import (
     Sequence,
 )
 from gateway.planner.normalize import NField, Normalizer
-from gateway.planner.selection import SelectionConflict, SelectionSet, SelField
+from gateway.planner.selection import SelectionConflict, SelectionSet, SelField, renames
 from gateway.supergraph.join import Key, Supergraph
 
 Path = tuple[str, ...]
@@ -291,7 +291,7 @@ class _PlanRun:
         if not local:
             return self.plan_jump(group, graph, type_name, path, out, nf, trail, for_key)
         key = key_at(out, nf) if for_key else nf.key
-        sel = self._add(out, key, nf.name, nf.args, not nf.leaf)
+        sel = self._add(out, key, nf.name, nf.args, not nf.leaf, None if for_key else self._shape(type_name, nf, graph))
         self.note_variables(group, nf)
         used = {group}
         if not nf.leaf and sel.sub is not None:
@@ -302,9 +302,18 @@ class _PlanRun:
             )
         return used
 
-    def _add(self, out: SelectionSet, key: str, name: str, args: str, composite: bool) -> Any:
+    def _shape(self, type_name: str, nf: NField, graph: str) -> str:
+        """The field's type as `graph` declares it (join__field type), for GraphQL's same-shape
+        rule; object types are compared by their fields, so only wrappers count for them."""
+        rec = self.sg.field_record(type_name, nf.name, graph)
+        declared = rec.type if rec is not None and rec.type else str(nf.type)
+        return declared if nf.leaf else re.sub(r"\w+", "T", declared)
+
+    def _add(
+        self, out: SelectionSet, key: str, name: str, args: str, composite: bool, shape: str | None = None
+    ) -> Any:
         try:
-            return out.add_field(key, name, args, composite)
+            return out.add_field(key, name, args, composite, shape)
         except SelectionConflict as e:
             raise PlanningError(
                 f'cannot plan "{key}": the response key is also needed for another field ({e})'
@@ -729,6 +738,8 @@ class _PlanRun:
                 )
                 for r in g.reps.values()
             )
+        # deepest first, so a renamed field's parent still has the key its path names
+        moved = sorted(renames(g.selection), key=lambda r: -len(r[0]))
         fetch = Fetch(
             service=service,
             graph=g.graph,
@@ -738,6 +749,7 @@ class _PlanRun:
             variable_usages=tuple(v for v in g.variables if v in self.var_defs),
             requires=requires,
             id=g.id,
+            renames=tuple(moved),
         )
         return Flatten(g.path, fetch) if g.entity else fetch
 

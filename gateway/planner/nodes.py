@@ -50,6 +50,9 @@ class Fetch:
     variable_usages: tuple[str, ...] = ()
     requires: tuple[RepFragment, ...] | None = None  # None: a root fetch
     id: int = 0
+    # (path of response keys, alias, key): fields the subgraph answers under a gateway alias
+    # (same key, different types in sibling fragments) moved back to their key after the fetch.
+    renames: tuple[tuple[tuple[str, ...], str, str], ...] = ()
 
     @property
     def is_entity_fetch(self) -> bool:
@@ -145,6 +148,8 @@ def to_json(node: PlanNode) -> dict[str, Any]:
         }
         if node.requires is not None:
             d["requires"] = [_rep_to_json(r) for r in node.requires]
+        if node.renames:
+            d["outputRewrites"] = [{"path": list(p), "alias": a, "key": k} for p, a, k in node.renames]
         return d
     if isinstance(node, Flatten):
         return {"kind": "Flatten", "path": list(node.path), "node": to_json(node.node)}
@@ -165,6 +170,7 @@ def from_json(d: dict[str, Any]) -> PlanNode:
             variable_usages=tuple(d.get("variableUsages", ())),
             requires=tuple(_rep_from_json(r) for r in req) if req is not None else None,  # type: ignore[misc]
             id=d.get("id", 0),
+            renames=tuple((tuple(r["path"]), r["alias"], r["key"]) for r in d.get("outputRewrites", ())),
         )
     if kind == "Flatten":
         return Flatten(tuple(d["path"]), from_json(d["node"]))  # type: ignore[arg-type]

@@ -14,11 +14,22 @@ class SelectionConflict(Exception):
 
 
 @dataclass(eq=False)
+class Scope:
+    """The response keys of one response object: shared by a selection set and its inline
+    fragments, since all their fields land in the same object. GraphQL requires fields that share
+    a key there to have the same shape, also across fragments on different types."""
+
+    shapes: dict[str, str] = field(default_factory=dict)  # key -> shape of the field using it
+    children: dict[str, Scope] = field(default_factory=dict)  # key -> scope of its sub-selection
+
+
+@dataclass(eq=False)
 class SelField:
     key: str
     name: str
     args: str  # printed "(a: 1)" or ""
     sub: SelectionSet | None = None
+    restore: str | None = None  # the response key to move the value back to (see add_field)
 
     def print(self) -> str:
         head = (f"{self.key}: " if self.key != self.name else "") + self.name + self.args
@@ -41,16 +52,33 @@ class SelectionSet:
     items: dict[str, SelField | SelFragment] = field(default_factory=dict)
     # response key -> (field name, arguments) the client selects here (see build.key_at)
     reserved: dict[str, tuple[str, str]] = field(default_factory=dict)
+    scope: Scope = field(default_factory=Scope)
 
-    def add_field(self, key: str, name: str, args: str, composite: bool) -> SelField:
+    def add_field(self, key: str, name: str, args: str, composite: bool, shape: str | None = None) -> SelField:
+        """Add (or find) a field. `shape` is the field's type as this subgraph declares it: when a
+        sibling fragment already uses the key with another shape (`String!` on one type, `String`
+        on another), this one gets an alias the executor renames back after the fetch."""
         existing = self.items.get(key)
         if existing is not None:
             if isinstance(existing, SelField) and existing.name == name and existing.args == args:
                 if composite and existing.sub is None:
-                    existing.sub = SelectionSet()
+                    existing.sub = SelectionSet(scope=self.scope.children.setdefault(key, Scope()))
                 return existing
             raise SelectionConflict(f'response key "{key}" is used by two different fields')
-        f = SelField(key, name, args, SelectionSet() if composite else None)
+        restore = None
+        if shape is not None:
+            taken = self.scope.shapes.get(key)
+            if taken is not None and taken != shape:
+                restore, n = key, 0
+                while self.scope.shapes.get(key, shape) != shape or key in self.items:
+                    n += 1
+                    key = f"{restore}__alias_{n}"
+                existing = self.items.get(key)
+                if isinstance(existing, SelField):
+                    return existing
+            self.scope.shapes[key] = shape
+        sub = SelectionSet(scope=self.scope.children.setdefault(key, Scope())) if composite else None
+        f = SelField(key, name, args, sub, restore)
         self.items[key] = f
         return f
 
@@ -62,7 +90,7 @@ class SelectionSet:
         existing = self.items.get(k)
         if isinstance(existing, SelFragment):
             return existing.sub
-        frag = SelFragment(type_condition, SelectionSet())
+        frag = SelFragment(type_condition, SelectionSet(scope=self.scope))
         self.items[k] = frag
         return frag.sub
 
@@ -83,3 +111,18 @@ class SelectionSet:
                 continue
             parts.append(item.print())
         return "{" + " ".join(parts) + "}"
+
+
+def renames(sel: SelectionSet, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str, str]]:
+    """(path of response keys, alias, key) for every field `add_field` aliased, at any depth.
+    Fragments do not appear in paths: an alias exists only on objects of its fragment's type."""
+    out: list[tuple[tuple[str, ...], str, str]] = []
+    for item in sel.items.values():
+        if isinstance(item, SelFragment):
+            out.extend(renames(item.sub, path))
+            continue
+        if item.restore is not None:
+            out.append((path, item.key, item.restore))
+        if item.sub is not None:
+            out.extend(renames(item.sub, (*path, item.key)))
+    return out
