@@ -131,7 +131,7 @@ class Planner:
         self.sg = supergraph
         self.api = api_schema
         self.full = supergraph.schema
-        self._fieldset_cache: dict[tuple[str, str], list[NField]] = {}
+        self._fieldset_cache: dict[tuple[str, int], list[NField]] = {}
 
     # ------------------------------------------------------------ entry point
     def plan(
@@ -146,7 +146,8 @@ class Planner:
 
     def fieldset(self, type_name: str, selection: SelectionSetNode) -> list[NField]:
         """A `@key`/`@requires`/`@provides` field set as fields of `type_name` (supergraph schema)."""
-        cache_key = (type_name, print_ast(selection))
+        # parse_field_set is cached by text, so equal field sets are one node: id() is the text.
+        cache_key = (type_name, id(selection))
         cached = self._fieldset_cache.get(cache_key)
         if cached is None:
             t = self.full.get_type(type_name)
