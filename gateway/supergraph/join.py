@@ -36,6 +36,7 @@ from graphql import (
 from graphql.language import ConstDirectiveNode
 
 from gateway.supergraph.links import Links, read_links
+from gateway.supergraph.sdl_parser import Unsupported, parse_sdl
 
 
 class SupergraphError(Exception):
@@ -122,9 +123,12 @@ class Supergraph:
         self.sdl = sdl
         self.id = hashlib.sha256(sdl.encode()).hexdigest()[:16]
         try:
-            self.document: DocumentNode = parse(sdl, no_location=True)
-        except Exception as e:  # graphql.GraphQLError
-            raise SupergraphError(f"supergraph does not parse: {e}") from e
+            self.document: DocumentNode = parse_sdl(sdl)
+        except Unsupported:
+            try:  # graphql-core's parser: anything unusual, and the proper syntax errors
+                self.document = parse(sdl, no_location=True)
+            except Exception as e:  # graphql.GraphQLError
+                raise SupergraphError(f"supergraph does not parse: {e}") from e
         self.links: Links = read_links(self.document)
         if "join" not in self.links.specs:
             raise SupergraphError("not a supergraph: it links no join spec (@link or @core of .../join/vX)")
