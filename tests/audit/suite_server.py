@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 if __package__ in (None, ""):  # run as a script: make `harness` and `tests.audit` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "federation"))
 
 from harness.resolvers import Subgraph
-from harness.subgraph_server import HostedSubgraph, Recorder, run_graphql
+from harness.subgraph_server import HostedSubgraph, build_app, run_graphql
 
 from tests.audit.subgraph_schema import build_audit_subgraph_schema
 from tests.audit.suites import resolver_module, subgraph_sdls, suite_names
@@ -43,47 +40,19 @@ def load_subgraphs() -> dict[tuple[str, str], HostedSubgraph]:
     return hosted
 
 
+async def respond(target: HostedSubgraph, body: Any) -> Response:
+    return JSONResponse(await run_graphql(target, body))
+
+
+def reset_suites() -> None:
+    for suite in suite_names():
+        reset = getattr(resolver_module(suite), "reset", None)
+        if reset is not None:
+            reset()
+
+
 def create_app() -> Starlette:
-    hosted = load_subgraphs()
-    recorder = Recorder()
-
-    async def subgraph_endpoint(request: Request) -> Response:
-        key = (request.path_params["suite"], request.path_params["subgraph"])
-        target = hosted.get(key)
-        if target is None:
-            return JSONResponse({"errors": [{"message": f"no subgraph {key}"}]}, status_code=404)
-        try:
-            body: Any = await request.json()
-        except ValueError:
-            body = None
-        entry = recorder.start(*key, body)
-        try:
-            return JSONResponse(await run_graphql(target, body))
-        finally:
-            entry["finished"] = time.monotonic()
-
-    async def list_requests(_request: Request) -> Response:
-        return JSONResponse(recorder.requests)
-
-    async def reset_requests(_request: Request) -> Response:
-        recorder.requests.clear()
-        for suite in suite_names():
-            reset = getattr(resolver_module(suite), "reset", None)
-            if reset is not None:
-                reset()
-        return JSONResponse({"ok": True})
-
-    async def health(_request: Request) -> Response:
-        return JSONResponse({"subgraphs": len(hosted)})
-
-    return Starlette(
-        routes=[
-            Route("/_health", health, methods=["GET"]),
-            Route("/_requests", list_requests, methods=["GET"]),
-            Route("/_requests/reset", reset_requests, methods=["POST"]),
-            Route("/{suite}/{subgraph}", subgraph_endpoint, methods=["POST"]),
-        ]
-    )
+    return build_app(load_subgraphs(), respond, reset_suites)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,8 +139,14 @@ def sloppy(value: Any) -> Any:
     return value
 
 
-def create_app() -> Starlette:
-    hosted = load_subgraphs()
+def build_app(
+    hosted: dict[tuple[str, str], HostedSubgraph],
+    respond: Callable[[HostedSubgraph, Any], Awaitable[Response]],
+    reset: Callable[[], None],
+) -> Starlette:
+    """The server around a set of hosted subgraphs: `POST /<scenario>/<subgraph>` answered by
+    `respond`, every request recorded (`GET /_requests`), `POST /_requests/reset` clearing the
+    record and calling `reset` (mutation state), `GET /_health`. Shared by every corpus we host."""
     recorder = Recorder()
 
     async def subgraph_endpoint(request: Request) -> Response:
@@ -157,36 +164,12 @@ def create_app() -> Starlette:
         finally:
             entry["finished"] = time.monotonic()
 
-    async def respond(target: HostedSubgraph, body: Any) -> Response:
-        behaviour = target.spec.behaviour
-        if behaviour == behaviours.NON_JSON:
-            return PlainTextResponse("<html><body>502 Bad Gateway</body></html>", media_type="text/html")
-        if behaviour == behaviours.WRONG_SHAPE:
-            return JSONResponse(["this", "is", "not", "a", "GraphQL", "response"])
-        if behaviour == behaviours.HTTP_500:
-            return JSONResponse({"message": "internal failure"}, status_code=500)
-        if behaviour == behaviours.ERRORS_ONLY:
-            error = {"message": "subgraph exploded", "extensions": {"code": "EXPLODED"}}
-            return JSONResponse({"data": None, "errors": [error]})
-        if behaviour == behaviours.SLOW:
-            await asyncio.sleep(target.spec.delay)
-        result = await run_graphql(target, body)
-        if behaviour == behaviours.SLOPPY:
-            result = sloppy(result)
-        entities = (result.get("data") or {}).get("_entities")
-        if behaviour == behaviours.SHORT_ENTITIES and isinstance(entities, list):
-            del entities[-1:]
-        return JSONResponse(result)
-
     async def list_requests(_request: Request) -> Response:
         return JSONResponse(recorder.requests)
 
     async def reset_requests(_request: Request) -> Response:
         recorder.requests.clear()
-        for scenario in scenario_names():
-            reset = getattr(resolver_module(scenario), "reset", None)
-            if reset is not None:
-                reset()
+        reset()
         return JSONResponse({"ok": True})
 
     async def health(_request: Request) -> Response:
@@ -200,6 +183,40 @@ def create_app() -> Starlette:
             Route("/{scenario}/{subgraph}", subgraph_endpoint, methods=["POST"]),
         ]
     )
+
+
+async def respond_by_behaviour(target: HostedSubgraph, body: Any) -> Response:
+    """Answer as the scenario's subgraph is meant to: correctly, or broken in its chosen way."""
+    behaviour = target.spec.behaviour
+    if behaviour == behaviours.NON_JSON:
+        return PlainTextResponse("<html><body>502 Bad Gateway</body></html>", media_type="text/html")
+    if behaviour == behaviours.WRONG_SHAPE:
+        return JSONResponse(["this", "is", "not", "a", "GraphQL", "response"])
+    if behaviour == behaviours.HTTP_500:
+        return JSONResponse({"message": "internal failure"}, status_code=500)
+    if behaviour == behaviours.ERRORS_ONLY:
+        error = {"message": "subgraph exploded", "extensions": {"code": "EXPLODED"}}
+        return JSONResponse({"data": None, "errors": [error]})
+    if behaviour == behaviours.SLOW:
+        await asyncio.sleep(target.spec.delay)
+    result = await run_graphql(target, body)
+    if behaviour == behaviours.SLOPPY:
+        result = sloppy(result)
+    entities = (result.get("data") or {}).get("_entities")
+    if behaviour == behaviours.SHORT_ENTITIES and isinstance(entities, list):
+        del entities[-1:]
+    return JSONResponse(result)
+
+
+def reset_scenarios() -> None:
+    for scenario in scenario_names():
+        reset = getattr(resolver_module(scenario), "reset", None)
+        if reset is not None:
+            reset()
+
+
+def create_app() -> Starlette:
+    return build_app(load_subgraphs(), respond_by_behaviour, reset_scenarios)
 
 
 def main() -> None:
