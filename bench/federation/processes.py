@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,8 +87,19 @@ class ProcessRegistry:
                 os.killpg(pgid, sig)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 started.popen.wait(timeout=wait)
-            if not _group_exists(pgid):
+            if _group_gone_within(pgid, wait):
                 return
+
+
+def _group_gone_within(pgid: int, seconds: float) -> bool:
+    """Whether the group's last process is gone within `seconds`. The leader is our child and was
+    awaited; the others are not our children (no event to await), so /proc is polled briefly."""
+    deadline = time.monotonic() + seconds
+    while _group_exists(pgid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
     def close(self) -> None:
         for started in reversed(list(self.started)):

@@ -27,5 +27,22 @@ def answer(
     if key not in _answers:
         gateway = gateway_for(case.scenario)
         reset()
-        _answers[key] = post_case(http, gateway, case)
+        result = post_case(http, gateway, case)
+        if kind in PEERS and _internal_failure(result[1]):
+            # A peer is an oracle: one retry when it reports its own internal failure (seen with
+            # Hive under CI load), so a transient fault of the oracle is not taken for an answer.
+            reset()
+            result = post_case(http, gateway, case)
+        _answers[key] = result
     return _answers[key]
+
+
+PEERS = frozenset({"apollo", "hive"})
+
+
+def _internal_failure(body: Any) -> bool:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return any(
+        isinstance(e, dict) and (e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR"
+        for e in errors or ()
+    )
