@@ -90,6 +90,10 @@ class ProcessRegistry:
             if _group_gone_within(pgid, wait):
                 return
 
+    def close(self) -> None:
+        for started in reversed(list(self.started)):
+            self.stop(started, grace=3.0)
+
 
 def _group_gone_within(pgid: int, seconds: float) -> bool:
     """Whether the group's last process is gone within `seconds`. The leader is our child and was
@@ -100,10 +104,6 @@ def _group_gone_within(pgid: int, seconds: float) -> bool:
             return False
         time.sleep(0.02)
     return True
-
-    def close(self) -> None:
-        for started in reversed(list(self.started)):
-            self.stop(started, grace=3.0)
 
 
 def _group_exists(pgid: int) -> bool:
