@@ -24,7 +24,6 @@ from gateway.errors import (
     QUERY_PLANNING_FAILED,
     RequestError,
     error,
-    from_graphql_error,
 )
 from gateway.executor import introspection
 from gateway.executor.execute import ExecutionContext, execute
@@ -57,12 +56,11 @@ class Result:
 class PlanEntry:
     """A cached plan with the client's field tree and, once first used, its compiled shaper."""
 
-    __slots__ = ("_shape", "fields", "plan", "root_type")
+    __slots__ = ("_shape", "fields", "plan")
 
-    def __init__(self, plan: QueryPlan, fields: list[NField], root_type: str) -> None:
+    def __init__(self, plan: QueryPlan, fields: list[NField]) -> None:
         self.plan = plan
         self.fields = fields
-        self.root_type = root_type
         self._shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def shape(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +183,7 @@ class Gateway:
                 root, [operation.selection_set]
             )
             plan = state.planner.plan(operation, root, fields, labels)
-            return PlanEntry(plan, fields, root.name)
+            return PlanEntry(plan, fields)
 
         return state.plans.get_or_compute(key, compute)  # type: ignore[no-any-return]
 
@@ -228,6 +226,3 @@ class Gateway:
             response["extensions"] = ctx.extensions
         return Result(orjson.dumps(response), False, 200)
 
-
-def graphql_errors(errors: list[Any], code: str) -> list[dict[str, Any]]:
-    return [from_graphql_error(e, code) for e in errors]

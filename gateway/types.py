@@ -11,11 +11,6 @@ JSONObject: TypeAlias = dict[str, Any]
 ResponsePath: TypeAlias = list[str | int]
 
 
-class SubgraphResponse(Protocol):
-    status: int
-    body: bytes
-
-
 class Transport(Protocol):
     """Sends one GraphQL request body to a subgraph and returns its parsed JSON response."""
 

@@ -45,7 +45,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         store = RedisStore(config.redis_url) if config.redis_url else MemoryStore()
     gateway = Gateway(state, transport, config, store)
     metrics = Metrics()
-    graphql = GraphQLEndpoints(gateway, metrics, config.max_body_bytes, config.graphiql)
+    graphql = GraphQLEndpoints(gateway, metrics, config.graphiql)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -21,10 +21,9 @@ def _error_response(message: str, status: int, media_type: str, code: str = BAD_
 
 
 class GraphQLEndpoints:
-    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int, explorer: bool) -> None:
+    def __init__(self, gateway: Gateway, metrics: Metrics, explorer: bool) -> None:
         self.gateway = gateway
         self.metrics = metrics
-        self.max_body_bytes = max_body_bytes
         self.explorer = explorer
 
     async def get(self, request: Request) -> Response:

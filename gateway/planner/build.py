@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from graphql import (
     GraphQLList,
     GraphQLNonNull,
@@ -677,7 +676,7 @@ class _PlanRun:
             chunk = i if self.kind == "mutation" else 0
             g = self.new_group(graph, (), chunk, False)
             self.plan_fields(g, graph, root, (), g.selection, nfs, None)
-        return QueryPlan(self.to_plan_node(), local, fetch_count=len(self.groups))
+        return QueryPlan(self.to_plan_node(), local)
 
     def choose_root_graph(self, root: str, nf: NField, preferred: list[str]) -> str:
         candidates = self.sg.graphs_resolving(root, nf.name, self.labels)
@@ -824,9 +823,3 @@ def _rep_selections(sel: SelectionSet) -> tuple[RepSelection, ...]:
         else:
             result.append(RepFragment(item.type_condition, frozenset({item.type_condition}), _rep_selections(item.sub)))
     return tuple(result)
-
-
-def plan_json(plan: QueryPlan) -> bytes:
-    from gateway.planner.nodes import plan_to_json
-
-    return orjson.dumps(plan_to_json(plan))

@@ -6,7 +6,7 @@ the shape Apollo's query plans use, so the two can be compared) and print readab
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from graphql import parse, print_ast
@@ -83,8 +83,19 @@ class QueryPlan:
     node: PlanNode | None
     # Root fields the gateway answers itself (introspection): their response keys.
     local_fields: tuple[str, ...] = ()
-    fetch_count: int = 0
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def fetch_count(self) -> int:
+        """How many subgraph requests (at most) the plan makes."""
+        return _count_fetches(self.node)
+
+
+def _count_fetches(node: PlanNode | None) -> int:
+    if node is None:
+        return 0
+    if isinstance(node, Fetch | Flatten):
+        return 1
+    return sum(_count_fetches(n) for n in node.nodes)
 
 
 # ------------------------------------------------------------------ JSON

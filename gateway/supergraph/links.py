@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from graphql import DocumentNode, SchemaDefinitionNode, SchemaExtensionNode, StringValueNode
+from graphql import DocumentNode, SchemaDefinitionNode, SchemaExtensionNode
 from graphql.language import ConstArgumentNode
 
 _URL_RE = re.compile(r"^https?://[^/]+/(?P<name>[A-Za-z_][\w-]*)/v(?P<version>\d+\.\d+)")
@@ -100,6 +100,3 @@ def read_links(document: DocumentNode) -> Links:
         links.specs["link"] = LinkedSpec("https://specs.apollo.dev/link/v1.0", "link", (1, 0), "link")
     return links
 
-
-def string_arg(node: StringValueNode | None) -> str | None:
-    return node.value if node is not None else None
