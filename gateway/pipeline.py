@@ -6,7 +6,6 @@ execution and one encoded response when inbound deduplication is on.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from gateway.executor import introspection
 from gateway.executor.execute import ExecutionContext, execute
 from gateway.executor.shape import Shaper
 from gateway.executor.shape_codegen import Anomaly, compile_shape
+from gateway.inflight import InFlight
 from gateway.operation import PreparedDocument, coerce_variables, select_operation
 from gateway.planner.build import PlanningError
 from gateway.planner.nodes import QueryPlan
@@ -81,7 +81,7 @@ class Gateway:
         self.persisted = persisted_queries
         self.transport = transport
         self.config = config
-        self._inflight: dict[tuple[Any, ...], asyncio.Future[Result]] = {}
+        self._inflight: InFlight[Result] = InFlight()
         self._always_labels = frozenset(config.override_labels)
 
     def swap(self, state: SchemaState) -> None:
@@ -129,21 +129,9 @@ class Gateway:
             orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
             tuple(forwarded.items()),
         )
-        pending = self._inflight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        fut: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = fut
-        try:
-            result = await self._execute(state, prepared, operation, variables, forwarded)
-        except BaseException as e:
-            fut.set_exception(e)
-            fut.exception()
-            raise
-        finally:
-            del self._inflight[key]
-        fut.set_result(result)
-        return result
+        return await self._inflight.run(
+            key, lambda: self._execute(state, prepared, operation, variables, forwarded)
+        )
 
     def _prepare(self, state: SchemaState, request: GraphQLRequest) -> PreparedDocument:
         if not isinstance(request.query, str) or not request.query.strip():

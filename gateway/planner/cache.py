@@ -8,10 +8,11 @@ computation.
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
+
+from gateway.inflight import InFlight
 
 V = TypeVar("V")
 
@@ -20,7 +21,7 @@ class PlanCache(Generic[V]):
     def __init__(self, size: int = 2048) -> None:
         self.size = size
         self._entries: OrderedDict[Hashable, V] = OrderedDict()
-        self._inflight: dict[Hashable, asyncio.Future[V]] = {}
+        self._inflight: InFlight[V] = InFlight()
         self.hits = 0
         self.misses = 0
 
@@ -57,20 +58,11 @@ class PlanCache(Generic[V]):
         entry = self.peek(key)
         if entry is not None:
             return entry
-        pending = self._inflight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        self.misses += 1
-        fut: asyncio.Future[V] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = fut
-        try:
+
+        async def miss() -> V:
+            self.misses += 1
             value = await compute()
-        except BaseException as e:
-            fut.set_exception(e)
-            fut.exception()
-            raise
-        finally:
-            self._inflight.pop(key, None)
-        self.put(key, value)
-        fut.set_result(value)
-        return value
+            self.put(key, value)
+            return value
+
+        return await self._inflight.run(key, miss)

@@ -3,13 +3,13 @@ of identical in-flight query requests (many clients asking the same thing cost o
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 import orjson
 
+from gateway.inflight import InFlight
 from gateway.transport.errors import SubgraphError
 from gateway.transport.routing import Routes
 
@@ -28,7 +28,7 @@ class HttpTransport:
         self.max_connections = max_connections
         self.dedupe_enabled = dedupe
         self._session: aiohttp.ClientSession | None = None
-        self._inflight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[Any]] = {}
+        self._inflight: InFlight[tuple[int, bytes]] = InFlight()
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -92,22 +92,7 @@ class HttpTransport:
         self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str], idempotent: bool
     ) -> tuple[int, bytes]:
         key = (url, body, tuple(sorted(headers.items())))
-        fut = self._inflight.get(key)
-        if fut is not None:
-            return await asyncio.shield(fut)  # type: ignore[no-any-return]
-        fut = asyncio.get_running_loop().create_future()
-        self._inflight[key] = fut
-        try:
-            result = await self._routed(subgraph, url, body, headers, idempotent)
-        except BaseException as e:
-            fut.set_exception(e)
-            fut.exception()  # retrieved: no waiter may be left to see it
-            raise
-        else:
-            fut.set_result(result)
-            return result
-        finally:
-            del self._inflight[key]
+        return await self._inflight.run(key, lambda: self._routed(subgraph, url, body, headers, idempotent))
 
     async def _post(
         self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str]
