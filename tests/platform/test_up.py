@@ -52,10 +52,12 @@ async def _read_your_writes_through_the_gateway(client: httpx.AsyncClient, url: 
     assert stale_without > 0, "the replica never lagged: this check could not have failed"
 
 
-async def _ams_dies_and_jnb_answers(url: str, data_dir: Path) -> None:
+async def _ams_dies_and_jnb_answers(url: str, data_dir: Path, up_pid: int) -> None:
     """The gateway serves region ams; when ams's nations subgraph dies, jnb's (next in ams's
     failover order) answers, with no failed request."""
-    victims = [pid for pid, args in _pids_mentioning("--region ams") if " subgraph nations " in args]
+    victims = [
+        pid for pid, args in _descendants(up_pid) if " subgraph nations " in args and "--region ams" in args
+    ]
     assert len(victims) == 1, victims
     os.kill(victims[0], signal.SIGKILL)
     async with httpx.AsyncClient(timeout=30) as client:
@@ -68,15 +70,26 @@ async def _ams_dies_and_jnb_answers(url: str, data_dir: Path) -> None:
     assert (data_dir / "routing-ams.yaml").is_file()
 
 
-def _pids_mentioning(text: str) -> list[tuple[int, str]]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+def _descendants(root: int) -> list[tuple[int, str]]:
+    """(pid, command line) of every process below `root`: only what this test's stack started,
+    whatever else runs on the machine."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
+            # the command name (field 2) may hold spaces; the parent pid follows its closing paren
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        if text in args:
-            found.append((int(cmdline.parent.name), args))
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # it ended while we looked
+            continue
+        found.append((pid, args))
     return found
 
 
@@ -125,7 +138,8 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
         world = data["globalCovenantStats"]
         assert world["nations"] == 195 and world["projects"] >= 500
         assert sorted(data["regionStats"]["regions"]) == ["ams", "jnb"]
-        await _ams_dies_and_jnb_answers(url, data_dir)
+        assert up.pid is not None
+        await _ams_dies_and_jnb_answers(url, data_dir, up.pid)
         await up.stop(within=60)
         log = up.log_path.read_text()
         assert "charter up: stopped" in log, log
