@@ -5,13 +5,16 @@ Matching is on normalised text (NFKD, accents dropped, casefolded, punctuation t
 
 0. exact: the query is one of the nation's names, or matches country_converter's regular
    expression for it ("burma", "ivory coast", "swaziland")
-1. a name starts with the query ("united" -> United Arab Emirates, United Kingdom, United States)
-2. a word of a name starts with the query ("korea" -> "Korea, Republic of")
-3. an English name contains the query
+1. an English name starts with the query ("united" -> United Arab Emirates, United Kingdom,
+   United States), then one of its words does ("korea" -> "Korea, Republic of")
+2. the same for names in other languages ("deut" -> Deutschland): a short Latin-script query is
+   likelier the start of an English name than of a foreign one ("lan" -> Sri Lanka before
+   Vietnamese "Lãnh thổ Palestine")
+3. an English short name contains the query ("ger" -> Algeria, Niger)
 4. typo-tolerant, only when nothing above matched ("germny" -> Germany)
 
-Within a level, English short names beat English official/old names, which beat other languages;
-then alphabetical. A query without a letter (punctuation, digits, blanks) matches nothing.
+Within a level, English short names beat English official/old names, which beat other languages,
+whole-name prefixes beat word prefixes; then alphabetical. A query without a letter (punctuation, digits, blanks) matches nothing.
 
 `SearchIndex` is built once per process from the stored names: a request only ranks (cached).
 """
@@ -106,7 +109,7 @@ class SearchIndex:
         exact: dict[str, dict[str, Kind]] = {}
         starts: list[tuple[str, Kind, str]] = []
         words: list[tuple[str, Kind, str]] = []
-        english: list[tuple[str, Kind, str]] = []
+        short: list[tuple[str, str]] = []
         fuzzy: dict[str, set[str]] = {}
         patterns: list[tuple[re.Pattern[str], str]] = []
         for nation in self.by_name:
@@ -118,8 +121,9 @@ class SearchIndex:
                 best[nation.code] = min(kind, best.get(nation.code, kind))
                 starts.append((text, kind, nation.code))
                 words.extend((w, kind, nation.code) for w in text.split()[1:])
+                if kind is Kind.NAME:
+                    short.append((text, nation.code))
                 if kind is not Kind.FOREIGN:
-                    english.append((text, kind, nation.code))
                     for candidate in (text, *text.split()):
                         fuzzy.setdefault(candidate, set()).add(nation.code)
         self._exact = exact
@@ -127,7 +131,9 @@ class SearchIndex:
         self._start_keys = [s[0] for s in self._starts]
         self._words = sorted(words)
         self._word_keys = [w[0] for w in self._words]
-        self._english = english
+        # Only short names: inside official and old names a query meets too many other words
+        # ("viet" is in "Byelorussian Soviet Socialist Republic").
+        self._short = short
         self._fuzzy = fuzzy
         self._patterns = patterns
         self.rank = lru_cache(maxsize=4096)(self._rank)
@@ -152,15 +158,16 @@ class SearchIndex:
         for pattern, code in self._patterns:
             if pattern.search(folded) or pattern.search(q):
                 hit(code, 0, Kind.ALIAS)
-        for keys, rows, level in ((self._start_keys, self._starts, 1), (self._word_keys, self._words, 2)):
+        for keys, rows, word in ((self._start_keys, self._starts, 0), (self._word_keys, self._words, 1)):
             i = bisect.bisect_left(keys, q)
             while i < len(keys) and keys[i].startswith(q):
                 _, kind, code = rows[i]
-                hit(code, level, kind)
+                # Level 1 or 2 (English or not); within it: whole-name before word, then the kind.
+                hit(code, 2 if kind is Kind.FOREIGN else 1, word * 0.5 + kind)
                 i += 1
-        for text, kind, code in self._english:
+        for text, code in self._short:
             if q in text:
-                hit(code, 3, kind)
+                hit(code, 3, Kind.NAME)
         if not best and len(q) >= FUZZY_MIN_LENGTH:
             self._typos(q, hit)
         ranked = sorted(best, key=lambda c: (*best[c], self._order[c]))
