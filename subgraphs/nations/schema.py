@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -99,7 +100,9 @@ async def search_index(ctx: RequestContext) -> SearchIndex:
     index = _INDEXES.get(ctx.settings.primary_url)
     if index is None:
         rows = await ctx.fetch(select(T.c.code, T.c.name, T.c.group_name, T.c.search_names))
-        index = SearchIndex(IndexedNation(r.code, r.name, r.group_name, r.search_names) for r in rows)
+        nations = [IndexedNation(r.code, r.name, r.group_name, r.search_names) for r in rows]
+        # Some ten thousand names: built off the event loop so other requests are not held up.
+        index = await asyncio.to_thread(SearchIndex, nations)
         if len(index):  # an unseeded database is not remembered as having no nations
             _INDEXES[ctx.settings.primary_url] = index
     return index
