@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -18,7 +17,8 @@ from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.common.relay import PageInfo, window
 from subgraphs.db.tables import nations as T
-from subgraphs.nations.search import MAX_QUERY, IndexedNation, SearchIndex
+from subgraphs.nations.index_cache import search_index, warm
+from subgraphs.nations.search import MAX_QUERY
 
 _TOTAL_GDP = select(func.sum(T.c.gdp_usd)).scalar_subquery().label("total_gdp")
 
@@ -90,24 +90,6 @@ def nation_loader(ctx: RequestContext) -> Any:
     return ctx.loader("nation", load)
 
 
-# One search index per database (a process serves one; tests run several stacks in one process).
-_INDEXES: dict[str, SearchIndex] = {}
-
-
-async def search_index(ctx: RequestContext) -> SearchIndex:
-    """Built from the stored names on the first search, then kept: nations are reference data,
-    changed only by `charter seed` with new package data, which comes with a restart."""
-    index = _INDEXES.get(ctx.settings.primary_url)
-    if index is None:
-        rows = await ctx.fetch(select(T.c.code, T.c.name, T.c.group_name, T.c.search_names))
-        nations = [IndexedNation(r.code, r.name, r.group_name, r.search_names) for r in rows]
-        # Some ten thousand names: built off the event loop so other requests are not held up.
-        index = await asyncio.to_thread(SearchIndex, nations)
-        if len(index):  # an unseeded database is not remembered as having no nations
-            _INDEXES[ctx.settings.primary_url] = index
-    return index
-
-
 @strawberry.type
 class Query:
     @strawberry.field(description="A nation by ISO 3166-1 alpha-2 or alpha-3 code (any case)")
@@ -143,7 +125,7 @@ class Query:
             total = len(matches)
             chunk = matches[page.offset : page.offset + page.limit]
         else:
-            index = await search_index(ctx)
+            index = await search_index(ctx.db, ctx.settings)
             codes = index.rank(search)
             if group is not None:
                 codes = tuple(c for c in codes if index.group[c] == group.value)
@@ -160,6 +142,9 @@ class Query:
             total_count=total,
         )
 
+
+# Run by the app at startup (see `subgraphs.registry.startup_of`).
+on_startup = warm
 
 schema = strawberry.federation.Schema(
     query=Query, types=[Nation], extensions=[ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.5"
