@@ -51,6 +51,10 @@ def _start(url: str, engine: AsyncEngine) -> asyncio.Task[SearchIndex]:
     return task
 
 
+def is_built(primary_url: str) -> bool:
+    return primary_url in _READY
+
+
 async def search_index(db: Database, settings: Settings) -> SearchIndex:
     """The index, built on the primary (always current) the first time only."""
     ready = _READY.get(settings.primary_url)

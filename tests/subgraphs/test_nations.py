@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from infra.inprocess import serve_in_loop
+from infra.stack import InProcessStack
 from infra.testing import Gql
+from subgraphs.common.app import create_app
+from subgraphs.nations import index_cache
 from subgraphs.nations.catalog import read_data
+from subgraphs.registry import schema_of
+from subgraphs.settings import Settings
 
 # The fixtures `stack`, `http` and `gql` (one seeded stack per session) live in a plugin module.
 pytest_plugins = ["infra.testing"]
@@ -201,3 +208,31 @@ async def test_entities_resolve_nations_by_key(gql: Gql) -> None:
         {"r": [{"__typename": "Nation", "code": "JP"}, {"__typename": "Nation", "code": "XX"}]},
     )
     assert body["data"]["_entities"] == [{"code": "JP", "name": "Japan"}, None]
+
+
+async def test_a_search_costs_one_statement_like_a_lookup(stack: InProcessStack, gql: Gql) -> None:
+    """The index was built at startup: a search (even the first for its text) sends the one
+    statement that fetches its page, as a lookup by code does; no per-request name loading."""
+    await gql("nations", '{ nation(code: "SE") { name } }')  # the engine's first connection costs extra
+    costs = []
+    for query in ('{ nation(code: "NO") { name } }', '{ nations(search: "Norge", first: 5) { edges { node { code } } } }'):
+        before = stack.statements()
+        body = await gql("nations", query)
+        assert "errors" not in body, body
+        costs.append(stack.statements() - before)
+    assert costs[0] == costs[1] >= 1, costs
+
+
+async def test_the_search_index_is_built_at_startup(stack: InProcessStack, http: httpx.AsyncClient) -> None:
+    # The same database under another spelling of its URL: a database this process has no index for.
+    url = "postgres://" + stack.cluster.primary_url().split("://", 1)[1]
+    assert not index_cache.is_built(url)
+    served = serve_in_loop(create_app(schema_of("nations"), Settings(region="ams", primary_url=url, replica_url=None), "nations"))
+    try:
+        body = (await http.post(served.url, json={"query": '{ nation(code: "fi") { name } }'})).json()
+        assert body["data"]["nation"] == {"name": "Finland"}
+        assert index_cache.is_built(url)  # before any search asked for it
+        body = (await http.post(served.url, json={"query": '{ nations(search: "Suomi") { edges { node { code } } } }'})).json()
+        assert body["data"]["nations"]["edges"] == [{"node": {"code": "FI"}}]
+    finally:
+        await served.stop()
