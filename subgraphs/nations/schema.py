@@ -131,7 +131,7 @@ class Query:
                 codes = tuple(c for c in codes if index.group[c] == group.value)
             total = len(codes)
             wanted = codes[page.offset : page.offset + page.limit]
-            found = {}
+            found: dict[str, Nation] = {}
             if wanted:
                 rows = await ctx.fetch(select(T, _TOTAL_GDP).where(T.c.code.in_(wanted)))
                 found = {r.code: _to_nation(r, ctx.settings.budget_usd) for r in rows}
