@@ -1,6 +1,7 @@
 """The HTTP face of a subgraph: Strawberry's ASGI GraphQL app plus `/health`, on Starlette.
 
-Engines are opened at startup and disposed at shutdown (lifespan), one pair per process.
+Engines are opened at startup and disposed at shutdown (lifespan), one pair per process; a
+subgraph's startup hook (`subgraphs.registry.startup_of`) runs right after they open.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from strawberry.extensions import SchemaExtension
 from subgraphs.common.context import RequestContext
 from subgraphs.db.consistency import HEADER
 from subgraphs.db.engines import Database, open_database
+from subgraphs.registry import startup_of
 from subgraphs.settings import Settings
 
 
@@ -56,6 +58,9 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         graphql.db = open_database(settings.primary_url, settings.replica_url)
         app.state.db = graphql.db
+        hook = startup_of(name)
+        if hook is not None:
+            await hook(graphql.db, settings)
         try:
             yield
         finally:

@@ -37,7 +37,7 @@ nations = Table(
     Column("population", BigInteger),
     Column("gdp_usd", BigInteger),  # null where no source publishes a figure (Holy See)
     Column("gdp_source", Text, nullable=False),
-    Column("search_names", Text, nullable=False),  # normalised names, one per line
+    Column("search_names", Text, nullable=False),  # one name per line, marked by kind (nations.search)
 )
 
 projects = Table(

@@ -20,6 +20,7 @@ from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
 from subgraphs.common.masking import MaskUnexpectedErrors
+from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
@@ -125,7 +126,8 @@ class Nation:
 
     @classmethod
     def resolve_reference(cls, code: strawberry.ID) -> Nation:
-        return cls(code=code)
+        # Series and stats are keyed by the stored alpha-2 code: normalise the key once here.
+        return cls(code=strawberry.ID(nation_code_argument(str(code))))
 
     @strawberry.field(description="The time series of all this nation's projects, bucketed")
     async def metrics(

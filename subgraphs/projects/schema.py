@@ -21,6 +21,7 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.enums import Group, ProjectStatus, Sector
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
 from subgraphs.common.masking import MaskUnexpectedErrors
+from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.common.relay import PageInfo, Window, window
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
@@ -35,8 +36,8 @@ class Nation:
 
     @classmethod
     def resolve_reference(cls, code: strawberry.ID) -> Nation:
-        # A reference needs no lookup: `projects` below is keyed by the code alone.
-        return cls(code=code, name="")
+        # A reference needs no lookup: `projects` below is keyed by the code alone (alpha-2).
+        return cls(code=strawberry.ID(nation_code_argument(str(code))), name="")
 
     @strawberry.field(description="This nation's projects, in id order")
     async def projects(
@@ -173,13 +174,16 @@ def nation_projects_loader(ctx: RequestContext) -> Any:
     return ctx.loader("nation_projects", load)
 
 
+NATION_CODE = "ISO 3166-1 alpha-2 or alpha-3 code, any case"
+
+
 @strawberry.input
 class ProjectFilter:
     region: str | None = None
     group: Group | None = None
     status: ProjectStatus | None = None
     sector: Sector | None = None
-    nation_code: str | None = None
+    nation_code: str | None = strawberry.field(description=NATION_CODE, default=None)
     search: str | None = strawberry.field(default=None, description="case-insensitive name substring")
 
 
@@ -190,7 +194,7 @@ class CreateProjectInput:
     budget_usd: float
     start_date: dt.date
     home_region: str
-    nation_code: str
+    nation_code: str = strawberry.field(description=NATION_CODE)
     status: ProjectStatus = ProjectStatus.PLANNED
     end_date: dt.date | None = None
     progress: float = 0.0
@@ -206,7 +210,7 @@ class UpdateProjectInput:
     end_date: dt.date | None = strawberry.UNSET
     progress: float | None = strawberry.UNSET
     home_region: str | None = strawberry.UNSET
-    nation_code: str | None = strawberry.UNSET
+    nation_code: str | None = strawberry.field(description=NATION_CODE, default=strawberry.UNSET)
 
 
 async def _nation_exists(conn: AsyncConnection, code: str) -> bool:
@@ -235,8 +239,9 @@ class Query:
             errors = InputErrors()
             if filter.region is not None:
                 v.check_region(errors, filter.region)
+            nation_code = None
             if filter.nation_code is not None:
-                v.check_nation_code(errors, filter.nation_code)
+                nation_code = v.check_nation_code(errors, filter.nation_code)
             errors.raise_if_any("filter")
             if filter.region is not None:
                 query = query.where(P.c.home_region == filter.region)
@@ -244,8 +249,8 @@ class Query:
                 query = query.where(P.c.status == filter.status.value)
             if filter.sector is not None:
                 query = query.where(P.c.sector == filter.sector.value)
-            if filter.nation_code is not None:
-                query = query.where(P.c.nation_code == filter.nation_code)
+            if nation_code is not None:
+                query = query.where(P.c.nation_code == nation_code)
             if filter.group is not None:
                 in_group = select(N.c.code).where(N.c.group_name == filter.group.value)
                 query = query.where(P.c.nation_code.in_(in_group))
@@ -271,13 +276,13 @@ class Mutation:
         v.check_progress(errors, input.progress)
         v.check_dates(errors, input.start_date, input.end_date)
         v.check_region(errors, input.home_region)
-        nation_ok = v.check_nation_code(errors, input.nation_code)
+        nation_code = v.check_nation_code(errors, input.nation_code)
         errors.raise_if_any("createProject input")
         ctx: RequestContext = info.context
         project_id = f"prj-{input.home_region}-{uuid.uuid4().hex[:12]}"
 
         async def work(conn: AsyncConnection) -> Any:
-            if nation_ok and not await _nation_exists(conn, input.nation_code):
+            if nation_code is not None and not await _nation_exists(conn, nation_code):
                 raise user_error(
                     f"invalid createProject input: nationCode: no nation {input.nation_code!r}",
                     fields=[{"field": "nationCode", "message": "no such nation"}],
@@ -294,7 +299,7 @@ class Mutation:
                     end_date=input.end_date,
                     progress=input.progress,
                     home_region=input.home_region,
-                    nation_code=input.nation_code,
+                    nation_code=nation_code,
                 )
                 .returning(P)
             )
@@ -323,7 +328,8 @@ class Mutation:
             v.check_progress(errors, given["progress"])
         if given.get("home_region") is not None:
             v.check_region(errors, given["home_region"])
-        nation_ok = given.get("nation_code") is not None and v.check_nation_code(errors, given["nation_code"])
+        if given.get("nation_code") is not None:
+            given["nation_code"] = v.check_nation_code(errors, given["nation_code"])
         errors.raise_if_any("updateProject input")
         ctx: RequestContext = info.context
 
@@ -336,7 +342,7 @@ class Mutation:
             date_errors = InputErrors()
             v.check_dates(date_errors, start, end)
             date_errors.raise_if_any("updateProject input")
-            if nation_ok and not await _nation_exists(conn, given["nation_code"]):
+            if given.get("nation_code") is not None and not await _nation_exists(conn, given["nation_code"]):
                 raise user_error(
                     f"invalid updateProject input: nationCode: no nation {given['nation_code']!r}",
                     fields=[{"field": "nationCode", "message": "no such nation"}],
