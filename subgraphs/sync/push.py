@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from subgraphs.common.errors import CONFLICT, InputErrors, user_error
@@ -116,7 +117,7 @@ async def apply(conn: AsyncConnection, push: Push, last_pulled_at: int, push_dig
                              "metric points are add-only: they are deleted only with their project")
     found.raise_if_any()
 
-    await writes.run(conn)
+    await writes.run(conn, stamp)
     result = PushResult(stamp, writes.created, writes.updated, writes.deleted)
     await conn.execute(insert(PUSHES).values(digest=push_digest, applied_ms=stamp,
                                              summary=orjson.dumps(asdict(result)).decode()))
@@ -143,6 +144,7 @@ class _Writes:
         self.point_inserts: list[PointRecord] = []
         self.point_replacements: list[str] = []  # sync ids of older points at the same instant
         self.revived: list[tuple[str, str]] = []  # tombstones of records created again
+        self.dropped_points: list[str] = []  # points of projects already deleted: tombstoned unwritten
         self.nation_codes: dict[str, str] = {}  # nation code -> where it was given
 
     @property
@@ -157,7 +159,16 @@ class _Writes:
     def deleted(self) -> int:
         return len(self.project_deletes)
 
-    async def run(self, conn: AsyncConnection) -> None:
+    async def run(self, conn: AsyncConnection, stamp: int) -> None:
+        if self.dropped_points:
+            # created_ms 0: news to every client, whenever it last pulled.
+            rows = [{"table_name": "metric_points", "record_id": i, "created_ms": 0, "deleted_ms": stamp}
+                    for i in self.dropped_points]
+            stmt = pg_insert(T).values(rows)
+            await conn.execute(stmt.on_conflict_do_update(
+                index_elements=[T.c.table_name, T.c.record_id],
+                set_={"created_ms": stmt.excluded.created_ms, "deleted_ms": stmt.excluded.deleted_ms},
+            ))
         if self.revived:
             await conn.execute(delete(T).where(tuple_(T.c.table_name, T.c.record_id).in_(self.revived)))
         if self.project_inserts:
@@ -259,10 +270,14 @@ def _check_point(found: _Findings, writes: _Writes, point: PointRecord, row: Any
         found.errors.add(f"{point.where}.project_id", f"project {point.project_id!r} is deleted by this push")
         return
     if not project_exists:
-        if project_deleted_ms is not None and project_deleted_ms > lpa:
+        if project_deleted_ms is None:
+            found.errors.add(f"{point.where}.project_id", f"no project {point.project_id!r}")
+        elif project_deleted_ms > lpa:
             found.conflict("projects", point.project_id, "was deleted")
         else:
-            found.errors.add(f"{point.where}.project_id", f"no project {point.project_id!r}")
+            # Recorded offline on a project deleted since; the client has seen the deletion and
+            # still holds the point: drop it, and a tombstone tells the client to drop it too.
+            writes.dropped_points.append(point.id)
         return
     if deleted_ms is not None:
         writes.revived.append(("metric_points", point.id))
