@@ -25,13 +25,19 @@ from sqlalchemy import (
 metadata = MetaData()
 
 
-def _sync_columns() -> list[Column[int]]:
+def _sync_columns(pushable: bool = True) -> list[Column[int]]:
     """Change tracking for offline sync (subgraphs/sync): the commit stamps a row got when it was
-    created and when it last changed, set only by the database's triggers (migration 0002)."""
-    return [
+    created and when it last changed, set only by the database's triggers (migration 0002); and,
+    for rows a client may create, the lastPulledAt of the push that created it (else null): that
+    client's next pull echoes the row, and must not call it `created` (WatermelonDB would bring
+    it back if the client deleted it meanwhile)."""
+    columns = [
         Column("sync_created_ms", BigInteger, nullable=False),
         Column("sync_updated_ms", BigInteger, nullable=False, index=True),
     ]
+    if pushable:
+        columns.append(Column("sync_pushed_from_ms", BigInteger))
+    return columns
 
 
 nations = Table(
@@ -51,7 +57,7 @@ nations = Table(
     Column("gdp_usd", BigInteger),  # null where no source publishes a figure (Holy See)
     Column("gdp_source", Text, nullable=False),
     Column("search_names", Text, nullable=False),  # normalised names, one per line
-    *_sync_columns(),
+    *_sync_columns(pushable=False),  # read-only to clients
 )
 
 projects = Table(

@@ -19,11 +19,13 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    and_,
     cast,
     extract,
     func,
     literal,
     literal_column,
+    not_,
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -52,9 +54,16 @@ class Collection:
         (a first sync carries every row; building them one by one in Python takes seconds).
 
         Rows changed after `changed_after` (all if None); those created after `created_after` (all
-        if None) are `created`, the others `updated`."""
+        if None) are `created`, the others `updated` - and so is a row a push created from that
+        same lastPulledAt: most likely the pusher's own pull, echoing its push back. WatermelonDB
+        takes an `updated` record it lacks as created, but a `created` one it deleted locally since
+        as a reason to bring it back: `updated` is the safe side of the doubt."""
         raw = func.json_build_object(*(part for name, expr in self.fields for part in (literal(name), expr)))
-        changed = select(self.key.label("key"), self.table.c.sync_created_ms.label("created_ms"), raw.label("raw"))
+        pushed_from = self.table.c.get("sync_pushed_from_ms", literal_column("NULL::bigint"))
+        changed = select(
+            self.key.label("key"), self.table.c.sync_created_ms.label("created_ms"),
+            pushed_from.label("pushed_from"), raw.label("raw"),
+        )
         if changed_after is not None:
             changed = changed.where(self.table.c.sync_updated_ms > changed_after)
         rows = changed.subquery()
@@ -63,8 +72,9 @@ class Collection:
         if created_after is None:
             created, updated = ordered, empty
         else:
-            created = ordered.filter(rows.c.created_ms > created_after)
-            updated = func.coalesce(ordered.filter(rows.c.created_ms <= created_after), empty)
+            news = and_(rows.c.created_ms > created_after, rows.c.pushed_from.is_distinct_from(created_after))
+            created = ordered.filter(news)
+            updated = func.coalesce(ordered.filter(not_(news)), empty)
         document = func.json_build_object(literal("created"), func.coalesce(created, empty), literal("updated"), updated)
         return select(cast(document, Text)).select_from(rows)
 

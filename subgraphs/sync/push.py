@@ -117,7 +117,7 @@ async def apply(conn: AsyncConnection, push: Push, last_pulled_at: int, push_dig
                              "metric points are add-only: they are deleted only with their project")
     found.raise_if_any()
 
-    await writes.run(conn, stamp)
+    await writes.run(conn, stamp, lpa)
     result = PushResult(stamp, writes.created, writes.updated, writes.deleted)
     await conn.execute(insert(PUSHES).values(digest=push_digest, applied_ms=stamp,
                                              summary=orjson.dumps(asdict(result)).decode()))
@@ -159,7 +159,7 @@ class _Writes:
     def deleted(self) -> int:
         return len(self.project_deletes)
 
-    async def run(self, conn: AsyncConnection, stamp: int) -> None:
+    async def run(self, conn: AsyncConnection, stamp: int, lpa: int) -> None:
         if self.dropped_points:
             # created_ms 0: news to every client, whenever it last pulled.
             rows = [{"table_name": "metric_points", "record_id": i, "created_ms": 0, "deleted_ms": stamp}
@@ -172,7 +172,7 @@ class _Writes:
         if self.revived:
             await conn.execute(delete(T).where(tuple_(T.c.table_name, T.c.record_id).in_(self.revived)))
         if self.project_inserts:
-            await conn.execute(insert(P), self.project_inserts)
+            await conn.execute(insert(P), [{**row, "sync_pushed_from_ms": lpa} for row in self.project_inserts])
         for project_id, values in self.project_updates:
             await conn.execute(update(P).where(P.c.id == project_id).values(**values, updated_at=func.now()))
         if self.point_replacements:
@@ -180,8 +180,8 @@ class _Writes:
         if self.point_inserts:
             await conn.execute(
                 insert(M),
-                [{"sync_id": p.id, "project_id": p.project_id, "kind": p.kind, "value": p.value, "ts": p.ts}
-                 for p in self.point_inserts],
+                [{"sync_id": p.id, "project_id": p.project_id, "kind": p.kind, "value": p.value, "ts": p.ts,
+                  "sync_pushed_from_ms": lpa} for p in self.point_inserts],
             )
         if self.project_deletes:
             # Their points go too (ON DELETE CASCADE), each leaving a tombstone.

@@ -29,6 +29,12 @@ def by_id(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for r in records}
 
 
+def changed(result: dict[str, Any], table: str) -> dict[str, dict[str, Any]]:
+    """Created or updated: how a pull classifies a pushed record depends on who pulls."""
+    lists = result["changes"][table]
+    return by_id(lists["created"] + lists["updated"])
+
+
 @pytest.fixture(scope="module")
 def url(stack: InProcessStack) -> str:
     return stack.url("projects")
@@ -69,20 +75,31 @@ async def test_push_then_pull_shows_it_created_and_nothing_more(stack: InProcess
     assert quiet["timestamp"] == since, "nothing changed, so the clock did not move"
     assert all(lists == {"created": [], "updated": [], "deleted": []} for lists in quiet["changes"].values())
 
+    # Client X last pulled at `since`; then a change elsewhere; then the pusher pulled, and pushes.
+    other = await push(http, url, changes(projects={"created": [project(new_id())]}), since)
+    pushers_pull = other["data"]["syncPush"]["timestamp"]
     pid, mid = new_id(), new_id()
     body = await push(http, url, changes(
         projects={"created": [project(pid, name="  Well drilling ")]},
         metric_points={"created": [point(mid, pid, T0)]},
-    ), since)
+    ), pushers_pull)
     assert body["data"]["syncPush"] == {"timestamp": body["data"]["syncPush"]["timestamp"], "created": 2,
                                         "updated": 0, "deleted": 0, "duplicate": False}, body
+    # X learns of them as created (and of the other record as updated: it was pushed from X's
+    # lastPulledAt, so it may be X's own; WatermelonDB creates an `updated` record it lacks).
     after = await pull(http, url, since)
-    assert after["timestamp"] == body["data"]["syncPush"]["timestamp"] > since
+    assert after["timestamp"] == body["data"]["syncPush"]["timestamp"] > pushers_pull > since
     created = by_id(after["changes"]["projects"]["created"])
     assert list(created) == [pid] and created[pid]["name"] == "Well drilling"  # trimmed, as createProject does
+    assert len(after["changes"]["projects"]["updated"]) == 1
     assert after["changes"]["metric_points"]["created"] == [
         {"id": mid, "project_id": pid, "kind": "progress", "value": 0.25, "measured_at": T0}
     ]
+    # The pusher's own next pull (from the same lastPulledAt) gets them back as updated: WatermelonDB
+    # would bring a `created` record back to life had the client deleted it meanwhile.
+    echo = await pull(http, url, pushers_pull)
+    assert echo["changes"]["projects"] == {"created": [], "updated": [created[pid]], "deleted": []}
+    assert [p["id"] for p in echo["changes"]["metric_points"]["updated"]] == [mid]
     # The same records pushed as updates of what the client now has: nothing changes on the server.
     again = await push(http, url, changes(projects={"updated": [project(pid, name="Well drilling")]}), after["timestamp"])
     assert again["data"]["syncPush"]["updated"] == 0, again
@@ -103,7 +120,7 @@ async def test_the_same_push_twice_applies_once(stack: InProcessStack, http: htt
     later = (await pull(http, url, since))["timestamp"]
     third = await push(http, url, payload, later)
     assert third["data"]["syncPush"]["created"] == 0 and third["data"]["syncPush"]["updated"] == 0, third
-    points = [p for p in (await pull(http, url, since))["changes"]["metric_points"]["created"] if p["project_id"] == pid]
+    points = [p for p in changed(await pull(http, url, since), "metric_points").values() if p["project_id"] == pid]
     assert len(points) == 2
 
 
@@ -259,7 +276,7 @@ async def test_a_pull_never_misses_a_row_committed_after_it(stack: InProcessStac
         stamp = await conn.fetchval("UPDATE projects SET progress = 0.75 WHERE id = $1 RETURNING sync_updated_ms", pid)
         during = await pull(http, url, since)  # the writer has stamped, not committed
         assert during["timestamp"] < stamp
-        assert by_id(during["changes"]["projects"]["created"])[pid]["progress"] == 0
+        assert changed(during, "projects")[pid]["progress"] == 0
         # A push meanwhile waits for the writer (it needs the clock), then sees its commit.
         waiting = asyncio.ensure_future(push(http, url, changes(projects={"updated": [project(pid, progress=0.8)]}),
                                              during["timestamp"]))

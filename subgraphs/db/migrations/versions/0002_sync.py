@@ -116,6 +116,10 @@ def upgrade() -> None:
             op.alter_column(table, column, nullable=False)
         op.create_index(f"ix_{table}_sync_updated_ms", table, ["sync_updated_ms"])
 
+    # The lastPulledAt of the push that created a row (pull.py: its pusher's echo is `updated`).
+    for table in ("projects", "metric_points"):
+        op.add_column(table, sa.Column("sync_pushed_from_ms", sa.BigInteger, nullable=True))
+
     op.add_column("metric_points", sa.Column("sync_id", sa.String(40), nullable=True))
     op.execute("UPDATE metric_points SET sync_id = 'mp-' || id")
     op.alter_column("metric_points", "sync_id", nullable=False)
@@ -147,6 +151,8 @@ def downgrade() -> None:
     op.create_foreign_key("metric_points_project_id_fkey", "metric_points", "projects", ["project_id"], ["id"])
     op.drop_constraint("metric_points_sync_id_key", "metric_points", type_="unique")
     op.drop_column("metric_points", "sync_id")
+    for table in ("projects", "metric_points"):
+        op.drop_column(table, "sync_pushed_from_ms")
     for table in SYNCED:
         op.drop_index(f"ix_{table}_sync_updated_ms", table)
         op.drop_column(table, "sync_updated_ms")
