@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -12,6 +13,8 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -20,6 +23,22 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+
+def _sync_columns(pushable: bool = True) -> list[Column[int]]:
+    """Change tracking for offline sync (subgraphs/sync): the commit stamps a row got when it was
+    created and when it last changed, set only by the database's triggers (migration 0002); and,
+    for rows a client may create, the lastPulledAt of the push that created it (else null): that
+    client's next pull echoes the row, and must not call it `created` (WatermelonDB would bring
+    it back if the client deleted it meanwhile)."""
+    columns = [
+        Column("sync_created_ms", BigInteger, nullable=False),
+        Column("sync_updated_ms", BigInteger, nullable=False, index=True),
+    ]
+    if pushable:
+        columns.append(Column("sync_pushed_from_ms", BigInteger))
+    return columns
+
 
 nations = Table(
     "nations",
@@ -38,6 +57,7 @@ nations = Table(
     Column("gdp_usd", BigInteger),  # null where no source publishes a figure (Holy See)
     Column("gdp_source", Text, nullable=False),
     Column("search_names", Text, nullable=False),  # one name per line, marked by kind (nations.search)
+    *_sync_columns(pushable=False),  # read-only to clients
 )
 
 projects = Table(
@@ -55,6 +75,7 @@ projects = Table(
     Column("nation_code", String(2), ForeignKey("nations.code"), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    *_sync_columns(),
     Index("ix_projects_nation", "nation_code"),
     Index("ix_projects_region", "home_region"),
     Index("ix_projects_status", "status"),
@@ -64,10 +85,46 @@ metric_points = Table(
     "metric_points",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("project_id", String(40), ForeignKey("projects.id"), nullable=False),
+    # Deleting a project (offline sync may) deletes its points; each leaves a tombstone.
+    Column("project_id", String(40), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("kind", Text, nullable=False),
     Column("value", Float, nullable=False),
     Column("ts", DateTime(timezone=True), nullable=False),
+    # The id offline clients know a point by: theirs for points they created, `mp-<id>` otherwise
+    # (a trigger fills it in when an insert leaves it out).
+    Column("sync_id", String(40), nullable=False, unique=True),
+    *_sync_columns(),
     # One value per project, kind and instant: re-recording a point replaces it (idempotent).
     UniqueConstraint("project_id", "kind", "ts", name="uq_metric_point"),
+)
+
+# The sync clock: one row, the stamp of the latest transaction that changed a synced table.
+sync_clock = Table(
+    "sync_clock",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("last_ms", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="ck_sync_clock_one_row"),
+)
+
+# What was deleted from a synced table, and when, so a client offline for long still learns it.
+sync_tombstones = Table(
+    "sync_tombstones",
+    metadata,
+    Column("table_name", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("deleted_ms", BigInteger, nullable=False),
+    PrimaryKeyConstraint("table_name", "record_id"),
+    Index("ix_sync_tombstones_deleted", "deleted_ms"),
+)
+
+# Pushes already applied, by a digest of their content: the same push twice applies once.
+sync_pushes = Table(
+    "sync_pushes",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("applied_ms", BigInteger, nullable=False),
+    Column("summary", Text, nullable=False),  # the push's result, JSON, returned again to a repeat
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from typing import Annotated, Any
 
@@ -34,6 +33,7 @@ from subgraphs.metrics.series import (
     to_bucket,
     utc,
 )
+from subgraphs.metrics.validation import check_point
 
 MAX_POINTS = 1000
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="inclusive")]
@@ -240,19 +240,11 @@ def _check_points(input: RecordMetricsInput) -> None:
         errors.add("points", "must hold at least one point")
     if len(input.points) > MAX_POINTS:
         errors.add("points", f"must hold at most {MAX_POINTS} points")
-    latest = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     seen: set[tuple[MetricKind, dt.datetime]] = set()
     for i, point in enumerate(input.points[:MAX_POINTS]):
         where = f"points[{i}]"
-        if not math.isfinite(point.value):
-            errors.add(f"{where}.value", "must be a finite number")
-        elif point.kind is MetricKind.PROGRESS and not 0.0 <= point.value <= 1.0:
-            errors.add(f"{where}.value", "PROGRESS must be between 0 and 1")
-        elif point.value < 0:
-            errors.add(f"{where}.value", f"{point.kind.name} must not be negative")
+        check_point(errors, where, point.kind, point.value, point.at)
         at = utc(point.at)
-        if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= at <= latest:
-            errors.add(f"{where}.at", "must be between 2000-01-01 and tomorrow")
         if (point.kind, at) in seen:
             errors.add(f"{where}", "duplicates an earlier point of the same kind and time")
         seen.add((point.kind, at))

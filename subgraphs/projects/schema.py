@@ -26,6 +26,7 @@ from subgraphs.common.relay import PageInfo, Window, window
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
 from subgraphs.projects import validation as v
+from subgraphs.sync import schema as sync
 
 
 @strawberry.federation.type(keys=["code"])
@@ -219,6 +220,8 @@ async def _nation_exists(conn: AsyncConnection, code: str) -> bool:
 
 @strawberry.type
 class Query:
+    sync_pull: sync.SyncPull = strawberry.field(resolver=sync.sync_pull, description=sync.PULL_DESCRIPTION)
+
     @strawberry.field
     async def project(self, info: strawberry.Info, id: strawberry.ID) -> Project | None:
         if len(id) > 40:
@@ -268,6 +271,8 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    sync_push: sync.SyncPushResult = strawberry.mutation(resolver=sync.sync_push, description=sync.PUSH_DESCRIPTION)
+
     @strawberry.mutation(description="Create a project; its id is generated")
     async def create_project(self, info: strawberry.Info, input: CreateProjectInput) -> Project:
         errors = InputErrors()
