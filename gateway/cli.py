@@ -7,6 +7,7 @@ import dataclasses
 import os
 import sys
 
+from gateway.auth.config import AuthConfig, parse_policy
 from gateway.config import DEFAULT_FORWARDED_HEADERS, GatewayConfig
 
 
@@ -55,7 +56,43 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="browser origin allowed to call the gateway (repeatable; '*' for any); no CORS headers by default",
     )
     parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
+    auth = parser.add_argument_group("authentication (JWT; off unless --jwks is given)")
+    auth.add_argument(
+        "--jwks", action="append", default=[],
+        help="JWKS file or http(s) URL of trusted keys (repeatable; HS256 'oct', RS256 'RSA', ES256 'EC' keys)",
+    )
+    auth.add_argument("--jwt-issuer", default="", help="required `iss` claim")
+    auth.add_argument("--jwt-audience", default="", help="required `aud` claim")
+    auth.add_argument("--jwt-leeway", type=float, default=30.0, help="seconds of clock skew allowed (default 30)")
+    auth.add_argument("--jwks-refresh", type=float, default=300.0, help="seconds between JWKS re-reads (default 300)")
+    auth.add_argument(
+        "--claims-header", default="x-charter-claims",
+        help="header carrying the verified claims (JSON) to subgraphs; '' for none (default x-charter-claims)",
+    )
+    auth.add_argument(
+        "--auth-policy", action="append", default=[], type=_policy,
+        help="@policy evaluation: NAME=claim:value[,claim:value...] (all must hold; value '*' = present)",
+    )
     parser.add_argument("--log-level", default="info")
+
+
+def _policy(text: str) -> object:
+    try:
+        return parse_policy(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def auth_from_args(args: argparse.Namespace) -> AuthConfig:
+    return AuthConfig(
+        jwks=tuple(args.jwks),
+        issuer=args.jwt_issuer,
+        audience=args.jwt_audience,
+        leeway=args.jwt_leeway,
+        refresh=args.jwks_refresh,
+        claims_header=args.claims_header,
+        policies=tuple(args.auth_policy),
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> GatewayConfig:
@@ -75,6 +112,7 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         routing=args.routing,
         cors_origins=tuple(args.cors_origin),
         failover_cooldown=args.failover_cooldown,
+        auth=auth_from_args(args),
     )
 
 

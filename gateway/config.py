@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gateway.auth.config import AuthConfig
 from gateway.operation import Limits
 
 # Client headers forwarded to every subgraph by default. They change answers (auth, read-your-
@@ -34,3 +35,4 @@ class GatewayConfig:
     persisted_queries: bool = True
     # Progressive override labels switched on for every request (others only via percent(N)).
     override_labels: tuple[str, ...] = ()
+    auth: AuthConfig = field(default_factory=AuthConfig)  # JWT authentication (off without a JWKS)

@@ -15,12 +15,16 @@ import orjson
 from graphql import GraphQLObjectType, OperationType
 
 from gateway import persisted
+from gateway.auth.filter import filter_fields
+from gateway.auth.principal import ANONYMOUS, Principal
+from gateway.auth.tokens import AuthenticationError, Authenticator
 from gateway.config import GatewayConfig
 from gateway.errors import (
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
     QUERY_PLANNING_FAILED,
+    UNAUTHENTICATED,
     RequestError,
     error,
 )
@@ -54,13 +58,15 @@ class Result:
 
 
 class PlanEntry:
-    """A cached plan with the client's field tree and, once first used, its compiled shaper."""
+    """A cached plan with the client's field tree and, once first used, its compiled shaper.
+    `errors` are the plan's own (fields removed by authorization), added to every answer."""
 
-    __slots__ = ("_shape", "fields", "plan")
+    __slots__ = ("_shape", "errors", "fields", "plan")
 
-    def __init__(self, plan: QueryPlan, fields: list[NField]) -> None:
+    def __init__(self, plan: QueryPlan, fields: list[NField], errors: tuple[dict[str, Any], ...] = ()) -> None:
         self.plan = plan
         self.fields = fields
+        self.errors = errors
         self._shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def shape(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +89,12 @@ class Gateway:
         self.config = config
         self._inflight: InFlight[Result] = InFlight()
         self._always_labels = frozenset(config.override_labels)
+        auth = config.auth
+        self.auth = Authenticator(auth) if auth.enabled else None
+        self.auth_header = auth.header.lower()
+        # The claims header is the gateway's to set: a client's copy is never forwarded.
+        self.claims_header = auth.claims_header.lower() if auth.enabled else ""
+        self._forward = tuple(h for h in config.forward_headers if h != self.claims_header)
 
     def swap(self, state: SchemaState) -> None:
         """Serve a new schema: requests in flight finish on the state they hold."""
@@ -90,7 +102,7 @@ class Gateway:
 
     def forwarded_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         out = {}
-        for name in self.config.forward_headers:
+        for name in self._forward:
             value = headers.get(name)
             if value is not None:
                 out[name] = value
@@ -101,6 +113,15 @@ class Gateway:
         self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool = True
     ) -> Result:
         state = self.state
+        principal = ANONYMOUS
+        if self.auth is not None:
+            header = headers.get(self.auth_header)
+            if header is not None:  # no header: anonymous, at the cost of this lookup
+                try:
+                    principal = await self.auth.principal(header)
+                except AuthenticationError as e:
+                    body = orjson.dumps({"errors": [error(str(e), UNAUTHENTICATED)]})
+                    return Result(body, True, 401, malformed=True)
         try:
             if request.extensions and "persistedQuery" in request.extensions:
                 text = await persisted.resolve(self.persisted, request.query, request.extensions)
@@ -119,9 +140,11 @@ class Gateway:
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status, e.malformed)
         forwarded = self.forwarded_headers(headers)
+        if principal.authenticated and self.claims_header:
+            forwarded[self.claims_header] = principal.claims_json
         is_query = operation.operation == OperationType.QUERY
         if not (is_query and self.config.dedupe):
-            return await self._execute(state, prepared, operation, variables, forwarded)
+            return await self._execute(state, prepared, operation, variables, forwarded, principal)
         key = (
             state.id,
             prepared.hash,
@@ -130,7 +153,7 @@ class Gateway:
             tuple(forwarded.items()),
         )
         return await self._inflight.run(
-            key, lambda: self._execute(state, prepared, operation, variables, forwarded)
+            key, lambda: self._execute(state, prepared, operation, variables, forwarded, principal)
         )
 
     def _prepare(self, state: SchemaState, request: GraphQLRequest) -> PreparedDocument:
@@ -156,11 +179,28 @@ class Gateway:
                     continue
         return frozenset(active)
 
-    def plan_for(self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any]) -> PlanEntry:
+    def plan_for(
+        self,
+        state: SchemaState,
+        prepared: PreparedDocument,
+        operation: Any,
+        variables: dict[str, Any],
+        principal: Principal = ANONYMOUS,
+    ) -> PlanEntry:
         labels = self._labels(state)
         conditions = condition_values(prepared.condition_variables, variables)
         op_name = operation.name.value if operation.name else None
-        key = (prepared.hash, op_name, conditions, labels)
+        rules = state.access
+        # Plans differ by what the request may see, reduced to what the schema asks about: all
+        # anonymous requests share one plan, and so do tokens granting the same relevant scopes.
+        access = (
+            None
+            if not rules
+            else rules.anonymous
+            if principal is ANONYMOUS
+            else rules.key(principal.authenticated, principal.scopes, principal.policies)
+        )
+        key = (prepared.hash, op_name, conditions, labels, access)
 
         def compute() -> PlanEntry:
             root = state.api_schema.get_root_type(operation.operation)
@@ -170,8 +210,15 @@ class Gateway:
             ).fields(
                 root, [operation.selection_set]
             )
-            plan = state.planner.plan(operation, root, fields, labels)
-            return PlanEntry(plan, fields)
+            filtered = filter_fields(fields, rules, access) if access is not None else None
+            if filtered is None:
+                return PlanEntry(state.planner.plan(operation, root, fields, labels), fields)
+            plan = (
+                state.planner.plan(operation, root, filtered.plan_fields, labels)
+                if filtered.plan_fields
+                else QueryPlan(None)  # nothing left to ask: no fetch (a denied mutation runs nothing)
+            )
+            return PlanEntry(plan, filtered.shape_fields, filtered.errors)
 
         return state.plans.get_or_compute(key, compute)  # type: ignore[no-any-return]
 
@@ -183,14 +230,17 @@ class Gateway:
         operation: Any,
         variables: dict[str, Any],
         forwarded: dict[str, str],
+        principal: Principal = ANONYMOUS,
     ) -> Result:
         try:
-            entry = self.plan_for(state, prepared, operation, variables)
+            entry = self.plan_for(state, prepared, operation, variables, principal)
         except PlanningError as e:
             return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status)
         ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders)
+        if entry.errors:
+            ctx.errors.extend(entry.errors)
         try:
             await execute(entry.plan.node, ctx)
         except Exception as e:  # a bug must cost this request only, with an error the client can read

@@ -10,11 +10,13 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from gateway.auth.config import AuthConfig, Policy
 from gateway.config import GatewayConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
 from gateway.http.metrics import Metrics
@@ -57,6 +59,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             watcher = asyncio.create_task(poll_subgraphs(gateway, config, config.poll_interval, counted))
         elif config.watch and config.supergraph and not config.supergraph.startswith(("http://", "https://")):
             watcher = asyncio.create_task(watch_file(gateway, config, counted))
+        if gateway.auth is not None:
+            await gateway.auth.start()  # JWKS URLs are fetched before the first request
         log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
         try:
             yield
@@ -92,6 +96,17 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     return served  # type: ignore[return-value]
 
 
+def auth_config_from_json(raw: dict[str, Any]) -> AuthConfig:
+    """`dataclasses.asdict` of an AuthConfig back into one (worker processes get it as JSON)."""
+    return AuthConfig(
+        **{
+            **raw,
+            "jwks": tuple(raw.get("jwks", ())),
+            "policies": tuple(Policy(p["name"], tuple(tuple(c) for c in p["claims"])) for p in raw.get("policies", ())),
+        }
+    )
+
+
 def app_from_env() -> Starlette:
     """Factory for `uvicorn --factory` worker processes: the CLI passes its settings as JSON."""
     import orjson
@@ -105,4 +120,5 @@ def app_from_env() -> Starlette:
     raw["forward_headers"] = tuple(raw.get("forward_headers", ()))
     raw["override_labels"] = tuple(raw.get("override_labels", ()))
     raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
+    raw["auth"] = auth_config_from_json(raw.get("auth", {}))
     return create_app(GatewayConfig(**raw))

@@ -93,6 +93,8 @@ def metrics_endpoint(gateway: Gateway, metrics: Metrics) -> Any:
         metrics.plan_cache.set(len(plans))
         metrics.plan_hits.set(plans.hits)
         metrics.plan_misses.set(plans.misses)
+        if gateway.auth is not None:
+            metrics.jwt_verifications.set(gateway.auth.verified)
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     return endpoint

@@ -36,6 +36,10 @@ class Metrics:
             "charter_gateway_plan_cache_misses", "Plan cache misses (current schema)",
             registry=self.registry, multiprocess_mode="liveall",
         )
+        self.jwt_verifications = Gauge(
+            "charter_gateway_jwt_verifications", "Token signatures checked (verified-token cache misses)",
+            registry=self.registry, multiprocess_mode="liveall",
+        )
         self.reloads = Counter(
             "charter_gateway_schema_reloads", "Supergraph reloads by result", ["result"], registry=self.registry
         )

@@ -43,7 +43,9 @@ class GraphQLPost:
         self.gateway = gateway
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
-        self.wanted = frozenset({"accept", "content-type", "content-length", *gateway.config.forward_headers})
+        self.wanted = frozenset(
+            {"accept", "content-type", "content-length", gateway.auth_header, *gateway.config.forward_headers}
+        )
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         started = time.perf_counter()
