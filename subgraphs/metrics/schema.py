@@ -279,7 +279,10 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Record points for one project: all of them, or none")
+    # Writes need a token with the scope (the gateway enforces it; reads stay public).
+    @strawberry.federation.mutation(
+        description="Record points for one project: all of them, or none", requires_scopes=[["metrics:write"]]
+    )
     async def record_metrics(self, info: strawberry.Info, input: RecordMetricsInput) -> RecordMetricsPayload:
         _check_points(input)
         ctx: RequestContext = info.context

@@ -263,7 +263,10 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a project; its id is generated")
+    # Writes need a token with the scope (the gateway enforces it; reads stay public).
+    @strawberry.federation.mutation(
+        description="Create a project; its id is generated", requires_scopes=[["projects:write"]]
+    )
     async def create_project(self, info: strawberry.Info, input: CreateProjectInput) -> Project:
         errors = InputErrors()
         v.check_name(errors, input.name)
@@ -302,7 +305,9 @@ class Mutation:
 
         return _to_project(await ctx.write(work))
 
-    @strawberry.mutation(description="Change some fields of a project; unset fields are kept")
+    @strawberry.federation.mutation(
+        description="Change some fields of a project; unset fields are kept", requires_scopes=[["projects:write"]]
+    )
     async def update_project(
         self, info: strawberry.Info, id: strawberry.ID, input: UpdateProjectInput
     ) -> Project:
