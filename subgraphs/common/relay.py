@@ -11,6 +11,8 @@ from subgraphs.common.errors import user_error
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+# Past any list this API serves; keeps OFFSET far inside PostgreSQL's bigint.
+MAX_OFFSET = 10_000_000
 _PREFIX = "cursor:"
 
 
@@ -28,11 +30,16 @@ def encode_cursor(offset: int) -> str:
 
 def decode_cursor(cursor: str) -> int:
     try:
+        if len(cursor) > 64:
+            raise ValueError(cursor)
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
         if not raw.startswith(_PREFIX):
             raise ValueError(raw)
-        offset = int(raw[len(_PREFIX) :])
-        if offset < 0:
+        digits = raw[len(_PREFIX) :]
+        if not digits.isascii() or not digits.isdigit():  # int() would take " 1", "1_0", "+1"
+            raise ValueError(raw)
+        offset = int(digits)
+        if offset > MAX_OFFSET:
             raise ValueError(raw)
         return offset
     except (ValueError, UnicodeDecodeError):

@@ -19,6 +19,7 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import nations as N
@@ -35,6 +36,15 @@ from subgraphs.metrics.series import (
 )
 
 MAX_POINTS = 1000
+# What a value of each kind can be: a project's progress is a share, its spend at most the largest
+# budget a project may have, beneficiaries at most everyone alive, emissions avoided at most about
+# the world's yearly CO2 output (t). Bounded values keep every aggregate far from overflowing.
+KIND_RANGE: dict[MetricKind, tuple[float, float]] = {
+    MetricKind.PROGRESS: (0.0, 1.0),
+    MetricKind.SPEND_USD: (0.0, 1e12),
+    MetricKind.BENEFICIARIES: (0.0, 1e10),
+    MetricKind.EMISSIONS_AVOIDED_T: (0.0, 1e11),
+}
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="inclusive")]
 To = Annotated[dt.datetime | None, strawberry.argument(description="exclusive")]
 
@@ -242,18 +252,31 @@ def _check_points(input: RecordMetricsInput) -> None:
     seen: set[tuple[MetricKind, dt.datetime]] = set()
     for i, point in enumerate(input.points[:MAX_POINTS]):
         where = f"points[{i}]"
+        low, high = KIND_RANGE[point.kind]
         if not math.isfinite(point.value):
             errors.add(f"{where}.value", "must be a finite number")
-        elif point.kind is MetricKind.PROGRESS and not 0.0 <= point.value <= 1.0:
-            errors.add(f"{where}.value", "PROGRESS must be between 0 and 1")
-        elif point.value < 0:
-            errors.add(f"{where}.value", f"{point.kind.name} must not be negative")
+        elif not low <= point.value <= high:
+            errors.add(f"{where}.value", f"{point.kind.name} must be between {low:g} and {high:g}")
         at = utc(point.at)
         if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= at <= latest:
             errors.add(f"{where}.at", "must be between 2000-01-01 and tomorrow")
         if (point.kind, at) in seen:
             errors.add(f"{where}", "duplicates an earlier point of the same kind and time")
         seen.add((point.kind, at))
+    errors.raise_if_any("recordMetrics input")
+
+
+def _check_window(input: RecordMetricsInput, start: dt.date, end: dt.date | None) -> None:
+    """Points fall within the project's life: from its start month (monthly figures are dated on
+    the 1st) to the end of its end date."""
+    first = dt.datetime(start.year, start.month, 1, tzinfo=dt.UTC)
+    last = dt.datetime.combine(end, dt.time.max, tzinfo=dt.UTC) if end is not None else None
+    errors = InputErrors()
+    for i, point in enumerate(input.points):
+        at = utc(point.at)
+        if at < first or (last is not None and at > last):
+            until = f" to {end.isoformat()}" if end is not None else ""
+            errors.add(f"points[{i}].at", f"must be within the project's window ({first.date().isoformat()}{until})")
     errors.raise_if_any("recordMetrics input")
 
 
@@ -289,8 +312,10 @@ class Mutation:
         project_id = str(input.project_id)
 
         async def work(conn: AsyncConnection) -> int:
-            if not await conn.scalar(select(func.count()).where(P.c.id == project_id)):
+            project = (await conn.execute(select(P.c.start_date, P.c.end_date).where(P.c.id == project_id))).one_or_none()
+            if project is None:
                 raise user_error(f"no project {project_id!r}", NOT_FOUND)
+            _check_window(input, project.start_date, project.end_date)
             stmt = insert(M).values(
                 [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": utc(p.at)} for p in input.points]
             )
@@ -307,6 +332,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
+    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
     federation_version="2.5",
 )

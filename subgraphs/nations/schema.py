@@ -14,6 +14,7 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.common.relay import PageInfo, window
 from subgraphs.db.tables import nations as T
@@ -140,5 +141,5 @@ class Query:
 
 
 schema = strawberry.federation.Schema(
-    query=Query, types=[Nation], extensions=[ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.5"
+    query=Query, types=[Nation], extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.5"
 )

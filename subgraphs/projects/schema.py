@@ -7,6 +7,7 @@ is answered by this subgraph alone, in one fetch.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from subgraphs.common.app import ConsistencyExtension
 from subgraphs.common.context import RequestContext
 from subgraphs.common.enums import Group, ProjectStatus, Sector
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.common.relay import PageInfo, Window, window
 from subgraphs.db.tables import nations as N
@@ -273,6 +275,8 @@ class Mutation:
         v.check_budget(errors, input.budget_usd)
         v.check_progress(errors, input.progress)
         v.check_dates(errors, input.start_date, input.end_date)
+        if math.isfinite(input.progress) and 0.0 <= input.progress <= 1.0:
+            v.check_status_progress(errors, input.status.value, input.progress)
         v.check_region(errors, input.home_region)
         nation_ok = v.check_nation_code(errors, input.nation_code)
         errors.raise_if_any("createProject input")
@@ -340,6 +344,8 @@ class Mutation:
             end = given.get("end_date", current.end_date)
             date_errors = InputErrors()
             v.check_dates(date_errors, start, end)
+            status = given["status"].value if "status" in given else current.status
+            v.check_status_progress(date_errors, status, given.get("progress", current.progress))
             date_errors.raise_if_any("updateProject input")
             if nation_ok and not await _nation_exists(conn, given["nation_code"]):
                 raise user_error(
@@ -372,6 +378,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
+    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
     federation_version="2.5",
 )
