@@ -9,6 +9,7 @@ import sys
 
 from gateway.auth.config import AuthConfig, parse_policy
 from gateway.config import DEFAULT_FORWARDED_HEADERS, GatewayConfig
+from gateway.demand.config import MODES, DemandConfig
 
 
 def _env_timeout() -> float:
@@ -56,6 +57,13 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="browser origin allowed to call the gateway (repeatable; '*' for any); no CORS headers by default",
     )
     parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
+    demand = parser.add_argument_group("demand control (@cost / @listSize; off unless --max-cost or measure mode)")
+    demand.add_argument("--max-cost", type=int, default=0, help="refuse operations estimated above this cost (0: no limit)")
+    demand.add_argument(
+        "--cost-mode", choices=MODES, default="enforce",
+        help="enforce: refuse over --max-cost; measure: only report estimated and actual cost in /metrics",
+    )
+    demand.add_argument("--cost-list-size", type=int, default=10, help="size assumed for lists without @listSize (10)")
     auth = parser.add_argument_group("authentication (JWT; off unless --jwks is given)")
     auth.add_argument(
         "--jwks", action="append", default=[],
@@ -113,6 +121,7 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         cors_origins=tuple(args.cors_origin),
         failover_cooldown=args.failover_cooldown,
         auth=auth_from_args(args),
+        demand=DemandConfig(max_cost=args.max_cost, mode=args.cost_mode, list_size=args.cost_list_size),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gateway.auth.config import AuthConfig
+from gateway.demand.config import DemandConfig
 from gateway.operation import Limits
 
 # Client headers forwarded to every subgraph by default. They change answers (auth, read-your-
@@ -36,3 +37,4 @@ class GatewayConfig:
     # Progressive override labels switched on for every request (others only via percent(N)).
     override_labels: tuple[str, ...] = ()
     auth: AuthConfig = field(default_factory=AuthConfig)  # JWT authentication (off without a JWKS)
+    demand: DemandConfig = field(default_factory=DemandConfig)  # cost limits (off by default)

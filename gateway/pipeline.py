@@ -19,7 +19,9 @@ from gateway.auth.filter import filter_fields
 from gateway.auth.principal import ANONYMOUS, Principal
 from gateway.auth.tokens import AuthenticationError, Authenticator
 from gateway.config import GatewayConfig
+from gateway.demand.estimate import CostModel, Estimate, actual_cost
 from gateway.errors import (
+    COST_ESTIMATED_TOO_EXPENSIVE,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
@@ -55,19 +57,38 @@ class Result:
     request_error: bool  # no `data`: the request failed before execution
     status: int = 200  # the status for application/graphql-response+json
     malformed: bool = False  # the status holds for application/json too
+    # Demand control: (estimated, actual or None, refused) when it is on, for /metrics.
+    cost: tuple[int, int | None, bool] | None = None
 
 
 class PlanEntry:
     """A cached plan with the client's field tree and, once first used, its compiled shaper.
-    `errors` are the plan's own (fields removed by authorization), added to every answer."""
+    `errors` are the plan's own (fields removed by authorization), added to every answer;
+    `estimate` its cost when demand control is on. An operation first seen over budget is not
+    planned until a request within budget (other variables) needs the plan."""
 
-    __slots__ = ("_shape", "errors", "fields", "plan")
+    __slots__ = ("_build", "_plan", "_shape", "errors", "estimate", "fields")
 
-    def __init__(self, plan: QueryPlan, fields: list[NField], errors: tuple[dict[str, Any], ...] = ()) -> None:
-        self.plan = plan
+    def __init__(
+        self,
+        plan: QueryPlan | Callable[[], QueryPlan],
+        fields: list[NField],
+        errors: tuple[dict[str, Any], ...] = (),
+        estimate: Estimate | None = None,
+    ) -> None:
+        self._plan, self._build = (plan, None) if isinstance(plan, QueryPlan) else (None, plan)
         self.fields = fields
         self.errors = errors
+        self.estimate = estimate
         self._shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+    @property
+    def plan(self) -> QueryPlan:
+        if self._plan is None:
+            assert self._build is not None
+            self._plan = self._build()
+            self._build = None
+        return self._plan
 
     def shape(self, data: dict[str, Any]) -> dict[str, Any]:
         if self._shape is None:
@@ -95,6 +116,7 @@ class Gateway:
         # The claims header is the gateway's to set: a client's copy is never forwarded.
         self.claims_header = auth.claims_header.lower() if auth.enabled else ""
         self._forward = tuple(h for h in config.forward_headers if h != self.claims_header)
+        self._demand = config.demand if config.demand.enabled else None
 
     def swap(self, state: SchemaState) -> None:
         """Serve a new schema: requests in flight finish on the state they hold."""
@@ -211,14 +233,22 @@ class Gateway:
                 root, [operation.selection_set]
             )
             filtered = filter_fields(fields, rules, access) if access is not None else None
-            if filtered is None:
-                return PlanEntry(state.planner.plan(operation, root, fields, labels), fields)
-            plan = (
-                state.planner.plan(operation, root, filtered.plan_fields, labels)
-                if filtered.plan_fields
-                else QueryPlan(None)  # nothing left to ask: no fetch (a denied mutation runs nothing)
-            )
-            return PlanEntry(plan, filtered.shape_fields, filtered.errors)
+            plan_fields, shape_fields = (fields, fields) if filtered is None else (filtered.plan_fields, filtered.shape_fields)
+
+            def build() -> QueryPlan:
+                if not plan_fields:  # nothing left to ask: no fetch (a denied mutation runs nothing)
+                    return QueryPlan(None)
+                return state.planner.plan(operation, root, plan_fields, labels)
+
+            estimate = None
+            if self._demand is not None:
+                estimate = CostModel(state.api_schema, state.costs, self._demand.list_size).estimate(
+                    plan_fields, operation.operation == OperationType.MUTATION
+                )
+                if self._demand.over_budget(estimate.cost(variables)):
+                    # refused before planning: a hostile operation costs a tree walk, not a plan
+                    return PlanEntry(build, shape_fields, filtered.errors if filtered else (), estimate)
+            return PlanEntry(build(), shape_fields, filtered.errors if filtered else (), estimate)
 
         return state.plans.get_or_compute(key, compute)  # type: ignore[no-any-return]
 
@@ -238,6 +268,16 @@ class Gateway:
             return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status)
+        estimated = None
+        if entry.estimate is not None:
+            estimated = entry.estimate.cost(variables)
+            assert self._demand is not None
+            if self._demand.over_budget(estimated):
+                message = f"The operation's estimated cost {estimated} exceeds the limit of {self._demand.max_cost}."
+                body = orjson.dumps(
+                    {"errors": [error(message, COST_ESTIMATED_TOO_EXPENSIVE, cost={"estimated": estimated, "max": self._demand.max_cost})]}
+                )
+                return Result(body, True, 400, cost=(estimated, None, True))
         ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders)
         if entry.errors:
             ctx.errors.extend(entry.errors)
@@ -262,5 +302,14 @@ class Gateway:
             response["errors"] = ctx.errors
         if ctx.extensions:
             response["extensions"] = ctx.extensions
-        return Result(orjson.dumps(response), False, 200)
+        cost = None
+        if estimated is not None:
+            assert self._demand is not None
+            actual = (
+                actual_cost(data, entry.fields, state.costs, operation.operation == OperationType.MUTATION)
+                if self._demand.measure_actual
+                else None
+            )
+            cost = (estimated, actual, False)
+        return Result(orjson.dumps(response), False, 200, cost=cost)
 

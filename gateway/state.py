@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from graphql import GraphQLInterfaceType, GraphQLSchema
 
 from gateway.auth.rules import AccessRules
+from gateway.demand.rules import CostRules
 from gateway.operation import DocumentCache, Limits
 from gateway.planner.build import Planner
 from gateway.planner.cache import PlanCache
@@ -32,6 +33,7 @@ class SchemaState:
     override_labels: frozenset[str] = field(default_factory=frozenset)
     # @authenticated / @requiresScopes / @policy: empty (falsy) when the schema has none.
     access: AccessRules = field(default_factory=AccessRules)
+    costs: CostRules = field(default_factory=CostRules)  # @cost / @listSize
 
     @property
     def id(self) -> str:
@@ -72,4 +74,5 @@ def build_state(
         placeholders=placeholders,
         override_labels=labels,
         access=AccessRules.read(supergraph.document, supergraph.links),
+        costs=CostRules.read(supergraph.document, supergraph.links),
     )

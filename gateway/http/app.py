@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from gateway.auth.config import AuthConfig, Policy
 from gateway.config import GatewayConfig
+from gateway.demand.config import DemandConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
 from gateway.http.metrics import Metrics
 from gateway.http.post import Dispatch, GraphQLPost
@@ -121,4 +122,5 @@ def app_from_env() -> Starlette:
     raw["override_labels"] = tuple(raw.get("override_labels", ()))
     raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
     raw["auth"] = auth_config_from_json(raw.get("auth", {}))
+    raw["demand"] = DemandConfig(**raw.get("demand", {}))
     return create_app(GatewayConfig(**raw))

@@ -53,6 +53,8 @@ class GraphQLEndpoints:
         self, gql: GraphQLRequest, request: Request, media_type: str, started: float, allow_mutation: bool
     ) -> Response:
         result: Result = await self.gateway.run(gql, request.headers, allow_mutation=allow_mutation)
+        if result.cost is not None:
+            self.metrics.observe_cost(result.cost)
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         self.metrics.duration.observe(time.perf_counter() - started)

@@ -91,6 +91,8 @@ class GraphQLPost:
             self.metrics.requests.labels("request_error").inc()
             return e.status, media_type, orjson.dumps({"errors": e.errors})
         result = await self.gateway.run(request, headers, allow_mutation=True)
+        if result.cost is not None:
+            self.metrics.observe_cost(result.cost)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
         return status, media_type, result.body

@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass
 
 import strawberry
+from strawberry.federation.schema_directives import ListSize
 
 from subgraphs.common.errors import user_error
 
@@ -14,6 +15,12 @@ MAX_PAGE = 100
 # Past any list this API serves; keeps OFFSET far inside PostgreSQL's bigint.
 MAX_OFFSET = 10_000_000
 _PREFIX = "cursor:"
+
+
+# Demand control reads a connection's size from `first` (else the default page) for its `edges`.
+CONNECTION_SIZE = ListSize(
+    assumed_size=DEFAULT_PAGE, slicing_arguments=["first"], sized_fields=["edges"], require_one_slicing_argument=False
+)
 
 
 @strawberry.federation.type(shareable=True)

@@ -16,7 +16,7 @@ from subgraphs.common.enums import Group
 from subgraphs.common.errors import user_error
 from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
-from subgraphs.common.relay import PageInfo, window
+from subgraphs.common.relay import CONNECTION_SIZE, PageInfo, window
 from subgraphs.db.tables import nations as T
 from subgraphs.nations.search import rank
 
@@ -109,7 +109,8 @@ class Query:
         return await nation_loader(info.context).load(code.upper())
 
     @strawberry.field(
-        description="Nations, optionally searched (prefix, substring, typo-tolerant; accents ignored)"
+        description="Nations, optionally searched (prefix, substring, typo-tolerant; accents ignored)",
+        directives=[CONNECTION_SIZE],
     )
     async def nations(
         self,
@@ -141,5 +142,5 @@ class Query:
 
 
 schema = strawberry.federation.Schema(
-    query=Query, types=[Nation], extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.5"
+    query=Query, types=[Nation], extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.9"
 )

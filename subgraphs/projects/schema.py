@@ -23,7 +23,7 @@ from subgraphs.common.enums import Group, ProjectStatus, Sector
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
 from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
-from subgraphs.common.relay import PageInfo, Window, window
+from subgraphs.common.relay import CONNECTION_SIZE, PageInfo, Window, window
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
 from subgraphs.projects import validation as v
@@ -40,7 +40,7 @@ class Nation:
         # A reference needs no lookup: `projects` below is keyed by the code alone.
         return cls(code=code, name="")
 
-    @strawberry.field(description="This nation's projects, in id order")
+    @strawberry.field(description="This nation's projects, in id order", directives=[CONNECTION_SIZE])
     async def projects(
         self,
         info: strawberry.Info,
@@ -223,7 +223,7 @@ class Query:
             raise user_error("project id is at most 40 characters")
         return await project_loader(info.context).load(str(id))
 
-    @strawberry.field(description="Projects in id order, optionally filtered")
+    @strawberry.field(description="Projects in id order, optionally filtered", directives=[CONNECTION_SIZE])
     async def projects(
         self,
         info: strawberry.Info,
@@ -379,5 +379,5 @@ schema = strawberry.federation.Schema(
     mutation=Mutation,
     types=[Project, Nation],
     extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
-    federation_version="2.5",
+    federation_version="2.9",  # 2.9: @listSize
 )

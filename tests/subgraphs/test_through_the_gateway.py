@@ -91,3 +91,76 @@ async def test_control_characters_refused_through_the_gateway(gateway: tuple[str
     body = await _post(url, CREATE, {"i": _project("Bad \x00 Name")}, authorization=f"Bearer {token}")
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
     assert not any("Cannot return null" in e["message"] for e in body["errors"])
+
+
+def _multiplying(levels: int = 5) -> str:
+    """Five levels of two `projects` connections under `nations`: each level doubles the fan-out
+    (and, at 100 items a page, multiplies the rows by 200)."""
+    fragments = []
+    for level in range(1, levels + 1):
+        inner = f"nation {{ ...L{level + 1} }}" if level < levels else "id"
+        conn = f"projects(first: 100) {{ edges {{ node {{ {inner} }} }} }}"
+        fragments.append(f"fragment L{level} on Nation {{ a: {conn} b: {conn} }}")
+    return "query { nations(first: 100) { edges { node { ...L1 } } } }\n" + "\n".join(fragments)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def budgeted(stack: InProcessStack) -> AsyncIterator[str]:
+    from gateway.demand.config import DemandConfig
+
+    sdl = compose_supergraph({name: stack.url(name) for name in stack.served})
+    served = serve_in_loop(create_app(GatewayConfig(watch=False, demand=DemandConfig(max_cost=2000)), sdl))
+    try:
+        yield served.url
+    finally:
+        await served.stop()
+
+
+async def test_fragment_multiplying_query_is_refused_in_milliseconds(stack: InProcessStack, budgeted: str) -> None:
+    import time
+
+    before = stack.statements()
+    started = time.perf_counter()
+    body = await _post(budgeted, _multiplying(), accept="application/graphql-response+json")
+    elapsed = time.perf_counter() - started
+    assert body["status"] == 400 and "data" not in body, body
+    (err,) = body["errors"]
+    assert err["extensions"]["code"] == "COST_ESTIMATED_TOO_EXPENSIVE"
+    assert err["extensions"]["cost"]["estimated"] > 10**9 and err["extensions"]["cost"]["max"] == 2000
+    # parse, validate, normalise, estimate (~70 ms on a loaded 2-core box): no plan, no fetch; planning
+    # and fetching it would take minutes
+    assert elapsed < 1.0, elapsed
+    assert stack.statements() == before  # no subgraph was asked anything
+    again = time.perf_counter()
+    assert (await _post(budgeted, _multiplying()))["errors"][0]["extensions"]["code"] == "COST_ESTIMATED_TOO_EXPENSIVE"
+    assert time.perf_counter() - again < 0.2  # the refusal is cached with the document's plan entry
+
+
+async def test_slicing_arguments_from_variables(budgeted: str) -> None:
+    q = "query($n: Int) { nations(first: $n) { edges { node { projects(first: $n) { edges { node { id } } } } } } }"
+    small = await _post(budgeted, q, {"n": 5})
+    # nations 1 + n edges x (edge 1 + node 1 + projects 1 + n edges x (edge 1 + node 1)): 1 + n(3 + 2n)
+    assert "errors" not in small, small  # 66
+    big = await _post(budgeted, q, {"n": 100})
+    assert big["errors"][0]["extensions"]["code"] == "COST_ESTIMATED_TOO_EXPENSIVE"
+    assert big["errors"][0]["extensions"]["cost"]["estimated"] == 1 + 100 * (3 + 2 * 100)
+    assert "errors" not in await _post(budgeted, q, {"n": 3})  # the same cached plan serves it
+
+
+async def test_measure_mode_reports_estimated_and_actual_cost(stack: InProcessStack) -> None:
+    from gateway.demand.config import DemandConfig
+
+    sdl = compose_supergraph({name: stack.url(name) for name in stack.served})
+    served = serve_in_loop(create_app(GatewayConfig(watch=False, demand=DemandConfig(mode="measure")), sdl))
+    try:
+        body = await _post(served.url, _multiplying(2).replace("first: 100", "first: 2"))
+        assert "errors" not in body, body
+        async with httpx.AsyncClient(timeout=10) as client:
+            text = (await client.get(served.url.replace("/graphql", "/metrics"))).text
+        values = {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.startswith("charter_gateway_cost")}
+        assert values["charter_gateway_cost_estimated_count"] == 1
+        assert values["charter_gateway_cost_actual_count"] == 1
+        assert 0 < values["charter_gateway_cost_actual_sum"] <= values["charter_gateway_cost_estimated_sum"]
+        assert values.get("charter_gateway_cost_refused_total", 0) == 0
+    finally:
+        await served.stop()
