@@ -25,12 +25,13 @@ from gateway.errors import (
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
+    INTROSPECTION_DISABLED,
     QUERY_PLANNING_FAILED,
     UNAUTHENTICATED,
     RequestError,
     error,
 )
-from gateway.executor import introspection
+from gateway.executor import introspection, masking
 from gateway.executor.execute import ExecutionContext, execute
 from gateway.executor.shape import Shaper
 from gateway.executor.shape_codegen import Anomaly, compile_shape
@@ -281,6 +282,9 @@ class Gateway:
         ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders)
         if entry.errors:
             ctx.errors.extend(entry.errors)
+        if entry.plan.local_fields and not self.config.introspection:
+            message = "GraphQL introspection is not allowed, but the query contained __schema or __type."
+            return Result(orjson.dumps({"errors": [error(message, INTROSPECTION_DISABLED)]}), True, 400)
         try:
             await execute(entry.plan.node, ctx)
         except Exception as e:  # a bug must cost this request only, with an error the client can read
@@ -299,7 +303,7 @@ class Gateway:
             data = Shaper(ctx.errors, ctx.errored).root(ctx.data, entry.fields)
         response: dict[str, Any] = {"data": data}
         if ctx.errors:
-            response["errors"] = ctx.errors
+            response["errors"] = masking.clean(ctx.errors, self.config.redact_subgraph_errors)
         if ctx.extensions:
             response["extensions"] = ctx.extensions
         cost = None

@@ -42,7 +42,12 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         text = read_source(config.supergraph)
     state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
     routes = load_routes(config.routing, config.failover_cooldown) if config.routing else None
-    transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe, routes=routes)
+    transport = HttpTransport(
+        timeout=config.subgraph_timeout,
+        dedupe=config.subgraph_dedupe,
+        routes=routes,
+        max_response_bytes=config.max_subgraph_response_bytes,
+    )
     store: QueryStore | None = None
     if config.persisted_queries:
         store = RedisStore(config.redis_url) if config.redis_url else MemoryStore()
@@ -74,27 +79,32 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             if isinstance(store, RedisStore):
                 await store.close()
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql.get, methods=["GET"]),
-            Route("/health", health(gateway), methods=["GET"]),
-            Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
-            Route("/graphiql/assets/{name}", asset, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
+    operator_routes = [
+        Route("/health", health(gateway), methods=["GET"]),
+        Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
+    ]
+    routes = [Route("/graphql", graphql.get, methods=["GET"])]
+    if config.graphiql:
+        routes.append(Route("/graphiql/assets/{name}", asset, methods=["GET"]))
+    if not config.operator_port:
+        routes += operator_routes
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.gateway = gateway
-    served = Dispatch(app, GraphQLPost(gateway, metrics, config.max_body_bytes), frozenset({"/graphql", "/"}))
+    # With an operator port, /health and /metrics live only there (the CLI serves this app on it).
+    app.state.operator_app = Starlette(routes=operator_routes) if config.operator_port else None
+    served = Dispatch(app, GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout), frozenset({"/graphql", "/"}))
+    outer: Any = served
     if config.cors_origins:
         # Plain ASGI, so it wraps the fast POST path too; only installed when asked for.
-        return CORSMiddleware(  # type: ignore[return-value]
+        outer = CORSMiddleware(
             served,
             allow_origins=list(config.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["*"],
             max_age=600,
         )
-    return served  # type: ignore[return-value]
+    outer.operator_app = app.state.operator_app
+    return outer  # type: ignore[no-any-return]
 
 
 def auth_config_from_json(raw: dict[str, Any]) -> AuthConfig:

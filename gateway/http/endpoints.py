@@ -9,8 +9,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from gateway.errors import BAD_REQUEST, RequestError, error
-from gateway.http import graphiql, negotiation
+from gateway.errors import BAD_REQUEST, CSRF_BLOCKED, RequestError, error
+from gateway.http import csrf, graphiql, negotiation
 from gateway.http.metrics import Metrics
 from gateway.pipeline import Gateway, GraphQLRequest, Result
 
@@ -35,6 +35,10 @@ class GraphQLEndpoints:
         media_type = negotiation.choose_media_type(accept)
         if media_type is None:
             return _error_response("Not acceptable.", 406, negotiation.JSON)
+        config = self.gateway.config
+        if config.csrf_prevention and not csrf.preflighted(request.headers, config.csrf_headers):
+            self.metrics.requests.labels("request_error").inc()
+            return _error_response(csrf.MESSAGE + ", ".join(config.csrf_headers), 400, media_type, CSRF_BLOCKED)
         try:
             gql = negotiation.from_query_params(params)
         except RequestError as e:

@@ -7,6 +7,7 @@ middleware stack. Everything else the gateway serves goes through Starlette.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -39,10 +40,11 @@ class Headers(dict[str, str]):
 
 
 class GraphQLPost:
-    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int, body_timeout: float = 10.0) -> None:
         self.gateway = gateway
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         self.wanted = frozenset(
             {"accept", "content-type", "content-length", gateway.auth_header, *gateway.config.forward_headers}
         )
@@ -82,7 +84,12 @@ class GraphQLPost:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             return self._fail(413, media_type, "The request body is too large.")
-        body = await self._read_body(receive)
+        try:
+            # One deadline for the whole body: a client trickling bytes (slowloris) cannot hold
+            # the connection and its buffers for longer than this.
+            body = await asyncio.wait_for(self._read_body(receive), self.body_timeout)
+        except TimeoutError:
+            return self._fail(408, media_type, f"The request body did not arrive within {self.body_timeout:g}s.")
         if body is None:
             return self._fail(413, media_type, "The request body is too large.")
         try:
