@@ -176,13 +176,16 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
         (opts.data_dir / f"supergraph-{region}.graphql").write_text(compose_supergraph(subgraph_urls[region]))
     supergraph = opts.data_dir / f"supergraph-{opts.regions[0]}.graphql"
     routing = write_routing(opts.data_dir, opts.regions[0], subgraph_urls)
+    from infra.devkey import ISSUER, ensure_dev_key
+
+    jwks = ensure_dev_key(opts.data_dir)  # the gateway trusts it; `charter token` signs with it
 
     progress(f"starting the gateway on {opts.host}:{opts.port} (region {opts.regions[0]}, failover per regions.yaml)")
     gateway = ManagedProcess(
         "gateway",
         _charter(
             "gateway", "--supergraph", str(supergraph), "--routing", str(routing),
-            "--host", opts.host, "--port", str(opts.port),
+            "--host", opts.host, "--port", str(opts.port), "--jwks", str(jwks), "--jwt-issuer", ISSUER,
         ),
         log_path=logs / "gateway.log",
     )

@@ -126,6 +126,10 @@ async def _root_fetch(fetch: Fetch, ctx: ExecutionContext) -> None:
             p = e.get("path")
             if isinstance(p, list):
                 ctx.errored.add(tuple(p))
+            elif data is None:
+                # A request error (bad input, validation): it explains every null this fetch
+                # leaves, so no "Cannot return null" follows it.
+                ctx.errored.add(())
 
 
 async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:

@@ -7,6 +7,7 @@ middleware stack. Everything else the gateway serves goes through Starlette.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -39,11 +40,14 @@ class Headers(dict[str, str]):
 
 
 class GraphQLPost:
-    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int, body_timeout: float = 10.0) -> None:
         self.gateway = gateway
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
-        self.wanted = frozenset({"accept", "content-type", "content-length", *gateway.config.forward_headers})
+        self.body_timeout = body_timeout
+        self.wanted = frozenset(
+            {"accept", "content-type", "content-length", gateway.auth_header, *gateway.config.forward_headers}
+        )
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         started = time.perf_counter()
@@ -80,7 +84,12 @@ class GraphQLPost:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             return self._fail(413, media_type, "The request body is too large.")
-        body = await self._read_body(receive)
+        try:
+            # One deadline for the whole body: a client trickling bytes (slowloris) cannot hold
+            # the connection and its buffers for longer than this.
+            body = await asyncio.wait_for(self._read_body(receive), self.body_timeout)
+        except TimeoutError:
+            return self._fail(408, media_type, f"The request body did not arrive within {self.body_timeout:g}s.")
         if body is None:
             return self._fail(413, media_type, "The request body is too large.")
         try:
@@ -89,6 +98,8 @@ class GraphQLPost:
             self.metrics.requests.labels("request_error").inc()
             return e.status, media_type, orjson.dumps({"errors": e.errors})
         result = await self.gateway.run(request, headers, allow_mutation=True)
+        if result.cost is not None:
+            self.metrics.observe_cost(result.cost)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
         return status, media_type, result.body

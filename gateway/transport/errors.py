@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gateway.errors import (
@@ -9,6 +10,11 @@ from gateway.errors import (
     SUBREQUEST_MALFORMED_RESPONSE,
     SUBREQUEST_TIMEOUT,
     error,
+)
+
+_ADDRESS = re.compile(
+    r"(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[a-zA-Z][\w-]*(?:\.[\w-]+)+):\d{1,5}\b"
+    r"|\('[^']*', \d{1,5}(?:, \d+, \d+)?\)"  # asyncio's ('host', port) in "Connect call failed"
 )
 
 
@@ -26,6 +32,8 @@ class SubgraphError(Exception):
 
     @classmethod
     def unreachable(cls, service: str, reason: str, refused: bool = False) -> SubgraphError:
+        # aiohttp names the host and port it could not reach: internal detail, not for clients
+        reason = _ADDRESS.sub("<subgraph>", reason)
         return cls(
             service, f"HTTP fetch failed from '{service}': {reason}", SUBREQUEST_HTTP_ERROR, refused, reason=reason
         )

@@ -3,6 +3,7 @@ of identical in-flight query requests (many clients asking the same thing cost o
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,14 +17,69 @@ from gateway.transport.routing import Routes
 _BASE_HEADERS = {
     "content-type": "application/json",
     "accept": "application/graphql-response+json, application/json",
+    # only encodings we inflate ourselves, with a bound (aiohttp's own inflating has none)
+    "accept-encoding": "gzip, deflate",
 }
+_CHUNK = 64 * 1024
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class SubgraphEncodingError(Exception):
+    pass
+
+
+async def _read_bounded(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body, inflated if compressed, refusing past `limit` bytes (a gzip bomb inflates a
+    chunk at a time, never more than the limit)."""
+    declared = resp.content_length
+    encoding = resp.headers.get("content-encoding", "").strip().lower()
+    if declared is not None and declared > limit:
+        raise _TooLarge
+    inflater = None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, auto-detected
+    elif encoding not in ("", "identity"):
+        raise SubgraphEncodingError(encoding)
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(_CHUNK):
+        if inflater is None:
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge
+            parts.append(chunk)
+            continue
+        data = chunk
+        while data:
+            out = inflater.decompress(data, limit + 1 - size)
+            size += len(out)
+            if size > limit:
+                raise _TooLarge
+            parts.append(out)
+            data = inflater.unconsumed_tail
+    if inflater is not None:
+        tail = inflater.flush()
+        size += len(tail)
+        if size > limit:
+            raise _TooLarge
+        parts.append(tail)
+    return b"".join(parts)
 
 
 class HttpTransport:
     def __init__(
-        self, timeout: float = 30.0, max_connections: int = 512, dedupe: bool = True, routes: Routes | None = None
+        self,
+        timeout: float = 30.0,
+        max_connections: int = 512,
+        dedupe: bool = True,
+        routes: Routes | None = None,
+        max_response_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.routes = routes or Routes()
+        self.max_response_bytes = max_response_bytes
         self.timeout = timeout
         self.max_connections = max_connections
         self.dedupe_enabled = dedupe
@@ -40,6 +96,7 @@ class HttpTransport:
                 connector=connector,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 skip_auto_headers=("User-Agent",),
+                auto_decompress=False,  # inflated by _read_bounded, within the byte limit
                 json_serialize=lambda o: orjson.dumps(o).decode(),
             )
         return self._session
@@ -100,8 +157,15 @@ class HttpTransport:
         session = self._get_session()
         all_headers = {**_BASE_HEADERS, **headers} if headers else _BASE_HEADERS
         try:
-            async with session.post(url, data=body, headers=all_headers) as resp:
-                return resp.status, await resp.read()
+            # A subgraph that redirects is misconfigured (or compromised): never follow it.
+            async with session.post(url, data=body, headers=all_headers, allow_redirects=False) as resp:
+                return resp.status, await _read_bounded(resp, self.max_response_bytes)
+        except _TooLarge:
+            raise SubgraphError.malformed(
+                subgraph, f"the response is larger than {self.max_response_bytes} bytes"
+            ) from None
+        except (SubgraphEncodingError, zlib.error) as e:
+            raise SubgraphError.malformed(subgraph, f"bad content encoding ({e})") from None
         except TimeoutError as e:
             raise SubgraphError.timeout(subgraph, self.timeout) from e
         except aiohttp.ClientConnectorError as e:

@@ -18,6 +18,7 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.db.tables import metric_points as M
@@ -251,6 +252,20 @@ def _check_points(input: RecordMetricsInput) -> None:
     errors.raise_if_any("recordMetrics input")
 
 
+def _check_window(input: RecordMetricsInput, start: dt.date, end: dt.date | None) -> None:
+    """Points fall within the project's life: from its start month (monthly figures are dated on
+    the 1st) to the end of its end date."""
+    first = dt.datetime(start.year, start.month, 1, tzinfo=dt.UTC)
+    last = dt.datetime.combine(end, dt.time.max, tzinfo=dt.UTC) if end is not None else None
+    errors = InputErrors()
+    for i, point in enumerate(input.points):
+        at = utc(point.at)
+        if at < first or (last is not None and at > last):
+            until = f" to {end.isoformat()}" if end is not None else ""
+            errors.add(f"points[{i}].at", f"must be within the project's window ({first.date().isoformat()}{until})")
+    errors.raise_if_any("recordMetrics input")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS")
@@ -273,15 +288,20 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Record points for one project: all of them, or none")
+    # Writes need a token with the scope (the gateway enforces it; reads stay public).
+    @strawberry.federation.mutation(
+        description="Record points for one project: all of them, or none", requires_scopes=[["metrics:write"]]
+    )
     async def record_metrics(self, info: strawberry.Info, input: RecordMetricsInput) -> RecordMetricsPayload:
         _check_points(input)
         ctx: RequestContext = info.context
         project_id = str(input.project_id)
 
         async def work(conn: AsyncConnection) -> int:
-            if not await conn.scalar(select(func.count()).where(P.c.id == project_id)):
+            project = (await conn.execute(select(P.c.start_date, P.c.end_date).where(P.c.id == project_id))).one_or_none()
+            if project is None:
                 raise user_error(f"no project {project_id!r}", NOT_FOUND)
+            _check_window(input, project.start_date, project.end_date)
             stmt = insert(M).values(
                 [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": utc(p.at)} for p in input.points]
             )
@@ -298,6 +318,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
+    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
     federation_version="2.5",
 )

@@ -13,9 +13,10 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.common.nation_codes import nation_code_argument
-from subgraphs.common.relay import PageInfo, window
+from subgraphs.common.relay import CONNECTION_SIZE, PageInfo, window
 from subgraphs.db.tables import nations as T
 from subgraphs.nations.index_cache import search_index, warm
 from subgraphs.nations.search import MAX_QUERY
@@ -97,7 +98,8 @@ class Query:
         return await nation_loader(info.context).load(nation_code_argument(code))
 
     @strawberry.field(
-        description="Nations in name order; or, with `search`, the ones it finds, best first"
+        description="Nations in name order; or, with `search`, the ones it finds, best first",
+        directives=[CONNECTION_SIZE],
     )
     async def nations(
         self,
@@ -147,5 +149,5 @@ class Query:
 on_startup = warm
 
 schema = strawberry.federation.Schema(
-    query=Query, types=[Nation], extensions=[ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.5"
+    query=Query, types=[Nation], extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.9"
 )

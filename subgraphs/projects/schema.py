@@ -7,6 +7,7 @@ is answered by this subgraph alone, in one fetch.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,9 +21,10 @@ from subgraphs.common.app import ConsistencyExtension
 from subgraphs.common.context import RequestContext
 from subgraphs.common.enums import Group, ProjectStatus, Sector
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.common.nation_codes import nation_code_argument
-from subgraphs.common.relay import PageInfo, Window, window
+from subgraphs.common.relay import CONNECTION_SIZE, PageInfo, Window, window
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
 from subgraphs.projects import validation as v
@@ -40,7 +42,7 @@ class Nation:
         # A reference needs no lookup: `projects` below is keyed by the code alone (alpha-2).
         return cls(code=strawberry.ID(nation_code_argument(str(code))), name="")
 
-    @strawberry.field(description="This nation's projects, in id order")
+    @strawberry.field(description="This nation's projects, in id order", directives=[CONNECTION_SIZE])
     async def projects(
         self,
         info: strawberry.Info,
@@ -228,7 +230,7 @@ class Query:
             raise user_error("project id is at most 40 characters")
         return await project_loader(info.context).load(str(id))
 
-    @strawberry.field(description="Projects in id order, optionally filtered")
+    @strawberry.field(description="Projects in id order, optionally filtered", directives=[CONNECTION_SIZE])
     async def projects(
         self,
         info: strawberry.Info,
@@ -271,15 +273,25 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    sync_push: sync.SyncPushResult = strawberry.mutation(resolver=sync.sync_push, description=sync.PUSH_DESCRIPTION)
+    # Writes need a token with the scope (the gateway enforces it; reads stay public). A sync push
+    # may write projects and metric points, so it needs both scopes.
+    sync_push: sync.SyncPushResult = strawberry.federation.mutation(
+        resolver=sync.sync_push, description=sync.PUSH_DESCRIPTION,
+        requires_scopes=[["projects:write", "metrics:write"]],
+    )
 
-    @strawberry.mutation(description="Create a project; its id is generated")
+    # Writes need a token with the scope (the gateway enforces it; reads stay public).
+    @strawberry.federation.mutation(
+        description="Create a project; its id is generated", requires_scopes=[["projects:write"]]
+    )
     async def create_project(self, info: strawberry.Info, input: CreateProjectInput) -> Project:
         errors = InputErrors()
         v.check_name(errors, input.name)
         v.check_budget(errors, input.budget_usd)
         v.check_progress(errors, input.progress)
         v.check_dates(errors, input.start_date, input.end_date)
+        if math.isfinite(input.progress) and 0.0 <= input.progress <= 1.0:
+            v.check_status_progress(errors, input.status.value, input.progress)
         v.check_region(errors, input.home_region)
         nation_code = v.check_nation_code(errors, input.nation_code)
         errors.raise_if_any("createProject input")
@@ -312,7 +324,9 @@ class Mutation:
 
         return _to_project(await ctx.write(work))
 
-    @strawberry.mutation(description="Change some fields of a project; unset fields are kept")
+    @strawberry.federation.mutation(
+        description="Change some fields of a project; unset fields are kept", requires_scopes=[["projects:write"]]
+    )
     async def update_project(
         self, info: strawberry.Info, id: strawberry.ID, input: UpdateProjectInput
     ) -> Project:
@@ -346,6 +360,8 @@ class Mutation:
             end = given.get("end_date", current.end_date)
             date_errors = InputErrors()
             v.check_dates(date_errors, start, end)
+            status = given["status"].value if "status" in given else current.status
+            v.check_status_progress(date_errors, status, given.get("progress", current.progress))
             date_errors.raise_if_any("updateProject input")
             if given.get("nation_code") is not None and not await _nation_exists(conn, given["nation_code"]):
                 raise user_error(
@@ -378,6 +394,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
-    federation_version="2.5",
+    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
+    federation_version="2.9",  # 2.9: @listSize
 )

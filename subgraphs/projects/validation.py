@@ -24,6 +24,16 @@ def check_budget(errors: InputErrors, budget: float) -> None:
         errors.add("budgetUsd", "must be a positive number")
     elif budget > MAX_BUDGET_USD:
         errors.add("budgetUsd", f"must be at most {MAX_BUDGET_USD:.0f}")
+    elif round(budget) < 1:  # stored in whole dollars: 0.4 would become a budget of 0
+        errors.add("budgetUsd", "must be at least 1 (budgets are whole dollars)")
+
+
+def check_status_progress(errors: InputErrors, status: str, progress: float) -> None:
+    """A planned project has made no progress and a completed one all of it."""
+    if status == "planned" and progress != 0.0:
+        errors.add("progress", "must be 0 for a PLANNED project")
+    elif status == "completed" and progress != 1.0:
+        errors.add("progress", "must be 1 for a COMPLETED project")
 
 
 def check_progress(errors: InputErrors, progress: float) -> None:

@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,19 +35,43 @@ RENAME = 'mutation($n: String!) { updateProject(id: "prj-sin-004", input: {name:
 READ = '{ project(id: "prj-sin-004") { name } }'
 
 
-async def _read_your_writes_through_the_gateway(client: httpx.AsyncClient, url: str) -> None:
+def _dev_token(data_dir: Path, *scopes: str) -> str:
+    """A token from `charter token`, signed with the key `charter up` made in its data dir."""
+    args = [sys.executable, "-m", "charter", "token", "--data-dir", str(data_dir), "--ttl", "10m"]
+    for scope in scopes:
+        args += ["--scope", scope]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.strip()
+
+
+async def _writes_need_the_scope(client: httpx.AsyncClient, url: str, data_dir: Path) -> dict[str, str]:
+    """Mutations need `projects:write`: anonymous and wrongly-scoped writes run nothing."""
+    before = (await client.post(url, json={"query": READ})).json()["data"]["project"]["name"]
+    wrong = {"authorization": f"Bearer {_dev_token(data_dir, 'metrics:write')}"}
+    for headers in ({}, wrong):
+        denied = (await client.post(url, json={"query": RENAME, "variables": {"n": "intruder"}}, headers=headers)).json()
+        assert denied["data"] is None, denied
+        assert [e["extensions"]["code"] for e in denied["errors"]] == ["UNAUTHORIZED_FIELD_OR_TYPE"], denied
+    forged = await client.post(url, json={"query": RENAME, "variables": {"n": "intruder"}}, headers={"authorization": "Bearer x.y.z"})
+    assert forged.status_code == 401 and forged.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    after = (await client.post(url, json={"query": READ})).json()["data"]["project"]["name"]
+    assert after == before != "intruder"
+    return {"authorization": f"Bearer {_dev_token(data_dir, 'projects:write')}"}
+
+
+async def _read_your_writes_through_the_gateway(client: httpx.AsyncClient, url: str, auth: dict[str, str]) -> None:
     """The replicas lag 500 ms: without the token a read right after a write is stale; with the
     token (forwarded by the gateway as x-charter-consistency) it never is."""
     stale_without = 0
     for i in range(3):
         name = f"gateway round {i}"
-        write = (await client.post(url, json={"query": RENAME, "variables": {"n": name}})).json()
+        write = (await client.post(url, json={"query": RENAME, "variables": {"n": name}}, headers=auth)).json()
         assert write["data"]["updateProject"]["name"] == name, write
         token = write["extensions"]["consistencyToken"]
         fresh = (await client.post(url, json={"query": READ}, headers={"x-charter-consistency": token})).json()
         assert fresh["data"]["project"]["name"] == name, fresh
         name = f"gateway untokened round {i}"
-        await client.post(url, json={"query": RENAME, "variables": {"n": name}})
+        await client.post(url, json={"query": RENAME, "variables": {"n": name}}, headers=auth)
         maybe_stale = (await client.post(url, json={"query": READ})).json()
         stale_without += maybe_stale["data"]["project"]["name"] != name
     assert stale_without > 0, "the replica never lagged: this check could not have failed"
@@ -125,7 +150,8 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
         url = f"http://127.0.0.1:{port}/graphql"
         async with httpx.AsyncClient(timeout=30) as client:
             response = await client.post(url, json={"query": QUERY})
-            await _read_your_writes_through_the_gateway(client, url)
+            auth = await _writes_need_the_scope(client, url, data_dir)
+            await _read_your_writes_through_the_gateway(client, url, auth)
         body = response.json()
         assert response.status_code == 200 and "errors" not in body, body
         data = body["data"]
