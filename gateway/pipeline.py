@@ -6,6 +6,7 @@ execution and one encoded response when inbound deduplication is on.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from gateway.planner.build import PlanningError
 from gateway.planner.nodes import QueryPlan
 from gateway.planner.normalize import NField, Normalizer, condition_values
 from gateway.state import SchemaState
+from gateway.transport.meta import FetchMeta
 from gateway.types import Transport
 
 
@@ -51,6 +53,7 @@ class Result:
     request_error: bool  # no `data`: the request failed before execution
     status: int = 200  # the status for application/graphql-response+json
     malformed: bool = False  # the status holds for application/json too
+    headers: tuple[tuple[bytes, bytes], ...] = ()  # subgraph response headers passed to the client
 
 
 class PlanEntry:
@@ -190,7 +193,8 @@ class Gateway:
             return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status)
-        ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders)
+        meta = FetchMeta(asyncio.get_running_loop().time() + self.config.subgraph_timeout)
+        ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders, meta)
         try:
             await execute(entry.plan.node, ctx)
         except Exception as e:  # a bug must cost this request only, with an error the client can read
@@ -212,5 +216,5 @@ class Gateway:
             response["errors"] = ctx.errors
         if ctx.extensions:
             response["extensions"] = ctx.extensions
-        return Result(orjson.dumps(response), False, 200)
+        return Result(orjson.dumps(response), False, 200, headers=meta.response_headers())
 

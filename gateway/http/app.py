@@ -24,6 +24,7 @@ from gateway.pipeline import Gateway
 from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
 from gateway.supergraph.loader import read_source
+from gateway.transport.health import HealthChecker
 from gateway.transport.http import HttpTransport
 from gateway.transport.routing import load_routes
 
@@ -38,8 +39,17 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     else:
         text = read_source(config.supergraph)
     state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
-    routes = load_routes(config.routing, config.failover_cooldown) if config.routing else None
-    transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe, routes=routes)
+    routes = (
+        load_routes(config.routing, config.failover_cooldown, config.breaker_threshold) if config.routing else None
+    )
+    transport = HttpTransport(
+        timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe, routes=routes,
+        connect_timeout=config.connect_timeout, first_byte_timeout=config.first_byte_timeout,
+    )
+    checker = (
+        HealthChecker(routes, config.health_interval, config.health_timeout)
+        if routes and config.health_interval > 0 else None
+    )
     store: QueryStore | None = None
     if config.persisted_queries:
         store = RedisStore(config.redis_url) if config.redis_url else MemoryStore()
@@ -58,6 +68,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         elif config.watch and config.supergraph and not config.supergraph.startswith(("http://", "https://")):
             watcher = asyncio.create_task(watch_file(gateway, config, counted))
         log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
+        if checker is not None:
+            await checker.start()
         try:
             yield
         finally:
@@ -65,6 +77,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+            if checker is not None:
+                await checker.stop()
             await transport.close()
             if isinstance(store, RedisStore):
                 await store.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 import strawberry
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -18,6 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
 
 from subgraphs.common.context import RequestContext
+from subgraphs.common.identity import IdentityHeaders, instance_id, schema_hash
 from subgraphs.db.consistency import HEADER
 from subgraphs.db.engines import Database, open_database
 from subgraphs.settings import Settings
@@ -51,6 +53,8 @@ class SubgraphGraphQL(GraphQL):
 
 def create_app(schema: strawberry.federation.Schema, settings: Settings, name: str) -> Starlette:
     graphql = SubgraphGraphQL(schema, settings)
+    sdl_hash = schema_hash(schema.as_str())
+    instance = instance_id()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -62,9 +66,15 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
             await graphql.db.dispose()
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "subgraph": name, "region": settings.region})
+        return JSONResponse(
+            {
+                "status": "ok", "subgraph": name, "region": settings.region,
+                "schema_hash": sdl_hash, "instance": instance,
+            }
+        )
 
     return Starlette(
         routes=[Route("/health", health), Route("/graphql", graphql, methods=["GET", "POST"])],
+        middleware=[Middleware(IdentityHeaders, name=name, sdl_hash=sdl_hash, instance=instance)],
         lifespan=lifespan,
     )
