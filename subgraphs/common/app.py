@@ -22,6 +22,7 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.identity import IdentityHeaders, instance_id, schema_hash
 from subgraphs.db.consistency import HEADER
 from subgraphs.db.engines import Database, open_database
+from subgraphs.db.replica import ReplicaHealth, ReplicaMonitor
 from subgraphs.settings import Settings
 
 
@@ -60,18 +61,29 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         graphql.db = open_database(settings.primary_url, settings.replica_url)
         app.state.db = graphql.db
+        graphql.db.replica_health = ReplicaHealth(settings.max_replica_lag_ms)
+        monitor = ReplicaMonitor(graphql.db, graphql.db.replica_health)
+        monitor.start()
         try:
             yield
         finally:
+            await monitor.stop()
             await graphql.db.dispose()
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse(
-            {
-                "status": "ok", "subgraph": name, "region": settings.region,
-                "schema_hash": sdl_hash, "instance": instance,
-            }
-        )
+        db = graphql.db
+        body: dict[str, Any] = {
+            "status": "ok", "subgraph": name, "region": settings.region,
+            "schema_hash": sdl_hash, "instance": instance,
+        }
+        if db is not None:
+            # Still 200 when degraded: the instance serves (reads from the primary).
+            body["reads"] = "replica" if db.replica_usable else "primary"
+            if db.has_replica and db.replica_health is not None:
+                body["replica"] = db.replica_health.describe()
+                if not db.replica_health.ok:
+                    body["status"] = "degraded"
+        return JSONResponse(body)
 
     return Starlette(
         routes=[Route("/health", health), Route("/graphql", graphql, methods=["GET", "POST"])],
