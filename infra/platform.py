@@ -36,6 +36,7 @@ class UpOptions:
     with_nats: bool = False
     replica_delay_ms: int | None = None  # recovery_min_apply_delay on embedded replicas (demos, tests)
     startup_concurrency: int = 4  # subgraph processes importing at once (two cores)
+    latency: bool = True  # the gateway reaches other regions through latency proxies (regions.yaml)
 
 
 @dataclass
@@ -146,6 +147,30 @@ async def _wait_healthy(url: str, proc: ManagedProcess, within: float) -> None:
     raise ProcessFailed(f"the gateway did not become healthy within {within}s\n{proc.tail()}")
 
 
+async def _latency_proxies(
+    opts: UpOptions, subgraph_urls: dict[str, dict[str, str]], stack: contextlib.AsyncExitStack, progress: Progress,
+) -> dict[str, dict[str, str]]:
+    """The gateway's region reaches every other region through a proxy that adds that pair's
+    round-trip time (regions.yaml, from a named public source): the URLs the routing file gets."""
+    from infra.latency import LatencyProxy
+    from regions import load_layout
+
+    layout = load_layout()
+    home = opts.regions[0]
+    out = {home: dict(subgraph_urls[home])}
+    for region in opts.regions[1:]:
+        rtt = layout.latency_ms(home, region)
+        out[region] = {}
+        for name, url in subgraph_urls[region].items():
+            head, tail = url.rsplit(":", 1)
+            port, path = tail.split("/", 1)
+            proxy = LatencyProxy("127.0.0.1", int(port), rtt)
+            stack.push_async_callback(proxy.stop)
+            out[region][name] = f"{head}:{await proxy.start()}/{path}"
+        progress(f"  {home} -> {region}: {rtt} ms round trip injected (latency proxies)")
+    return out
+
+
 def write_routing(
     data_dir: Path, region: str, subgraph_urls: dict[str, dict[str, str]], primary_region: str | None = None,
 ) -> Path:
@@ -232,7 +257,8 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
         (opts.data_dir / f"supergraph-{region}.graphql").write_text(compose_supergraph(subgraph_urls[region]))
     supergraph = opts.data_dir / f"supergraph-{opts.regions[0]}.graphql"
     primary_region = os.environ.get("CHARTER_PRIMARY_REGION") or opts.regions[0]
-    routing = write_routing(opts.data_dir, opts.regions[0], subgraph_urls, primary_region)
+    routed = await _latency_proxies(opts, subgraph_urls, stack, progress) if opts.latency else subgraph_urls
+    routing = write_routing(opts.data_dir, opts.regions[0], routed, primary_region)
 
     progress(f"starting the gateway on {opts.host}:{opts.port} (region {opts.regions[0]}, failover per regions.yaml)")
     gateway = ManagedProcess(

@@ -40,11 +40,15 @@ async def _read_your_writes_through_the_gateway(client: httpx.AsyncClient, url: 
     stale_without = 0
     for i in range(3):
         name = f"gateway round {i}"
-        write = (await client.post(url, json={"query": RENAME, "variables": {"n": name}})).json()
+        written = await client.post(url, json={"query": RENAME, "variables": {"n": name}})
+        write = written.json()
         assert write["data"]["updateProject"]["name"] == name, write
         token = write["extensions"]["consistencyToken"]
-        fresh = (await client.post(url, json={"query": READ}, headers={"x-charter-consistency": token})).json()
+        assert written.headers["x-charter-consistency"] == token  # passed through by the gateway
+        read = await client.post(url, json={"query": READ}, headers={"x-charter-consistency": token})
+        fresh = read.json()
         assert fresh["data"]["project"]["name"] == name, fresh
+        assert read.headers["x-charter-read-source"] in ("replica", "primary")
         name = f"gateway untokened round {i}"
         await client.post(url, json={"query": RENAME, "variables": {"n": name}})
         maybe_stale = (await client.post(url, json={"query": READ})).json()
