@@ -47,7 +47,7 @@ class HealthChecker:
     async def start(self) -> None:
         """Probe once (so unverified endpoints are proven before the first request), then keep going."""
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=64), skip_auto_headers=("User-Agent",)
+            connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=4), skip_auto_headers=("User-Agent",)
         )
         await self.check_all()
         self._task = asyncio.create_task(self._loop(), name="health-checks")
@@ -101,6 +101,7 @@ class HealthChecker:
             )
             return
         endpoint.observe_rtt((time.perf_counter() - started) * 1000)
+        endpoint.transport_strikes = 0
         endpoint.instance = headers.get(INSTANCE_HEADER, "")
         breaker = endpoint.breaker
         if not endpoint.verified:

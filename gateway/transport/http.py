@@ -20,6 +20,7 @@ import aiohttp
 import orjson
 
 from gateway.inflight import InFlight
+from gateway.transport.breaker import State
 from gateway.transport.errors import SubgraphError
 from gateway.transport.failures import Failure, classify_response
 from gateway.transport.meta import CONSISTENCY, READ_SOURCE, FetchMeta
@@ -55,8 +56,10 @@ class HttpTransport:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            # Idle connections are closed before uvicorn's 5 s keep-alive would close them from the
+            # other side: reusing one the server is closing is a broken request (worse across regions).
             connector = aiohttp.TCPConnector(
-                limit=self.max_connections, limit_per_host=self.max_connections, keepalive_timeout=60,
+                limit=self.max_connections, limit_per_host=self.max_connections, keepalive_timeout=4,
                 ttl_dns_cache=300,
             )
             self._session = aiohttp.ClientSession(
@@ -115,8 +118,13 @@ class HttpTransport:
         last: SubgraphError | None = None
         answered: Answer | None = None  # the last real (if unhappy) answer, kept for the client
         tried = 0
-        for endpoint in route.candidates(write=not idempotent):
-            if not endpoint.breaker.admit():
+        candidates = route.candidates(write=not idempotent)
+        if not candidates and idempotent:
+            candidates = route.last_resort()
+        for endpoint in candidates:
+            if endpoint.breaker.state is State.OPEN:
+                pass  # a last resort (see Route.last_resort)
+            elif not endpoint.breaker.admit():
                 continue  # half-open with its one trial already in flight
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -197,7 +205,7 @@ class HttpTransport:
 
 def _succeeded(route: Route, endpoint: Endpoint) -> None:
     breaker = endpoint.breaker
-    if breaker.failures or breaker.trial_in_flight or not endpoint.healthy():
+    if breaker.failures or breaker.trial_in_flight or endpoint.transport_strikes or not endpoint.healthy():
         route.succeeded(endpoint)
 
 

@@ -46,7 +46,11 @@ SCHEMA_HEADER = "x-charter-schema-hash"
 INSTANCE_HEADER = "x-charter-instance"
 
 _RTT_WEIGHT = 0.3  # EWMA weight of the newest probe's round trip
-_FORGET = frozenset({Failure.CONNECT, Failure.TRANSPORT, Failure.IMPOSTOR})
+_FORGET = frozenset({Failure.CONNECT, Failure.IMPOSTOR})
+# A connection that breaks mid-answer is usually a keep-alive connection the server closed as we
+# reused it (a race, not an outage): the request moves on, but the circuit opens only after this
+# many in a row. A dead process is found by the refused connection that follows.
+TRANSPORT_STRIKES = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class Endpoint:
     verified: bool = True  # identity proven (always True when the route expects none)
     instance: str = ""  # the instance id it last reported
     rtt_ms: float | None = None  # EWMA of probe round trips
+    transport_strikes: int = 0  # consecutive broken connections (see TRANSPORT_STRIKES)
+    last_failure: Failure | None = None
 
     def healthy(self, now: float | None = None) -> bool:
         return self.breaker.state is State.CLOSED
@@ -141,6 +147,16 @@ class Route:
                 changed = True
         return changed
 
+    def last_resort(self) -> list[Endpoint]:
+        """Every circuit is open: for a query, still try the proven endpoints that failed fast
+        (refused, 5xx), never one that hung; so one spurious failure of the last healthy region
+        does not fail requests until its next probe."""
+        fast = [
+            e for e in self.endpoints
+            if e.verified and e.breaker.state is State.OPEN and e.last_failure is not Failure.TIMEOUT
+        ]
+        return sorted(fast, key=lambda e: (e.index != 0, e.rtt_ms if e.rtt_ms is not None else 1e9, e.index))
+
     def ordered(self) -> list[Endpoint]:
         """Every endpoint, those taking traffic first (for /health)."""
         live = self.candidates(False)
@@ -148,6 +164,11 @@ class Route:
 
     # ------------------------------------------------------------------ outcomes
     def failed(self, endpoint: Endpoint, failure: Failure, detail: str) -> None:
+        if failure is Failure.TRANSPORT:
+            endpoint.transport_strikes += 1
+            if endpoint.transport_strikes < TRANSPORT_STRIKES:
+                return
+        endpoint.last_failure = failure
         if failure in _FORGET and self.schema_hash:
             endpoint.verified = False
         if endpoint.breaker.failure(f"{failure.value}: {detail}"):
@@ -156,6 +177,7 @@ class Route:
             )
 
     def succeeded(self, endpoint: Endpoint) -> None:
+        endpoint.transport_strikes = 0
         if endpoint.breaker.state is not State.CLOSED:
             log.info("subgraph %s at %s: circuit closed", self.service, endpoint.url)
         endpoint.breaker.success()

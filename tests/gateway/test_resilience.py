@@ -113,4 +113,4 @@ def test_every_endpoint_down_fails_fast_with_a_clear_error(two: TwoRegions) -> N
     assert seconds < 0.2, seconds
     assert body["data"] is None
     error = body["errors"][0]
-    assert error["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR" and "no healthy endpoint" in error["message"], error
+    assert error["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR" and error["extensions"]["service"] == "probe", error

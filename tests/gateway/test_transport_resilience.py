@@ -106,8 +106,22 @@ async def test_when_every_endpoint_is_unavailable_the_client_gets_the_last_answe
     t = HttpTransport(routes=_routes(a, b))
     try:
         assert await _query(t) == UNAVAILABLE
+        # both circuits open; they failed fast, so they are still tried as a last resort
+        assert await _query(t) == UNAVAILABLE and (a.hits, b.hits) == (2, 2)
+    finally:
+        await t.close()
+
+
+async def test_endpoints_that_hung_are_not_tried_when_every_circuit_is_open(servers) -> None:  # type: ignore[no-untyped-def]
+    a, b = await servers(), await servers()
+    routes = _routes(a, b)
+    for e in routes.get("svc").endpoints:  # type: ignore[union-attr]
+        routes.get("svc").failed(e, Failure.TIMEOUT, "hung")  # type: ignore[union-attr]
+    t = HttpTransport(routes=routes)
+    try:
         with pytest.raises(SubgraphError, match="no healthy endpoint"):
-            await _query(t)  # both circuits open: fail fast
+            await _query(t)  # fail fast: nothing waits on a hung endpoint again
+        assert (a.hits, b.hits) == (0, 0)
     finally:
         await t.close()
 
