@@ -121,7 +121,8 @@ class HttpTransport:
         candidates = route.candidates(write=not idempotent)
         if not candidates and idempotent:
             candidates = route.last_resort()
-        for endpoint in candidates:
+        last_index = len(candidates) - 1
+        for i, endpoint in enumerate(candidates):
             if endpoint.breaker.state is State.OPEN:
                 pass  # a last resort (see Route.last_resort)
             elif not endpoint.breaker.admit():
@@ -131,19 +132,36 @@ class HttpTransport:
                 last = SubgraphError.timeout(subgraph, self.timeout)
                 break
             tried += 1
+            # A query that could still go elsewhere waits `first_byte_timeout` for an answer to
+            # start; the last place it can go gets the rest of the deadline.
+            moves_on = idempotent and i < last_index
             timeout = aiohttp.ClientTimeout(
                 total=remaining,
                 sock_connect=min(self.connect_timeout, remaining),
-                sock_read=min(self.first_byte_timeout, remaining) if idempotent else None,
+                sock_read=min(self.first_byte_timeout, remaining) if moves_on else None,
             )
+            task = asyncio.current_task() if moves_on else None
+            if task is not None:
+                endpoint.waiting.add(task)
             try:
                 status, raw, h = await self._post(subgraph, endpoint.url, body, headers, timeout, remaining)
+            except asyncio.CancelledError:
+                if task is None or task not in endpoint.abandoned:
+                    raise
+                # Its circuit opened while we waited (another request or a probe found it hung).
+                endpoint.abandoned.discard(task)
+                task.uncancel()
+                last = SubgraphError.timeout(subgraph, self.first_byte_timeout)
+                continue
             except SubgraphError as e:
                 route.failed(endpoint, e.failure or Failure.TRANSPORT, e.message)
                 if not (idempotent or e.refused):
                     raise
                 last = e
                 continue
+            finally:
+                if task is not None:
+                    endpoint.waiting.discard(task)
             if not route.identity_ok(h.get(SUBGRAPH_HEADER), h.get(SCHEMA_HEADER)):
                 # Not the subgraph we expect: its answer is never used, whatever it says.
                 route.failed(endpoint, Failure.IMPOSTOR, f"serves {h.get(SUBGRAPH_HEADER)!r}")

@@ -27,6 +27,7 @@ gets nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -70,6 +71,17 @@ class Endpoint:
     rtt_ms: float | None = None  # EWMA of probe round trips
     transport_strikes: int = 0  # consecutive broken connections (see TRANSPORT_STRIKES)
     last_failure: Failure | None = None
+    # Queries waiting on this endpoint that have somewhere else to go: when its circuit opens
+    # they are cancelled and move on at once, instead of each waiting out its own timeout.
+    waiting: set[asyncio.Task[Any]] = field(default_factory=set)
+    abandoned: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def abandon_waiting(self) -> None:
+        me = asyncio.current_task()  # the request that found it failing moves on by itself
+        for task in self.waiting:
+            if task is not me and task not in self.abandoned:
+                self.abandoned.add(task)
+                task.cancel()
 
     def healthy(self, now: float | None = None) -> bool:
         return self.breaker.state is State.CLOSED
@@ -172,6 +184,7 @@ class Route:
         if failure in _FORGET and self.schema_hash:
             endpoint.verified = False
         if endpoint.breaker.failure(f"{failure.value}: {detail}"):
+            endpoint.abandon_waiting()
             log.warning(
                 "subgraph %s at %s: circuit open (%s: %s)", self.service, endpoint.url, failure.value, detail
             )

@@ -5,6 +5,7 @@ the database is unavailable, a wrong identity. One definition of failure (failur
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -43,7 +44,8 @@ async def servers() -> AsyncIterator[Callable[[], asyncio.Future[Server]]]:
 
         async def handle(request: web.Request) -> web.Response:
             server.hits += 1
-            return server.answer()
+            answer = server.answer()
+            return await answer if inspect.isawaitable(answer) else answer
 
         app = web.Application()
         app.router.add_post("/graphql", handle)
@@ -202,3 +204,32 @@ def test_the_consistency_token_covers_every_write() -> None:
         b"x-charter-consistency": b"1/0", b"x-charter-read-source": b"primary, replica",
     }
     assert highest_token("0/A", "0/9") == "0/A" and highest_token(None, "0/1") == "0/1"
+
+
+async def test_queries_waiting_on_an_endpoint_move_on_when_its_circuit_opens(servers) -> None:  # type: ignore[no-untyped-def]
+    hung, good = await servers(), await servers()
+    release, all_waiting = asyncio.Event(), asyncio.Event()
+
+    async def never() -> web.Response:
+        if hung.hits == 5:
+            all_waiting.set()
+        await release.wait()
+        return web.json_response(OK)
+
+    hung.answer = never  # type: ignore[assignment]
+    routes = _routes(hung, good)
+    route = routes.get("svc")
+    assert route is not None
+    t = HttpTransport(routes=routes, first_byte_timeout=30)  # only the open circuit frees them early
+    waiting = [asyncio.create_task(_query(t, b'{"query":"{x%d}"}' % i)) for i in range(5)]
+    try:
+        await asyncio.wait_for(all_waiting.wait(), 5)  # all five are waiting on the hung endpoint
+        started = asyncio.get_running_loop().time()
+        route.failed(route.endpoints[0], Failure.TIMEOUT, "a probe timed out")
+        results = await asyncio.wait_for(asyncio.gather(*waiting), 5)
+        assert results == [OK] * 5 and good.hits == 5
+        assert asyncio.get_running_loop().time() - started < 1.0
+        assert await _query(t) == OK and hung.hits == 5  # and nothing more goes there
+    finally:
+        release.set()
+        await t.close()
