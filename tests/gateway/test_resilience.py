@@ -110,7 +110,7 @@ def test_every_endpoint_down_fails_fast_with_a_clear_error(two: TwoRegions) -> N
         two.regions[region].stop()
     two.ask()  # the refusals open both circuits
     body, seconds = two.ask()
-    assert seconds < 0.2, seconds
+    assert seconds < 0.5, seconds  # refused at once: no timeout is waited out (first-byte is 0.8 s)
     assert body["data"] is None
     error = body["errors"][0]
     assert error["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR" and error["extensions"]["service"] == "probe", error
