@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "seed": "seed the platform database (idempotent)",
     "up": "start the whole local multi-region stack",
     "token": "print a development token signed with the `charter up` stack's key",
+    "status": "show every process of a running `charter up` (--json for scripts)",
 }
 
 

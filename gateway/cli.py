@@ -51,7 +51,23 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--routing", default="",
         help="YAML `subgraphs: {name: [url, failover url, ...]}`: local instances first, then the failover order",
     )
-    parser.add_argument("--failover-cooldown", type=float, default=5.0, help="seconds a failed endpoint is skipped")
+    parser.add_argument(
+        "--failover-cooldown", type=float, default=5.0,
+        help="seconds an endpoint's open circuit stays open before one trial request (default 5)",
+    )
+    parser.add_argument("--breaker-threshold", type=int, default=1, help="consecutive failures that open a circuit")
+    parser.add_argument(
+        "--connect-timeout", type=float, default=0.5, help="seconds to connect to a routed endpoint (default 0.5)"
+    )
+    parser.add_argument(
+        "--first-byte-timeout", type=float, default=1.0,
+        help="seconds a query waits for a routed endpoint to start answering before the next region (default 1)",
+    )
+    parser.add_argument(
+        "--health-interval", type=float, default=1.0,
+        help="seconds between active health checks of routed endpoints (default 1; 0 turns them off)",
+    )
+    parser.add_argument("--health-timeout", type=float, default=1.0, help="seconds a health probe may take")
     parser.add_argument(
         "--cors-origin", action="append", default=[],
         help="browser origin allowed to call the gateway (repeatable; '*' for any); no CORS headers by default",
@@ -156,6 +172,11 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         operator_port=args.operator_port,
         max_subgraph_response_bytes=args.max_subgraph_response_bytes,
         demand=DemandConfig(max_cost=args.max_cost, mode=args.cost_mode, list_size=args.cost_list_size),
+        breaker_threshold=args.breaker_threshold,
+        connect_timeout=args.connect_timeout,
+        first_byte_timeout=args.first_byte_timeout,
+        health_interval=args.health_interval,
+        health_timeout=args.health_timeout,
     )
 
 

@@ -32,7 +32,12 @@ class GatewayConfig:
     watch: bool = True  # reload the supergraph file when it changes
     graphiql: bool = True
     routing: str = ""  # a file of ordered endpoints per subgraph (local first, then failover order)
-    failover_cooldown: float = 5.0  # seconds an endpoint that failed is skipped
+    failover_cooldown: float = 5.0  # seconds an open circuit stays open before a trial request
+    breaker_threshold: int = 1  # consecutive failures that open an endpoint's circuit
+    connect_timeout: float = 0.5  # seconds to connect to a routed endpoint before moving on
+    first_byte_timeout: float = 1.0  # seconds a query waits for a routed endpoint's answer to start
+    health_interval: float = 1.0  # seconds between active health checks of routed endpoints (0: none)
+    health_timeout: float = 1.0  # seconds a health probe may take
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the gateway ("*" for any)
     redis_url: str = ""  # shared store for persisted queries; in-process only when empty
     persisted_queries: bool = True

@@ -6,6 +6,7 @@ execution and one encoded response when inbound deduplication is on.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from gateway.planner.build import PlanningError
 from gateway.planner.nodes import QueryPlan
 from gateway.planner.normalize import NField, Normalizer, condition_values
 from gateway.state import SchemaState
+from gateway.transport.meta import FetchMeta
 from gateway.types import Transport
 
 
@@ -60,6 +62,7 @@ class Result:
     malformed: bool = False  # the status holds for application/json too
     # Demand control: (estimated, actual or None, refused) when it is on, for /metrics.
     cost: tuple[int, int | None, bool] | None = None
+    headers: tuple[tuple[bytes, bytes], ...] = ()  # subgraph response headers passed to the client
 
 
 class PlanEntry:
@@ -279,12 +282,13 @@ class Gateway:
                     {"errors": [error(message, COST_ESTIMATED_TOO_EXPENSIVE, cost={"estimated": estimated, "max": self._demand.max_cost})]}
                 )
                 return Result(body, True, 400, cost=(estimated, None, True))
-        ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders)
-        if entry.errors:
-            ctx.errors.extend(entry.errors)
         if entry.plan.local_fields and not self.config.introspection:
             message = "GraphQL introspection is not allowed, but the query contained __schema or __type."
             return Result(orjson.dumps({"errors": [error(message, INTROSPECTION_DISABLED)]}), True, 400)
+        meta = FetchMeta(asyncio.get_running_loop().time() + self.config.subgraph_timeout)
+        ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders, meta)
+        if entry.errors:
+            ctx.errors.extend(entry.errors)
         try:
             await execute(entry.plan.node, ctx)
         except Exception as e:  # a bug must cost this request only, with an error the client can read
@@ -315,5 +319,5 @@ class Gateway:
                 else None
             )
             cost = (estimated, actual, False)
-        return Result(orjson.dumps(response), False, 200, cost=cost)
+        return Result(orjson.dumps(response), False, 200, cost=cost, headers=meta.response_headers())
 

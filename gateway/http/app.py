@@ -27,6 +27,7 @@ from gateway.pipeline import Gateway
 from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
 from gateway.supergraph.loader import read_source
+from gateway.transport.health import HealthChecker
 from gateway.transport.http import HttpTransport
 from gateway.transport.routing import load_routes
 
@@ -41,12 +42,17 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     else:
         text = read_source(config.supergraph)
     state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
-    routes = load_routes(config.routing, config.failover_cooldown) if config.routing else None
+    routes = (
+        load_routes(config.routing, config.failover_cooldown, config.breaker_threshold) if config.routing else None
+    )
     transport = HttpTransport(
-        timeout=config.subgraph_timeout,
-        dedupe=config.subgraph_dedupe,
-        routes=routes,
+        timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe, routes=routes,
         max_response_bytes=config.max_subgraph_response_bytes,
+        connect_timeout=config.connect_timeout, first_byte_timeout=config.first_byte_timeout,
+    )
+    checker = (
+        HealthChecker(routes, config.health_interval, config.health_timeout)
+        if routes and config.health_interval > 0 else None
     )
     store: QueryStore | None = None
     if config.persisted_queries:
@@ -68,6 +74,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         if gateway.auth is not None:
             await gateway.auth.start()  # JWKS URLs are fetched before the first request
         log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
+        if checker is not None:
+            await checker.start()
         try:
             yield
         finally:
@@ -75,6 +83,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+            if checker is not None:
+                await checker.stop()
             await transport.close()
             if isinstance(store, RedisStore):
                 await store.close()

@@ -62,8 +62,10 @@ class GraphQLEndpoints:
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         self.metrics.duration.observe(time.perf_counter() - started)
-        headers = {"allow": "POST"} if status == 405 else None
-        return Response(result.body, status_code=status, media_type=media_type, headers=headers)
+        headers = {"allow": "POST"} if status == 405 else {}
+        for name, value in result.headers:
+            headers[name.decode()] = value.decode("latin-1")
+        return Response(result.body, status_code=status, media_type=media_type, headers=headers or None)
 
 
 async def asset(request: Request) -> Response:
@@ -83,10 +85,10 @@ def health(gateway: Gateway) -> Any:
         }
         routes = getattr(gateway.transport, "routes", None)
         if routes:
-            now = time.monotonic()
             body["routes"] = {
-                name: [{"url": e.url, "healthy": e.healthy(now)} for e in routes.endpoints(name, url)]
+                name: [e.describe() for e in routes.endpoints(name, url)]
                 for name, url in body["subgraphs"].items()
+                if routes.get(name) is not None
             }
         return JSONResponse(body)
 
