@@ -104,20 +104,25 @@ def _depth_and_aliases(
 
 def _overlap(document: DocumentNode, fragments: dict[str, FragmentDefinitionNode], limit: int) -> int:
     """Σ count² over response keys repeated within a selection set, stopping past `limit`.
-    Each fragment's keys are counted once (memo), so this is linear in the document."""
+    Each fragment's keys are counted once (memo), so this is linear in the document. A fragment
+    spread twice in one selection set counts once: graphql-core's overlap check collects a
+    selection set's fragment names as a set, so repeating a spread costs it nothing (and a
+    fragment tree that doubles at every level is legal, cheap, and answered)."""
     memo: dict[str, Counter[str]] = {}
 
-    def keys(ss: SelectionSetNode, visiting: frozenset[str]) -> Counter[str]:
+    def keys(ss: SelectionSetNode, visiting: frozenset[str], spread: set[str] | None = None) -> Counter[str]:
         counts: Counter[str] = Counter()
+        spread = set() if spread is None else spread
         for s in ss.selections:
             if isinstance(s, FieldNode):
                 counts[s.alias.value if s.alias else s.name.value] += 1
             elif isinstance(s, InlineFragmentNode):
-                counts.update(keys(s.selection_set, visiting))
+                counts.update(keys(s.selection_set, visiting, spread))
             elif isinstance(s, FragmentSpreadNode):
                 name = s.name.value
-                if name in visiting or name not in fragments:
+                if name in visiting or name not in fragments or name in spread:
                     continue
+                spread.add(name)
                 if name not in memo:
                     memo[name] = keys(fragments[name].selection_set, visiting | {name})
                 counts.update(memo[name])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,9 @@ def protected_supergraph(text: str) -> str:
     """The benchmark supergraph with access control, as composition from annotated subgraphs gives
     it: `User.birthday` needs a token, `Product.reviews` scope reviews:read (or admin),
     and `User.name` policy staff."""
-    text = text.replace('for: EXECUTION) {', 'for: EXECUTION)' + _LINKS, 1)
+    # the join link ends the schema's directives, whichever way the composer breaks its lines
+    text, linked = re.subn(r"for: EXECUTION\)\s*\{", lambda _: "for: EXECUTION)" + _LINKS, text, count=1)
+    assert linked == 1, "no join link in the supergraph"
     text = text.replace("scalar join__FieldSet", "scalar join__FieldSet\n" + _DEFINITIONS, 1)
     replacements = {
         "  birthday: Int @join__field(graph: ACCOUNTS)": "  birthday: Int @join__field(graph: ACCOUNTS) @authenticated",
