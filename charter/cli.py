@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "subgraph": "run one platform subgraph (nations, projects, metrics) for a region",
     "seed": "seed the platform database (idempotent)",
     "up": "start the whole local multi-region stack",
+    "events": "publish the outbox to NATS JetStream and run the event consumers",
 }
 
 

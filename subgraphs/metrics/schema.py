@@ -23,6 +23,8 @@ from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
+from subgraphs.events import mutations as events
+from subgraphs.events.alerts import Point
 from subgraphs.metrics.series import (
     Bucket,
     MetricBucket,
@@ -286,7 +288,8 @@ class Mutation:
         project_id = str(input.project_id)
 
         async def work(conn: AsyncConnection) -> int:
-            if not await conn.scalar(select(func.count()).where(P.c.id == project_id)):
+            home_region = await conn.scalar(select(P.c.home_region).where(P.c.id == project_id))
+            if home_region is None:
                 raise user_error(f"no project {project_id!r}", NOT_FOUND)
             stmt = insert(M).values(
                 [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": utc(p.at)} for p in input.points]
@@ -294,6 +297,10 @@ class Mutation:
             # Re-recording a point (same project, kind and time) replaces its value: retries are safe.
             stmt = stmt.on_conflict_do_update(constraint="uq_metric_point", set_={"value": stmt.excluded.value})
             await conn.execute(stmt)
+            points = [Point(p.kind.value, p.value, utc(p.at)) for p in input.points]
+            await events.metrics_recorded(
+                conn, project_id, home_region, points, region=ctx.settings.region, actor=ctx.actor()
+            )
             return len(input.points)
 
         recorded = await ctx.write(work)
