@@ -16,14 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from subgraphs.events.contract import STREAM_SUBJECTS, event_kind, event_region
 
 log = logging.getLogger("charter.events.consumer")
+IDLE_CHECK = 5  # empty fetches (of 1 s) between checks that the consumer still exists
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class DurableConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         sub = None
         backoff = 0.2
+        idle = 0
         while not stop.is_set():
             try:
                 if sub is None:
@@ -106,12 +108,27 @@ class DurableConsumer:
                     )
                 try:
                     msgs = await sub.fetch(self.batch, timeout=1.0)
-                except nats.errors.TimeoutError:
+                except TimeoutError:  # nats-py raises its own subclass, or asyncio's: nothing new
+                    idle += 1
+                    if idle % IDLE_CHECK == 0:
+                        # Quiet for a while: make sure our consumer still exists (a server that
+                        # was killed may come back without it), else bind it again.
+                        try:
+                            await self.js.consumer_info(self.stream, self.durable)
+                        except NotFoundError:
+                            log.warning("%s: consumer gone; creating it again", self.durable)
+                            sub = None
                     continue
+                idle = 0
                 await self._handle(msgs)
                 backoff = 0.2
             except Exception as exc:  # NATS or the database away: back off, keep going
                 log.warning("%s: %s: %s", self.durable, type(exc).__name__, exc)
+                if sub is not None:
+                    # After a server restart the consumer may be gone: bind (or create) it again.
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
+                    sub = None
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), backoff)
                 backoff = min(backoff * 2, 2.0)

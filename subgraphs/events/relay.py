@@ -62,6 +62,7 @@ class RelayStats:
     duplicates: int = 0  # acks that said "duplicate": a re-publish after a crash or a lost ack
     passes: int = 0
     failures: int = 0
+    sessions: int = 0  # pairs of Postgres connections opened (more than one: it reconnected)
 
 
 def _fault_after() -> int | None:
@@ -179,6 +180,7 @@ class Relay:
         """One pair of Postgres connections: returns when the LISTEN connection is lost."""
         await self._open()
         work = await asyncpg.connect(self.database_url, timeout=5)
+        self.stats.sessions += 1
         listen: asyncpg.Connection | None = None
         try:
             listen = await asyncpg.connect(self.database_url, timeout=5)

@@ -25,6 +25,7 @@ from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
 from subgraphs.events import mutations as events
 from subgraphs.events.alerts import Point
+from subgraphs.metrics.analytics import EventCounts, FromDay, ToDay, event_counts
 from subgraphs.metrics.series import (
     Bucket,
     MetricBucket,
@@ -264,6 +265,17 @@ class Query:
     @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS")
     async def region_stats(self, info: strawberry.Info, group: Group) -> RegionStats:
         return (await _group_stats(info.context))[group]
+
+    @strawberry.field(description="Platform events counted by the analytics consumer, per kind, region and day")
+    async def event_counts(
+        self,
+        info: strawberry.Info,
+        from_: FromDay = None,
+        to: ToDay = None,
+        kind: str | None = None,
+        region: str | None = None,
+    ) -> EventCounts:
+        return await event_counts(info.context, from_, to, kind, region)
 
     @strawberry.field
     async def global_covenant_stats(self, info: strawberry.Info) -> GlobalCovenantStats:

@@ -166,6 +166,35 @@ async def read_stream(nats_urls: Iterable[str], stream: str, *, wanted: set[str]
     return got
 
 
+async def read_all(nats_urls: Iterable[str], stream: str, within: float = 15.0) -> list[Received]:
+    """Everything `stream` holds now."""
+    nc = await nats.connect(servers=list(nats_urls), max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    got: list[Received] = []
+    try:
+        js = nc.jetstream()
+        last = (await js.stream_info(stream)).state.last_seq
+        if last == 0:
+            return got
+        sub = await js.pull_subscribe(
+            STREAM_SUBJECTS[stream], stream=stream,
+            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30),
+        )
+        deadline = time.monotonic() + within
+        while not got or got[-1].stream_seq < last:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"could not read {stream} up to {last}")
+            try:
+                msgs = await sub.fetch(1024, timeout=1.0)
+            except nats.errors.TimeoutError:
+                continue
+            for m in msgs:
+                got.append(Received(m.subject, (m.headers or {}).get("Nats-Msg-Id"), json.loads(m.data), m.metadata.sequence.stream))
+        await sub.unsubscribe()
+    finally:
+        await nc.close()
+    return got
+
+
 async def until(predicate: Callable[[], Awaitable[bool]], within: float = 15.0, what: str = "condition") -> None:
     """Awaits a condition that has no notification of its own (a row count), bounded in time."""
     deadline = time.monotonic() + within
@@ -173,3 +202,90 @@ async def until(predicate: Callable[[], Awaitable[bool]], within: float = 15.0, 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def running_relay(database_url: str, settings: EventSettings, name: str = "relay") -> AsyncIterator[Any]:
+    from subgraphs.events.relay import Relay
+
+    relay = Relay(database_url, settings, name=name)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(relay.run(stop, ready))
+    try:
+        waiting = asyncio.ensure_future(ready.wait())
+        await asyncio.wait({waiting, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        assert ready.is_set(), "the relay did not start"
+        yield relay
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+def events_process(name: str, database_url: str, nats_urls: Iterable[str], log_dir: Path, *,
+                   only: str = "relay", env: dict[str, str] | None = None) -> Any:
+    """`charter events` as a child process (started by the caller with `await p.start(READY)`)."""
+    import os
+    import sys
+
+    from infra.processes import ManagedProcess
+
+    return ManagedProcess(
+        name, [sys.executable, "-m", "charter", "events", "--only", only],
+        env={**os.environ, "DATABASE_URL": database_url, "CHARTER_NATS_URL": ",".join(nats_urls),
+             "CHARTER_RELAY_POLL_S": "60", "CHARTER_STREAM_DUPLICATE_WINDOW_S": "120",
+             "CHARTER_STREAM_MAX_AGE_S": "3600", **(env or {})},
+        log_path=log_dir / f"{name}.log",
+    )
+
+
+EVENTS_READY = r"charter events: ready"
+
+
+@contextlib.asynccontextmanager
+async def running_analytics(database_url: str, settings: EventSettings) -> AsyncIterator[Any]:
+    from subgraphs.db.urls import plain_url
+    from subgraphs.events import analytics
+    from subgraphs.events.analytics import AnalyticsHandler
+    from subgraphs.events.connection import connect
+    from subgraphs.events.consumer import run_consumers
+    from subgraphs.events.streams import ensure_streams
+
+    nc = await connect(settings.nats_urls, "test-analytics")
+    pool = await asyncpg.create_pool(plain_url(database_url), min_size=1, max_size=2)
+    stop = asyncio.Event()
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, settings.streams)
+        handler = AnalyticsHandler(pool)
+        task = asyncio.create_task(run_consumers(js, handler, analytics.STREAMS, stop))
+        try:
+            yield handler
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+    finally:
+        await nc.close()
+        await pool.close()
+
+
+async def fetchval(database_url: str, sql: str, *args: Any) -> Any:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def applied_once(database_url: str, ids: Iterable[str], within: float = 20.0) -> None:
+    """Waits until the analytics consumer applied every id; then checks it counted each applied
+    event exactly once (the counts' total equals the distinct applied ids)."""
+    wanted = list(ids)
+
+    async def all_applied() -> bool:
+        n = await fetchval(database_url, "SELECT count(*) FROM consumed_events WHERE consumer = 'analytics' AND event_id = ANY($1::text[])", wanted)
+        return int(n) == len(set(wanted))
+
+    await until(all_applied, within, "the analytics consumer to apply every event")
+    counted = await fetchval(database_url, "SELECT coalesce(sum(count), 0) FROM event_counts")
+    applied = await fetchval(database_url, "SELECT count(*) FROM consumed_events WHERE consumer = 'analytics'")
+    assert int(counted) == int(applied), f"{counted} counted for {applied} distinct events: some counted twice"
