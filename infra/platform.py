@@ -32,7 +32,8 @@ class UpOptions:
     port: int = 4000
     subgraph_base_port: int = 4100
     data_dir: Path = field(default_factory=lambda: Path("/tmp/charter-up"))
-    with_nats: bool = False
+    with_nats: bool = True  # NATS with JetStream and `charter events` (outbox relay, consumers)
+    nats_cluster: bool = False  # three JetStream nodes and R3 streams instead of one server
     replica_delay_ms: int | None = None  # recovery_min_apply_delay on embedded replicas (demos, tests)
     startup_concurrency: int = 4  # subgraph processes importing at once (two cores)
 
@@ -66,18 +67,31 @@ async def _databases(opts: UpOptions, stack: contextlib.AsyncExitStack, progress
     return cluster.primary_url(), {r: cluster.replica_url(r) for r in opts.regions}
 
 
-async def start_nats(opts: UpOptions, stack: contextlib.AsyncExitStack) -> str:
-    from infra.ports import free_port
+async def start_nats(opts: UpOptions, stack: contextlib.AsyncExitStack) -> list[str]:
+    """One JetStream server, or with `nats_cluster` three routed nodes; their client URLs."""
+    from infra.nats import NatsCluster, single_server
 
-    port = free_port()
-    binary = Path(sys.executable).parent / "nats-server"
-    proc = ManagedProcess(
-        "nats", [str(binary), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(opts.data_dir / "nats")],
-        log_path=opts.data_dir / "logs" / "nats.log",
-    )
+    if opts.nats_cluster:
+        cluster = NatsCluster(opts.data_dir / "nats-cluster")
+        stack.push_async_callback(cluster.stop)
+        await cluster.start()
+        return cluster.urls
+    server = single_server(opts.data_dir)
+    stack.push_async_callback(server.stop)
+    await server.start()
+    return [server.url]
+
+
+async def start_events(opts: UpOptions, stack: contextlib.AsyncExitStack, primary: str, nats_urls: list[str]) -> ManagedProcess:
+    """`charter events`: the outbox relay and the consumers, one process for all regions (they
+    share one outbox in one primary). It creates the streams before it says it is ready."""
+    env = {**os.environ, "DATABASE_URL": primary, "CHARTER_NATS_URL": ",".join(nats_urls)}
+    if opts.nats_cluster:
+        env["CHARTER_STREAM_REPLICAS"] = "3"
+    proc = ManagedProcess("events", _charter("events"), env=env, log_path=opts.data_dir / "logs" / "events.log")
     stack.push_async_callback(proc.stop)
-    await proc.start(r"Server is ready", within=30)
-    return f"nats://127.0.0.1:{port}"
+    await proc.start(r"charter events: ready", within=60)
+    return proc
 
 
 def _available(url: str) -> str:
@@ -141,11 +155,15 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     progress(f"  {report.nations} nations, {report.projects} projects, {report.metric_points} metric points")
 
     nats_url = None
-    if opts.with_nats:
-        nats_url = await start_nats(opts, stack)
-        progress(f"NATS with JetStream at {nats_url}")
-
     processes: list[ManagedProcess] = []
+    if opts.with_nats:
+        nats_urls = await start_nats(opts, stack)
+        nats_url = ",".join(nats_urls)
+        kind = "a three-node JetStream cluster (R3 streams)" if opts.nats_cluster else "NATS with JetStream"
+        progress(f"{kind} at {nats_url}")
+        processes.append(await start_events(opts, stack, primary, nats_urls))
+        progress("  outbox relay and event consumers running (charter events)")
+
     subgraph_urls: dict[str, dict[str, str]] = {}
     gate = asyncio.Semaphore(opts.startup_concurrency)
 
@@ -185,6 +203,7 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
             "--host", opts.host, "--port", str(opts.port),
         ),
         log_path=logs / "gateway.log",
+        env={**os.environ, "CHARTER_NATS_URL": nats_url} if nats_url else None,
     )
     processes.append(gateway)
     stack.push_async_callback(gateway.stop)

@@ -136,6 +136,9 @@ class Relay:
             acked += 1
             if getattr(f.result(), "duplicate", False):
                 self.stats.duplicates += 1
+        for f in futures:  # the failures after the first are known too: retrieve them (no warnings)
+            if f.done() and not f.cancelled():
+                f.exception()
         return acked, error
 
     async def drain(self, conn: asyncpg.Connection) -> int:
