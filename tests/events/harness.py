@@ -289,3 +289,24 @@ async def applied_once(database_url: str, ids: Iterable[str], within: float = 20
     counted = await fetchval(database_url, "SELECT coalesce(sum(count), 0) FROM event_counts")
     applied = await fetchval(database_url, "SELECT count(*) FROM consumed_events WHERE consumer = 'analytics'")
     assert int(counted) == int(applied), f"{counted} counted for {applied} distinct events: some counted twice"
+
+
+@contextlib.asynccontextmanager
+async def running_handler(settings: EventSettings, handler: Any, streams: Iterable[str]) -> AsyncIterator[Any]:
+    from subgraphs.events.connection import connect
+    from subgraphs.events.consumer import run_consumers
+    from subgraphs.events.streams import ensure_streams
+
+    nc = await connect(settings.nats_urls, f"test-{handler.name}")
+    stop = asyncio.Event()
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, settings.streams)
+        task = asyncio.create_task(run_consumers(js, handler, list(streams), stop))
+        try:
+            yield handler
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+    finally:
+        await nc.close()
