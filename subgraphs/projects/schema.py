@@ -77,9 +77,10 @@ class Project:
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Project | None:
         return await project_loader(info.context).load(str(id))
 
-    @strawberry.field(description="Who follows this project (gets its alerts and updates as notifications)")
-    async def followers(self, info: strawberry.Info) -> list[str]:
-        return await followers_loader(info.context).load(str(self.id))
+    @strawberry.field(description="How many follow this project (each gets its alerts and updates as notifications)")
+    async def follower_count(self, info: strawberry.Info) -> int:
+        # A count, not the names: reads are public, who follows what is not.
+        return await follower_count_loader(info.context).load(str(self.id))
 
 
 @strawberry.type
@@ -127,17 +128,15 @@ def project_loader(ctx: RequestContext) -> Any:
     return ctx.loader("project", load)
 
 
-def followers_loader(ctx: RequestContext) -> Any:
-    async def load(ids: list[str]) -> list[list[str]]:
+def follower_count_loader(ctx: RequestContext) -> Any:
+    async def load(ids: list[str]) -> list[int]:
         rows = await ctx.fetch(
-            select(F.c.project_id, F.c.follower).where(F.c.project_id.in_(ids)).order_by(F.c.follower)
+            select(F.c.project_id, func.count().label("n")).where(F.c.project_id.in_(ids)).group_by(F.c.project_id)
         )
-        found: dict[str, list[str]] = defaultdict(list)
-        for r in rows:
-            found[r.project_id].append(r.follower)
-        return [found.get(i, []) for i in ids]
+        found = {r.project_id: int(r.n) for r in rows}
+        return [found.get(i, 0) for i in ids]
 
-    return ctx.loader("followers", load)
+    return ctx.loader("follower_count", load)
 
 
 def nation_name_loader(ctx: RequestContext) -> Any:

@@ -81,18 +81,18 @@ async def test_a_failed_mutation_writes_no_event(platform: Platform, gql: Gql) -
 
 async def test_follow_and_unfollow(platform: Platform, gql: Gql) -> None:
     pid = await create_project(gql, "Outbox follow")
-    follow = 'mutation($p: ID!, $f: String) { followProject(projectId: $p, follower: $f) { follower following changed project { followers } } }'
+    follow = 'mutation($p: ID!, $f: String) { followProject(projectId: $p, follower: $f) { follower following changed project { followerCount } } }'
     anonymous = await gql("projects", follow, {"p": pid})
     assert anonymous["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     first = await gql("projects", follow, {"p": pid}, {"x-charter-subject": "carol"})
-    assert first["data"]["followProject"] == {"follower": "carol", "following": True, "changed": True, "project": {"followers": ["carol"]}}
+    assert first["data"]["followProject"] == {"follower": "carol", "following": True, "changed": True, "project": {"followerCount": 1}}
     again = await gql("projects", follow, {"p": pid}, {"x-charter-subject": "carol"})
     assert again["data"]["followProject"]["changed"] is False
     missing = await gql("projects", follow, {"p": "prj-none", "f": "dan"})
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     bad = await gql("projects", follow, {"p": pid, "f": "x\u0000y"})
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    gone = await gql("projects", 'mutation($p: ID!) { unfollowProject(projectId: $p, follower: "carol") { following changed project { followers } } }', {"p": pid})
-    assert gone["data"]["unfollowProject"] == {"following": False, "changed": True, "project": {"followers": []}}
+    gone = await gql("projects", 'mutation($p: ID!) { unfollowProject(projectId: $p, follower: "carol") { following changed project { followerCount } } }', {"p": pid})
+    assert gone["data"]["unfollowProject"] == {"following": False, "changed": True, "project": {"followerCount": 0}}
     audits = await outbox_rows(platform.database_url, "subject LIKE 'audit.%' AND payload->'target'->>'id' = $1", pid)
     assert [a["payload"]["kind"] for a in audits] == ["project_created", "project_followed", "project_unfollowed"]
