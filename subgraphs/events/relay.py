@@ -83,6 +83,7 @@ class Relay:
         self._wake = asyncio.Event()
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
+        self._streams_ready = False
         self._fault_after = _fault_after()
 
     # -- one pass -------------------------------------------------------------------------------
@@ -161,7 +162,10 @@ class Relay:
         if self._nc is None:
             self._nc = await connect(self.settings.nats_urls, self.name)
             self._js = self._nc.jetstream()
+        if not self._streams_ready:
+            assert self._js is not None
             await ensure_streams(self._js, self.settings.streams)
+            self._streams_ready = True  # a failure above is retried by the next session
 
     async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
         """Until `stop`: publish whatever is pending, then whenever woken. `ready` is set once

@@ -95,3 +95,20 @@ async def test_three_relays_publish_each_row_once(platform: Platform, gql: Gql, 
     assert sorted(m.msg_id for m in mine) == sorted(r["id"] for r in rows)  # each once: no copy stored
     assert r1.stats.duplicates + r2.stats.duplicates + r3.stats.duplicates == 0  # and none even sent twice
     assert [m.msg_id for m in mine] == [r["id"] for r in rows]  # one relay at a time: outbox order
+
+
+async def test_sent_rows_are_deleted_after_the_keep_time_pending_ones_never(platform: Platform, gql: Gql, nats_server: NatsServer) -> None:
+    import asyncpg
+
+    from subgraphs.events.relay import Relay
+
+    pid = await create_project(gql, "Relay cleanup")
+    rows = await outbox_rows(platform.database_url, "payload->>'id' = $1 OR payload->'target'->>'id' = $1", pid)
+    conn = await asyncpg.connect(platform.database_url)
+    try:
+        await conn.execute("UPDATE outbox SET sent_at = now() - interval '2 hours' WHERE id = $1::uuid", rows[0]["id"])
+        await Relay(platform.database_url, event_settings([nats_server.url], outbox_keep_s=3600))._delete_old(conn)
+    finally:
+        await conn.close()
+    left = await outbox_rows(platform.database_url, "id = ANY($1::uuid[])", [r["id"] for r in rows])
+    assert [r["id"] for r in left] == [r["id"] for r in rows[1:]]  # the pending audit row stays
