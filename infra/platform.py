@@ -158,9 +158,11 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     processes: list[ManagedProcess] = []
     if opts.with_nats:
         nats_urls = await start_nats(opts, stack)
-        nats_url = ",".join(nats_urls)
+        # One URL for clients given a single server: NATS tells a client the cluster's other
+        # nodes when it connects, so it fails over to them all the same.
+        nats_url = nats_urls[0]
         kind = "a three-node JetStream cluster (R3 streams)" if opts.nats_cluster else "NATS with JetStream"
-        progress(f"{kind} at {nats_url}")
+        progress(f"{kind} at {','.join(nats_urls)}")
         processes.append(await start_events(opts, stack, primary, nats_urls))
         progress("  outbox relay and event consumers running (charter events)")
 
@@ -203,7 +205,6 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
             "--host", opts.host, "--port", str(opts.port),
         ),
         log_path=logs / "gateway.log",
-        env={**os.environ, "CHARTER_NATS_URL": nats_url} if nats_url else None,
     )
     processes.append(gateway)
     stack.push_async_callback(gateway.stop)
