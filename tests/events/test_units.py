@@ -56,3 +56,14 @@ def test_settings_from_the_environment() -> None:
     assert {x.replicas for x in s.streams} == {3} and {x.retention for x in s.streams} == {"interest"}
     with pytest.raises(ValueError, match="retention"):
         from_env({"CHARTER_STREAM_RETENTION": "forever"})
+
+
+def test_charter_events_refuses_bad_arguments(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from charter.cli import main
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["events"]) == 2
+    assert "DATABASE_URL" in capsys.readouterr().err
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/charter")
+    assert main(["events", "--only", "relay,bogus"]) == 2
+    assert "bogus" in capsys.readouterr().err
