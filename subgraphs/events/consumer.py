@@ -77,7 +77,7 @@ class Handler(Protocol):
 class DurableConsumer:
     """One durable pull consumer on one stream feeding one handler."""
 
-    def __init__(self, js: JetStreamContext, stream: str, handler: Handler, *, batch: int = 256, ack_wait_s: float = 30.0) -> None:
+    def __init__(self, js: JetStreamContext, stream: str, handler: Handler, *, batch: int = 256, ack_wait_s: float = 10.0) -> None:
         self.js = js
         self.stream = stream
         self.handler = handler

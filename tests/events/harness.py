@@ -58,8 +58,13 @@ async def start_platform(base: Path, subgraphs: Iterable[str] = ("projects", "me
     from subgraphs.settings import Settings
 
     cluster = EmbeddedCluster(base, [])
-    await cluster.start()
-    await seed(cluster.primary_url())
+    try:
+        await cluster.start()
+        await seed(cluster.primary_url())
+    except BaseException:
+        await cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+        raise
     settings = Settings(region="ams", primary_url=cluster.primary_url(), replica_url=None)
     served = {name: serve_in_loop(create_app(schema_of(name), settings, name)) for name in subgraphs}
     return Platform(cluster, served)
