@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from infra.nats import NatsServer
 from infra.postgres import EmbeddedCluster, PostgresServer
 from infra.processes import ManagedProcess, ProcessFailed
 from infra.supervisor import Supervisor, Unit
@@ -33,7 +34,8 @@ class UpOptions:
     port: int = 4000
     subgraph_base_port: int = 4100
     data_dir: Path = field(default_factory=lambda: Path("/tmp/charter-up"))
-    with_nats: bool = False
+    with_nats: bool = True  # NATS with JetStream and `charter events` (outbox relay, consumers)
+    nats_cluster: bool = False  # three JetStream nodes and R3 streams instead of one server
     replica_delay_ms: int | None = None  # recovery_min_apply_delay on embedded replicas (demos, tests)
     startup_concurrency: int = 4  # subgraph processes importing at once (two cores)
     latency: bool = True  # the gateway reaches other regions through latency proxies (regions.yaml)
@@ -102,20 +104,61 @@ async def _databases(
     return cluster.primary_url(), {r: cluster.replica_url(r) for r in opts.regions}
 
 
-async def start_nats(opts: UpOptions, stack: contextlib.AsyncExitStack, units: list[Unit] | None = None) -> str:
-    from infra.ports import free_port
+class _Nats:
+    """A NatsServer seen as a supervisable process (its ManagedProcess changes on restart)."""
 
-    port = free_port()
-    binary = Path(sys.executable).parent / "nats-server"
-    proc = ManagedProcess(
-        "nats", [str(binary), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(opts.data_dir / "nats")],
-        log_path=opts.data_dir / "logs" / "nats.log",
-    )
-    stack.push_async_callback(proc.stop)
-    await proc.start(r"Server is ready", within=30)
+    def __init__(self, server: NatsServer) -> None:
+        self.server = server
+
+    @property
+    def pid(self) -> int | None:
+        proc = self.server.process()
+        return proc.pid if proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self.server.running
+
+    async def wait_exited(self) -> int | None:
+        proc = self.server.process()
+        return await proc.wait_exited() if proc is not None else None
+
+
+async def start_nats(opts: UpOptions, stack: contextlib.AsyncExitStack, units: list[Unit] | None = None) -> list[str]:
+    """One JetStream server, or with `nats_cluster` three routed nodes; their client URLs. Each
+    node is supervised (restarted on the same port and store) when `units` is given."""
+    from infra.nats import NatsCluster, single_server
+
+    if opts.nats_cluster:
+        cluster = NatsCluster(opts.data_dir / "nats-cluster")
+        stack.push_async_callback(cluster.stop)
+        await cluster.start()
+        servers = list(cluster.nodes)
+    else:
+        server = single_server(opts.data_dir)
+        stack.push_async_callback(server.stop)
+        await server.start()
+        servers = [server]
     if units is not None:
-        units.append(Unit("nats", "nats", proc, lambda: proc.start(r"Server is ready", within=30), port=port))
-    return f"nats://127.0.0.1:{port}"
+        for node in servers:
+            units.append(Unit(node.name, "nats", _Nats(node), node.start, port=node.port, url=node.url))
+    return [node.url for node in servers]
+
+
+async def start_events(
+    opts: UpOptions, stack: contextlib.AsyncExitStack, primary: str, nats_urls: list[str], units: list[Unit] | None = None,
+) -> ManagedProcess:
+    """`charter events`: the outbox relay and the consumers, one process for all regions (they
+    share one outbox in one primary). It creates the streams before it says it is ready."""
+    env = {**os.environ, "DATABASE_URL": primary, "CHARTER_NATS_URL": ",".join(nats_urls)}
+    if opts.nats_cluster:
+        env["CHARTER_STREAM_REPLICAS"] = "3"
+    proc = ManagedProcess("events", _charter("events"), env=env, log_path=opts.data_dir / "logs" / "events.log")
+    stack.push_async_callback(proc.stop)
+    await proc.start(r"charter events: ready", within=60)
+    if units is not None:
+        units.append(Unit("events", "events", proc, lambda: proc.start(r"charter events: ready", within=60)))
+    return proc
 
 
 def _available(url: str) -> str:
@@ -217,11 +260,17 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     progress(f"  {report.nations} nations, {report.projects} projects, {report.metric_points} metric points")
 
     nats_url = None
-    if opts.with_nats:
-        nats_url = await start_nats(opts, stack, units)
-        progress(f"NATS with JetStream at {nats_url}")
-
     processes: list[ManagedProcess] = []
+    if opts.with_nats:
+        nats_urls = await start_nats(opts, stack, units)
+        # One URL for clients given a single server: NATS tells a client the cluster's other
+        # nodes when it connects, so it fails over to them all the same.
+        nats_url = nats_urls[0]
+        kind = "a three-node JetStream cluster (R3 streams)" if opts.nats_cluster else "NATS with JetStream"
+        progress(f"{kind} at {','.join(nats_urls)}")
+        processes.append(await start_events(opts, stack, primary, nats_urls, units))
+        progress("  outbox relay and event consumers running (charter events)")
+
     subgraph_urls: dict[str, dict[str, str]] = {}
     gate = asyncio.Semaphore(opts.startup_concurrency)
 

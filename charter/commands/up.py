@@ -24,7 +24,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=4000, help="gateway port (default 4000)")
     parser.add_argument("--subgraph-base-port", type=int, default=4100, help="subgraphs listen from here (+10 per region)")
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/charter-up"), help="embedded data, logs, supergraphs")
-    parser.add_argument("--nats", action="store_true", help="also start an embedded NATS server with JetStream")
+    parser.add_argument("--nats", action="store_true", help="(the default) start an embedded NATS server with JetStream")
+    parser.add_argument("--no-nats", action="store_true", help="no NATS, no event relay or consumers")
+    parser.add_argument("--nats-cluster", action="store_true", help="a three-node JetStream cluster with R3 streams")
     parser.add_argument(
         "--no-latency", action="store_true",
         help="no injected round-trip time between regions (by default regions.yaml's latency_ms)",
@@ -55,8 +57,8 @@ async def _main(args: argparse.Namespace) -> int:
         return 2
     opts = UpOptions(
         regions=regions, host=args.host, port=args.port, subgraph_base_port=args.subgraph_base_port,
-        data_dir=args.data_dir, with_nats=args.nats, replica_delay_ms=args.replica_delay_ms,
-        latency=not args.no_latency,
+        data_dir=args.data_dir, with_nats=not args.no_nats, nats_cluster=args.nats_cluster,
+        replica_delay_ms=args.replica_delay_ms, latency=not args.no_latency,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

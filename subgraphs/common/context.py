@@ -28,6 +28,7 @@ from subgraphs.db.consistency import (
     route_read,
 )
 from subgraphs.db.engines import Database
+from subgraphs.events.actor import actor_from_headers
 from subgraphs.settings import Settings
 
 K = TypeVar("K")
@@ -106,6 +107,10 @@ class RequestContext:
         if self.response is not None:
             self.response.headers[HEADER] = token
         return result
+
+    def actor(self) -> str:
+        """The caller's subject for the audit trail ("anonymous" without one)."""
+        return actor_from_headers(self.request.headers if self.request is not None else None)
 
     def loader(self, name: str, load: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
         existing = self._loaders.get(name)

@@ -24,6 +24,9 @@ from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
+from subgraphs.events import mutations as events
+from subgraphs.events.alerts import Point
+from subgraphs.metrics.analytics import EventCounts, FromDay, ToDay, event_counts
 from subgraphs.metrics.series import (
     Bucket,
     MetricBucket,
@@ -272,6 +275,17 @@ class Query:
     async def region_stats(self, info: strawberry.Info, group: Group) -> RegionStats:
         return (await _group_stats(info.context))[group]
 
+    @strawberry.field(description="Platform events counted by the analytics consumer, per kind, region and day")
+    async def event_counts(
+        self,
+        info: strawberry.Info,
+        from_: FromDay = None,
+        to: ToDay = None,
+        kind: str | None = None,
+        region: str | None = None,
+    ) -> EventCounts:
+        return await event_counts(info.context, from_, to, kind, region)
+
     @strawberry.field
     async def global_covenant_stats(self, info: strawberry.Info) -> GlobalCovenantStats:
         groups = list((await _group_stats(info.context)).values())
@@ -298,7 +312,9 @@ class Mutation:
         project_id = str(input.project_id)
 
         async def work(conn: AsyncConnection) -> int:
-            project = (await conn.execute(select(P.c.start_date, P.c.end_date).where(P.c.id == project_id))).one_or_none()
+            project = (
+                await conn.execute(select(P.c.start_date, P.c.end_date, P.c.home_region).where(P.c.id == project_id))
+            ).one_or_none()
             if project is None:
                 raise user_error(f"no project {project_id!r}", NOT_FOUND)
             _check_window(input, project.start_date, project.end_date)
@@ -308,6 +324,10 @@ class Mutation:
             # Re-recording a point (same project, kind and time) replaces its value: retries are safe.
             stmt = stmt.on_conflict_do_update(constraint="uq_metric_point", set_={"value": stmt.excluded.value})
             await conn.execute(stmt)
+            points = [Point(p.kind.value, p.value, utc(p.at)) for p in input.points]
+            await events.metrics_recorded(
+                conn, project_id, project.home_region, points, region=ctx.settings.region, actor=ctx.actor()
+            )
             return len(input.points)
 
         recorded = await ctx.write(work)

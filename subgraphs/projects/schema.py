@@ -25,8 +25,12 @@ from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.common.relay import CONNECTION_SIZE, PageInfo, Window, window
+from subgraphs.db.tables import followers as F
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
+from subgraphs.events import followers as following
+from subgraphs.events import mutations as events
+from subgraphs.events.actor import ANONYMOUS
 from subgraphs.projects import validation as v
 from subgraphs.sync import schema as sync
 
@@ -77,6 +81,11 @@ class Project:
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Project | None:
         return await project_loader(info.context).load(str(id))
 
+    @strawberry.field(description="How many follow this project (each gets its alerts and updates as notifications)")
+    async def follower_count(self, info: strawberry.Info) -> int:
+        # A count, not the names: reads are public, who follows what is not.
+        return await follower_count_loader(info.context).load(str(self.id))
+
 
 @strawberry.type
 class ProjectEdge:
@@ -121,6 +130,17 @@ def project_loader(ctx: RequestContext) -> Any:
         return [found.get(i) for i in ids]
 
     return ctx.loader("project", load)
+
+
+def follower_count_loader(ctx: RequestContext) -> Any:
+    async def load(ids: list[str]) -> list[int]:
+        rows = await ctx.fetch(
+            select(F.c.project_id, func.count().label("n")).where(F.c.project_id.in_(ids)).group_by(F.c.project_id)
+        )
+        found = {r.project_id: int(r.n) for r in rows}
+        return [found.get(i, 0) for i in ids]
+
+    return ctx.loader("follower_count", load)
 
 
 def nation_name_loader(ctx: RequestContext) -> Any:
@@ -214,6 +234,45 @@ class UpdateProjectInput:
     progress: float | None = strawberry.UNSET
     home_region: str | None = strawberry.UNSET
     nation_code: str | None = strawberry.field(description=NATION_CODE, default=strawberry.UNSET)
+
+
+@strawberry.type
+class FollowPayload:
+    project: Project
+    follower: str
+    following: bool = strawberry.field(description="whether the follower follows the project now")
+    changed: bool = strawberry.field(description="false when it already was (or was not) following")
+
+
+MAX_FOLLOWER = 200
+
+
+def _follower(ctx: RequestContext, follower: str | None) -> str:
+    name = follower.strip() if follower is not None else ctx.actor()
+    if follower is None and name == ANONYMOUS:
+        raise user_error("follower: an anonymous caller must name the follower", fields=[{"field": "follower", "message": "required without a caller subject"}])
+    if not name or len(name) > MAX_FOLLOWER or not name.isprintable():
+        raise user_error(f"follower: 1 to {MAX_FOLLOWER} printable characters", fields=[{"field": "follower", "message": "invalid"}])
+    return name
+
+
+async def _set_following(info: strawberry.Info, project_id: strawberry.ID, follower: str | None, on: bool) -> FollowPayload:
+    ctx: RequestContext = info.context
+    if len(project_id) > 40:
+        raise user_error("projectId is at most 40 characters")
+    name = _follower(ctx, follower)
+
+    async def work(conn: AsyncConnection) -> tuple[Any, bool]:
+        row = (await conn.execute(select(P).where(P.c.id == str(project_id)))).one_or_none()
+        if row is None:
+            raise user_error(f"no project {str(project_id)!r}", NOT_FOUND)
+        changed = await (following.follow if on else following.unfollow)(conn, row.id, name)
+        if changed:
+            await events.follow_changed(conn, row.id, name, on, region=ctx.settings.region, actor=ctx.actor())
+        return row, changed
+
+    row, changed = await ctx.write(work)
+    return FollowPayload(project=_to_project(row), follower=name, following=on, changed=changed)
 
 
 async def _nation_exists(conn: AsyncConnection, code: str) -> bool:
@@ -320,7 +379,9 @@ class Mutation:
                 )
                 .returning(P)
             )
-            return result.one()
+            row = result.one()
+            await events.project_created(conn, row, region=ctx.settings.region, actor=ctx.actor())
+            return row
 
         return _to_project(await ctx.write(work))
 
@@ -380,9 +441,24 @@ class Mutation:
                     values[key] = val
             values["updated_at"] = func.now()
             result = await conn.execute(update(P).where(P.c.id == str(id)).values(**values).returning(P))
-            return result.one()
+            row = result.one()
+            changed = [_camel(k) for k in given]
+            await events.project_updated(conn, row, changed, region=ctx.settings.region, actor=ctx.actor())
+            return row
 
         return _to_project(await ctx.write(work))
+
+    @strawberry.mutation(description="Follow a project: the follower (default: the caller) gets a notification for each alert on it and each update")
+    async def follow_project(
+        self, info: strawberry.Info, project_id: strawberry.ID, follower: str | None = None
+    ) -> FollowPayload:
+        return await _set_following(info, project_id, follower, True)
+
+    @strawberry.mutation(description="Stop following a project")
+    async def unfollow_project(
+        self, info: strawberry.Info, project_id: strawberry.ID, follower: str | None = None
+    ) -> FollowPayload:
+        return await _set_following(info, project_id, follower, False)
 
 
 def _camel(name: str) -> str:
