@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from subgraphs.db.availability import is_unavailable
-from subgraphs.db.engines import Database
+from subgraphs.db.engines import BACKGROUND, Database
 
 log = logging.getLogger("charter.subgraph.replica")
 
@@ -91,7 +91,7 @@ class ReplicaMonitor:
         h = self.health
         try:
             async with asyncio.timeout(self.timeout), self.db.replica.connect() as conn:
-                replay_text = await conn.scalar(_REPLICA_STATE)
+                replay_text = await conn.scalar(_REPLICA_STATE.execution_options(**{BACKGROUND: True}))
         except Exception as e:
             if not is_unavailable(e):
                 raise
@@ -100,7 +100,7 @@ class ReplicaMonitor:
             return
         try:
             async with asyncio.timeout(self.timeout), self.db.primary.connect() as conn:
-                primary = _lsn(await conn.scalar(_PRIMARY_LSN))
+                primary = _lsn(await conn.scalar(_PRIMARY_LSN.execution_options(**{BACKGROUND: True})))
         except Exception as e:
             if not is_unavailable(e):
                 raise

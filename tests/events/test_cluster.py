@@ -61,7 +61,7 @@ async def test_a_node_killed_under_steady_writes(platform: Platform, gql: Gql, c
         async with httpx.AsyncClient(timeout=10) as client:
             while not stop.is_set():
                 i = next(counter)
-                point = {"kind": "EMISSIONS_AVOIDED_T", "value": float(i), "at": f"2023-{1 + i // 600 % 12:02d}-{1 + i // 24 % 25:02d}T{i % 24:02d}:{i // 7200 % 60:02d}:00Z"}
+                point = {"kind": "EMISSIONS_AVOIDED_T", "value": float(i), "at": f"2024-{1 + i // 600 % 12:02d}-{1 + i // 24 % 25:02d}T{i % 24:02d}:{i // 7200 % 60:02d}:00Z"}
                 body = await call(client, platform.url("metrics"), RECORD, {"p": pid, "points": [point]})
                 assert "errors" not in body, body
                 ok += 1

@@ -60,8 +60,11 @@ async def test_charter_up_runs_the_event_backbone_on_a_cluster() -> None:
 
         async with httpx.AsyncClient(timeout=30) as client:
             before = _metric_count(await call(client, gateway, COUNTS))
+            # a point inside the seeded project's window (recordMetrics refuses one outside it)
+            window = await call(client, gateway, '{ project(id: "prj-ams-001") { startDate } }')
+            at = f"{window['data']['project']['startDate']}T00:00:00Z"
             body = await call(client, metrics_url, RECORD, {"p": "prj-ams-001", "points": [
-                {"kind": "BENEFICIARIES", "value": 42.0, "at": "2025-06-01T00:00:00Z"}]})
+                {"kind": "BENEFICIARIES", "value": 42.0, "at": at}]})
             assert body["data"]["recordMetrics"]["recorded"] == 1, body
 
             async def published() -> bool:

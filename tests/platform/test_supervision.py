@@ -159,7 +159,9 @@ async def test_charter_up_restarts_what_crashes_and_leaves_nothing_behind(how: s
         report = _wait_status(data_dir, lambda r: r["healthy"], within=30)
         assert report["schema"] == "charter-status/1"
         roles = sorted(p["role"] for p in report["processes"])
-        assert roles == ["gateway", "postgres-primary", "postgres-replica", "subgraph", "subgraph", "subgraph"]
+        assert roles == [
+            "events", "gateway", "nats", "postgres-primary", "postgres-replica", "subgraph", "subgraph", "subgraph"
+        ]
         for p in report["processes"]:
             assert p["alive"] and p["health"] == "healthy" and p["restarts"] == 0 and p["port"] and p["pid"], p
             assert p["region"] == "ams"
