@@ -199,6 +199,8 @@ BAD_PUSHES = {
         changes(projects={"updated": [project("forgedId00000001")]}), "projects.updated[0].id"),
     "forged id: a server-style id": (changes(projects={"created": [project("prj-ams-999999")]}), "projects.created[0].id"),
     "forged id: not an id": (changes(projects={"created": [project("../../etc")]}), "projects.created[0].id"),
+    "forged id: a trailing newline": (changes(projects={"created": [project("abcdefgh12345678\n")]}),
+                                      "projects.created[0].id"),
     "forged point id": (changes(metric_points={"created": [point("mp-999999999", "prj-ams-001", T0)]}),
                         "metric_points.created[0].id"),
     "write to read-only nations": (changes(nations={"updated": [{"id": "KE", "name": "Kenia"}]}), "nations.updated"),
