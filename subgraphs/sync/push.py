@@ -36,6 +36,8 @@ from subgraphs.db.tables import sync_tombstones as T
 from subgraphs.projects import validation as v
 from subgraphs.sync.records import BOOKKEEPING, SERVER_ID_PREFIX, PointRecord, ProjectRecord, Push
 
+PUSH_MEMORY_MS = 30 * 24 * 3600 * 1000  # how long an applied push is remembered
+
 
 @dataclass(frozen=True)
 class PushResult:
@@ -121,6 +123,9 @@ async def apply(conn: AsyncConnection, push: Push, last_pulled_at: int, push_dig
     result = PushResult(stamp, writes.created, writes.updated, writes.deleted)
     await conn.execute(insert(PUSHES).values(digest=push_digest, applied_ms=stamp,
                                              summary=orjson.dumps(asdict(result)).decode()))
+    # A repeat comes from a client retrying a push it never got an answer to: within minutes, or
+    # after a long time offline, but then it has pulled first and pushes from a new lastPulledAt.
+    await conn.execute(delete(PUSHES).where(PUSHES.c.applied_ms < stamp - PUSH_MEMORY_MS))
     return result
 
 

@@ -124,6 +124,23 @@ async def test_the_same_push_twice_applies_once(stack: InProcessStack, http: htt
     assert len(points) == 2
 
 
+async def test_applied_pushes_are_remembered_for_30_days(stack: InProcessStack, http: httpx.AsyncClient, url: str) -> None:
+    since = await _now(stack)
+    conn = await asyncpg.connect(plain_url(stack.cluster.primary_url()))
+    try:
+        day = 24 * 3600 * 1000
+        await conn.executemany(
+            "INSERT INTO sync_pushes (digest, applied_ms, summary) VALUES ($1, $2, '{}')",
+            [("month-old", int(since) - 31 * day), ("week-old", int(since) - 7 * day)],
+        )
+        body = await push(http, url, changes(projects={"created": [project(new_id())]}), since)
+        assert body["data"]["syncPush"]["created"] == 1, body
+        kept = await conn.fetch("SELECT digest FROM sync_pushes WHERE digest LIKE '%-old'")
+        assert [r["digest"] for r in kept] == ["week-old"]
+    finally:
+        await conn.close()
+
+
 async def test_conflict_refuses_the_push_whole(stack: InProcessStack, http: httpx.AsyncClient, url: str) -> None:
     since = await _now(stack)
     pid = new_id()

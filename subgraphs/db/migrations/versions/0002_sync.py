@@ -106,6 +106,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text, nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
+    op.create_index("ix_sync_pushes_applied", "sync_pushes", ["applied_ms"])
 
     # Rows that exist already were all there at the clock's first stamp.
     for table in SYNCED:
@@ -157,6 +158,7 @@ def downgrade() -> None:
         op.drop_index(f"ix_{table}_sync_updated_ms", table)
         op.drop_column(table, "sync_updated_ms")
         op.drop_column(table, "sync_created_ms")
+    op.drop_index("ix_sync_pushes_applied", "sync_pushes")
     op.drop_table("sync_pushes")
     op.drop_index("ix_sync_tombstones_deleted", "sync_tombstones")
     op.drop_table("sync_tombstones")
