@@ -36,7 +36,7 @@ def _sync_columns(pushable: bool = True) -> list[Column[int]]:
         Column("sync_updated_ms", BigInteger, nullable=False, index=True),
     ]
     if pushable:
-        columns.append(Column("sync_pushed_from_ms", BigInteger))
+        columns.append(Column("sync_pushed_from", Float))  # lastPulledAt exactly as sent (see pull.py)
     return columns
 
 

@@ -19,6 +19,7 @@ Rules, per WatermelonDB's protocol:
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -48,7 +49,7 @@ class PushResult:
     duplicate: bool = False
 
 
-def digest(changes: Any, last_pulled_at: int) -> str:
+def digest(changes: Any, last_pulled_at: float) -> str:
     """The push's identity: its data (WatermelonDB's bookkeeping columns left out) and lastPulledAt."""
 
     def clean(value: Any) -> Any:
@@ -81,16 +82,16 @@ class _Findings:
             )
 
 
-async def apply(conn: AsyncConnection, push: Push, last_pulled_at: int, push_digest: str) -> PushResult:
+async def apply(conn: AsyncConnection, push: Push, last_pulled_at: float, push_digest: str) -> PushResult:
     stamp = int(await conn.scalar(select(func.charter_sync_stamp())))
-    if last_pulled_at >= stamp:
+    lpa = math.floor(last_pulled_at)  # stamps are whole ms; the fraction only tells pulls apart
+    if lpa >= stamp:
         raise user_error(f"lastPulledAt {last_pulled_at} is not a timestamp this server gave (its clock is at {stamp - 1})")
     prior = await conn.scalar(select(PUSHES.c.summary).where(PUSHES.c.digest == push_digest))
     if prior is not None:
         return PushResult(**{**orjson.loads(prior), "duplicate": True})
 
     found = _Findings()
-    lpa = last_pulled_at
     project_ids = [r.id for r in (*push.projects_created, *push.projects_updated)] + push.projects_deleted
     point_ids = [p.id for p in push.points_created] + push.points_deleted
     referenced = {p.project_id for p in push.points_created}
@@ -119,7 +120,7 @@ async def apply(conn: AsyncConnection, push: Push, last_pulled_at: int, push_dig
                              "metric points are add-only: they are deleted only with their project")
     found.raise_if_any()
 
-    await writes.run(conn, stamp, lpa)
+    await writes.run(conn, stamp, last_pulled_at)
     result = PushResult(stamp, writes.created, writes.updated, writes.deleted)
     await conn.execute(insert(PUSHES).values(digest=push_digest, applied_ms=stamp,
                                              summary=orjson.dumps(asdict(result)).decode()))
@@ -164,7 +165,7 @@ class _Writes:
     def deleted(self) -> int:
         return len(self.project_deletes)
 
-    async def run(self, conn: AsyncConnection, stamp: int, lpa: int) -> None:
+    async def run(self, conn: AsyncConnection, stamp: int, pulled_at: float) -> None:
         if self.dropped_points:
             # created_ms 0: news to every client, whenever it last pulled.
             rows = [{"table_name": "metric_points", "record_id": i, "created_ms": 0, "deleted_ms": stamp}
@@ -177,7 +178,7 @@ class _Writes:
         if self.revived:
             await conn.execute(delete(T).where(tuple_(T.c.table_name, T.c.record_id).in_(self.revived)))
         if self.project_inserts:
-            await conn.execute(insert(P), [{**row, "sync_pushed_from_ms": lpa} for row in self.project_inserts])
+            await conn.execute(insert(P), [{**row, "sync_pushed_from": pulled_at} for row in self.project_inserts])
         for project_id, values in self.project_updates:
             await conn.execute(update(P).where(P.c.id == project_id).values(**values, updated_at=func.now()))
         if self.point_replacements:
@@ -186,7 +187,7 @@ class _Writes:
             await conn.execute(
                 insert(M),
                 [{"sync_id": p.id, "project_id": p.project_id, "kind": p.kind, "value": p.value, "ts": p.ts,
-                  "sync_pushed_from_ms": lpa} for p in self.point_inserts],
+                  "sync_pushed_from": pulled_at} for p in self.point_inserts],
             )
         if self.project_deletes:
             # Their points go too (ON DELETE CASCADE), each leaving a tombstone.

@@ -119,7 +119,7 @@ def upgrade() -> None:
 
     # The lastPulledAt of the push that created a row (pull.py: its pusher's echo is `updated`).
     for table in ("projects", "metric_points"):
-        op.add_column(table, sa.Column("sync_pushed_from_ms", sa.BigInteger, nullable=True))
+        op.add_column(table, sa.Column("sync_pushed_from", sa.Float, nullable=True))
 
     op.add_column("metric_points", sa.Column("sync_id", sa.String(40), nullable=True))
     op.execute("UPDATE metric_points SET sync_id = 'mp-' || id")
@@ -153,7 +153,7 @@ def downgrade() -> None:
     op.drop_constraint("metric_points_sync_id_key", "metric_points", type_="unique")
     op.drop_column("metric_points", "sync_id")
     for table in ("projects", "metric_points"):
-        op.drop_column(table, "sync_pushed_from_ms")
+        op.drop_column(table, "sync_pushed_from")
     for table in SYNCED:
         op.drop_index(f"ix_{table}_sync_updated_ms", table)
         op.drop_column(table, "sync_updated_ms")
