@@ -3,9 +3,10 @@ pull from next time.
 
 Stamping transactions commit in stamp order (migration 0002). A pull takes a stamp T of its own,
 commits it, then reads in one REPEATABLE READ snapshot the rows stamped below T: all committed by
-then, and no commit after can stamp below T. The next pull, from T, misses nothing. The
-primary rather than the replica: a replica behind the client's last push would hand back an older
-clock and the push that follows would be refused as a conflict until it caught up.
+then, and no commit after can stamp below T. The next pull, from T, misses nothing. A pull waits
+at most for the writer holding the clock (writes are short), and never holds it while it reads.
+On the primary (the stamp is a write): a replica behind the client's last push would also hand
+back older rows, and the push that follows would be refused as a conflict until it caught up.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Every transaction that changes a synced table (nations, projects, metric_points) gets one stamp
 from `charter_sync_stamp()`: milliseconds since the epoch from the database clock, strictly
 greater than every stamp before it. Taking a stamp locks the single `sync_clock` row until the
-transaction ends, so such transactions commit one after another in stamp order. A pull that reads
-the clock at T in the same snapshot as the rows has therefore seen every row stamped <= T, and no
-transaction can later commit a row stamped <= T: a pull never misses a row committed after it.
+transaction ends, so such transactions commit one after another in stamp order. A pull takes a
+stamp T too (subgraphs/sync/pull.py): once it has, every row stamped below T is committed and no
+transaction can later commit a row stamped below T, so a pull never misses a row committed after it.
 
 Revision ID: 0002
 Revises: 0001
