@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NODE_DIR := tools/node
 
-.PHONY: up test lint setup node-deps chromium bench clean
+.PHONY: up test lint setup node-deps system-deps bench clean
 
 $(BIN)/charter: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,14 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/packag
 
 node-deps: $(NODE_DIR)/node_modules/.installed
 
-chromium:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+# Debian packages the tests drive: headless Chromium (explorer, dashboard) and wrk (the load tool).
+SYSTEM_TOOLS := chromium wrk
+system-deps:
+	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 up: setup
 	$(BIN)/charter up
@@ -32,7 +38,7 @@ lint: $(BIN)/charter
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: setup chromium lint
+test: setup system-deps lint
 	$(BIN)/pytest
 
 bench: setup

@@ -1,7 +1,9 @@
 """The public federation workload: where its files live and how to read them.
 
-The scenario (supergraph, query, payload, expected answer, subgraph data) is shared public data kept
-outside the repo in `../shared/bench/federation/`; `BENCH_WORKLOAD` or `--workload` point elsewhere.
+The scenario (supergraph, query, payload, expected answer, subgraph data) lives in the repo in
+`bench/federation/scenario/` (see its README for where each file comes from); `BENCH_WORKLOAD` or
+`--workload` point at another copy. Its supergraph is composed by our own composition from the SDL
+of the four benchmark subgraphs (`python -m bench.federation.workload` rewrites it).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any
 import orjson
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DIR = REPO_ROOT.parent / "shared" / "bench" / "federation"
+DEFAULT_DIR = Path(__file__).resolve().parent / "scenario"
 FILES = ("supergraph.graphql", "query.graphql", "payload.json", "expected.json", "data.json")
-# Subgraph URLs in the shared supergraph: `http://127.0.0.1:4200/<name>`; the port is rewritten.
+# The address the committed supergraph routes to; runs rewrite the port.
+SUBGRAPHS_ADDRESS = "127.0.0.1:4200"
+# Subgraph URLs in the supergraph: `http://127.0.0.1:4200/<name>`; the port is rewritten.
 _SUBGRAPH_URL = re.compile(r"http://127\.0\.0\.1:\d+/(accounts|inventory|products|reviews)")
 
 
@@ -57,3 +61,30 @@ class Workload:
         text = (self.directory / "supergraph.graphql").read_text()
         base = subgraphs_base_url.rstrip("/")
         return _SUBGRAPH_URL.sub(lambda m: f"{base}/{m.group(1)}", text)
+
+
+def compose_supergraph(base_url: str = f"http://{SUBGRAPHS_ADDRESS}") -> str:
+    """The supergraph of the four benchmark subgraphs, composed by our composition."""
+    from gateway.composition.compose import compose
+    from gateway.composition.types import SubgraphInput
+
+    from .subgraphs import SDLS
+
+    result = compose([SubgraphInput(name, f"{base_url}/{name}", sdl) for name, sdl in SDLS.items()])
+    if result.supergraph_sdl is None:
+        raise RuntimeError("; ".join(f"{e.code}: {e.message}" for e in result.errors))
+    return result.supergraph_sdl
+
+
+def main() -> int:
+    """Rewrite the scenario's derived files: the composed supergraph and the POST payload."""
+    target = DEFAULT_DIR / "supergraph.graphql"
+    target.write_text(compose_supergraph())
+    query = (DEFAULT_DIR / "query.graphql").read_text()
+    (DEFAULT_DIR / "payload.json").write_bytes(orjson.dumps({"query": query}))
+    print(f"wrote {target} and {DEFAULT_DIR / 'payload.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.federation.workload import DEFAULT_DIR as SCENARIO
 from gateway.state import build_state
 
 from .compose import Composed, compose_apollo, compose_ours, node_available
 from .generate import DEFAULT_SEED, GeneratedGraph, generate
 from .operations import generate_operations
-
-SHARED_BENCH = Path("/work/shared/bench/federation")
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Workload:
     graph: GeneratedGraph | None = None  # the generated graph, for the large workload
 
 
-def benchmark_query(directory: Path = SHARED_BENCH) -> Workload:
+def benchmark_query(directory: Path = SCENARIO) -> Workload:
     """The query of The Guild's federation benchmark on its four-subgraph supergraph."""
     sdl = (directory / "supergraph.graphql").read_text()
     query = (directory / "query.graphql").read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -20,7 +21,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = MetaData()
 
@@ -36,7 +39,7 @@ def _sync_columns(pushable: bool = True) -> list[Column[int]]:
         Column("sync_updated_ms", BigInteger, nullable=False, index=True),
     ]
     if pushable:
-        columns.append(Column("sync_pushed_from", Float))  # lastPulledAt exactly as sent (see pull.py)
+        columns.append(Column("sync_pushed_from_ms", BigInteger))
     return columns
 
 
@@ -56,7 +59,7 @@ nations = Table(
     Column("population", BigInteger),
     Column("gdp_usd", BigInteger),  # null where no source publishes a figure (Holy See)
     Column("gdp_source", Text, nullable=False),
-    Column("search_names", Text, nullable=False),  # normalised names, one per line
+    Column("search_names", Text, nullable=False),  # one name per line, marked by kind (nations.search)
     *_sync_columns(pushable=False),  # read-only to clients
 )
 
@@ -128,4 +131,71 @@ sync_pushes = Table(
     Column("summary", Text, nullable=False),  # the push's result, JSON, returned again to a repeat
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_sync_pushes_applied", "applied_ms"),
+)
+
+# --- events: the transactional outbox and what the event consumers keep (migration 0003) ---
+
+# Every event a mutation causes, written in the mutation's own transaction; the relay publishes
+# pending rows in `seq` order with Nats-Msg-Id = id and sets `sent_at` after the JetStream ack.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=True),
+    Column("id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("subject", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("ix_outbox_pending", "seq", postgresql_where=text("sent_at IS NULL")),
+)
+
+followers = Table(
+    "followers",
+    metadata,
+    Column("project_id", String(40), ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("follower", Text, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("project_id", String(40), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("severity", Text, nullable=False),  # INFO | WARNING | CRITICAL
+    Column("group_name", Text, nullable=False),  # EMEA | APAC | AMERICAS
+    Column("message", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_alerts_project", "project_id", "at"),
+)
+
+# Whether a stateful rule (spend, stall) currently holds for a project: an alert is raised when it
+# starts to hold, not again on every later point while it keeps holding.
+alert_state = Table(
+    "alert_state",
+    metadata,
+    Column("project_id", String(40), ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("rule", Text, primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Event ids a consumer has applied: applying is an insert here in the same transaction as the
+# effect, so a redelivered event changes nothing.
+consumed_events = Table(
+    "consumed_events",
+    metadata,
+    Column("consumer", Text, primary_key=True),
+    Column("event_id", Text, primary_key=True),
+    Column("consumed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+event_counts = Table(
+    "event_counts",
+    metadata,
+    Column("day", Date, primary_key=True),  # UTC day the event was stored in JetStream
+    Column("kind", Text, primary_key=True),
+    Column("region", Text, primary_key=True),
+    Column("count", BigInteger, nullable=False),
 )

@@ -18,10 +18,15 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
+from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
+from subgraphs.events import mutations as events
+from subgraphs.events.alerts import Point
+from subgraphs.metrics.analytics import EventCounts, FromDay, ToDay, event_counts
 from subgraphs.metrics.series import (
     Bucket,
     MetricBucket,
@@ -125,7 +130,8 @@ class Nation:
 
     @classmethod
     def resolve_reference(cls, code: strawberry.ID) -> Nation:
-        return cls(code=code)
+        # Series and stats are keyed by the stored alpha-2 code: normalise the key once here.
+        return cls(code=strawberry.ID(nation_code_argument(str(code))))
 
     @strawberry.field(description="The time series of all this nation's projects, bucketed")
     async def metrics(
@@ -249,11 +255,36 @@ def _check_points(input: RecordMetricsInput) -> None:
     errors.raise_if_any("recordMetrics input")
 
 
+def _check_window(input: RecordMetricsInput, start: dt.date, end: dt.date | None) -> None:
+    """Points fall within the project's life: from its start month (monthly figures are dated on
+    the 1st) to the end of its end date."""
+    first = dt.datetime(start.year, start.month, 1, tzinfo=dt.UTC)
+    last = dt.datetime.combine(end, dt.time.max, tzinfo=dt.UTC) if end is not None else None
+    errors = InputErrors()
+    for i, point in enumerate(input.points):
+        at = utc(point.at)
+        if at < first or (last is not None and at > last):
+            until = f" to {end.isoformat()}" if end is not None else ""
+            errors.add(f"points[{i}].at", f"must be within the project's window ({first.date().isoformat()}{until})")
+    errors.raise_if_any("recordMetrics input")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS")
     async def region_stats(self, info: strawberry.Info, group: Group) -> RegionStats:
         return (await _group_stats(info.context))[group]
+
+    @strawberry.field(description="Platform events counted by the analytics consumer, per kind, region and day")
+    async def event_counts(
+        self,
+        info: strawberry.Info,
+        from_: FromDay = None,
+        to: ToDay = None,
+        kind: str | None = None,
+        region: str | None = None,
+    ) -> EventCounts:
+        return await event_counts(info.context, from_, to, kind, region)
 
     @strawberry.field
     async def global_covenant_stats(self, info: strawberry.Info) -> GlobalCovenantStats:
@@ -271,21 +302,32 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Record points for one project: all of them, or none")
+    # Writes need a token with the scope (the gateway enforces it; reads stay public).
+    @strawberry.federation.mutation(
+        description="Record points for one project: all of them, or none", requires_scopes=[["metrics:write"]]
+    )
     async def record_metrics(self, info: strawberry.Info, input: RecordMetricsInput) -> RecordMetricsPayload:
         _check_points(input)
         ctx: RequestContext = info.context
         project_id = str(input.project_id)
 
         async def work(conn: AsyncConnection) -> int:
-            if not await conn.scalar(select(func.count()).where(P.c.id == project_id)):
+            project = (
+                await conn.execute(select(P.c.start_date, P.c.end_date, P.c.home_region).where(P.c.id == project_id))
+            ).one_or_none()
+            if project is None:
                 raise user_error(f"no project {project_id!r}", NOT_FOUND)
+            _check_window(input, project.start_date, project.end_date)
             stmt = insert(M).values(
                 [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": utc(p.at)} for p in input.points]
             )
             # Re-recording a point (same project, kind and time) replaces its value: retries are safe.
             stmt = stmt.on_conflict_do_update(constraint="uq_metric_point", set_={"value": stmt.excluded.value})
             await conn.execute(stmt)
+            points = [Point(p.kind.value, p.value, utc(p.at)) for p in input.points]
+            await events.metrics_recorded(
+                conn, project_id, project.home_region, points, region=ctx.settings.region, actor=ctx.actor()
+            )
             return len(input.points)
 
         recorded = await ctx.write(work)
@@ -296,6 +338,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
+    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
     federation_version="2.5",
 )

@@ -50,7 +50,7 @@ class Collection:
     fields: tuple[tuple[str, ColumnElement[Any]], ...]  # raw column name -> SQL expression, `id` first
 
     def changes_json(
-        self, changed_after: int | None, created_after: int | None, pulled_at: float | None, before: int
+        self, changed_after: int | None, created_after: int | None, pulled_at: int | None, before: int
     ) -> Select[Any]:
         """One statement: {"created": [...], "updated": [...]} as JSON text, built by the database
         (a first sync carries every row; building them one by one in Python takes seconds).
@@ -62,7 +62,7 @@ class Collection:
         as a reason to bring it back; `updated` it leaves deleted. Rows stamped from `before` on
         are left for the next pull."""
         raw = func.json_build_object(*(part for name, expr in self.fields for part in (literal(name), expr)))
-        pushed_from = self.table.c.get("sync_pushed_from", literal_column("NULL::float8"))
+        pushed_from = self.table.c.get("sync_pushed_from_ms", literal_column("NULL::bigint"))
         changed = select(
             self.key.label("key"), self.table.c.sync_created_ms.label("created_ms"),
             pushed_from.label("pushed_from"), raw.label("raw"),

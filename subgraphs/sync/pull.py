@@ -114,7 +114,7 @@ async def pull(engine: AsyncEngine, last_pulled_at: float | None, schema_version
                     continue
                 # New columns in the client's schema: every row again (as updated, unless created since).
                 changed_after = None if wanted is not None and collection.name in wanted.column_tables else since
-                query = collection.changes_json(changed_after, since, last_pulled_at, timestamp)
+                query = collection.changes_json(changed_after, since, since, timestamp)
                 lists = orjson.loads(await conn.scalar(query))
                 changes[collection.name] = {**lists, "deleted": await _deleted(conn, collection, since, timestamp)}
     return PullResult(changes, timestamp)

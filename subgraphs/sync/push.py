@@ -84,7 +84,7 @@ class _Findings:
 
 async def apply(conn: AsyncConnection, push: Push, last_pulled_at: float, push_digest: str) -> PushResult:
     stamp = int(await conn.scalar(select(func.charter_sync_stamp())))
-    lpa = math.floor(last_pulled_at)  # stamps are whole ms; the fraction only tells pulls apart
+    lpa = math.floor(last_pulled_at)  # stamps are whole ms (WatermelonDB keeps lastPulledAt as an integer)
     if lpa >= stamp:
         raise user_error(f"lastPulledAt {last_pulled_at} is not a timestamp this server gave (its clock is at {stamp - 1})")
     prior = await conn.scalar(select(PUSHES.c.summary).where(PUSHES.c.digest == push_digest))
@@ -120,7 +120,7 @@ async def apply(conn: AsyncConnection, push: Push, last_pulled_at: float, push_d
                              "metric points are add-only: they are deleted only with their project")
     found.raise_if_any()
 
-    await writes.run(conn, stamp, last_pulled_at)
+    await writes.run(conn, stamp, lpa)
     result = PushResult(stamp, writes.created, writes.updated, writes.deleted)
     await conn.execute(insert(PUSHES).values(digest=push_digest, applied_ms=stamp,
                                              summary=orjson.dumps(asdict(result)).decode()))
@@ -165,7 +165,7 @@ class _Writes:
     def deleted(self) -> int:
         return len(self.project_deletes)
 
-    async def run(self, conn: AsyncConnection, stamp: int, pulled_at: float) -> None:
+    async def run(self, conn: AsyncConnection, stamp: int, pulled_at: int) -> None:
         if self.dropped_points:
             # created_ms 0: news to every client, whenever it last pulled.
             rows = [{"table_name": "metric_points", "record_id": i, "created_ms": 0, "deleted_ms": stamp}
@@ -178,7 +178,7 @@ class _Writes:
         if self.revived:
             await conn.execute(delete(T).where(tuple_(T.c.table_name, T.c.record_id).in_(self.revived)))
         if self.project_inserts:
-            await conn.execute(insert(P), [{**row, "sync_pushed_from": pulled_at} for row in self.project_inserts])
+            await conn.execute(insert(P), [{**row, "sync_pushed_from_ms": pulled_at} for row in self.project_inserts])
         for project_id, values in self.project_updates:
             await conn.execute(update(P).where(P.c.id == project_id).values(**values, updated_at=func.now()))
         if self.point_replacements:
@@ -187,7 +187,7 @@ class _Writes:
             await conn.execute(
                 insert(M),
                 [{"sync_id": p.id, "project_id": p.project_id, "kind": p.kind, "value": p.value, "ts": p.ts,
-                  "sync_pushed_from": pulled_at} for p in self.point_inserts],
+                  "sync_pushed_from_ms": pulled_at} for p in self.point_inserts],
             )
         if self.project_deletes:
             # Their points go too (ON DELETE CASCADE), each leaving a tombstone.
@@ -204,11 +204,12 @@ def _check_project(found: _Findings, writes: _Writes, record: ProjectRecord, cre
             return
         start = record.values.get("start_date", row.start_date)
         end = record.values.get("end_date", row.end_date)
-        dates = InputErrors()
-        v.check_dates(dates, start, end)
-        for problem in dates.problems:
-            found.errors.add(f"{record.where}.{'end_date' if problem['field'] == 'endDate' else 'start_date'}",
-                             problem["message"])
+        merged = InputErrors()
+        v.check_dates(merged, start, end)
+        v.check_status_progress(merged, record.values.get("status", row.status), record.values.get("progress", row.progress))
+        raw_name = {"endDate": "end_date", "startDate": "start_date", "progress": "progress"}
+        for problem in merged.problems:
+            found.errors.add(f"{record.where}.{raw_name[problem['field']]}", problem["message"])
         changed = {k: val for k, val in record.values.items() if getattr(row, k) != val}
         if changed:  # a record pushed again unchanged is no change
             writes.project_updates.append((record.id, changed))

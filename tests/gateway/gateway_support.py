@@ -13,8 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from bench.federation.workload import DEFAULT_DIR as SCENARIO
+
 REPO = Path(__file__).resolve().parents[2]
-WORKLOAD = Path(os.environ.get("CHARTER_BENCH_WORKLOAD", REPO.parent / "shared" / "bench" / "federation"))
+WORKLOAD = SCENARIO
 
 
 def free_port() -> int:

@@ -10,8 +10,6 @@ import httpx
 
 from tests.gateway.gateway_support import GatewayFactory
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
 
 def _apq(query: str | None, digest: str) -> dict[str, object]:
     body: dict[str, object] = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
@@ -50,9 +48,11 @@ def test_apq_rejects_a_hash_that_does_not_match(bench_supergraph: Path, start_ga
     assert "does not match" in r.json()["errors"][0]["message"]
 
 
-def test_apq_shared_through_redis_across_gateways(bench_supergraph: Path, start_gateway: GatewayFactory) -> None:
-    a = start_gateway(bench_supergraph, "--redis", REDIS_URL)
-    b = start_gateway(bench_supergraph, "--redis", REDIS_URL)
+def test_apq_shared_through_redis_across_gateways(
+    bench_supergraph: Path, start_gateway: GatewayFactory, redis_url: str
+) -> None:
+    a = start_gateway(bench_supergraph, "--redis", redis_url)
+    b = start_gateway(bench_supergraph, "--redis", redis_url)
     query, digest = _unique_query()
     registered = httpx.post(f"{a.url}/graphql", json=_apq(query, digest), timeout=10)
     assert registered.json()["data"]["topProducts"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.federation.workload import DEFAULT_DIR as SCENARIO
 from gateway.config import GatewayConfig
 from gateway.operation import coerce_variables, select_operation
 from gateway.pipeline import Gateway
@@ -107,7 +108,7 @@ def _fetches(plan: QueryPlan) -> list[tuple[tuple[str, ...], Fetch]]:
     return out
 
 
-BENCH = Path(os.environ.get("CHARTER_BENCH_WORKLOAD", Path(__file__).resolve().parents[3] / "shared" / "bench" / "federation"))
+BENCH = SCENARIO
 
 
 def test_benchmark_query_plan_shape() -> None:

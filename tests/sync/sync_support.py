@@ -3,6 +3,7 @@ to check what a refused push did not write."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import asyncpg
@@ -18,9 +19,18 @@ PUSH = """mutation($changes: JSON!, $lastPulledAt: Float!) {
 }"""
 
 
+# The environment variable holding the bearer token the test gateway trusts (set by the stack's
+# fixture; the Node clients inherit it).
+TOKEN_ENV = "CHARTER_SYNC_TOKEN"
+
+
 def request_headers() -> dict[str, str]:
-    """The one place requests get their headers (an auth token goes here once mutations need one)."""
-    return {"content-type": "application/json"}
+    """The one place requests get their headers: a push needs projects:write and metrics:write."""
+    headers = {"content-type": "application/json"}
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    return headers
 
 
 async def graphql(client: httpx.AsyncClient, url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +71,7 @@ def changes(**tables: dict[str, list[Any]]) -> dict[str, Any]:
 
 def project(record_id: str, **values: Any) -> dict[str, Any]:
     raw = {
-        "id": record_id, "name": "Solar pumps", "sector": "energy", "status": "planned", "budget_usd": 1_000_000,
+        "id": record_id, "name": "Solar pumps", "sector": "energy", "status": "active", "budget_usd": 1_000_000,
         "start_date": "2026-01-01", "end_date": None, "progress": 0, "home_region": "ams", "nation_id": "KE",
         "_status": "created", "_changed": "",
     }

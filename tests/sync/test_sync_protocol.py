@@ -222,6 +222,11 @@ BAD_PUSHES = {
     "invalid values": (changes(projects={"created": [project(
         "badValues0000001", budget_usd=-5, progress=2, sector="mining", start_date="2026-13-01", home_region="xyz",
         nation_id="Kenya")]}), "projects.created[0].budget_usd"),
+    "progress of a planned project": (changes(projects={"created": [project("planned000000001", status="planned", progress=0.5)]}),
+                                      "projects.created[0].progress"),
+    "nation code spelled as alpha-3 is fine, an unknown one is not": (
+        changes(projects={"created": [project("alpha3Nation0001", nation_id="ken"), project("noNationCode0001", nation_id="XYZ")]}),
+        "projects.created[1].nation_id"),
     "end before start": (changes(projects={"created": [project("badDates00000001", end_date="2025-01-01")]}),
                          "projects.created[0].end_date"),
     "unknown nation": (changes(projects={"created": [project("noNation00000001", nation_id="QQ")]}),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -17,7 +18,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
+from sync_support import TOKEN_ENV
 
+from infra.devkey import ensure_dev_key, mint
 from infra.platform import _wait_healthy
 from infra.ports import free_port
 from infra.processes import ManagedProcess
@@ -43,9 +46,12 @@ async def running_platform() -> AsyncIterator[tuple[InProcessStack, str]]:
     supergraph = workdir / "supergraph.graphql"
     supergraph.write_text(compose_supergraph({name: stack.url(name) for name in stack.served}))
     port = free_port()
+    jwks = ensure_dev_key(workdir)  # the gateway trusts this key; pushes carry a token signed by it
+    os.environ[TOKEN_ENV] = mint(workdir, ["projects:write", "metrics:write"], subject="sync-test")
     gateway = ManagedProcess(
         "gateway",
-        [sys.executable, "-m", "charter", "gateway", "--supergraph", str(supergraph), "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "charter", "gateway", "--supergraph", str(supergraph), "--host", "127.0.0.1",
+         "--port", str(port), "--jwks", str(jwks)],
         log_path=workdir / "gateway.log",
     )
     try:
@@ -53,6 +59,7 @@ async def running_platform() -> AsyncIterator[tuple[InProcessStack, str]]:
         await _wait_healthy(f"http://127.0.0.1:{port}/health", gateway, within=60)
         yield stack, f"http://127.0.0.1:{port}/graphql"
     finally:
+        os.environ.pop(TOKEN_ENV, None)
         await gateway.stop()
         await stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)

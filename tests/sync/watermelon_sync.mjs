@@ -18,9 +18,12 @@ const { schemaMigrations } = require(wmRoot + 'Schema/migrations')
 const GRAPHQL_URL = process.argv[2]
 assert.ok(GRAPHQL_URL, 'usage: watermelon_sync.mjs <gateway graphql url>')
 
-// The one place requests get their headers (an auth token goes here once mutations need one).
+// The one place requests get their headers: a push needs a token with projects:write and
+// metrics:write, which the test passes in CHARTER_SYNC_TOKEN.
 function requestHeaders() {
-  return { 'content-type': 'application/json' }
+  const headers = { 'content-type': 'application/json' }
+  if (process.env.CHARTER_SYNC_TOKEN) headers.authorization = `Bearer ${process.env.CHARTER_SYNC_TOKEN}`
+  return headers
 }
 
 async function post(body) {

@@ -3,9 +3,9 @@
 Every transaction that changes a synced table (nations, projects, metric_points) gets one stamp
 from `charter_sync_stamp()`: milliseconds since the epoch from the database clock, strictly
 greater than every stamp before it. Taking a stamp locks the single `sync_clock` row until the
-transaction ends, so such transactions commit one after another in stamp order. A pull takes a
-stamp T too (subgraphs/sync/pull.py): once it has, every row stamped below T is committed and no
-transaction can later commit a row stamped below T, so a pull never misses a row committed after it.
+transaction ends, so such transactions commit one after another in stamp order. A pull that reads
+the clock at T in the same snapshot as the rows has therefore seen every row stamped <= T, and no
+transaction can later commit a row stamped <= T: a pull never misses a row committed after it.
 
 Revision ID: 0002
 Revises: 0001
@@ -106,7 +106,6 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text, nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
-    op.create_index("ix_sync_pushes_applied", "sync_pushes", ["applied_ms"])
 
     # Rows that exist already were all there at the clock's first stamp.
     for table in SYNCED:
@@ -119,7 +118,7 @@ def upgrade() -> None:
 
     # The lastPulledAt of the push that created a row (pull.py: its pusher's echo is `updated`).
     for table in ("projects", "metric_points"):
-        op.add_column(table, sa.Column("sync_pushed_from", sa.Float, nullable=True))
+        op.add_column(table, sa.Column("sync_pushed_from_ms", sa.BigInteger, nullable=True))
 
     op.add_column("metric_points", sa.Column("sync_id", sa.String(40), nullable=True))
     op.execute("UPDATE metric_points SET sync_id = 'mp-' || id")
@@ -153,12 +152,11 @@ def downgrade() -> None:
     op.drop_constraint("metric_points_sync_id_key", "metric_points", type_="unique")
     op.drop_column("metric_points", "sync_id")
     for table in ("projects", "metric_points"):
-        op.drop_column(table, "sync_pushed_from")
+        op.drop_column(table, "sync_pushed_from_ms")
     for table in SYNCED:
         op.drop_index(f"ix_{table}_sync_updated_ms", table)
         op.drop_column(table, "sync_updated_ms")
         op.drop_column(table, "sync_created_ms")
-    op.drop_index("ix_sync_pushes_applied", "sync_pushes")
     op.drop_table("sync_pushes")
     op.drop_index("ix_sync_tombstones_deleted", "sync_tombstones")
     op.drop_table("sync_tombstones")
