@@ -130,6 +130,7 @@ sync_pushes = Table(
     Column("applied_ms", BigInteger, nullable=False),
     Column("summary", Text, nullable=False),  # the push's result, JSON, returned again to a repeat
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_sync_pushes_applied", "applied_ms"),
 )
 
 # --- events: the transactional outbox and what the event consumers keep (migration 0003) ---

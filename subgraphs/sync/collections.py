@@ -49,21 +49,25 @@ class Collection:
     key: Column[Any]  # the column holding the record's `id`
     fields: tuple[tuple[str, ColumnElement[Any]], ...]  # raw column name -> SQL expression, `id` first
 
-    def changes_json(self, changed_after: int | None, created_after: int | None) -> Select[Any]:
+    def changes_json(
+        self, changed_after: int | None, created_after: int | None, pulled_at: int | None, before: int
+    ) -> Select[Any]:
         """One statement: {"created": [...], "updated": [...]} as JSON text, built by the database
         (a first sync carries every row; building them one by one in Python takes seconds).
 
         Rows changed after `changed_after` (all if None); those created after `created_after` (all
-        if None) are `created`, the others `updated` - and so is a row a push created from that
-        same lastPulledAt: most likely the pusher's own pull, echoing its push back. WatermelonDB
-        takes an `updated` record it lacks as created, but a `created` one it deleted locally since
-        as a reason to bring it back: `updated` is the safe side of the doubt."""
+        if None) are `created`, the others `updated` - and so is a row a push created from this
+        very `pulled_at` (the client's lastPulledAt, unique to its pull): the pusher's own pull,
+        echoing its push back. WatermelonDB takes `created` for a record it deleted locally since
+        as a reason to bring it back; `updated` it leaves deleted. Rows stamped from `before` on
+        are left for the next pull."""
         raw = func.json_build_object(*(part for name, expr in self.fields for part in (literal(name), expr)))
         pushed_from = self.table.c.get("sync_pushed_from_ms", literal_column("NULL::bigint"))
         changed = select(
             self.key.label("key"), self.table.c.sync_created_ms.label("created_ms"),
             pushed_from.label("pushed_from"), raw.label("raw"),
         )
+        changed = changed.where(self.table.c.sync_updated_ms < before)
         if changed_after is not None:
             changed = changed.where(self.table.c.sync_updated_ms > changed_after)
         rows = changed.subquery()
@@ -72,7 +76,7 @@ class Collection:
         if created_after is None:
             created, updated = ordered, empty
         else:
-            news = and_(rows.c.created_ms > created_after, rows.c.pushed_from.is_distinct_from(created_after))
+            news = and_(rows.c.created_ms > created_after, rows.c.pushed_from.is_distinct_from(pulled_at))
             created = ordered.filter(news)
             updated = func.coalesce(ordered.filter(not_(news)), empty)
         document = func.json_build_object(literal("created"), func.coalesce(created, empty), literal("updated"), updated)

@@ -1,11 +1,12 @@
 """syncPull: every change since the client's last pull, in WatermelonDB's shape, and the stamp to
 pull from next time.
 
-Rows and the clock are read in one REPEATABLE READ snapshot on the primary. Stamping transactions
-commit in stamp order (migration 0002), so the snapshot holds every row stamped up to the clock it
-shows and none after: the next pull, from that clock, misses nothing and repeats nothing. The
-primary rather than the replica: a replica behind the client's last push would hand back an older
-clock and the push that follows would be refused as a conflict until it caught up.
+Stamping transactions commit in stamp order (migration 0002). A pull takes a stamp T of its own,
+commits it, then reads in one REPEATABLE READ snapshot the rows stamped below T: all committed by
+then, and no commit after can stamp below T. The next pull, from T, misses nothing. A pull waits
+at most for the writer holding the clock (writes are short), and never holds it while it reads.
+On the primary (the stamp is a write): a replica behind the client's last push would also hand
+back older rows, and the push that follows would be refused as a conflict until it caught up.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, exists, select, text
+from sqlalchemy import and_, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from subgraphs.common.errors import InputErrors, user_error
-from subgraphs.db.tables import sync_clock
 from subgraphs.db.tables import sync_tombstones as T
 from subgraphs.sync.collections import (
     BY_NAME,
@@ -35,7 +35,7 @@ Changes = dict[str, dict[str, list[Any]]]
 @dataclass(frozen=True)
 class PullResult:
     changes: Changes
-    timestamp: int
+    timestamp: int  # this pull's own stamp
 
 
 def since_of(last_pulled_at: float | None, what: str = "lastPulledAt") -> int | None:
@@ -94,26 +94,33 @@ def check_schema(schema_version: int, migration: Any) -> Migration | None:
 async def pull(engine: AsyncEngine, last_pulled_at: float | None, schema_version: int, migration: Any) -> PullResult:
     since = since_of(last_pulled_at)
     wanted = check_schema(schema_version, migration)
-    async with engine.connect() as conn, conn.begin():
-        await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-        clock = int(await conn.scalar(select(sync_clock.c.last_ms)) or 0)
-        if since is not None and since > clock:
-            raise user_error(f"lastPulledAt {since} is later than this server's clock ({clock}): not a timestamp it gave")
-        changes: Changes = {}
-        for collection in COLLECTIONS:
-            if since is None or (wanted is not None and collection.name in wanted.tables):
-                # A first sync, or a table new to the client's schema: every row, as created.
-                lists = orjson.loads(await conn.scalar(collection.changes_json(None, None)))
-                changes[collection.name] = {**lists, "deleted": []}
-                continue
-            # New columns in the client's schema: every row again (as updated, unless created since).
-            changed_after = None if wanted is not None and collection.name in wanted.column_tables else since
-            lists = orjson.loads(await conn.scalar(collection.changes_json(changed_after, since)))
-            changes[collection.name] = {**lists, "deleted": await _deleted(conn, collection, since)}
-    return PullResult(changes, clock)
+    async with engine.connect() as conn:
+        async with conn.begin():
+            # The pull takes a stamp of its own (waiting for a writer that holds the clock) and
+            # commits it at once: every row stamped below it is committed now, and no later commit
+            # can stamp below it. Its own stamp makes its timestamp unique to it, so a push's
+            # lastPulledAt tells whose pull it follows.
+            timestamp = int(await conn.scalar(select(func.charter_sync_stamp())))
+        if since is not None and since >= timestamp:
+            raise user_error(f"lastPulledAt {since} is later than this server's clock: not a timestamp it gave")
+        async with conn.begin():
+            await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+            changes: Changes = {}
+            for collection in COLLECTIONS:
+                if since is None or (wanted is not None and collection.name in wanted.tables):
+                    # A first sync, or a table new to the client's schema: every row, as created.
+                    lists = orjson.loads(await conn.scalar(collection.changes_json(None, None, None, timestamp)))
+                    changes[collection.name] = {**lists, "deleted": []}
+                    continue
+                # New columns in the client's schema: every row again (as updated, unless created since).
+                changed_after = None if wanted is not None and collection.name in wanted.column_tables else since
+                query = collection.changes_json(changed_after, since, since, timestamp)
+                lists = orjson.loads(await conn.scalar(query))
+                changes[collection.name] = {**lists, "deleted": await _deleted(conn, collection, since, timestamp)}
+    return PullResult(changes, timestamp)
 
 
-async def _deleted(conn: Any, collection: Collection, since: int) -> list[str]:
+async def _deleted(conn: Any, collection: Collection, since: int, before: int) -> list[str]:
     """Records deleted since the last pull that the client could know of (created by then), and
     that were not created again since."""
     query = (
@@ -121,6 +128,7 @@ async def _deleted(conn: Any, collection: Collection, since: int) -> list[str]:
         .where(
             T.c.table_name == collection.table.name,
             T.c.deleted_ms > since,
+            T.c.deleted_ms < before,
             T.c.created_ms <= since,
             ~exists().where(and_(collection.key == T.c.record_id)),
         )

@@ -19,6 +19,7 @@ Rules, per WatermelonDB's protocol:
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -36,6 +37,8 @@ from subgraphs.db.tables import sync_tombstones as T
 from subgraphs.projects import validation as v
 from subgraphs.sync.records import BOOKKEEPING, SERVER_ID_PREFIX, PointRecord, ProjectRecord, Push
 
+PUSH_MEMORY_MS = 30 * 24 * 3600 * 1000  # how long an applied push is remembered
+
 
 @dataclass(frozen=True)
 class PushResult:
@@ -46,7 +49,7 @@ class PushResult:
     duplicate: bool = False
 
 
-def digest(changes: Any, last_pulled_at: int) -> str:
+def digest(changes: Any, last_pulled_at: float) -> str:
     """The push's identity: its data (WatermelonDB's bookkeeping columns left out) and lastPulledAt."""
 
     def clean(value: Any) -> Any:
@@ -79,16 +82,16 @@ class _Findings:
             )
 
 
-async def apply(conn: AsyncConnection, push: Push, last_pulled_at: int, push_digest: str) -> PushResult:
+async def apply(conn: AsyncConnection, push: Push, last_pulled_at: float, push_digest: str) -> PushResult:
     stamp = int(await conn.scalar(select(func.charter_sync_stamp())))
-    if last_pulled_at >= stamp:
+    lpa = math.floor(last_pulled_at)  # stamps are whole ms (WatermelonDB keeps lastPulledAt as an integer)
+    if lpa >= stamp:
         raise user_error(f"lastPulledAt {last_pulled_at} is not a timestamp this server gave (its clock is at {stamp - 1})")
     prior = await conn.scalar(select(PUSHES.c.summary).where(PUSHES.c.digest == push_digest))
     if prior is not None:
         return PushResult(**{**orjson.loads(prior), "duplicate": True})
 
     found = _Findings()
-    lpa = last_pulled_at
     project_ids = [r.id for r in (*push.projects_created, *push.projects_updated)] + push.projects_deleted
     point_ids = [p.id for p in push.points_created] + push.points_deleted
     referenced = {p.project_id for p in push.points_created}
@@ -121,6 +124,9 @@ async def apply(conn: AsyncConnection, push: Push, last_pulled_at: int, push_dig
     result = PushResult(stamp, writes.created, writes.updated, writes.deleted)
     await conn.execute(insert(PUSHES).values(digest=push_digest, applied_ms=stamp,
                                              summary=orjson.dumps(asdict(result)).decode()))
+    # A repeat comes from a client retrying a push it never got an answer to: within minutes, or
+    # after a long time offline, but then it has pulled first and pushes from a new lastPulledAt.
+    await conn.execute(delete(PUSHES).where(PUSHES.c.applied_ms < stamp - PUSH_MEMORY_MS))
     return result
 
 
@@ -159,7 +165,7 @@ class _Writes:
     def deleted(self) -> int:
         return len(self.project_deletes)
 
-    async def run(self, conn: AsyncConnection, stamp: int, lpa: int) -> None:
+    async def run(self, conn: AsyncConnection, stamp: int, pulled_at: int) -> None:
         if self.dropped_points:
             # created_ms 0: news to every client, whenever it last pulled.
             rows = [{"table_name": "metric_points", "record_id": i, "created_ms": 0, "deleted_ms": stamp}
@@ -172,7 +178,7 @@ class _Writes:
         if self.revived:
             await conn.execute(delete(T).where(tuple_(T.c.table_name, T.c.record_id).in_(self.revived)))
         if self.project_inserts:
-            await conn.execute(insert(P), [{**row, "sync_pushed_from_ms": lpa} for row in self.project_inserts])
+            await conn.execute(insert(P), [{**row, "sync_pushed_from_ms": pulled_at} for row in self.project_inserts])
         for project_id, values in self.project_updates:
             await conn.execute(update(P).where(P.c.id == project_id).values(**values, updated_at=func.now()))
         if self.point_replacements:
@@ -181,7 +187,7 @@ class _Writes:
             await conn.execute(
                 insert(M),
                 [{"sync_id": p.id, "project_id": p.project_id, "kind": p.kind, "value": p.value, "ts": p.ts,
-                  "sync_pushed_from_ms": lpa} for p in self.point_inserts],
+                  "sync_pushed_from_ms": pulled_at} for p in self.point_inserts],
             )
         if self.project_deletes:
             # Their points go too (ON DELETE CASCADE), each leaving a tombstone.
@@ -198,11 +204,12 @@ def _check_project(found: _Findings, writes: _Writes, record: ProjectRecord, cre
             return
         start = record.values.get("start_date", row.start_date)
         end = record.values.get("end_date", row.end_date)
-        dates = InputErrors()
-        v.check_dates(dates, start, end)
-        for problem in dates.problems:
-            found.errors.add(f"{record.where}.{'end_date' if problem['field'] == 'endDate' else 'start_date'}",
-                             problem["message"])
+        merged = InputErrors()
+        v.check_dates(merged, start, end)
+        v.check_status_progress(merged, record.values.get("status", row.status), record.values.get("progress", row.progress))
+        raw_name = {"endDate": "end_date", "startDate": "start_date", "progress": "progress"}
+        for problem in merged.problems:
+            found.errors.add(f"{record.where}.{raw_name[problem['field']]}", problem["message"])
         changed = {k: val for k, val in record.values.items() if getattr(row, k) != val}
         if changed:  # a record pushed again unchanged is no change
             writes.project_updates.append((record.id, changed))

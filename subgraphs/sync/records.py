@@ -20,7 +20,7 @@ from subgraphs.sync.collections import RAW_COLUMNS
 
 MAX_RECORDS = 5000
 # WatermelonDB makes 16-character alphanumeric ids; ours are `prj-<region>-<hex>` and `mp-<n>`.
-ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")  # whole string: fullmatch
 SERVER_ID_PREFIX = {"projects": "prj-", "metric_points": "mp-"}
 # WatermelonDB's bookkeeping columns on pushed raw records: not data, ignored.
 BOOKKEEPING = frozenset({"_status", "_changed"})
@@ -130,12 +130,15 @@ def _project_values(errors: InputErrors, where: str, raw: dict[str, Any], comple
                 errors.add(at, "must be a string")
         elif column == "nation_id":
             if isinstance(value, str):
-                v.check_nation_code(found, value)
-                values["nation_code"] = value
+                code = v.check_nation_code(found, value)  # any accepted spelling, stored as alpha-2
+                if code is not None:
+                    values["nation_code"] = code
             else:
                 errors.add(at, "must be a string")
-    if complete and "start_date" in values:  # an update's dates are checked against the stored row
+    if complete and "start_date" in values:  # an update's are checked against the stored row
         v.check_dates(found, values["start_date"], values.get("end_date"))
+    if complete and "status" in values and "progress" in values:
+        v.check_status_progress(found, values["status"], values["progress"])
     for problem in found.problems:
         errors.add(f"{where}.{_RAW_NAME.get(problem['field'], problem['field'])}", problem["message"])
     return values
@@ -147,7 +150,7 @@ def _point(errors: InputErrors, where: str, record_id: str, raw: dict[str, Any])
         if column not in raw:
             errors.add(f"{where}.{column}", "is required")
     project_id, kind, value, at = raw.get("project_id"), raw.get("kind"), raw.get("value"), raw.get("measured_at")
-    if "project_id" in raw and not (isinstance(project_id, str) and ID.match(project_id)):
+    if "project_id" in raw and not (isinstance(project_id, str) and ID.fullmatch(project_id)):
         errors.add(f"{where}.project_id", "must be a project id")
     if "kind" in raw and kind not in _KINDS:
         errors.add(f"{where}.kind", f"must be one of {', '.join(sorted(_KINDS))}")
@@ -172,7 +175,7 @@ def _point(errors: InputErrors, where: str, record_id: str, raw: dict[str, Any])
 
 
 def _record_id(errors: InputErrors, where: str, raw: Any) -> str | None:
-    if not isinstance(raw, str) or not ID.match(raw):
+    if not isinstance(raw, str) or not ID.fullmatch(raw):
         errors.add(where, "must be a record id: 1 to 40 letters, digits, '-' or '_'")
         return None
     return raw

@@ -45,15 +45,14 @@ async def sync_pull(
 
 
 async def sync_push(info: strawberry.Info, changes: JSON, last_pulled_at: float) -> SyncPushResult:
-    since = pulling.since_of(last_pulled_at)
-    if since is None:
+    if pulling.since_of(last_pulled_at) is None:
         raise user_error("lastPulledAt must be the timestamp of a pull: a client pulls before it pushes")
     parsed = records.parse(changes)
-    key = pushing.digest(changes, since)
+    key = pushing.digest(changes, last_pulled_at)
     ctx: RequestContext = info.context
 
     async def work(conn: AsyncConnection) -> pushing.PushResult:
-        return await pushing.apply(conn, parsed, since, key)
+        return await pushing.apply(conn, parsed, last_pulled_at, key)
 
     result = await ctx.write(work)
     return SyncPushResult(

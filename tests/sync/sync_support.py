@@ -71,7 +71,7 @@ def changes(**tables: dict[str, list[Any]]) -> dict[str, Any]:
 
 def project(record_id: str, **values: Any) -> dict[str, Any]:
     raw = {
-        "id": record_id, "name": "Solar pumps", "sector": "energy", "status": "planned", "budget_usd": 1_000_000,
+        "id": record_id, "name": "Solar pumps", "sector": "energy", "status": "active", "budget_usd": 1_000_000,
         "start_date": "2026-01-01", "end_date": None, "progress": 0, "home_region": "ams", "nation_id": "KE",
         "_status": "created", "_changed": "",
     }

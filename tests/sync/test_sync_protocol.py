@@ -71,33 +71,31 @@ async def test_first_pull_has_everything_as_created(http: httpx.AsyncClient, url
 
 async def test_push_then_pull_shows_it_created_and_nothing_more(stack: InProcessStack, http: httpx.AsyncClient, url: str) -> None:
     since = await _now(stack)
-    quiet = await pull(http, url, since)
-    assert quiet["timestamp"] == since, "nothing changed, so the clock did not move"
-    assert all(lists == {"created": [], "updated": [], "deleted": []} for lists in quiet["changes"].values())
+    # Two clients pull while nothing changes: nothing new, and each pull has a timestamp of its own.
+    x_pulled = await pull(http, url, since)
+    pushers = await pull(http, url, since)
+    for quiet in (x_pulled, pushers):
+        assert all(lists == {"created": [], "updated": [], "deleted": []} for lists in quiet["changes"].values())
+    assert since < x_pulled["timestamp"] < pushers["timestamp"]
 
-    # Client X last pulled at `since`; then a change elsewhere; then the pusher pulled, and pushes.
-    other = await push(http, url, changes(projects={"created": [project(new_id())]}), since)
-    pushers_pull = other["data"]["syncPush"]["timestamp"]
     pid, mid = new_id(), new_id()
     body = await push(http, url, changes(
         projects={"created": [project(pid, name="  Well drilling ")]},
         metric_points={"created": [point(mid, pid, T0)]},
-    ), pushers_pull)
+    ), pushers["timestamp"])
     assert body["data"]["syncPush"] == {"timestamp": body["data"]["syncPush"]["timestamp"], "created": 2,
                                         "updated": 0, "deleted": 0, "duplicate": False}, body
-    # X learns of them as created (and of the other record as updated: it was pushed from X's
-    # lastPulledAt, so it may be X's own; WatermelonDB creates an `updated` record it lacks).
-    after = await pull(http, url, since)
-    assert after["timestamp"] == body["data"]["syncPush"]["timestamp"] > pushers_pull > since
+    # X learns of them as created.
+    after = await pull(http, url, x_pulled["timestamp"])
+    assert after["timestamp"] > body["data"]["syncPush"]["timestamp"] > pushers["timestamp"]
     created = by_id(after["changes"]["projects"]["created"])
     assert list(created) == [pid] and created[pid]["name"] == "Well drilling"  # trimmed, as createProject does
-    assert len(after["changes"]["projects"]["updated"]) == 1
     assert after["changes"]["metric_points"]["created"] == [
         {"id": mid, "project_id": pid, "kind": "progress", "value": 0.25, "measured_at": T0}
     ]
     # The pusher's own next pull (from the same lastPulledAt) gets them back as updated: WatermelonDB
     # would bring a `created` record back to life had the client deleted it meanwhile.
-    echo = await pull(http, url, pushers_pull)
+    echo = await pull(http, url, pushers["timestamp"])
     assert echo["changes"]["projects"] == {"created": [], "updated": [created[pid]], "deleted": []}
     assert [p["id"] for p in echo["changes"]["metric_points"]["updated"]] == [mid]
     # The same records pushed as updates of what the client now has: nothing changes on the server.
@@ -122,6 +120,23 @@ async def test_the_same_push_twice_applies_once(stack: InProcessStack, http: htt
     assert third["data"]["syncPush"]["created"] == 0 and third["data"]["syncPush"]["updated"] == 0, third
     points = [p for p in changed(await pull(http, url, since), "metric_points").values() if p["project_id"] == pid]
     assert len(points) == 2
+
+
+async def test_applied_pushes_are_remembered_for_30_days(stack: InProcessStack, http: httpx.AsyncClient, url: str) -> None:
+    since = await _now(stack)
+    conn = await asyncpg.connect(plain_url(stack.cluster.primary_url()))
+    try:
+        day = 24 * 3600 * 1000
+        await conn.executemany(
+            "INSERT INTO sync_pushes (digest, applied_ms, summary) VALUES ($1, $2, '{}')",
+            [("month-old", int(since) - 31 * day), ("week-old", int(since) - 7 * day)],
+        )
+        body = await push(http, url, changes(projects={"created": [project(new_id())]}), since)
+        assert body["data"]["syncPush"]["created"] == 1, body
+        kept = await conn.fetch("SELECT digest FROM sync_pushes WHERE digest LIKE '%-old'")
+        assert [r["digest"] for r in kept] == ["week-old"]
+    finally:
+        await conn.close()
 
 
 async def test_conflict_refuses_the_push_whole(stack: InProcessStack, http: httpx.AsyncClient, url: str) -> None:
@@ -199,12 +214,19 @@ BAD_PUSHES = {
         changes(projects={"updated": [project("forgedId00000001")]}), "projects.updated[0].id"),
     "forged id: a server-style id": (changes(projects={"created": [project("prj-ams-999999")]}), "projects.created[0].id"),
     "forged id: not an id": (changes(projects={"created": [project("../../etc")]}), "projects.created[0].id"),
+    "forged id: a trailing newline": (changes(projects={"created": [project("abcdefgh12345678\n")]}),
+                                      "projects.created[0].id"),
     "forged point id": (changes(metric_points={"created": [point("mp-999999999", "prj-ams-001", T0)]}),
                         "metric_points.created[0].id"),
     "write to read-only nations": (changes(nations={"updated": [{"id": "KE", "name": "Kenia"}]}), "nations.updated"),
     "invalid values": (changes(projects={"created": [project(
         "badValues0000001", budget_usd=-5, progress=2, sector="mining", start_date="2026-13-01", home_region="xyz",
         nation_id="Kenya")]}), "projects.created[0].budget_usd"),
+    "progress of a planned project": (changes(projects={"created": [project("planned000000001", status="planned", progress=0.5)]}),
+                                      "projects.created[0].progress"),
+    "nation code spelled as alpha-3 is fine, an unknown one is not": (
+        changes(projects={"created": [project("alpha3Nation0001", nation_id="ken"), project("noNationCode0001", nation_id="XYZ")]}),
+        "projects.created[1].nation_id"),
     "end before start": (changes(projects={"created": [project("badDates00000001", end_date="2025-01-01")]}),
                          "projects.created[0].end_date"),
     "unknown nation": (changes(projects={"created": [project("noNation00000001", nation_id="QQ")]}),
@@ -251,39 +273,84 @@ async def test_bad_pull_and_push_arguments(http: httpx.AsyncClient, url: str) ->
         assert error_code(body) == "BAD_USER_INPUT", body
 
 
-async def _until_blocked(conn: asyncpg.Connection, task: asyncio.Future[Any]) -> None:
-    """PostgreSQL reports a lock wait nowhere we could await, so we look, bounded in time."""
+async def _until_blocked(conn: asyncpg.Connection, task: asyncio.Future[Any], waiting: int = 1) -> None:
+    """Until `waiting` sessions wait for the clock's lock. PostgreSQL reports a lock wait nowhere
+    we could await, so we look, bounded in time."""
     query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%charter_sync_stamp%'"
-    for _ in range(500):
-        # Inside a transaction the view is a snapshot kept until its end: clear it each time.
-        if await conn.fetchval(f"SELECT ({query}) FROM pg_stat_clear_snapshot()"):
+    for _ in range(1000):
+        if await conn.fetchval(query) >= waiting:
             return
-        assert not task.done(), "the push did not wait for the uncommitted writer"
+        assert not task.done(), f"it did not wait for the uncommitted writer: {task.result()}"
         await asyncio.sleep(0.01)
-    raise AssertionError("the push never reached the clock lock")
+    raise AssertionError("it never reached the clock's lock")
 
 
 async def test_a_pull_never_misses_a_row_committed_after_it(stack: InProcessStack, http: httpx.AsyncClient, url: str) -> None:
-    """A transaction stamps its rows, then commits only after a pull ran: the pull's timestamp is
-    below that stamp, so the next pull from it carries the row."""
+    """A transaction has stamped a row and not committed: a pull now waits for it (it could commit
+    below any timestamp the pull would give), then carries the row; a push from before the write
+    meets it as a conflict."""
     since = await _now(stack)
     pid = new_id()
     await push(http, url, changes(projects={"created": [project(pid)]}), since)
-    conn = await asyncpg.connect(plain_url(stack.cluster.primary_url()))
+    writer = await asyncpg.connect(plain_url(stack.cluster.primary_url()))
+    watcher = await asyncpg.connect(plain_url(stack.cluster.primary_url()))
     try:
-        tx = conn.transaction()
+        tx = writer.transaction()
         await tx.start()
-        stamp = await conn.fetchval("UPDATE projects SET progress = 0.75 WHERE id = $1 RETURNING sync_updated_ms", pid)
-        during = await pull(http, url, since)  # the writer has stamped, not committed
-        assert during["timestamp"] < stamp
-        assert changed(during, "projects")[pid]["progress"] == 0
-        # A push meanwhile waits for the writer (it needs the clock), then sees its commit.
-        waiting = asyncio.ensure_future(push(http, url, changes(projects={"updated": [project(pid, progress=0.8)]}),
-                                             during["timestamp"]))
-        await _until_blocked(conn, waiting)
+        stamp = await writer.fetchval("UPDATE projects SET progress = 0.75 WHERE id = $1 RETURNING sync_updated_ms", pid)
+        pulling = asyncio.ensure_future(pull(http, url, since))
+        await _until_blocked(watcher, pulling)
+        pushing = asyncio.ensure_future(push(http, url, changes(projects={"updated": [project(pid, progress=0.8)]}), since))
+        await _until_blocked(watcher, pushing, waiting=2)
         await tx.commit()
-        assert error_code(await waiting) == "CONFLICT"  # it saw the committed write, stamped after its pull
+        during = await pulling
+        assert during["timestamp"] > stamp
+        assert changed(during, "projects")[pid]["progress"] == 0.75
+        assert error_code(await pushing) == "CONFLICT"  # it saw the committed write
     finally:
-        await conn.close()
+        await writer.close()
+        await watcher.close()
     after = await pull(http, url, during["timestamp"])
-    assert by_id(after["changes"]["projects"]["updated"])[pid]["progress"] == 0.75
+    assert pid not in changed(after, "projects"), "the next pull repeats nothing"
+
+
+UPDATE = "mutation($id: ID!, $p: Float!) { updateProject(id: $id, input: {progress: $p}) { id } }"
+
+
+async def test_concurrent_writers_and_a_puller_converge(stack: InProcessStack, http: httpx.AsyncClient, url: str) -> None:
+    """Four writers (the API's own mutation) race a client pulling from each timestamp it gets:
+    what the client pieced together equals the server's final state, with no write missed."""
+    from sync_support import graphql
+
+    since = await _now(stack)
+    ids = [new_id() for _ in range(4)]
+    await push(http, url, changes(projects={"created": [project(i) for i in ids]}), since)
+    seen: dict[str, float] = {}
+    done = asyncio.Event()
+
+    async def write(project_id: str) -> None:
+        for step in range(1, 11):
+            body = await graphql(http, url, UPDATE, {"id": project_id, "p": step / 10})
+            assert "errors" not in body, body
+
+    async def follow() -> int:
+        cursor, pulls = since, 0
+        while True:
+            finished = done.is_set()  # decided before the pull: the last pull starts after the writes
+            result = await pull(http, url, cursor)
+            pulls += 1
+            for pid, record in changed(result, "projects").items():
+                seen[pid] = record["progress"]
+            cursor = result["timestamp"]
+            if finished:
+                return pulls
+
+    follower = asyncio.ensure_future(follow())
+    await asyncio.gather(*(write(i) for i in ids))
+    done.set()
+    pulls = await follower
+    assert pulls > 1
+    assert {i: seen[i] for i in ids} == dict.fromkeys(ids, 1.0)
+    final = await pull(http, url, None)
+    server = {p["id"]: p for p in final["changes"]["projects"]["created"]}
+    assert all(server[pid]["progress"] == progress for pid, progress in seen.items())

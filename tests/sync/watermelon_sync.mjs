@@ -153,7 +153,9 @@ const b = openClient('client-b')
 const T0 = Date.UTC(2026, 0, 15)
 
 // 1. Both clients make their first sync.
+const started = performance.now()
 await sync(a)
+report.firstSyncMs = Math.round(performance.now() - started)
 await sync(b)
 report.first = { nations: (await records(a, 'nations')).length, projects: (await records(a, 'projects')).length,
   points: (await records(a, 'metric_points')).length }
