@@ -190,6 +190,9 @@ def run(args: argparse.Namespace) -> int:
 
     logs.configure(args.log_level)
     config = config_from_args(args)
+    if config.operator_port and args.workers > 1:
+        print("charter gateway: --operator-port needs a single worker (--workers 1)", file=sys.stderr)
+        return 2
     common = {
         "host": config.host,
         "port": config.port,

@@ -104,29 +104,41 @@ def _depth_and_aliases(
 
 def _overlap(document: DocumentNode, fragments: dict[str, FragmentDefinitionNode], limit: int) -> int:
     """Σ count² over response keys repeated within a selection set, stopping past `limit`.
-    Each fragment's keys are counted once (memo), so this is linear in the document. A fragment
-    spread twice in one selection set counts once: graphql-core's overlap check collects a
-    selection set's fragment names as a set, so repeating a spread costs it nothing (and a
-    fragment tree that doubles at every level is legal, cheap, and answered)."""
-    memo: dict[str, Counter[str]] = {}
 
-    def keys(ss: SelectionSetNode, visiting: frozenset[str], spread: set[str] | None = None) -> Counter[str]:
+    As validation does, a fragment counts once per selection set however often (and through
+    however many other fragments) it is spread there; each fragment's own fields and the
+    fragments it reaches are computed once (memo), so this is linear in the document."""
+    direct_memo: dict[str, tuple[Counter[str], frozenset[str]]] = {}
+
+    def direct(ss: SelectionSetNode) -> tuple[Counter[str], frozenset[str]]:
+        """The keys selected here (inline fragments flattened) and the fragments spread here."""
         counts: Counter[str] = Counter()
-        spread = set() if spread is None else spread
-        for s in ss.selections:
-            if isinstance(s, FieldNode):
-                counts[s.alias.value if s.alias else s.name.value] += 1
-            elif isinstance(s, InlineFragmentNode):
-                counts.update(keys(s.selection_set, visiting, spread))
-            elif isinstance(s, FragmentSpreadNode):
-                name = s.name.value
-                if name in visiting or name not in fragments or name in spread:
-                    continue
-                spread.add(name)
-                if name not in memo:
-                    memo[name] = keys(fragments[name].selection_set, visiting | {name})
-                counts.update(memo[name])
-        return counts
+        spreads: set[str] = set()
+        stack = [ss]
+        while stack:
+            for sel in stack.pop().selections:
+                if isinstance(sel, FieldNode):
+                    counts[sel.alias.value if sel.alias else sel.name.value] += 1
+                elif isinstance(sel, InlineFragmentNode):
+                    stack.append(sel.selection_set)
+                elif isinstance(sel, FragmentSpreadNode) and sel.name.value in fragments:
+                    spreads.add(sel.name.value)
+        return counts, frozenset(spreads)
+
+    def of_fragment(name: str) -> tuple[Counter[str], frozenset[str]]:
+        if name not in direct_memo:
+            direct_memo[name] = direct(fragments[name].selection_set)
+        return direct_memo[name]
+
+    def reachable(names: frozenset[str]) -> set[str]:
+        seen: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(of_fragment(name)[1])
+        return seen
 
     total = 0
     stack: list[Any] = list(document.definitions)
@@ -135,7 +147,12 @@ def _overlap(document: DocumentNode, fragments: dict[str, FragmentDefinitionNode
         ss = getattr(node, "selection_set", None)
         if ss is None:
             continue
-        total += sum(c * c for c in keys(ss, frozenset()).values() if c > 1)
+        counts, spreads = direct(ss)
+        if spreads:
+            counts = counts.copy()
+            for name in reachable(spreads):
+                counts.update(of_fragment(name)[0])
+        total += sum(c * c for c in counts.values() if c > 1)
         if total > limit:
             return total
         stack.extend(ss.selections)

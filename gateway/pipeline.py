@@ -68,31 +68,32 @@ class Result:
 class PlanEntry:
     """A cached plan with the client's field tree and, once first used, its compiled shaper.
     `errors` are the plan's own (fields removed by authorization), added to every answer;
-    `estimate` its cost when demand control is on. An operation first seen over budget is not
-    planned until a request within budget (other variables) needs the plan."""
+    `estimate` its cost when demand control is on. An operation first seen over budget has no
+    plan (`plan` None) until a request within budget (other variables) needs one."""
 
-    __slots__ = ("_build", "_plan", "_shape", "errors", "estimate", "fields")
+    __slots__ = ("_build", "_shape", "errors", "estimate", "fields", "plan")
 
     def __init__(
         self,
-        plan: QueryPlan | Callable[[], QueryPlan],
+        plan: QueryPlan | None,
         fields: list[NField],
         errors: tuple[dict[str, Any], ...] = (),
         estimate: Estimate | None = None,
+        build: Callable[[], QueryPlan] | None = None,
     ) -> None:
-        self._plan, self._build = (plan, None) if isinstance(plan, QueryPlan) else (None, plan)
+        self.plan = plan
+        self._build = build
         self.fields = fields
         self.errors = errors
         self.estimate = estimate
         self._shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
-    @property
-    def plan(self) -> QueryPlan:
-        if self._plan is None:
+    def ensure_plan(self) -> QueryPlan:
+        if self.plan is None:
             assert self._build is not None
-            self._plan = self._build()
+            self.plan = self._build()
             self._build = None
-        return self._plan
+        return self.plan
 
     def shape(self, data: dict[str, Any]) -> dict[str, Any]:
         if self._shape is None:
@@ -221,7 +222,7 @@ class Gateway:
         # anonymous requests share one plan, and so do tokens granting the same relevant scopes.
         access = (
             None
-            if not rules
+            if not rules.fields
             else rules.anonymous
             if principal is ANONYMOUS
             else rules.key(principal.authenticated, principal.scopes, principal.policies)
@@ -251,7 +252,7 @@ class Gateway:
                 )
                 if self._demand.over_budget(estimate.cost(variables)):
                     # refused before planning: a hostile operation costs a tree walk, not a plan
-                    return PlanEntry(build, shape_fields, filtered.errors if filtered else (), estimate)
+                    return PlanEntry(None, shape_fields, filtered.errors if filtered else (), estimate, build)
             return PlanEntry(build(), shape_fields, filtered.errors if filtered else (), estimate)
 
         return state.plans.get_or_compute(key, compute)  # type: ignore[no-any-return]
@@ -282,7 +283,8 @@ class Gateway:
                     {"errors": [error(message, COST_ESTIMATED_TOO_EXPENSIVE, cost={"estimated": estimated, "max": self._demand.max_cost})]}
                 )
                 return Result(body, True, 400, cost=(estimated, None, True))
-        if entry.plan.local_fields and not self.config.introspection:
+        plan = entry.plan or entry.ensure_plan()
+        if plan.local_fields and not self.config.introspection:
             message = "GraphQL introspection is not allowed, but the query contained __schema or __type."
             return Result(orjson.dumps({"errors": [error(message, INTROSPECTION_DISABLED)]}), True, 400)
         meta = FetchMeta(asyncio.get_running_loop().time() + self.config.subgraph_timeout)
@@ -290,10 +292,10 @@ class Gateway:
         if entry.errors:
             ctx.errors.extend(entry.errors)
         try:
-            await execute(entry.plan.node, ctx)
+            await execute(plan.node, ctx)
         except Exception as e:  # a bug must cost this request only, with an error the client can read
             ctx.errors.append(error(f"Execution failed: {e.__class__.__name__}: {e}", INTERNAL_SERVER_ERROR))
-        if entry.plan.local_fields:
+        if plan.local_fields:
             data, errors = introspection.answer(
                 state.api_schema, entry.fields, operation, prepared.fragments, variables
             )
@@ -310,14 +312,13 @@ class Gateway:
             response["errors"] = masking.clean(ctx.errors, self.config.redact_subgraph_errors)
         if ctx.extensions:
             response["extensions"] = ctx.extensions
-        cost = None
-        if estimated is not None:
-            assert self._demand is not None
-            actual = (
-                actual_cost(data, entry.fields, state.costs, operation.operation == OperationType.MUTATION)
-                if self._demand.measure_actual
-                else None
-            )
-            cost = (estimated, actual, False)
-        return Result(orjson.dumps(response), False, 200, cost=cost, headers=meta.response_headers())
+        if estimated is None:
+            return Result(orjson.dumps(response), False, 200, headers=meta.response_headers())
+        assert self._demand is not None
+        actual = (
+            actual_cost(data, entry.fields, state.costs, operation.operation == OperationType.MUTATION)
+            if self._demand.measure_actual
+            else None
+        )
+        return Result(orjson.dumps(response), False, 200, cost=(estimated, actual, False), headers=meta.response_headers())
 

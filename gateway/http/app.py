@@ -86,6 +86,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             if checker is not None:
                 await checker.stop()
             await transport.close()
+            await post.deadline.close()
             if isinstance(store, RedisStore):
                 await store.close()
 
@@ -102,7 +103,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     app.state.gateway = gateway
     # With an operator port, /health and /metrics live only there (the CLI serves this app on it).
     app.state.operator_app = Starlette(routes=operator_routes) if config.operator_port else None
-    served = Dispatch(app, GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout), frozenset({"/graphql", "/"}))
+    post = GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout)
+    served = Dispatch(app, post, frozenset({"/graphql", "/"}))
     outer: Any = served
     if config.cors_origins:
         # Plain ASGI, so it wraps the fast POST path too; only installed when asked for.

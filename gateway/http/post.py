@@ -16,6 +16,7 @@ import orjson
 
 from gateway.errors import BAD_REQUEST, INTERNAL_SERVER_ERROR, RequestError, error
 from gateway.http import negotiation
+from gateway.http.deadline import BodyDeadline
 from gateway.http.metrics import Metrics
 from gateway.pipeline import Gateway
 
@@ -45,6 +46,7 @@ class GraphQLPost:
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
+        self.deadline = BodyDeadline(body_timeout)
         self.wanted = frozenset(
             {"accept", "content-type", "content-length", gateway.auth_header, *gateway.config.forward_headers}
         )
@@ -87,12 +89,22 @@ class GraphQLPost:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             return *self._fail(413, media_type, "The request body is too large."), ()
+        # One deadline for the whole body: a client trickling bytes (slowloris) cannot hold the
+        # connection and its buffers for longer than this.
+        task = asyncio.current_task()
+        assert task is not None
+        deadline = self.deadline
+        deadline.begin(task)
         try:
-            # One deadline for the whole body: a client trickling bytes (slowloris) cannot hold
-            # the connection and its buffers for longer than this.
-            body = await asyncio.wait_for(self._read_body(receive), self.body_timeout)
-        except TimeoutError:
-            return *self._fail(408, media_type, f"The request body did not arrive within {self.body_timeout:g}s."), ()
+            body = await self._read_body(receive)
+        except asyncio.CancelledError:
+            if deadline.expired(task):
+                return *self._fail(
+                    408, media_type, f"The request body did not arrive within {self.body_timeout:g}s."
+                ), ()
+            raise
+        finally:
+            deadline.reading.pop(task, None)
         if body is None:
             return *self._fail(413, media_type, "The request body is too large."), ()
         try:
