@@ -25,6 +25,9 @@ class StatementCounter:
     keep_log: bool = False
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        context = args[1] if len(args) > 1 else None
+        if context is not None and context.execution_options.get("uncounted"):
+            return  # background work (the replica monitor), not a request's statement
         self.count += 1
         if self.keep_log:
             self.log.append(statement)
