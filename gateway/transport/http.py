@@ -157,7 +157,11 @@ class HttpTransport:
         route = self.routes.get(subgraph)
         if route is None:
             remaining = deadline - asyncio.get_running_loop().time()
-            timeout = None if remaining >= self.timeout else aiohttp.ClientTimeout(total=max(remaining, 0.001))
+            # The session's own total timeout unless the request's deadline is clearly nearer
+            # (no per-request timeout object on the common path).
+            timeout = (
+                None if remaining >= self.timeout - 0.25 else aiohttp.ClientTimeout(total=max(remaining, 0.001))
+            )
             status, raw, h = await self._post(subgraph, url, body, headers, timeout, remaining)
             return status, raw, h.get(CONSISTENCY), h.get(READ_SOURCE)
         return await self._routed(route, body, headers, idempotent, deadline)

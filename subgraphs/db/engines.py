@@ -18,20 +18,16 @@ if TYPE_CHECKING:
     from subgraphs.db.replica import ReplicaHealth
 
 
-# An execution option marking the subgraph's own background statements (the replica monitor's
-# probes): they serve no request, so the per-request statement count leaves them out.
-BACKGROUND = "charter_background"
-
-
 @dataclass
 class StatementCounter:
     count: int = 0
     log: list[str] = field(default_factory=list)
     keep_log: bool = False
 
-    def __call__(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, *args: Any) -> None:
-        if context is not None and context.execution_options.get(BACKGROUND):
-            return
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        context = args[1] if len(args) > 1 else None
+        if context is not None and context.execution_options.get("uncounted"):
+            return  # background work (the replica monitor), not a request's statement
         self.count += 1
         if self.keep_log:
             self.log.append(statement)

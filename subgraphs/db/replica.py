@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from subgraphs.db.availability import is_unavailable
-from subgraphs.db.engines import BACKGROUND, Database
+from subgraphs.db.engines import Database
 
 log = logging.getLogger("charter.subgraph.replica")
 
-_REPLICA_STATE = text("SELECT pg_last_wal_replay_lsn()::text")
-_PRIMARY_LSN = text("SELECT pg_current_wal_lsn()::text")
+# Not counted as request statements (tests count those to prove there is no N+1).
+_REPLICA_STATE = text("SELECT pg_last_wal_replay_lsn()::text").execution_options(uncounted=True)
+_PRIMARY_LSN = text("SELECT pg_current_wal_lsn()::text").execution_options(uncounted=True)
 
 
 def _lsn(value: str | None) -> int | None:
@@ -91,7 +92,7 @@ class ReplicaMonitor:
         h = self.health
         try:
             async with asyncio.timeout(self.timeout), self.db.replica.connect() as conn:
-                replay_text = await conn.scalar(_REPLICA_STATE.execution_options(**{BACKGROUND: True}))
+                replay_text = await conn.scalar(_REPLICA_STATE)
         except Exception as e:
             if not is_unavailable(e):
                 raise
@@ -100,7 +101,7 @@ class ReplicaMonitor:
             return
         try:
             async with asyncio.timeout(self.timeout), self.db.primary.connect() as conn:
-                primary = _lsn(await conn.scalar(_PRIMARY_LSN.execution_options(**{BACKGROUND: True})))
+                primary = _lsn(await conn.scalar(_PRIMARY_LSN))
         except Exception as e:
             if not is_unavailable(e):
                 raise

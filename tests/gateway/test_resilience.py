@@ -38,7 +38,7 @@ def test_a_frozen_local_subgraph_costs_one_timeout_once_then_nothing(two: TwoReg
         first = list(pool.map(lambda _: two.ask(), range(8)))
     for body, seconds in first:
         assert body == {"data": {"where": "sin"}}
-        assert seconds < 1.5, seconds  # one first-byte timeout (0.8 s) and the next region
+        assert seconds < 1.5, seconds  # one first-byte timeout (0.5 s), then the next region
     for _ in range(20):  # then nothing: the circuit is open, nothing waits on the frozen process
         body, seconds = two.ask()
         assert body == {"data": {"where": "sin"}} and seconds < 0.4, (body, seconds)
@@ -110,7 +110,7 @@ def test_every_endpoint_down_fails_fast_with_a_clear_error(two: TwoRegions) -> N
         two.regions[region].stop()
     two.ask()  # the refusals open both circuits
     body, seconds = two.ask()
-    assert seconds < 0.5, seconds  # refused at once: no timeout is waited out (first-byte is 0.8 s)
+    assert seconds < 0.5, seconds  # refused at once: no timeout is waited out (first-byte is 0.5 s)
     assert body["data"] is None
     error = body["errors"][0]
     assert error["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR" and error["extensions"]["service"] == "probe", error

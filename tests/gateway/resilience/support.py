@@ -17,9 +17,9 @@ from gateway.composition import SubgraphInput, compose
 from tests.gateway.gateway_support import GatewayFactory, Proc, free_port, spawn
 from tests.gateway.resilience.region_subgraph import NAME, SDL_HASH, schema
 
-# Fast settings, so the tests are short: a hung endpoint is left after 0.8 s, probes every 0.2 s.
+# Fast settings, so the tests are short: a hung endpoint is left after 0.5 s, probes every 0.2 s.
 FAST = (
-    "--first-byte-timeout", "0.8", "--connect-timeout", "0.3", "--health-interval", "0.2",
+    "--first-byte-timeout", "0.5", "--connect-timeout", "0.3", "--health-interval", "0.2",
     "--health-timeout", "0.5", "--failover-cooldown", "0.5",
 )
 
