@@ -54,6 +54,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--cors-origin", action="append", default=[],
         help="browser origin allowed to call the gateway (repeatable; '*' for any); no CORS headers by default",
     )
+    parser.add_argument(
+        "--nats-url", default=os.environ.get("CHARTER_NATS_URL", ""),
+        help="NATS server for event-driven subscription fields (@natsSubscribe; env CHARTER_NATS_URL)",
+    )
+    parser.add_argument("--max-subscriptions-per-connection", type=int, default=100)
+    parser.add_argument("--max-connections-per-client", type=int, default=1000, help="WebSocket connections per client address")
     parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
     parser.add_argument("--log-level", default="info")
 
@@ -75,6 +81,9 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         routing=args.routing,
         cors_origins=tuple(args.cors_origin),
         failover_cooldown=args.failover_cooldown,
+        nats_url=args.nats_url,
+        max_subscriptions_per_connection=args.max_subscriptions_per_connection,
+        max_connections_per_client=args.max_connections_per_client,
     )
 
 

@@ -34,3 +34,10 @@ class GatewayConfig:
     persisted_queries: bool = True
     # Progressive override labels switched on for every request (others only via percent(N)).
     override_labels: tuple[str, ...] = ()
+    # Subscriptions: NATS for event-driven fields (@natsSubscribe's default provider), and the
+    # WebSocket protocol's limits.
+    nats_url: str = ""
+    ws_init_timeout: float = 10.0
+    max_subscriptions_per_connection: int = 100
+    max_connections_per_client: int = 1000
+    subscription_buffer: int = 256  # messages queued per client before it is closed as too slow

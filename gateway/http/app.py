@@ -13,16 +13,19 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.config import GatewayConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
 from gateway.http.metrics import Metrics
 from gateway.http.post import Dispatch, GraphQLPost
+from gateway.http.streaming import StreamingPost
+from gateway.http.ws import GraphQLWebSocket, WsLimits
 from gateway.persisted import MemoryStore, QueryStore, RedisStore
 from gateway.pipeline import Gateway
 from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
+from gateway.subscriptions.hub import SubscriptionHub
 from gateway.supergraph.loader import read_source
 from gateway.transport.http import HttpTransport
 from gateway.transport.routing import load_routes
@@ -46,6 +49,14 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     gateway = Gateway(state, transport, config, store)
     metrics = Metrics()
     graphql = GraphQLEndpoints(gateway, metrics, config.graphiql)
+    hub = SubscriptionHub(gateway, {"default": config.nats_url} if config.nats_url else {})
+    limits = WsLimits(
+        init_timeout=config.ws_init_timeout,
+        max_subscriptions=config.max_subscriptions_per_connection,
+        max_connections_per_client=config.max_connections_per_client,
+        max_buffered=config.subscription_buffer,
+    )
+    websocket = GraphQLWebSocket(hub, limits, config.forward_headers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,6 +76,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+            await hub.close()
             await transport.close()
             if isinstance(store, RedisStore):
                 await store.close()
@@ -72,6 +84,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", graphql.get, methods=["GET"]),
+            WebSocketRoute("/graphql", websocket.__call__),
             Route("/health", health(gateway), methods=["GET"]),
             Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
             Route("/graphiql/assets/{name}", asset, methods=["GET"]),
@@ -79,7 +92,9 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.gateway = gateway
-    served = Dispatch(app, GraphQLPost(gateway, metrics, config.max_body_bytes), frozenset({"/graphql", "/"}))
+    app.state.subscriptions = hub
+    post = GraphQLPost(gateway, metrics, config.max_body_bytes, StreamingPost(hub))
+    served = Dispatch(app, post, frozenset({"/graphql", "/"}))
     if config.cors_origins:
         # Plain ASGI, so it wraps the fast POST path too; only installed when asked for.
         return CORSMiddleware(  # type: ignore[return-value]
