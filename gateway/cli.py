@@ -60,6 +60,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-subscriptions-per-connection", type=int, default=100)
     parser.add_argument("--max-connections-per-client", type=int, default=1000, help="WebSocket connections per client address")
+    parser.add_argument(
+        "--ws-require-authorization", action="store_true",
+        help="close WebSocket connections whose connection_init carries no Authorization (4403)",
+    )
     parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
     parser.add_argument("--log-level", default="info")
 
@@ -84,6 +88,7 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         nats_url=args.nats_url,
         max_subscriptions_per_connection=args.max_subscriptions_per_connection,
         max_connections_per_client=args.max_connections_per_client,
+        ws_require_authorization=args.ws_require_authorization,
     )
 
 

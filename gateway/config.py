@@ -41,3 +41,4 @@ class GatewayConfig:
     max_subscriptions_per_connection: int = 100
     max_connections_per_client: int = 1000
     subscription_buffer: int = 256  # messages queued per client before it is closed as too slow
+    ws_require_authorization: bool = False  # refuse (4403) a connection_init without authorization

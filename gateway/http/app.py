@@ -55,6 +55,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         max_subscriptions=config.max_subscriptions_per_connection,
         max_connections_per_client=config.max_connections_per_client,
         max_buffered=config.subscription_buffer,
+        require_authorization=config.ws_require_authorization,
     )
     websocket = GraphQLWebSocket(hub, limits, config.forward_headers)
 
@@ -93,6 +94,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     )
     app.state.gateway = gateway
     app.state.subscriptions = hub
+    app.state.websocket = websocket
     post = GraphQLPost(gateway, metrics, config.max_body_bytes, StreamingPost(hub))
     served = Dispatch(app, post, frozenset({"/graphql", "/"}))
     if config.cors_origins:

@@ -109,6 +109,7 @@ class _Connection:
             self.closing = _Closed(code, reason)
             self.out.clear()
             self.wake.set()
+            self.stop_all()  # leave the streams now, not when the socket finally drains
 
     async def writer(self) -> None:
         ws = self.ws
