@@ -6,8 +6,9 @@
   `{"payload": result}`, a `{}` heartbeat part every few seconds, `{"payload": null, "errors"}`
   when the stream fails, the closing boundary when it ends.
 
-Request errors (parse, validation, variables) are a plain GraphQL JSON response with status 400,
-before any stream starts. The client disconnecting ends its subscription.
+Request errors (parse, validation, variables) are a plain GraphQL JSON response with status 400
+before any stream starts; over SSE (as graphql-sse's own server does) a `next` with the errors,
+then `complete`. The client disconnecting ends its subscription.
 """
 
 from __future__ import annotations
@@ -119,19 +120,25 @@ class StreamingPost:
         framing: _Framing = _Sse() if mode == "sse" else _Multipart()
         try:
             request = negotiation.from_json_body(body)
+        except RequestError as e:
+            await _json(send, 400, {"errors": e.errors})
+            return
+        try:
             kind = self.hub.operation_type(request)
             if kind == OperationType.SUBSCRIPTION:
                 prepared = self.hub.prepare(request, headers)
             else:
                 prepared = None
         except RequestError as e:
-            await _json(send, 400, {"errors": e.errors})
+            if mode != "sse":
+                await _json(send, 400, {"errors": e.errors})
+                return
+            # graphql-sse reports document and variable errors inside the event stream, so the
+            # EventSource-style client reads them as a result instead of a failed connection.
+            await _start(send, framing)
+            await send({"type": "http.response.body", "body": framing.failed(e.errors)})
             return
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", framing.content_type),
-            (b"cache-control", b"no-cache"),
-            (b"x-accel-buffering", b"no"),
-        ]})
+        await _start(send, framing)
         sink = _HttpSink(framing)
         handle = None
         single = None
@@ -172,6 +179,14 @@ class StreamingPost:
             await send({"type": "http.response.body", "body": chunks, "more_body": not last})
             if last:
                 return
+
+
+async def _start(send: Any, framing: _Framing) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [
+        (b"content-type", framing.content_type),
+        (b"cache-control", b"no-cache"),
+        (b"x-accel-buffering", b"no"),
+    ]})
 
 
 async def _wait_disconnect(receive: Any) -> None:
