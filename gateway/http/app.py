@@ -16,7 +16,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from gateway.config import GatewayConfig
-from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
+from gateway.http.endpoints import (
+    GraphQLEndpoints,
+    asset,
+    dashboard_asset,
+    dashboard_page,
+    health,
+    metrics_endpoint,
+)
 from gateway.http.metrics import Metrics
 from gateway.http.post import Dispatch, GraphQLPost
 from gateway.http.streaming import StreamingPost
@@ -89,6 +96,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             Route("/health", health(gateway), methods=["GET"]),
             Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
             Route("/graphiql/assets/{name}", asset, methods=["GET"]),
+            Route("/dashboard", dashboard_page, methods=["GET"]),
+            Route("/dashboard/assets/{name}", dashboard_asset, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

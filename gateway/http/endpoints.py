@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from gateway.errors import BAD_REQUEST, RequestError, error
-from gateway.http import graphiql, negotiation
+from gateway.http import dashboard, graphiql, negotiation
 from gateway.http.metrics import Metrics
 from gateway.pipeline import Gateway, GraphQLRequest, Result
 
@@ -58,6 +58,17 @@ class GraphQLEndpoints:
         self.metrics.duration.observe(time.perf_counter() - started)
         headers = {"allow": "POST"} if status == 405 else None
         return Response(result.body, status_code=status, media_type=media_type, headers=headers)
+
+
+async def dashboard_page(request: Request) -> Response:
+    return HTMLResponse(dashboard.page("/graphql", "/dashboard/assets"))
+
+
+async def dashboard_asset(request: Request) -> Response:
+    path = dashboard.asset_path(request.path_params["name"])
+    if path is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    return FileResponse(path, headers={"cache-control": "public, max-age=86400"})
 
 
 async def asset(request: Request) -> Response:
