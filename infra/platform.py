@@ -183,6 +183,8 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
         _charter(
             "gateway", "--supergraph", str(supergraph), "--routing", str(routing),
             "--host", opts.host, "--port", str(opts.port),
+            # event-driven subscription fields read NATS from the gateway itself
+            *(("--nats-url", nats_url) if nats_url else ()),
         ),
         log_path=logs / "gateway.log",
     )

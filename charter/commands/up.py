@@ -71,6 +71,7 @@ async def _main(args: argparse.Namespace) -> int:
             _say(f"failed to start: {exc}")
             return 1
         _say(f"GraphiQL: {running.graphql_url}  (supergraph {running.supergraph_path}; logs in {opts.data_dir / 'logs'})")
+        _say(f"Dashboard: {running.graphql_url.removesuffix('/graphql')}/dashboard  (live, over subscriptions)")
         _say("press Ctrl-C to stop")
         # Stop on Ctrl-C or when the gateway dies. A subgraph that dies is reported and the stack
         # keeps serving: the gateway fails over to the next region in the failover order.
