@@ -112,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
         "access_log": False,
         "lifespan": "on",
         "timeout_graceful_shutdown": 5,
+        # Subscription payloads are small and many: per-connection zlib state (hundreds of KB
+        # each) and its CPU cost per message outweigh the bandwidth saved on loopback/LAN.
+        "ws_per_message_deflate": False,
     }
     try:
         if args.workers > 1:

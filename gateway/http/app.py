@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
 
 from gateway.config import GatewayConfig
 from gateway.http.endpoints import (
@@ -92,7 +92,6 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", graphql.get, methods=["GET"]),
-            WebSocketRoute("/graphql", websocket.__call__),
             Route("/health", health(gateway), methods=["GET"]),
             Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
             Route("/graphiql/assets/{name}", asset, methods=["GET"]),
@@ -105,7 +104,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     app.state.subscriptions = hub
     app.state.websocket = websocket
     post = GraphQLPost(gateway, metrics, config.max_body_bytes, StreamingPost(hub))
-    served = Dispatch(app, post, frozenset({"/graphql", "/"}))
+    served = Dispatch(app, post, frozenset({"/graphql", "/"}), websocket.asgi)
     if config.cors_origins:
         # Plain ASGI, so it wraps the fast POST path too; only installed when asked for.
         return CORSMiddleware(  # type: ignore[return-value]

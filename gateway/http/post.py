@@ -141,14 +141,20 @@ class GraphQLPost:
 
 
 class Dispatch:
-    """Sends POSTs to the GraphQL endpoint straight to `GraphQLPost`; the rest to the app."""
+    """Sends POSTs to the GraphQL endpoint straight to `GraphQLPost` (and its WebSocket upgrades to
+    the graphql-transport-ws handler); the rest to the app."""
 
-    def __init__(self, app: Any, post: GraphQLPost, paths: frozenset[str]) -> None:
+    def __init__(self, app: Any, post: GraphQLPost, paths: frozenset[str], websocket: Any = None) -> None:
         self.app = app
         self.post = post
         self.paths = paths
+        self.websocket = websocket  # ASGI handler for WebSocket upgrades on the GraphQL paths
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket" and self.websocket is not None and scope["path"] in self.paths:
+            # Straight to the handler with the server's own `send` (see ws_direct).
+            await self.websocket(scope, receive, send)
+            return
         if scope["type"] == "http" and scope["path"] in self.paths:
             method = scope["method"]
             if method == "POST":

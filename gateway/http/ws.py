@@ -22,6 +22,7 @@ from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from gateway.errors import RequestError, error
+from gateway.http.ws_direct import DirectWrite, direct_writer
 from gateway.pipeline import GraphQLRequest
 from gateway.subscriptions.hub import Encoded, Subscribed, SubscriptionHub
 
@@ -81,16 +82,18 @@ class _Sink:
 
 
 class _Connection:
-    def __init__(self, ws: WebSocket, server: GraphQLWebSocket) -> None:
+    def __init__(self, ws: WebSocket, server: GraphQLWebSocket, direct: DirectWrite | None) -> None:
         self.ws = ws
         self.server = server
         self.limits = server.limits
+        self.direct = direct
         self.acked = False
         self.init_seen = False
         self.headers: dict[str, str] = {}
         self.ops: dict[str, Subscribed | asyncio.Task[None] | None] = {}
         self.out: deque[str] = deque()
         self.wake = asyncio.Event()
+        self.writer: asyncio.Task[None] | None = None  # only while messages wait (back-pressure)
         self.closing: _Closed | None = None
         self.gone = False  # the client disconnected
 
@@ -98,30 +101,43 @@ class _Connection:
     def push(self, message: str) -> None:
         if self.closing is not None:
             return
+        idle = not self.out and (self.writer is None or self.writer.done())
+        if idle and self.direct is not None and self.direct(message):
+            return  # written at once: the common case, no task and no buffer
         if len(self.out) >= self.limits.max_buffered:
             self.close(1013, "client too slow: its buffer is full")
             return
         self.out.append(message)
-        self.wake.set()
+        self._kick()
+
+    def _kick(self) -> None:
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.create_task(self._write())
+        else:
+            self.wake.set()
 
     def close(self, code: int, reason: str) -> None:
         if self.closing is None:
             self.closing = _Closed(code, reason)
             self.out.clear()
-            self.wake.set()
             self.stop_all()  # leave the streams now, not when the socket finally drains
+            self._kick()
 
-    async def writer(self) -> None:
+    async def _write(self) -> None:
+        """Drain the buffer through the awaited ASGI path (it waits while the client is slow),
+        send the close frame when closing, and end when there is nothing left."""
         ws = self.ws
         while True:
-            await self.wake.wait()
-            self.wake.clear()
             while self.out:
                 await ws.send_text(self.out.popleft())
             if self.closing is not None:
                 with contextlib.suppress(Exception):
                     await ws.close(self.closing.code, self.closing.reason)
                 return
+            if self.direct is not None:
+                return  # later messages go direct again until the next back-pressure
+            self.wake.clear()
+            await self.wake.wait()
 
     # ------------------------------------------------------------ reading
     async def handle(self, raw: str | bytes) -> None:
@@ -238,7 +254,11 @@ class GraphQLWebSocket:
         """Forwardable headers of the upgrade request (browsers cannot set them; other clients can)."""
         return {k: ws.headers[k] for k in self.forward_headers if k in ws.headers}
 
-    async def __call__(self, ws: WebSocket) -> None:
+    async def asgi(self, scope: Any, receive: Any, send: Any) -> None:
+        """The ASGI entry (called by the dispatcher with the server's own `send`)."""
+        await self.serve(WebSocket(scope, receive, send), direct_writer(send))
+
+    async def serve(self, ws: WebSocket, direct: DirectWrite | None = None) -> None:
         if PROTOCOL not in ws.scope.get("subprotocols", ()):
             await ws.accept()
             await ws.close(4406, "Subprotocol not acceptable")
@@ -249,12 +269,10 @@ class GraphQLWebSocket:
             await ws.close(1013, "Too many connections from this client")
             return
         self.per_client[client] = self.per_client.get(client, 0) + 1
-        conn = _Connection(ws, self)
-        writer: asyncio.Task[None] | None = None
+        conn = _Connection(ws, self, direct)
         try:
             await ws.accept(subprotocol=PROTOCOL)
-            writer = asyncio.create_task(conn.writer())
-            await self._read(conn, ws, writer)
+            await self._read(conn, ws)
         finally:
             conn.stop_all()
             count = self.per_client.get(client, 1) - 1
@@ -262,6 +280,7 @@ class GraphQLWebSocket:
                 self.per_client[client] = count
             else:
                 self.per_client.pop(client, None)
+            writer = conn.writer
             if writer is not None and not writer.done():
                 if conn.gone or conn.closing is None:
                     writer.cancel()
@@ -269,7 +288,7 @@ class GraphQLWebSocket:
                     await asyncio.wait_for(writer, 5)  # flushes, then sends the close frame
             conn.closing = conn.closing or _Closed(1000, "gone")  # later pushes are dropped
 
-    async def _read(self, conn: _Connection, ws: WebSocket, writer: asyncio.Task[None]) -> None:
+    async def _read(self, conn: _Connection, ws: WebSocket) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.limits.init_timeout
         while conn.closing is None:
@@ -293,6 +312,4 @@ class GraphQLWebSocket:
             except Exception:  # a bug closes this connection with the protocol's code, nothing more
                 log.exception("graphql-transport-ws connection failed")
                 conn.close(4500, "Internal server error")
-                return
-            if writer.done():
                 return
