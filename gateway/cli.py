@@ -58,7 +58,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--nats-url", default=os.environ.get("CHARTER_NATS_URL", ""),
         help="NATS server for event-driven subscription fields (@natsSubscribe; env CHARTER_NATS_URL)",
     )
+    parser.add_argument("--ws-init-timeout", type=float, default=10.0, help="seconds a WebSocket client has to send connection_init")
     parser.add_argument("--max-subscriptions-per-connection", type=int, default=100)
+    parser.add_argument("--subscription-buffer", type=int, default=256, help="messages queued per client before it is closed as too slow")
     parser.add_argument("--max-connections-per-client", type=int, default=1000, help="WebSocket connections per client address")
     parser.add_argument(
         "--ws-require-authorization", action="store_true",
@@ -86,6 +88,8 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         cors_origins=tuple(args.cors_origin),
         failover_cooldown=args.failover_cooldown,
         nats_url=args.nats_url,
+        ws_init_timeout=args.ws_init_timeout,
+        subscription_buffer=args.subscription_buffer,
         max_subscriptions_per_connection=args.max_subscriptions_per_connection,
         max_connections_per_client=args.max_connections_per_client,
         ws_require_authorization=args.ws_require_authorization,
