@@ -129,7 +129,10 @@ class StreamingPost:
                 prepared = self.hub.prepare(request, headers)
             else:
                 prepared = None
-        except RequestError as e:
+        except Exception as e:  # a bug of ours, before the stream: a GraphQL 500, never a hang
+            if not isinstance(e, RequestError):
+                await _json(send, 500, {"errors": [error("Internal server error.", "INTERNAL_SERVER_ERROR")]})
+                raise
             if mode != "sse":
                 await _json(send, 400, {"errors": e.errors})
                 return

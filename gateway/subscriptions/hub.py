@@ -281,6 +281,8 @@ class SubscriptionHub:
             compiled = self._roots.get(cache_key)
             if compiled is None:
                 compiled = compile_root(primary.operation, p.state.supergraph.schema, p.state.events)
+                if len(self._roots) >= 4096:  # distinct subscription documents: keep it bounded
+                    self._roots.clear()
                 self._roots[cache_key] = compiled
             root_key, build = compiled
             return self.nats.events(event.provider, event.render(p.root_args), root_key, build, stream._ready)

@@ -186,3 +186,19 @@ async def test_slow_client_is_closed_and_the_others_keep_receiving(strict: Serve
     # events that did reach it.
     assert await closed_with(slow) == 1013
     await fast.close()
+
+
+async def test_event_source_failure_is_an_error_message(supergraph_file: Any) -> None:
+    """Without a NATS server for the field's provider, the subscription ends with an error."""
+    served = serve_gateway(supergraph_file, "")
+    try:
+        ws = await acked(served)
+        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": ALERTS}})
+        msg = await recv(ws)
+        assert msg["type"] == "error" and msg["id"] == "1"
+        assert msg["payload"][0]["extensions"]["code"] == "SUBSCRIPTION_SOURCE_FAILED"
+        await send(ws, {"type": "ping"})
+        assert (await recv(ws))["type"] == "pong"
+        await ws.close()
+    finally:
+        await served.stop()
