@@ -37,7 +37,7 @@ async def _client(mode: str, gw: ServedApp, request: dict[str, Any]) -> asyncio.
 
 
 async def _output(proc: asyncio.subprocess.Process) -> list[dict[str, Any]]:
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     return [orjson.loads(line) for line in out.splitlines() if line.strip()]
 
@@ -48,7 +48,7 @@ async def test_client_gets_an_enriched_metric_event(mode: str, gateway: ServedAp
     before = hub.subscribers()
     proc = await _client(mode, gateway, {"query": QUERY, "variables": {"id": project_id}, "count": 1, "authorization": f"Bearer {mode}"})
     # Once the gateway holds the subscription and its NATS subscription is live, publish.
-    await asyncio.wait_for(hub.wait_until(lambda h: h.subscribers() > before and all(s.ready for s in h.streams.values())), 20)
+    await asyncio.wait_for(hub.wait_until(lambda h: h.subscribers() > before and all(s.ready for s in h.streams.values())), 60)
     # The client's authorization is the stream's auth scope, and the headers of its entity fetches.
     assert any(("authorization", f"Bearer {mode}") in s.p.key[-1] for s in hub.streams.values())
     event = metric_event(project_id, 7.5, kind="BENEFICIARIES")
