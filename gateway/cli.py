@@ -72,6 +72,18 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--cors-origin", action="append", default=[],
         help="browser origin allowed to call the gateway (repeatable; '*' for any); no CORS headers by default",
     )
+    parser.add_argument(
+        "--nats-url", default=os.environ.get("CHARTER_NATS_URL", ""),
+        help="NATS server for event-driven subscription fields (@natsSubscribe; env CHARTER_NATS_URL)",
+    )
+    parser.add_argument("--ws-init-timeout", type=float, default=10.0, help="seconds a WebSocket client has to send connection_init")
+    parser.add_argument("--max-subscriptions-per-connection", type=int, default=100)
+    parser.add_argument("--subscription-buffer", type=int, default=256, help="messages queued per client before it is closed as too slow")
+    parser.add_argument("--max-connections-per-client", type=int, default=1000, help="WebSocket connections per client address")
+    parser.add_argument(
+        "--ws-require-authorization", action="store_true",
+        help="close WebSocket connections whose connection_init carries no Authorization (4403)",
+    )
     parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
     parser.add_argument("--body-timeout", type=float, default=10.0, help="seconds a client has to send its request body")
     parser.add_argument(
@@ -177,6 +189,12 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         first_byte_timeout=args.first_byte_timeout,
         health_interval=args.health_interval,
         health_timeout=args.health_timeout,
+        nats_url=args.nats_url,
+        ws_init_timeout=args.ws_init_timeout,
+        subscription_buffer=args.subscription_buffer,
+        max_subscriptions_per_connection=args.max_subscriptions_per_connection,
+        max_connections_per_client=args.max_connections_per_client,
+        ws_require_authorization=args.ws_require_authorization,
     )
 
 
@@ -203,6 +221,9 @@ def run(args: argparse.Namespace) -> int:
         "access_log": False,
         "lifespan": "on",
         "timeout_graceful_shutdown": 5,
+        # Subscription payloads are small and many: per-connection zlib state (hundreds of KB
+        # each) and its CPU cost per message outweigh the bandwidth saved on loopback/LAN.
+        "ws_per_message_deflate": False,
     }
     try:
         if args.workers > 1:

@@ -51,3 +51,11 @@ class GatewayConfig:
     operator_host: str = "127.0.0.1"
     operator_port: int = 0  # serve /health and /metrics there (and not on the GraphQL port); 0: same port
     demand: DemandConfig = field(default_factory=DemandConfig)  # cost limits (off by default)
+    # Subscriptions: NATS for event-driven fields (@natsSubscribe's default provider), and the
+    # WebSocket protocol's limits.
+    nats_url: str = ""
+    ws_init_timeout: float = 10.0
+    max_subscriptions_per_connection: int = 100
+    max_connections_per_client: int = 1000
+    subscription_buffer: int = 256  # messages queued per client before it is closed as too slow
+    ws_require_authorization: bool = False  # refuse (4403) a connection_init without authorization

@@ -122,10 +122,14 @@ class Gateway:
         self.claims_header = auth.claims_header.lower() if auth.enabled else ""
         self._forward = tuple(h for h in config.forward_headers if h != self.claims_header)
         self._demand = config.demand if config.demand.enabled else None
+        # Told about each new schema after the swap (open subscriptions re-plan or end).
+        self.swap_listeners: list[Callable[[SchemaState], None]] = []
 
     def swap(self, state: SchemaState) -> None:
         """Serve a new schema: requests in flight finish on the state they hold."""
         self.state = state
+        for listener in self.swap_listeners:
+            listener(state)
 
     def forwarded_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         out = {}
@@ -159,7 +163,8 @@ class Gateway:
                 raise RequestError("Mutations are not allowed over GET; use POST.", "METHOD_NOT_ALLOWED", 405)
             if operation.operation == OperationType.SUBSCRIPTION:
                 raise RequestError(
-                    "Subscriptions are not served over HTTP: they need a WebSocket (graphql-transport-ws).",
+                    "Subscriptions need a streaming transport: a WebSocket (graphql-transport-ws), or POST with "
+                    "Accept: text/event-stream (graphql-sse) or multipart/mixed;subscriptionSpec=1.0.",
                     "BAD_REQUEST",
                     400,
                 )
@@ -182,6 +187,10 @@ class Gateway:
         return await self._inflight.run(
             key, lambda: self._execute(state, prepared, operation, variables, forwarded, principal)
         )
+
+    def prepare(self, state: SchemaState, request: GraphQLRequest) -> PreparedDocument:
+        """The request's document, parsed and validated (cached); RequestError if it is not valid."""
+        return self._prepare(state, request)
 
     def _prepare(self, state: SchemaState, request: GraphQLRequest) -> PreparedDocument:
         if not isinstance(request.query, str) or not request.query.strip():

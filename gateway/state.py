@@ -17,6 +17,7 @@ from gateway.operation import DocumentCache, Limits
 from gateway.planner.build import Planner
 from gateway.planner.cache import PlanCache
 from gateway.supergraph.api_schema import build_api_schema
+from gateway.supergraph.events import EventSources, read_event_sources
 from gateway.supergraph.join import Supergraph, SupergraphError
 
 
@@ -34,6 +35,8 @@ class SchemaState:
     # @authenticated / @requiresScopes / @policy: empty (falsy) when the schema has none.
     access: AccessRules = field(default_factory=AccessRules)
     costs: CostRules = field(default_factory=CostRules)  # @cost / @listSize
+    # Subscription fields the gateway reads from NATS itself (@natsSubscribe).
+    events: EventSources = field(default_factory=lambda: EventSources({}, {}))
 
     @property
     def id(self) -> str:
@@ -64,7 +67,10 @@ def build_state(
     labels = frozenset(
         r.override_label for recs in supergraph.fields.values() for r in recs if r.override_label
     )
+    sub_type = supergraph.schema.subscription_type
+    events = read_event_sources(supergraph.document, supergraph.links, sub_type.name if sub_type else None)
     return SchemaState(
+        events=events,
         supergraph=supergraph,
         api_schema=api,
         planner=Planner(supergraph, api),

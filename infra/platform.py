@@ -321,6 +321,8 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
             # Active checks four times a second (a hung instance is found within ~0.75 s, and the
             # queries waiting on it move on then); an open circuit may take a trial after 2 s.
             "--health-interval", "0.25", "--health-timeout", "0.5", "--failover-cooldown", "2",
+            # event-driven subscription fields read NATS from the gateway itself
+            *(("--nats-url", nats_url) if nats_url else ()),
         ),
         log_path=logs / "gateway.log",
     )

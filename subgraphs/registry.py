@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import strawberry
 
 SUBGRAPHS = ("nations", "projects", "metrics")
+# SDL-only subgraphs: no server; the gateway serves their fields itself (events from NATS).
+# name -> (SDL file, routing URL as the supergraph records it)
+SDL_ONLY = {"events": (Path(__file__).resolve().parent / "events" / "schema.graphql", "nats://default")}
+COMPOSED = (*SUBGRAPHS, *SDL_ONLY)
 
 
 def schema_of(name: str) -> strawberry.federation.Schema:
@@ -19,6 +24,8 @@ def schema_of(name: str) -> strawberry.federation.Schema:
 
 def sdl_of(name: str) -> str:
     """The subgraph's SDL as `_service { sdl }` reports it (what composition consumes)."""
+    if name in SDL_ONLY:
+        return SDL_ONLY[name][0].read_text(encoding="utf-8").strip()
     return schema_of(name).as_str()
 
 

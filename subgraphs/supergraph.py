@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from subgraphs.registry import SUBGRAPHS, sdl_of
+from subgraphs.registry import COMPOSED, SDL_ONLY, SUBGRAPHS, sdl_of
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 # The port layout `charter up` uses by default: region i, subgraph j -> base + 10*i + j + 1.
@@ -28,7 +28,8 @@ def default_urls(region_index: int = 0, base_port: int = DEFAULT_BASE_PORT) -> d
 def compose_supergraph(urls: Mapping[str, str]) -> str:
     from gateway.composition import SubgraphInput, compose
 
-    result = compose([SubgraphInput(name, urls[name], sdl_of(name)) for name in SUBGRAPHS])
+    urls = {**{name: url for name, (_, url) in SDL_ONLY.items()}, **urls}
+    result = compose([SubgraphInput(name, urls[name], sdl_of(name)) for name in COMPOSED])
     if not result.ok or result.supergraph_sdl is None:
         problems = "\n".join(f"  {e.code} [{e.subgraph}] {e.message}" for e in result.errors)
         raise RuntimeError(f"the platform's subgraphs do not compose:\n{problems}")
@@ -37,10 +38,11 @@ def compose_supergraph(urls: Mapping[str, str]) -> str:
 
 def rover_config(urls: Mapping[str, str]) -> str:
     """Rover's supergraph.yaml for these subgraphs (usable with `charter compose --config`)."""
+    urls = {**{name: url for name, (_, url) in SDL_ONLY.items()}, **urls}
     doc = {
         "federation_version": "=2.5.0",
         "subgraphs": {
-            name: {"routing_url": urls[name], "schema": {"file": f"./{name}.graphql"}} for name in SUBGRAPHS
+            name: {"routing_url": urls[name], "schema": {"file": f"./{name}.graphql"}} for name in COMPOSED
         },
     }
     return yaml.safe_dump(doc, sort_keys=False)
@@ -51,7 +53,7 @@ def write_schema_dir(target: Path = SCHEMA_DIR) -> list[Path]:
     urls = default_urls()
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in SUBGRAPHS:
+    for name in COMPOSED:
         path = target / f"{name}.graphql"
         path.write_text(sdl_of(name) + "\n", encoding="utf-8")
         written.append(path)

@@ -81,6 +81,7 @@ async def _main(args: argparse.Namespace) -> int:
             _say(f"failed to start: {exc}")
             return 1
         _say(f"GraphiQL: {running.graphql_url}  (supergraph {running.supergraph_path}; logs in {opts.data_dir / 'logs'})")
+        _say(f"Dashboard: {running.graphql_url.removesuffix('/graphql')}/dashboard  (live, over subscriptions)")
         _say("press Ctrl-C to stop")
         # Stop on Ctrl-C or SIGTERM. A process that dies is restarted by the supervisor; meanwhile
         # the gateway routes around it (failover order in regions/regions.yaml).

@@ -19,13 +19,23 @@ from starlette.routing import Route
 from gateway.auth.config import AuthConfig, Policy
 from gateway.config import GatewayConfig
 from gateway.demand.config import DemandConfig
-from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
+from gateway.http.endpoints import (
+    GraphQLEndpoints,
+    asset,
+    dashboard_asset,
+    dashboard_page,
+    health,
+    metrics_endpoint,
+)
 from gateway.http.metrics import Metrics
 from gateway.http.post import Dispatch, GraphQLPost
+from gateway.http.streaming import StreamingPost
+from gateway.http.ws import GraphQLWebSocket, WsLimits
 from gateway.persisted import MemoryStore, QueryStore, RedisStore
 from gateway.pipeline import Gateway
 from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
+from gateway.subscriptions.hub import SubscriptionHub
 from gateway.supergraph.loader import read_source
 from gateway.transport.health import HealthChecker
 from gateway.transport.http import HttpTransport
@@ -60,6 +70,15 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     gateway = Gateway(state, transport, config, store)
     metrics = Metrics()
     graphql = GraphQLEndpoints(gateway, metrics, config.graphiql)
+    hub = SubscriptionHub(gateway, {"default": config.nats_url} if config.nats_url else {})
+    limits = WsLimits(
+        init_timeout=config.ws_init_timeout,
+        max_subscriptions=config.max_subscriptions_per_connection,
+        max_connections_per_client=config.max_connections_per_client,
+        max_buffered=config.subscription_buffer,
+        require_authorization=config.ws_require_authorization,
+    )
+    websocket = GraphQLWebSocket(hub, limits, config.forward_headers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -85,6 +104,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
                     await watcher
             if checker is not None:
                 await checker.stop()
+            await hub.close()
             await transport.close()
             await post.deadline.close()
             if isinstance(store, RedisStore):
@@ -94,17 +114,23 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         Route("/health", health(gateway), methods=["GET"]),
         Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
     ]
-    routes = [Route("/graphql", graphql.get, methods=["GET"])]
+    routes = [
+        Route("/graphql", graphql.get, methods=["GET"]),
+        Route("/dashboard", dashboard_page, methods=["GET"]),
+        Route("/dashboard/assets/{name}", dashboard_asset, methods=["GET"]),
+    ]
     if config.graphiql:
         routes.append(Route("/graphiql/assets/{name}", asset, methods=["GET"]))
     if not config.operator_port:
         routes += operator_routes
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.gateway = gateway
+    app.state.subscriptions = hub
+    app.state.websocket = websocket
     # With an operator port, /health and /metrics live only there (the CLI serves this app on it).
     app.state.operator_app = Starlette(routes=operator_routes) if config.operator_port else None
-    post = GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout)
-    served = Dispatch(app, post, frozenset({"/graphql", "/"}))
+    post = GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout, StreamingPost(hub))
+    served = Dispatch(app, post, frozenset({"/graphql", "/"}), websocket.asgi)
     outer: Any = served
     if config.cors_origins:
         # Plain ASGI, so it wraps the fast POST path too; only installed when asked for.

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from gateway.errors import BAD_REQUEST, CSRF_BLOCKED, RequestError, error
-from gateway.http import csrf, graphiql, negotiation
+from gateway.http import csrf, dashboard, graphiql, negotiation
 from gateway.http.metrics import Metrics
 from gateway.pipeline import Gateway, GraphQLRequest, Result
 
@@ -66,6 +66,17 @@ class GraphQLEndpoints:
         for name, value in result.headers:
             headers[name.decode()] = value.decode("latin-1")
         return Response(result.body, status_code=status, media_type=media_type, headers=headers or None)
+
+
+async def dashboard_page(request: Request) -> Response:
+    return HTMLResponse(dashboard.page("/graphql", "/dashboard/assets"))
+
+
+async def dashboard_asset(request: Request) -> Response:
+    path = dashboard.asset_path(request.path_params["name"])
+    if path is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    return FileResponse(path, headers={"cache-control": "public, max-age=86400"})
 
 
 async def asset(request: Request) -> Response:

@@ -18,6 +18,7 @@ from gateway.errors import BAD_REQUEST, INTERNAL_SERVER_ERROR, RequestError, err
 from gateway.http import negotiation
 from gateway.http.deadline import BodyDeadline
 from gateway.http.metrics import Metrics
+from gateway.http.streaming import StreamingPost, wants_stream
 from gateway.pipeline import Gateway
 
 log = logging.getLogger("charter.gateway.http")
@@ -41,20 +42,30 @@ class Headers(dict[str, str]):
 
 
 class GraphQLPost:
-    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int, body_timeout: float = 10.0) -> None:
+    def __init__(
+        self, gateway: Gateway, metrics: Metrics, max_body_bytes: int, body_timeout: float = 10.0,
+        streaming: StreamingPost | None = None,
+    ) -> None:
         self.gateway = gateway
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
         self.deadline = BodyDeadline(body_timeout)
+        self.streaming = streaming
         self.wanted = frozenset(
             {"accept", "content-type", "content-length", gateway.auth_header, *gateway.config.forward_headers}
         )
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         started = time.perf_counter()
+        headers = Headers.from_scope(scope, self.wanted)
+        if self.streaming is not None:
+            mode = wants_stream(headers.get("accept", ""))
+            if mode is not None:
+                await self._stream(scope, receive, send, headers, mode)
+                return
         try:
-            status, media_type, body, extra = await self._handle(scope, receive)
+            status, media_type, body, extra = await self._handle(headers, receive)
         except Exception as e:  # a bug costs this request only, answered as GraphQL
             log.exception("request failed: %s", e)
             status, media_type = 500, negotiation.JSON
@@ -72,8 +83,26 @@ class GraphQLPost:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _handle(self, scope: Scope, receive: Any) -> tuple[int, str, bytes, tuple[tuple[bytes, bytes], ...]]:
-        headers = Headers.from_scope(scope, self.wanted)
+    async def _stream(self, scope: Scope, receive: Any, send: Any, headers: Headers, mode: str) -> None:
+        """SSE or multipart: subscriptions (and single results) as a streamed response."""
+        assert self.streaming is not None
+        body = await self._read_body(receive)
+        if body is None:
+            status, media_type, payload = self._fail(413, negotiation.JSON, "The request body is too large.")
+            await send({"type": "http.response.start", "status": status, "headers": [
+                (b"content-type", media_type.encode() + b"; charset=utf-8"),
+                (b"content-length", str(len(payload)).encode()),
+            ]})
+            await send({"type": "http.response.body", "body": payload})
+            return
+        try:
+            await self.streaming(scope, receive, send, headers, body, mode)
+        except Exception as e:  # after the response started, all we can do is end it
+            log.exception("streamed request failed: %s", e)
+
+    async def _handle(
+        self, headers: Headers, receive: Any
+    ) -> tuple[int, str, bytes, tuple[tuple[bytes, bytes], ...]]:
         media_type = negotiation.choose_media_type(headers.get("accept"))
         if media_type is None:
             return *self._fail(
@@ -141,14 +170,20 @@ class GraphQLPost:
 
 
 class Dispatch:
-    """Sends POSTs to the GraphQL endpoint straight to `GraphQLPost`; the rest to the app."""
+    """Sends POSTs to the GraphQL endpoint straight to `GraphQLPost` (and its WebSocket upgrades to
+    the graphql-transport-ws handler); the rest to the app."""
 
-    def __init__(self, app: Any, post: GraphQLPost, paths: frozenset[str]) -> None:
+    def __init__(self, app: Any, post: GraphQLPost, paths: frozenset[str], websocket: Any = None) -> None:
         self.app = app
         self.post = post
         self.paths = paths
+        self.websocket = websocket  # ASGI handler for WebSocket upgrades on the GraphQL paths
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket" and self.websocket is not None and scope["path"] in self.paths:
+            # Straight to the handler with the server's own `send` (see ws_direct).
+            await self.websocket(scope, receive, send)
+            return
         if scope["type"] == "http" and scope["path"] in self.paths:
             method = scope["method"]
             if method == "POST":

@@ -39,6 +39,7 @@ from gateway.planner.nodes import (
     RepFragment,
     RepSelection,
     Sequence,
+    Subscription,
 )
 from gateway.planner.normalize import NField, Normalizer
 from gateway.planner.selection import SelectionConflict, SelectionSet, SelField, renames
@@ -711,7 +712,18 @@ class _PlanRun:
             for i in range(depth + 1):
                 stage = [fetches[g] for g in members if level[g] == i]
                 stages_all.append(stage[0] if len(stage) == 1 else Parallel(tuple(stage)))
+        if self.kind == "subscription":
+            return self._subscription_node(stages_all)
         return stages_all[0] if len(stages_all) == 1 else Sequence(tuple(stages_all))
+
+    def _subscription_node(self, stages: list[PlanNode]) -> PlanNode:
+        """One root field (validation guarantees it) in one subgraph opens the stream; the
+        later stages are what each event needs from the other subgraphs."""
+        primary = stages[0]
+        if not isinstance(primary, Fetch) or primary.is_entity_fetch:
+            raise PlanningError("a subscription must select exactly one root field from one subgraph")
+        rest = stages[1:]
+        return Subscription(primary, None if not rest else rest[0] if len(rest) == 1 else Sequence(tuple(rest)))
 
     def to_fetch(self, g: Group) -> PlanNode:
         service = self.sg.graph_name(g.graph)

@@ -1,4 +1,5 @@
-"""The query plan: a tree of Sequence / Parallel / Flatten / Fetch nodes.
+"""The query plan: a tree of Sequence / Parallel / Flatten / Fetch nodes (a Subscription at the root
+of a subscription's plan).
 
 It is the only thing the planner and the executor share. Nodes are frozen, serialise to JSON (in
 the shape Apollo's query plans use, so the two can be compared) and print readably.
@@ -75,7 +76,17 @@ class Parallel:
     nodes: tuple[PlanNode, ...]
 
 
-PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel
+@dataclass(frozen=True)
+class Subscription:
+    """A subscription's plan, as Apollo's SubscriptionNode: `primary` opens the event stream (one
+    root field, one subgraph or one event source); `rest` runs once per event, on that event's data
+    as the response of `primary` (entity fetches for the fields other subgraphs serve)."""
+
+    primary: Fetch
+    rest: PlanNode | None = None
+
+
+PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel | Subscription
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,8 @@ def _count_fetches(node: PlanNode | None) -> int:
         return 0
     if isinstance(node, Fetch | Flatten):
         return 1
+    if isinstance(node, Subscription):
+        return 1 + _count_fetches(node.rest)
     return sum(_count_fetches(n) for n in node.nodes)
 
 
@@ -164,6 +177,12 @@ def to_json(node: PlanNode) -> dict[str, Any]:
         return d
     if isinstance(node, Flatten):
         return {"kind": "Flatten", "path": list(node.path), "node": to_json(node.node)}
+    if isinstance(node, Subscription):
+        return {
+            "kind": "Subscription",
+            "primary": to_json(node.primary),
+            "rest": to_json(node.rest) if node.rest is not None else None,
+        }
     kind = "Sequence" if isinstance(node, Sequence) else "Parallel"
     return {"kind": kind, "nodes": [to_json(n) for n in node.nodes]}
 
@@ -185,6 +204,9 @@ def from_json(d: dict[str, Any]) -> PlanNode:
         )
     if kind == "Flatten":
         return Flatten(tuple(d["path"]), from_json(d["node"]))  # type: ignore[arg-type]
+    if kind == "Subscription":
+        rest = d.get("rest")
+        return Subscription(from_json(d["primary"]), from_json(rest) if rest else None)  # type: ignore[arg-type]
     nodes = tuple(from_json(n) for n in d["nodes"])
     return Sequence(nodes) if kind == "Sequence" else Parallel(nodes)
 
@@ -217,6 +239,11 @@ def format_node(node: PlanNode) -> str:
         return f'Fetch(service: "{node.service}") {{\n{_indent(body, 1)}\n}}'
     if isinstance(node, Flatten):
         return f'Flatten(path: "{".".join(node.path)}") {{\n{_indent(format_node(node.node), 1)}\n}}'
+    if isinstance(node, Subscription):
+        inner = "Primary: {\n" + _indent(format_node(node.primary), 1) + "\n}"
+        if node.rest is not None:
+            inner += ",\nRest: {\n" + _indent(format_node(node.rest), 1) + "\n}"
+        return f"Subscription {{\n{_indent(inner, 1)}\n}}"
     kind = "Sequence" if isinstance(node, Sequence) else "Parallel"
     inner = ",\n".join(format_node(n) for n in node.nodes)
     return f"{kind} {{\n{_indent(inner, 1)}\n}}"

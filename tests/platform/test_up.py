@@ -115,6 +115,41 @@ async def _ams_dies_and_jnb_answers(url: str, data_dir: Path, up_pid: int) -> No
     assert (data_dir / "routing-ams.yaml").is_file()
 
 
+async def _subscription_through_the_gateway(url: str, log: str) -> None:
+    """`charter up --nats` hands NATS to the gateway: an event on a metric subject reaches a
+    WebSocket subscriber, enriched from the projects subgraph; the dashboard link is printed."""
+    import asyncio
+
+    import nats
+    import orjson
+    from websockets.asyncio.client import connect
+
+    assert re.search(r"Dashboard: http://127\.0\.0\.1:\d+/dashboard", log), log
+    nats_url = re.search(r"NATS with JetStream at (nats://\S+)", log)
+    assert nats_url, log
+    query = 'subscription { metricRecorded(projectId: "prj-sin-004") { value project { id status } } }'
+    async with connect(url.replace("http", "ws"), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send('{"type":"connection_init"}')
+        assert orjson.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}).decode())
+        nc = await nats.connect(nats_url.group(1))
+        try:
+            event = {"eventId": "up-1", "projectId": "prj-sin-004", "kind": "PROGRESS", "value": 0.25,
+                     "at": "2026-01-01T00:00:00Z", "region": "sin"}
+            # The gateway's NATS subscription starts after `subscribe`: publish until it is there.
+            for _ in range(50):
+                await nc.publish("covenant.metric.sin.prj-sin-004", orjson.dumps(event))
+                try:
+                    msg = orjson.loads(await asyncio.wait_for(ws.recv(), 0.2))
+                    break
+                except TimeoutError:
+                    continue
+        finally:
+            await nc.close()
+    got = msg["payload"]["data"]["metricRecorded"]
+    assert got["value"] == 0.25 and got["project"]["id"] == "prj-sin-004" and got["project"]["status"]
+
+
 def _descendants(root: int) -> list[tuple[int, str]]:
     """(pid, command line) of every process below `root`: only what this test's stack started,
     whatever else runs on the machine."""
@@ -162,7 +197,7 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
     up = ManagedProcess(
         "charter-up",
         [sys.executable, "-m", "charter", "up", "--regions", "ams,jnb", "--port", str(port),
-         "--subgraph-base-port", str(base), "--data-dir", str(data_dir), "--replica-delay-ms", "500"],
+         "--subgraph-base-port", str(base), "--data-dir", str(data_dir), "--replica-delay-ms", "500", "--nats"],
         env=env, log_path=data_dir / "up.log", stop_signal=signal.SIGINT,
     )
     try:
@@ -172,6 +207,7 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
             response = await client.post(url, json={"query": QUERY})
             auth = await _writes_need_the_scope(client, url, data_dir)
             await _read_your_writes_through_the_gateway(client, url, auth)
+        await _subscription_through_the_gateway(url, up.log_path.read_text())
         body = response.json()
         assert response.status_code == 200 and "errors" not in body, body
         data = body["data"]

@@ -1,0 +1,260 @@
+"""Subscription benchmark: N graphql-ws subscribers at 10 events/s, each event enriched from a
+second subgraph, against the Charter gateway and Hive Gateway in the same run.
+
+    .venv/bin/python -m bench.subscriptions --subscribers 5000 --hive-subscribers 200,300
+    .venv/bin/python -m bench.subscriptions --subscribers 500 --gateways charter --duration 10
+
+Per gateway and subscriber count: start the gateway alone, take its RSS, connect the clients
+(`clients.mjs`: graphql-ws, one WebSocket each), measure for `--duration` seconds, then report
+delivered events (each tick sent in the window, to every subscriber, at most 2 s late), p50/p99
+delay (arrival - sentAt), RSS growth per subscriber and the gateway's CPU. Results go to stdout
+and `bench/results/subscriptions-<time>.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.subscriptions.subgraphs import PROJECTS_SDL, TICKS_SDL
+
+REPO = Path(__file__).resolve().parents[2]
+NODE_TOOLS = REPO / "tools" / "node"
+RESULTS = REPO / "bench" / "results"
+TARGETS = {"subscribers": 5000, "p99_ms": 250.0, "delivered": 0.999, "rss_kb_per_subscriber": 30.0}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def spawn(argv: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        argv, cwd=REPO, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60, method: str = "GET") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited ({proc.returncode}) before {url} answered")
+        try:
+            if httpx.request(method, url, timeout=1, json={"query": "{ __typename }"} if method == "POST" else None).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of the process and its children (Hive forks a worker)."""
+    total = 0
+    for p in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+def cpu_seconds(pid: int) -> float:
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for p in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for t in Path(f"/proc/{pid}/task").iterdir():
+            kids = (t / "children").read_text().split()
+            for k in kids:
+                out += [int(k), *_children(int(k))]
+    except OSError:
+        pass
+    return out
+
+
+def compose(port: int) -> str:
+    from gateway.composition import SubgraphInput, compose
+
+    result = compose([
+        SubgraphInput("ticks", f"http://127.0.0.1:{port}/ticks", TICKS_SDL),
+        SubgraphInput("projects", f"http://127.0.0.1:{port}/projects", PROJECTS_SDL),
+    ])
+    if result.supergraph_sdl is None:
+        raise RuntimeError(f"the benchmark subgraphs do not compose: {result.errors}")
+    return result.supergraph_sdl
+
+
+def gateway_command(name: str, supergraph: Path, port: int) -> tuple[list[str], str]:
+    if name == "hive":
+        return [
+            "node", str(NODE_TOOLS / "node_modules/@graphql-hive/gateway/dist/bin.js"), "supergraph", str(supergraph),
+            "--config-path", str(REPO / "bench/peers/hive-subscriptions.config.mjs"),
+            "--host", "127.0.0.1", "--port", str(port), "--fork", "1",
+        ], f"http://127.0.0.1:{port}/healthcheck"
+    return [
+        str(REPO / ".venv/bin/charter"), "gateway", "--supergraph", str(supergraph), "--host", "127.0.0.1",
+        "--port", str(port), "--no-watch", "--max-connections-per-client", "1000000", "--log-level", "warning",
+    ], f"http://127.0.0.1:{port}/health"
+
+
+def gateway_label(name: str) -> str:
+    if name == "hive":
+        version = json.loads((NODE_TOOLS / "node_modules/@graphql-hive/gateway/package.json").read_text())["version"]
+        return f"Hive Gateway {version}"
+    return "Charter gateway"
+
+
+def measure(name: str, supergraph: Path, n: int, warmup: float, duration: float, logs: Path, client: str) -> dict[str, Any]:
+    port = free_port()
+    argv, health = gateway_command(name, supergraph, port)
+    gw = spawn(argv, logs / f"{name}-{n}.log")
+    try:
+        wait_http(health, gw)
+        base = rss_kb(gw.pid)
+        peak = [base]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.5):
+                peak[0] = max(peak[0], rss_kb(gw.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        cpu0 = cpu_seconds(gw.pid)
+        t0 = time.monotonic()
+        clients = subprocess.run(
+            ["node", str(REPO / "bench/subscriptions/clients.mjs"), f"ws://127.0.0.1:{port}/graphql", str(NODE_TOOLS),
+             str(n), str(warmup), str(duration), client],
+            capture_output=True, text=True, timeout=warmup + duration + n / 50 + 120, check=False,
+        )
+        wall = time.monotonic() - t0
+        cpu = cpu_seconds(gw.pid) - cpu0
+        done.set()
+        (logs / f"{name}-{n}-clients.log").write_text(clients.stderr)
+        try:
+            result: dict[str, Any] = json.loads(clients.stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            return {"gateway": name, "subscribers": n, "status": "FAILED", "why": clients.stderr[-500:]}
+        result.update({
+            "gateway": name, "label": gateway_label(name), "status": "ok",
+            "rss_base_mb": base / 1024, "rss_peak_mb": peak[0] / 1024,
+            "rss_kb_per_subscriber": max(0, peak[0] - base) / max(1, result["connected"]),
+            "gateway_cores": cpu / wall,
+        })
+        return result
+    finally:
+        stop(gw)
+
+
+def report(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| gateway | subscribers | connected | delivered | p50 ms | p99 ms | RSS base → peak MB | KB per subscriber | gateway cores |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if r["status"] != "ok":
+            lines.append(f"| {r['gateway']} | {r['subscribers']:,} | FAILED | | | | | | |")
+            continue
+        lines.append(
+            f"| {r['label']} | {r['subscribers']:,} | {r['connected']:,} | {100 * r['deliveredRatio']:.2f} % | "
+            f"{r['p50'] if r['p50'] is not None else '-'} | {r['p99'] if r['p99'] is not None else '-'} | "
+            f"{r['rss_base_mb']:.0f} → {r['rss_peak_mb']:.0f} | {r['rss_kb_per_subscriber']:.1f} | {r['gateway_cores']:.2f} |"
+        )
+    ours = [r for r in rows if r["gateway"] == "charter" and r["status"] == "ok"]
+    if ours:
+        best = max(ours, key=lambda r: r["subscribers"])
+        checks = [
+            ("subscribers >= 5,000", best["subscribers"] >= TARGETS["subscribers"] and best["connected"] == best["subscribers"]),
+            ("p99 < 250 ms", best["p99"] is not None and best["p99"] < TARGETS["p99_ms"]),
+            (">= 99.9 % delivered", best["deliveredRatio"] >= TARGETS["delivered"]),
+            ("<= 30 KB RSS per subscriber", best["rss_kb_per_subscriber"] <= TARGETS["rss_kb_per_subscriber"]),
+        ]
+        lines.append("")
+        lines += [f"- {name} (at {best['subscribers']:,}): {'PASS' if ok else 'FAIL'}" for name, ok in checks]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--subscribers", default="5000", help="comma-separated counts for the Charter gateway")
+    parser.add_argument("--hive-subscribers", default="200,300", help="comma-separated counts for Hive Gateway")
+    parser.add_argument("--gateways", default="charter,hive")
+    parser.add_argument("--rate", type=float, default=10.0, help="events per second")
+    parser.add_argument("--warmup", type=float, default=20.0, help="seconds to wait for every client's first event")
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument(
+        "--client", choices=("graphql-ws", "raw"), default="graphql-ws",
+        help="graphql-ws: the npm client per subscriber; raw: the same protocol over `ws`, lighter",
+    )
+    args = parser.parse_args()
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    logs = RESULTS / f"subscriptions-{stamp}-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    subgraphs = spawn([sys.executable, "-m", "bench.subscriptions.subgraphs", "--port", str(port), "--rate", str(args.rate)], logs / "subgraphs.log")
+    rows: list[dict[str, Any]] = []
+    started = time.time()
+    try:
+        wait_http(f"http://127.0.0.1:{port}/projects", subgraphs, method="POST")
+        supergraph = logs / "supergraph.graphql"
+        supergraph.write_text(compose(port))
+        for name in args.gateways.split(","):
+            counts = args.hive_subscribers if name == "hive" else args.subscribers
+            for n in (int(c) for c in counts.split(",") if c):
+                print(f"{name}: {n} subscribers ...", file=sys.stderr, flush=True)
+                rows.append(measure(name, supergraph, n, args.warmup, args.duration, logs, args.client))
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    finally:
+        stop(subgraphs)
+    header = (
+        f"Subscription benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}: {args.rate:g} events/s, "
+        f"{args.duration:g} s measured per run, each event enriched from a second subgraph, {args.client} clients "
+        "(no permessage-deflate), "
+        f"{os.cpu_count()} CPUs shared with the clients and the subgraphs"
+    )
+    text = header + "\n\n" + report(rows) + f"\n\nCommand: `.venv/bin/python -m bench.subscriptions {' '.join(sys.argv[1:])}`"
+    print(text)
+    (RESULTS / f"subscriptions-{stamp}.json").write_text(json.dumps({"rows": rows, "args": vars(args)}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
