@@ -26,9 +26,9 @@ class CountingTransport:
         self.inner = inner
         self.posts: list[str] = []
 
-    async def post(self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str], dedupe: bool) -> Any:
+    async def post(self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str], *rest: Any, **options: Any) -> Any:
         self.posts.append(subgraph)
-        return await self.inner.post(subgraph, url, body, headers, dedupe)
+        return await self.inner.post(subgraph, url, body, headers, *rest, **options)
 
 
 async def _ws(gw: ServedApp, op_id: str, query: str, variables: dict[str, Any], auth: str = "Bearer a") -> ClientConnection:

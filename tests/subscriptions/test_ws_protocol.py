@@ -9,6 +9,7 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -75,8 +76,25 @@ async def tight(supergraph_file: Any, nats_server: Nats) -> AsyncIterator[Served
         await served.stop()
 
 
-async def test_ping_pong_and_queries_and_mutations_over_the_socket(gateway: ServedApp, project_id: str) -> None:
-    ws = await acked(gateway)
+@pytest_asyncio.fixture(scope="module")
+async def authed(supergraph_file: Path, nats_server: Nats, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[ServedApp, str]]:
+    """A gateway that trusts a development key, and a token with the scopes the mutations need:
+    the token travels in connection_init, as a browser's would."""
+    from gateway.auth.config import AuthConfig
+    from infra.devkey import ISSUER, ensure_dev_key, mint
+
+    keys = tmp_path_factory.mktemp("ws-keys")
+    jwks = ensure_dev_key(keys)
+    served = serve_gateway(supergraph_file, nats_server.url, auth=AuthConfig(jwks=(str(jwks),), issuer=ISSUER))
+    try:
+        yield served, mint(keys, ["projects:write", "metrics:write"], subject="ws-test")
+    finally:
+        await served.stop()
+
+
+async def test_ping_pong_and_queries_and_mutations_over_the_socket(authed: tuple[ServedApp, str], project_id: str) -> None:
+    gateway, token = authed
+    ws = await acked(gateway, {"Authorization": f"Bearer {token}"})
     await send(ws, {"type": "ping"})
     assert (await recv(ws))["type"] == "pong"
     await send(ws, {"id": "q", "type": "subscribe", "payload": {"query": "query($id: ID!) { project(id: $id) { id name } }", "variables": {"id": project_id}}})
