@@ -37,6 +37,7 @@ class SubgraphGraphQL(GraphQL):
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
         self.settings = settings
         self.db: Database | None = None
+        self.metrics: Any = None
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         assert self.db is not None, "database not opened (lifespan did not run)"
@@ -46,6 +47,7 @@ class SubgraphGraphQL(GraphQL):
             request=request,
             response=response,
             raw_token=request.headers.get(HEADER),
+            metrics=self.metrics,
         )
 
 
@@ -56,9 +58,15 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         graphql.db = open_database(settings.primary_url, settings.replica_url)
         app.state.db = graphql.db
+        if name == "metrics":
+            from subgraphs.metrics.open import open_store
+
+            graphql.metrics = app.state.metrics = await open_store(settings, graphql.db)
         try:
             yield
         finally:
+            if graphql.metrics is not None:
+                await graphql.metrics.close()
             await graphql.db.dispose()
 
     async def health(request: Request) -> JSONResponse:

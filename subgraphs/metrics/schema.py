@@ -21,35 +21,42 @@ from subgraphs.common.enums import Group
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
 from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.db.tables import metric_points as M
+from subgraphs.db.tables import metrics_outbox as O
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
 from subgraphs.metrics.series import (
     Bucket,
     MetricBucket,
     MetricKind,
+    MetricTotal,
     SeriesShape,
-    bucketed,
     check_range,
-    to_bucket,
-    utc,
+    combine_totals,
+    to_millis,
 )
+from subgraphs.metrics.store import MetricsStore, Owner
 
 MAX_POINTS = 1000
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="inclusive")]
 To = Annotated[dt.datetime | None, strawberry.argument(description="exclusive")]
 
 
-def series_loader(ctx: RequestContext, name: str, owner: Any) -> Any:
-    """Series for many owners (projects or nations) in one statement per distinct shape."""
+def store_of(ctx: RequestContext) -> MetricsStore:
+    assert ctx.metrics is not None, "metrics store not opened (lifespan did not run)"
+    return ctx.metrics  # type: ignore[no-any-return]
+
+
+def series_loader(ctx: RequestContext, name: str, owner: Owner) -> Any:
+    """Series for many owners (projects or nations) in one store call per distinct shape."""
 
     async def load(keys: list[tuple[str, SeriesShape]]) -> list[list[MetricBucket]]:
         by_shape: dict[SeriesShape, list[str]] = defaultdict(list)
         for owner_id, shape in keys:
             by_shape[shape].append(owner_id)
-        found: dict[tuple[str, SeriesShape], list[MetricBucket]] = defaultdict(list)
+        found: dict[tuple[str, SeriesShape], list[MetricBucket]] = {}
         for shape, owners in by_shape.items():
-            for row in await ctx.fetch(bucketed(owner, owners, shape)):
-                found[(row.owner, shape)].append(to_bucket(row))
+            for owner_id, buckets in (await store_of(ctx).series(ctx, owner, owners, shape)).items():
+                found[(owner_id, shape)] = buckets
         return [found.get(k, []) for k in keys]
 
     return ctx.loader(name, load)
@@ -78,7 +85,7 @@ class Project:
         bucket: Bucket = Bucket.MONTH,
     ) -> list[MetricBucket]:
         key = (str(self.id), _shape(kind, from_, to, bucket))
-        return await series_loader(info.context, "project_series", P.c.id).load(key)
+        return await series_loader(info.context, "project_series", "project").load(key)
 
 
 @strawberry.type
@@ -137,7 +144,7 @@ class Nation:
         bucket: Bucket = Bucket.MONTH,
     ) -> list[MetricBucket]:
         key = (str(self.code), _shape(kind, from_, to, bucket))
-        return await series_loader(info.context, "nation_series", P.c.nation_code).load(key)
+        return await series_loader(info.context, "nation_series", "nation").load(key)
 
     @strawberry.field
     async def stats(self, info: strawberry.Info) -> NationStats:
@@ -155,6 +162,9 @@ class RegionStats:
     contributions_usd: float = strawberry.field(
         description="the group's nations' GDP share of the covenant budget"
     )
+    metrics: list[MetricTotal] = strawberry.field(
+        description="totals of the group's projects' metric points, per kind (pre-aggregated)"
+    )
 
 
 @strawberry.type
@@ -165,6 +175,7 @@ class GlobalCovenantStats:
     budget_usd: float
     covenant_budget_usd: float = strawberry.field(description="the configured total budget")
     contributions_usd: float
+    metrics: list[MetricTotal] = strawberry.field(description="totals of all metric points, per kind")
     groups: list[RegionStats]
 
 
@@ -188,6 +199,7 @@ async def _group_stats(ctx: RequestContext) -> dict[Group, RegionStats]:
         .group_by(N.c.group_name)
     )
     projects = {r.group_name: r for r in project_rows}
+    totals = await store_of(ctx).group_totals(ctx)
     layout = load_layout()
     out = {}
     for r in nation_rows:
@@ -201,12 +213,14 @@ async def _group_stats(ctx: RequestContext) -> dict[Group, RegionStats]:
             active_projects=int(p.active) if p else 0,
             budget_usd=float(p.budget) if p else 0.0,
             contributions_usd=contribution_usd(int(r.gdp), int(r.total_gdp or 0), ctx.settings.budget_usd) or 0.0,
+            metrics=totals.get(r.group_name, []),
         )
     for group in Group:
         out.setdefault(
             group,
             RegionStats(group=group, regions=[reg.code for reg in layout.in_group(group.value)],
-                        nations=0, projects=0, active_projects=0, budget_usd=0.0, contributions_usd=0.0),
+                        nations=0, projects=0, active_projects=0, budget_usd=0.0, contributions_usd=0.0,
+                        metrics=[]),
         )
     return out
 
@@ -248,13 +262,33 @@ def _check_points(input: RecordMetricsInput) -> None:
             errors.add(f"{where}.value", "PROGRESS must be between 0 and 1")
         elif point.value < 0:
             errors.add(f"{where}.value", f"{point.kind.name} must not be negative")
-        at = utc(point.at)
+        at = to_millis(point.at)
         if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= at <= latest:
             errors.add(f"{where}.at", "must be between 2000-01-01 and tomorrow")
         if (point.kind, at) in seen:
             errors.add(f"{where}", "duplicates an earlier point of the same kind and time")
         seen.add((point.kind, at))
     errors.raise_if_any("recordMetrics input")
+
+
+async def write_points(
+    conn: AsyncConnection, project_id: str, points: list[MetricPointInput], store: MetricsStore
+) -> int:
+    """The Postgres half of recordMetrics, in the caller's transaction: the points and, for a store
+    fed from the outbox, one outbox row per point id (applied to that store after commit)."""
+    if not await conn.scalar(select(func.count()).where(P.c.id == project_id)):
+        raise user_error(f"no project {project_id!r}", NOT_FOUND)
+    stmt = insert(M).values(
+        [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": to_millis(p.at)} for p in points]
+    )
+    # Re-recording a point (same project, kind and time) replaces its value: retries are safe.
+    stmt = stmt.on_conflict_do_update(constraint="uq_metric_point", set_={"value": stmt.excluded.value})
+    ids = (await conn.execute(stmt.returning(M.c.id))).scalars().all()
+    if store.uses_outbox:
+        outbox = insert(O).values([{"point_id": i} for i in ids])
+        # Already pending (a re-record before the applier ran): it will apply the new value.
+        await conn.execute(outbox.on_conflict_do_update(index_elements=["point_id"], set_={"enqueued_at": func.now()}))
+    return len(points)
 
 
 @strawberry.type
@@ -273,6 +307,7 @@ class Query:
             budget_usd=sum(g.budget_usd for g in groups),
             covenant_budget_usd=float(info.context.settings.budget_usd),
             contributions_usd=sum(g.contributions_usd for g in groups),
+            metrics=combine_totals([g.metrics for g in groups]),
             groups=groups,
         )
 
@@ -284,19 +319,8 @@ class Mutation:
         _check_points(input)
         ctx: RequestContext = info.context
         project_id = str(input.project_id)
-
-        async def work(conn: AsyncConnection) -> int:
-            if not await conn.scalar(select(func.count()).where(P.c.id == project_id)):
-                raise user_error(f"no project {project_id!r}", NOT_FOUND)
-            stmt = insert(M).values(
-                [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": utc(p.at)} for p in input.points]
-            )
-            # Re-recording a point (same project, kind and time) replaces its value: retries are safe.
-            stmt = stmt.on_conflict_do_update(constraint="uq_metric_point", set_={"value": stmt.excluded.value})
-            await conn.execute(stmt)
-            return len(input.points)
-
-        recorded = await ctx.write(work)
+        recorded = await ctx.write(lambda conn: write_points(conn, project_id, input.points, store_of(ctx)))
+        await store_of(ctx).after_write(ctx)
         return RecordMetricsPayload(recorded=recorded, project=Project(id=strawberry.ID(project_id)))
 
 

@@ -1,0 +1,208 @@
+"""Applies metric points from the Postgres outbox to the Cassandra read model, idempotently.
+
+How a metric write stays consistent across two databases that share no transaction:
+1. `recordMetrics` upserts the points into `metric_points` and, in the same Postgres transaction,
+   one `metrics_outbox` row per point id. Postgres is the system of record: once it commits, the
+   write is durable and will reach Cassandra.
+2. The applier (here) takes outbox rows under a Postgres advisory lock (one applier at a time, so
+   recomputations never interleave), writes the points to Cassandra keyed by (project, month,
+   kind, ts) with the point id, recomputes the affected aggregates from the stored points, and
+   only then deletes the outbox rows, in that same Postgres transaction.
+3. A crash before step 2 finishes leaves the outbox rows: the next drain (at startup, after every
+   write, and every few seconds) applies them again. Applying twice writes the same rows with the
+   same values, and aggregates are recomputed from the points, never incremented, so a replay of
+   any number of points (or of all of them: `replay_all`) gives the same aggregates.
+
+Writes and the recomputing reads use QUORUM (two of the three data centres): whichever region's
+applier runs next reads every point written before, and one data centre may be down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+from cassandra.query import BatchStatement, BatchType
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+
+from subgraphs.db.engines import Database
+from subgraphs.db.tables import metric_points as M
+from subgraphs.db.tables import metrics_outbox as O
+from subgraphs.db.tables import nations as N
+from subgraphs.db.tables import projects as P
+from subgraphs.metrics.cassandra.cql import month_of
+from subgraphs.metrics.cassandra.session import KEYSPACE, QUORUM, CassandraSession, aexecute
+
+log = logging.getLogger("charter.metrics.applier")
+
+# pg_advisory_xact_lock key: "metrics outbox" (any constant; one lock for all appliers)
+LOCK_KEY = 0x6D6F7574
+BACKFILL_JOB = "backfill-from-postgres"
+
+INSERT_PROJECT_POINT = (
+    f"INSERT INTO {KEYSPACE}.points_by_project (project_id, month, kind, ts, value, point_id) VALUES (?, ?, ?, ?, ?, ?)"
+)
+INSERT_NATION_POINT = (
+    f"INSERT INTO {KEYSPACE}.points_by_nation (nation_code, month, kind, ts, project_id, value, point_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_PROJECT_MONTH = f"INSERT INTO {KEYSPACE}.project_months (project_id, month) VALUES (?, ?)"
+INSERT_NATION_MONTH = f"INSERT INTO {KEYSPACE}.nation_months (nation_code, month) VALUES (?, ?)"
+SELECT_PARTITION = f"SELECT kind, value FROM {KEYSPACE}.points_by_project WHERE project_id = ? AND month = ?"
+INSERT_MONTH_TOTAL = (
+    f"INSERT INTO {KEYSPACE}.project_month_totals (project_id, kind, month, points, sum, min, max)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+SELECT_MONTH_TOTALS = f"SELECT kind, points, sum, min, max FROM {KEYSPACE}.project_month_totals WHERE project_id = ?"
+INSERT_GROUP_TOTAL = (
+    f"INSERT INTO {KEYSPACE}.group_project_totals (group_name, kind, project_id, points, sum, min, max)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+SELECT_JOB = f"SELECT done_at FROM {KEYSPACE}.applied_jobs WHERE job = ?"
+INSERT_JOB = f"INSERT INTO {KEYSPACE}.applied_jobs (job, done_at) VALUES (?, ?)"
+
+Hook = Callable[[], Awaitable[None]]
+
+
+def _totals(values: Iterable[tuple[str, int, float, float, float]]) -> dict[str, tuple[int, float, float, float]]:
+    """(kind, points, sum, min, max) rows folded per kind."""
+    out: dict[str, tuple[int, float, float, float]] = {}
+    for kind, n, s, lo, hi in values:
+        seen = out.get(kind)
+        out[kind] = (n, s, lo, hi) if seen is None else (seen[0] + n, seen[1] + s, min(seen[2], lo), max(seen[3], hi))
+    return out
+
+
+class OutboxApplier:
+    def __init__(self, db: Database, cass: CassandraSession, batch_size: int = 2000, parallel: int = 48) -> None:
+        self.db = db
+        self.cass = cass
+        self.batch_size = batch_size
+        self._gate = asyncio.Semaphore(parallel)
+        self._local = asyncio.Lock()  # one drain at a time in this process
+        self.applied_total = 0
+
+    async def _run(self, cql: str, params: Sequence[Any]) -> list[Any]:
+        async with self._gate:
+            return await self.cass.execute(cql, params, consistency=QUORUM)
+
+    async def _batch(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
+        """One UNLOGGED batch: all its statements target one partition (one replica set)."""
+        batch = BatchStatement(batch_type=BatchType.UNLOGGED, consistency_level=QUORUM)
+        for cql, params in statements:
+            batch.add(await self.cass.prepare(cql), params)
+        async with self._gate:
+            await aexecute(self.cass.session, batch)
+
+    async def drain(self, before_commit: Hook | None = None) -> int:
+        """Apply every pending outbox row; the number applied. `before_commit` runs after the
+        Cassandra writes and before the outbox rows are deleted (tests crash there)."""
+        total = 0
+        async with self._local:
+            while True:
+                applied = await self._apply_batch(before_commit)
+                total += applied
+                if applied < self.batch_size:
+                    break
+        self.applied_total += total
+        return total
+
+    async def _apply_batch(self, before_commit: Hook | None) -> int:
+        async with self.db.primary.connect() as conn, conn.begin():
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+            rows = (
+                await conn.execute(
+                    select(O.c.point_id, M.c.project_id, M.c.kind, M.c.value, M.c.ts, P.c.nation_code, N.c.group_name)
+                    .select_from(
+                        O.join(M, M.c.id == O.c.point_id)
+                        .join(P, P.c.id == M.c.project_id)
+                        .join(N, N.c.code == P.c.nation_code)
+                    )
+                    .order_by(O.c.point_id)
+                    .limit(self.batch_size)
+                    # A concurrent re-record of a taken point waits for this transaction, then
+                    # enqueues the point anew (with its new value) once our delete commits.
+                    .with_for_update(of=O)
+                )
+            ).all()
+            if not rows:
+                return 0
+            await self.apply(rows)
+            if before_commit is not None:
+                await before_commit()
+            await conn.execute(delete(O).where(O.c.point_id.in_([r.point_id for r in rows])))
+        return len(rows)
+
+    async def apply(self, rows: Sequence[Any]) -> None:
+        """Write the points, then recompute what they touch. Safe to repeat, in any order."""
+        by_project_month: dict[tuple[str, int], list[tuple[str, Sequence[Any]]]] = defaultdict(list)
+        by_nation_month: dict[tuple[str, int], list[tuple[str, Sequence[Any]]]] = defaultdict(list)
+        project_months: dict[str, set[int]] = defaultdict(set)
+        nation_months: dict[str, set[int]] = defaultdict(set)
+        group_of: dict[str, str] = {}
+        for r in rows:
+            ts: dt.datetime = r.ts.astimezone(dt.UTC)
+            month = month_of(ts.year, ts.month)
+            by_project_month[(r.project_id, month)].append(
+                (INSERT_PROJECT_POINT, (r.project_id, month, r.kind, ts, float(r.value), int(r.point_id)))
+            )
+            by_nation_month[(r.nation_code, month)].append(
+                (INSERT_NATION_POINT, (r.nation_code, month, r.kind, ts, r.project_id, float(r.value), int(r.point_id)))
+            )
+            project_months[r.project_id].add(month)
+            nation_months[r.nation_code].add(month)
+            group_of[r.project_id] = r.group_name
+        writes = [self._batch(s) for s in (*by_project_month.values(), *by_nation_month.values())]
+        writes += [self._batch([(INSERT_PROJECT_MONTH, (p, m)) for m in sorted(ms)]) for p, ms in project_months.items()]
+        writes += [self._batch([(INSERT_NATION_MONTH, (n, m)) for m in sorted(ms)]) for n, ms in nation_months.items()]
+        await asyncio.gather(*writes)
+        await asyncio.gather(*(self._recompute_project(p, sorted(ms), group_of[p]) for p, ms in project_months.items()))
+
+    async def _recompute_project(self, project_id: str, months: list[int], group: str) -> None:
+        partitions = await asyncio.gather(*(self._run(SELECT_PARTITION, (project_id, m)) for m in months))
+        month_rows = []
+        for month, points in zip(months, partitions, strict=True):
+            for kind, (n, s, lo, hi) in _totals((p.kind, 1, p.value, p.value, p.value) for p in points).items():
+                month_rows.append((INSERT_MONTH_TOTAL, (project_id, kind, month, n, s, lo, hi)))
+        if month_rows:
+            await self._batch(month_rows)
+        every_month = await self._run(SELECT_MONTH_TOTALS, (project_id,))
+        totals = _totals((r.kind, r.points, r.sum, r.min, r.max) for r in every_month)
+        if totals:
+            await self._batch([
+                (INSERT_GROUP_TOTAL, (group, kind, project_id, n, s, lo, hi)) for kind, (n, s, lo, hi) in totals.items()
+            ])
+
+    async def replay_all(self) -> int:
+        """Enqueue every point in Postgres and apply them (a backfill, or a full replay)."""
+        async with self.db.primary.begin() as conn:
+            await conn.execute(
+                insert(O).from_select(["point_id"], select(M.c.id)).on_conflict_do_nothing(index_elements=["point_id"])
+            )
+        return await self.drain()
+
+    async def backfill_once(self) -> int:
+        """The first time this keyspace meets this database: every existing point (the seed)."""
+        if await self.cass.execute(SELECT_JOB, (BACKFILL_JOB,), consistency=QUORUM):
+            return await self.drain()
+        applied = await self.replay_all()
+        await self.cass.execute(INSERT_JOB, (BACKFILL_JOB, dt.datetime.now(dt.UTC)), consistency=QUORUM)
+        return applied
+
+    async def pending(self) -> int:
+        async with self.db.primary.connect() as conn:
+            return int(await conn.scalar(select(func.count()).select_from(O)) or 0)
+
+    async def run_forever(self, interval_s: float) -> None:
+        """Drains what other processes (or a crash) left behind, every `interval_s` seconds."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.drain()
+            except Exception as exc:  # Cassandra or Postgres briefly away: the rows wait
+                log.warning("outbox drain failed (will retry): %s", exc)

@@ -1,0 +1,144 @@
+"""The metrics store on Cassandra: bucketed series from month partitions, roll-ups from the
+pre-aggregated `group_project_totals`, all read from the region's own data centre."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from typing import Any
+
+from subgraphs.common.context import RequestContext
+from subgraphs.metrics.buckets import Point, aggregate, months_between
+from subgraphs.metrics.cassandra import cql
+from subgraphs.metrics.cassandra.applier import OutboxApplier
+from subgraphs.metrics.cassandra.session import (
+    KEYSPACE,
+    LOCAL_ONE,
+    LOCAL_QUORUM,
+    CassandraSession,
+    connect,
+)
+from subgraphs.metrics.series import MetricBucket, MetricKind, MetricTotal, SeriesShape, utc
+from subgraphs.metrics.store import Owner
+from subgraphs.settings import Settings, group_dc
+
+GROUPS = ("EMEA", "APAC", "Americas")  # nations.group_name values
+_TABLES = {
+    "project": ("points_by_project", "project_id", "project_months", "kind, ts, value, project_id"),
+    "nation": ("points_by_nation", "nation_code", "nation_months", "kind, ts, value, project_id"),
+}
+# Open ends of a range, inside Cassandra's timestamp domain.
+_EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
+def _cql(owner: Owner) -> dict[str, str]:
+    table, key, months, columns = _TABLES[owner]
+    base = f"SELECT {columns} FROM {KEYSPACE}.{table} WHERE {key} = ? AND month = ?"
+    return {
+        "months": f"SELECT month FROM {KEYSPACE}.{months} WHERE {key} = ?",
+        "all": base,
+        "kind": base + " AND kind = ? AND ts >= ? AND ts < ?",
+    }
+
+
+_QUERIES = {owner: _cql(owner) for owner in _TABLES}  # type: ignore[arg-type]
+GROUP_TOTALS = f"SELECT kind, points, sum, min, max FROM {KEYSPACE}.group_project_totals WHERE group_name = ?"
+
+
+class CassandraMetricsStore:
+    name = "cassandra"
+    uses_outbox = True
+
+    def __init__(self, session: CassandraSession, applier: OutboxApplier) -> None:
+        self.session = session
+        self.applier = applier
+        self._background: asyncio.Task[None] | None = None
+
+    def _consistency(self, ctx: RequestContext) -> int:
+        # A read that must see a write (a consistency token, or after a write in this request)
+        # asks the local quorum; everything else is fine with the nearest local replica.
+        return LOCAL_QUORUM if ctx.raw_token or ctx.consistency_token else LOCAL_ONE
+
+    async def series(
+        self, ctx: RequestContext, owner: Owner, owners: list[str], shape: SeriesShape
+    ) -> dict[str, list[MetricBucket]]:
+        results = await asyncio.gather(*(self._one(ctx, owner, o, shape) for o in owners))
+        return dict(zip(owners, results, strict=True))
+
+    async def _one(self, ctx: RequestContext, owner: Owner, key: str, shape: SeriesShape) -> list[MetricBucket]:
+        kind, start, end, bucket = shape
+        start = utc(start) if start else None
+        end = utc(end) if end else None
+        level = self._consistency(ctx)
+        q = _QUERIES[owner]
+        months = [r.month for r in await self.session.execute(q["months"], (key,), level)]
+        wanted = months_between(start, end, months)
+        if kind is not None:
+            low, high = start or _EARLIEST, end or _LATEST
+            pages = [self.session.execute(q["kind"], (key, m, kind, low, high), level) for m in wanted]
+        else:
+            pages = [self.session.execute(q["all"], (key, m), level) for m in wanted]
+        points = []
+        for rows in await asyncio.gather(*pages):
+            for r in rows:
+                ts = r.ts.replace(tzinfo=dt.UTC)
+                if (start is None or ts >= start) and (end is None or ts < end):
+                    points.append(Point(r.kind, ts, r.value, r.project_id))
+        return aggregate(points, bucket)
+
+    async def group_totals(self, ctx: RequestContext) -> dict[str, list[MetricTotal]]:
+        level = self._consistency(ctx)
+        parts = await asyncio.gather(*(self.session.execute(GROUP_TOTALS, (g,), level) for g in GROUPS))
+        out: dict[str, list[MetricTotal]] = {}
+        for group, rows in zip(GROUPS, parts, strict=True):
+            folded: dict[str, list[Any]] = {}
+            for r in rows:
+                seen = folded.get(r.kind)
+                folded[r.kind] = [r.points, r.sum, r.min, r.max] if seen is None else [
+                    seen[0] + r.points, seen[1] + r.sum, min(seen[2], r.min), max(seen[3], r.max)
+                ]
+            out[group] = [
+                MetricTotal(kind=MetricKind(k), points=int(v[0]), sum=float(v[1]), min=float(v[2]), max=float(v[3]))
+                for k, v in sorted(folded.items())
+            ]
+        return out
+
+    async def after_write(self, ctx: RequestContext) -> None:
+        # Applied before the response, so the writer reads its own points; if Cassandra is away
+        # the write stands in Postgres and the background drain applies it later.
+        try:
+            await self.applier.drain()
+        except Exception as exc:
+            from subgraphs.metrics.cassandra.applier import log
+
+            log.warning("recorded in Postgres; Cassandra apply deferred: %s", exc)
+
+    def start_background(self, interval_s: float) -> None:
+        self._background = asyncio.create_task(self.applier.run_forever(interval_s))
+
+    async def close(self) -> None:
+        if self._background is not None:
+            self._background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._background
+        await self.session.close()
+
+
+async def ensure_schema(session: CassandraSession, replication: tuple[tuple[str, int], ...]) -> None:
+    await session.ddl(cql.keyspace_cql(replication))
+    for table in cql.TABLES:
+        await session.ddl(table)
+
+
+async def open_session(settings: Settings) -> CassandraSession:
+    local_dc = settings.cassandra_local_dc or group_dc(settings.region)
+    return await connect(settings.cassandra_contact_points, settings.cassandra_port, local_dc)
+
+
+async def keyspace_exists(session: CassandraSession) -> bool:
+    rows = await session.execute(
+        "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?", (KEYSPACE,)
+    )
+    return bool(rows)
