@@ -198,6 +198,7 @@ class CassandraNode:
             "counter_cache_size": "0MiB",
             "prepared_statements_cache_size": "8MiB",
             "auto_snapshot": False,
+            "batch_size_warn_threshold": "64KiB",
             "snapshot_on_duplicate_row_detection": False,
             "hinted_handoff_enabled": True,
             "max_hint_window": "1h",
@@ -324,10 +325,21 @@ class EmbeddedCassandra:
         self.started_in_s = time.monotonic() - started
 
     async def _start_node(self, node: CassandraNode, within: float) -> None:
+        """Ready when it serves CQL and has seen every other node up (so the ring is whole and
+        a keyspace made next replicates to every data centre)."""
         assert node.process is not None
+        peers = [
+            node.process.expect(rf"InetAddress /{re.escape(n.address)}:{self.storage_port} is now UP")
+            for n in self.nodes if n is not node
+        ]
         await node.process.start(READY, within=within)
+        try:
+            await asyncio.wait_for(asyncio.gather(*peers), within)
+        except TimeoutError:
+            raise ProcessFailed(f"{node.name} never saw all its peers up\n{node.process.tail()}") from None
 
     async def restart(self, dc: str, within: float = 120.0) -> None:
+        """Start a stopped node again (same data, same address and ports)."""
         node = self.node(dc)
         assert node.process is not None
         await node.process.start(READY, within=within)
@@ -342,8 +354,15 @@ class EmbeddedCassandra:
             await node.process.stop()
             node.process.stop_signal = signal.SIGTERM
 
-    async def stop(self) -> None:
-        await asyncio.gather(*(n.process.stop(within=30) for n in self.nodes if n.process is not None),
+    async def stop(self, graceful: bool = True) -> None:
+        """SIGTERM (Cassandra drains and flushes; SIGKILL after 15 s), or at once with
+        `graceful=False` for throw-away clusters: the commit log makes that safe anyway."""
+        import signal
+
+        for node in self.nodes:
+            if node.process is not None and not graceful:
+                node.process.stop_signal = signal.SIGKILL
+        await asyncio.gather(*(n.process.stop(within=15) for n in self.nodes if n.process is not None),
                              return_exceptions=True)
 
 

@@ -35,6 +35,7 @@ class UpOptions:
     with_nats: bool = False
     replica_delay_ms: int | None = None  # recovery_min_apply_delay on embedded replicas (demos, tests)
     startup_concurrency: int = 4  # subgraph processes importing at once (two cores)
+    with_cassandra: bool = False  # metrics on Cassandra (CASSANDRA_CONTACT_POINTS or an embedded 3-DC cluster)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class RunningStack:
     supergraph_path: Path
     nats_url: str | None
     processes: list[ManagedProcess]
+    cassandra_contact_points: list[str] | None = None
 
 
 def _charter(*args: str) -> list[str]:
@@ -78,6 +80,54 @@ async def start_nats(opts: UpOptions, stack: contextlib.AsyncExitStack) -> str:
     stack.push_async_callback(proc.stop)
     await proc.start(r"Server is ready", within=30)
     return f"nats://127.0.0.1:{port}"
+
+
+async def start_cassandra(
+    opts: UpOptions, stack: contextlib.AsyncExitStack, progress: Progress, primary: str
+) -> dict[str, str] | None:
+    """The subgraphs' environment for metrics on Cassandra: the user's cluster
+    (CASSANDRA_CONTACT_POINTS) or an embedded one, one node per group's data centre. The
+    keyspace is made and Postgres's points backfilled here, once, before any subgraph starts.
+    None (metrics stay in Postgres) when there is no Java or Maven to run Cassandra with."""
+    from infra.cassandra import CassandraUnavailable, EmbeddedCassandra
+    from subgraphs.db.engines import open_database
+    from subgraphs.metrics.cassandra.applier import OutboxApplier
+    from subgraphs.metrics.cassandra.session import connect
+    from subgraphs.metrics.cassandra.store import ensure_schema
+    from subgraphs.settings import DEFAULT_REPLICATION, group_dc, parse_replication
+
+    configured = os.environ.get("CASSANDRA_CONTACT_POINTS")
+    if configured:
+        points = [p.strip() for p in configured.split(",") if p.strip()]
+        port = int(os.environ.get("CASSANDRA_PORT", "9042"))
+        progress(f"using CASSANDRA_CONTACT_POINTS ({', '.join(points)})")
+    else:
+        cluster = EmbeddedCassandra(opts.data_dir / "cassandra", ["emea", "apac", "americas"])
+        stack.push_async_callback(cluster.stop)
+        try:
+            await cluster.start(progress)
+        except CassandraUnavailable as exc:
+            progress(f"{exc}; metrics stay in PostgreSQL")
+            return None
+        points, port = cluster.contact_points, cluster.native_port
+        progress(f"  Cassandra ready in {cluster.started_in_s:.1f}s")
+    replication = os.environ.get("CHARTER_CASSANDRA_REPLICATION")
+    local_dc = os.environ.get("CASSANDRA_LOCAL_DC") or group_dc(opts.regions[0])
+    session = await connect(points, port, local_dc)
+    db = open_database(primary)
+    try:
+        await ensure_schema(session, parse_replication(replication) if replication else DEFAULT_REPLICATION)
+        began = time.monotonic()
+        applied = await OutboxApplier(db, session).backfill_once()
+        progress(f"  keyspace charter_metrics ready; {applied} points applied from PostgreSQL in {time.monotonic() - began:.1f}s")
+    finally:
+        await db.dispose()
+        await session.close()
+    return {
+        "CHARTER_METRICS_STORE": "cassandra",
+        "CASSANDRA_CONTACT_POINTS": ",".join(points),
+        "CASSANDRA_PORT": str(port),
+    }
 
 
 def _available(url: str) -> str:
@@ -140,6 +190,10 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     report = await seed(primary)
     progress(f"  {report.nations} nations, {report.projects} projects, {report.metric_points} metric points")
 
+    cassandra_env: dict[str, str] = {}
+    if opts.with_cassandra:
+        cassandra_env = await start_cassandra(opts, stack, progress, primary) or {}
+
     nats_url = None
     if opts.with_nats:
         nats_url = await start_nats(opts, stack)
@@ -152,6 +206,8 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     async def start_subgraph(region: str, name: str, url: str) -> None:
         port = url.rsplit(":", 1)[1].split("/", 1)[0]
         env = {**os.environ, "DATABASE_URL": primary, f"CHARTER_REPLICA_URL_{region.upper()}": replicas[region]}
+        if name == "metrics":
+            env.update(cassandra_env)
         proc = ManagedProcess(
             f"{name}@{region}", _charter("subgraph", name, "--region", region, "--host", opts.host, "--port", port),
             env=env, log_path=logs / f"{name}-{region}.log",
@@ -199,4 +255,5 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
         supergraph_path=supergraph,
         nats_url=nats_url,
         processes=processes,
+        cassandra_contact_points=cassandra_env["CASSANDRA_CONTACT_POINTS"].split(",") if cassandra_env else None,
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from infra.inprocess import ServedApp, serve_in_loop
+from infra.inprocess import ServedApp, serve_in_loop, wait_started
 from infra.postgres import EmbeddedCluster
 
 
@@ -39,7 +40,9 @@ async def start_stack(
     apply_delay_ms: int | None = None,
     consistency_wait_ms: float = 250.0,
     seed: bool = True,
+    settings_overrides: dict[str, Any] | None = None,
 ) -> InProcessStack:
+    """`settings_overrides` (Settings fields) e.g. put the metrics subgraph on Cassandra."""
     from subgraphs.common.app import create_app
     from subgraphs.registry import SUBGRAPHS, schema_of
     from subgraphs.seed.run import seed as run_seed
@@ -58,8 +61,10 @@ async def start_stack(
             replica_url=cluster.replica_url(region),
             consistency_wait_ms=consistency_wait_ms,
         )
+        settings = replace(settings, **(settings_overrides or {}))
         for name in SUBGRAPHS:
             stack.served[name] = serve_in_loop(create_app(schema_of(name), settings, name))
+        await wait_started(stack.served.values())
     except BaseException:
         await stack.stop()
         raise

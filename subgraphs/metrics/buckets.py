@@ -59,15 +59,10 @@ def aggregate(points: Iterable[Point], bucket: str) -> list[MetricBucket]:
     return out
 
 
-def months_between(start: dt.datetime | None, end: dt.datetime | None, months: Iterable[int]) -> list[int]:
-    """The months (yyyymm) of `months` that overlap [start, end)."""
-    low = start.year * 100 + start.month if start else None
-    high = end.year * 100 + end.month if end else None
+def years_between(start: dt.datetime | None, end: dt.datetime | None, years: Iterable[int]) -> list[int]:
+    """The years of `years` that overlap [start, end)."""
     return [
-        m for m in months
-        if (low is None or m >= low) and (high is None or m < high or (m == high and end is not None and end > _first(end)))
+        y for y in years
+        if (start is None or y >= start.year)
+        and (end is None or y < end.year or (y == end.year and end > end.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)))
     ]
-
-
-def _first(ts: dt.datetime) -> dt.datetime:
-    return ts.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -28,14 +28,12 @@ from typing import Any
 
 from cassandra.query import BatchStatement, BatchType
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.dialects.postgresql import insert
 
 from subgraphs.db.engines import Database
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import metrics_outbox as O
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
-from subgraphs.metrics.cassandra.cql import month_of
 from subgraphs.metrics.cassandra.session import KEYSPACE, QUORUM, CassandraSession, aexecute
 
 log = logging.getLogger("charter.metrics.applier")
@@ -43,22 +41,18 @@ log = logging.getLogger("charter.metrics.applier")
 # pg_advisory_xact_lock key: "metrics outbox" (any constant; one lock for all appliers)
 LOCK_KEY = 0x6D6F7574
 BACKFILL_JOB = "backfill-from-postgres"
+BATCH_ROWS = 50
 
 INSERT_PROJECT_POINT = (
-    f"INSERT INTO {KEYSPACE}.points_by_project (project_id, month, kind, ts, value, point_id) VALUES (?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO {KEYSPACE}.points_by_project (project_id, year, kind, ts, value, point_id) VALUES (?, ?, ?, ?, ?, ?)"
 )
-INSERT_NATION_POINT = (
-    f"INSERT INTO {KEYSPACE}.points_by_nation (nation_code, month, kind, ts, project_id, value, point_id)"
+INSERT_PROJECT_YEAR = f"INSERT INTO {KEYSPACE}.project_years (project_id, year) VALUES (?, ?)"
+SELECT_PARTITION = f"SELECT kind, value FROM {KEYSPACE}.points_by_project WHERE project_id = ? AND year = ?"
+INSERT_YEAR_TOTAL = (
+    f"INSERT INTO {KEYSPACE}.project_year_totals (project_id, kind, year, points, sum, min, max)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-INSERT_PROJECT_MONTH = f"INSERT INTO {KEYSPACE}.project_months (project_id, month) VALUES (?, ?)"
-INSERT_NATION_MONTH = f"INSERT INTO {KEYSPACE}.nation_months (nation_code, month) VALUES (?, ?)"
-SELECT_PARTITION = f"SELECT kind, value FROM {KEYSPACE}.points_by_project WHERE project_id = ? AND month = ?"
-INSERT_MONTH_TOTAL = (
-    f"INSERT INTO {KEYSPACE}.project_month_totals (project_id, kind, month, points, sum, min, max)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-SELECT_MONTH_TOTALS = f"SELECT kind, points, sum, min, max FROM {KEYSPACE}.project_month_totals WHERE project_id = ?"
+SELECT_YEAR_TOTALS = f"SELECT kind, year, points, sum, min, max FROM {KEYSPACE}.project_year_totals WHERE project_id = ?"
 INSERT_GROUP_TOTAL = (
     f"INSERT INTO {KEYSPACE}.group_project_totals (group_name, kind, project_id, points, sum, min, max)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -92,7 +86,12 @@ class OutboxApplier:
             return await self.cass.execute(cql, params, consistency=QUORUM)
 
     async def _batch(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
-        """One UNLOGGED batch: all its statements target one partition (one replica set)."""
+        """UNLOGGED batches of one partition's statements (one replica set, one round trip),
+        at most BATCH_ROWS each: Cassandra warns about big batches, then refuses them."""
+        chunks = [statements[i : i + BATCH_ROWS] for i in range(0, len(statements), BATCH_ROWS)]
+        await asyncio.gather(*(self._one_batch(c) for c in chunks))
+
+    async def _one_batch(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
         batch = BatchStatement(batch_type=BatchType.UNLOGGED, consistency_level=QUORUM)
         for cql, params in statements:
             batch.add(await self.cass.prepare(cql), params)
@@ -117,7 +116,7 @@ class OutboxApplier:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             rows = (
                 await conn.execute(
-                    select(O.c.point_id, M.c.project_id, M.c.kind, M.c.value, M.c.ts, P.c.nation_code, N.c.group_name)
+                    select(O.c.point_id, M.c.project_id, M.c.kind, M.c.value, M.c.ts, N.c.group_name)
                     .select_from(
                         O.join(M, M.c.id == O.c.point_id)
                         .join(P, P.c.id == M.c.project_id)
@@ -138,53 +137,88 @@ class OutboxApplier:
             await conn.execute(delete(O).where(O.c.point_id.in_([r.point_id for r in rows])))
         return len(rows)
 
-    async def apply(self, rows: Sequence[Any]) -> None:
-        """Write the points, then recompute what they touch. Safe to repeat, in any order."""
-        by_project_month: dict[tuple[str, int], list[tuple[str, Sequence[Any]]]] = defaultdict(list)
-        by_nation_month: dict[tuple[str, int], list[tuple[str, Sequence[Any]]]] = defaultdict(list)
-        project_months: dict[str, set[int]] = defaultdict(set)
-        nation_months: dict[str, set[int]] = defaultdict(set)
-        group_of: dict[str, str] = {}
+    async def _write_points(self, rows: Sequence[Any]) -> dict[str, set[int]]:
+        """The points (one batch per partition); the years touched, per project."""
+        by_project_year: dict[tuple[str, int], list[tuple[str, Sequence[Any]]]] = defaultdict(list)
+        project_years: dict[str, set[int]] = defaultdict(set)
         for r in rows:
             ts: dt.datetime = r.ts.astimezone(dt.UTC)
-            month = month_of(ts.year, ts.month)
-            by_project_month[(r.project_id, month)].append(
-                (INSERT_PROJECT_POINT, (r.project_id, month, r.kind, ts, float(r.value), int(r.point_id)))
+            by_project_year[(r.project_id, ts.year)].append(
+                (INSERT_PROJECT_POINT, (r.project_id, ts.year, r.kind, ts, float(r.value), int(r.point_id)))
             )
-            by_nation_month[(r.nation_code, month)].append(
-                (INSERT_NATION_POINT, (r.nation_code, month, r.kind, ts, r.project_id, float(r.value), int(r.point_id)))
-            )
-            project_months[r.project_id].add(month)
-            nation_months[r.nation_code].add(month)
-            group_of[r.project_id] = r.group_name
-        writes = [self._batch(s) for s in (*by_project_month.values(), *by_nation_month.values())]
-        writes += [self._batch([(INSERT_PROJECT_MONTH, (p, m)) for m in sorted(ms)]) for p, ms in project_months.items()]
-        writes += [self._batch([(INSERT_NATION_MONTH, (n, m)) for m in sorted(ms)]) for n, ms in nation_months.items()]
+            project_years[r.project_id].add(ts.year)
+        writes = [self._batch(s) for s in by_project_year.values()]
+        writes += [self._batch([(INSERT_PROJECT_YEAR, (p, y)) for y in sorted(ys)]) for p, ys in project_years.items()]
         await asyncio.gather(*writes)
-        await asyncio.gather(*(self._recompute_project(p, sorted(ms), group_of[p]) for p, ms in project_months.items()))
+        return project_years
 
-    async def _recompute_project(self, project_id: str, months: list[int], group: str) -> None:
-        partitions = await asyncio.gather(*(self._run(SELECT_PARTITION, (project_id, m)) for m in months))
-        month_rows = []
-        for month, points in zip(months, partitions, strict=True):
-            for kind, (n, s, lo, hi) in _totals((p.kind, 1, p.value, p.value, p.value) for p in points).items():
-                month_rows.append((INSERT_MONTH_TOTAL, (project_id, kind, month, n, s, lo, hi)))
-        if month_rows:
-            await self._batch(month_rows)
-        every_month = await self._run(SELECT_MONTH_TOTALS, (project_id,))
-        totals = _totals((r.kind, r.points, r.sum, r.min, r.max) for r in every_month)
+    async def apply(self, rows: Sequence[Any]) -> None:
+        """Write the points, then recompute what they touch from what Cassandra holds. Safe to
+        repeat, in any order."""
+        project_years = await self._write_points(rows)
+        group_of = {r.project_id: r.group_name for r in rows}
+        await asyncio.gather(*(self._recompute_project(p, sorted(ys), group_of[p]) for p, ys in project_years.items()))
+
+    async def _recompute_project(self, project_id: str, years: list[int], group: str) -> None:
+        partitions = await asyncio.gather(*(self._run(SELECT_PARTITION, (project_id, y)) for y in years))
+        year_rows = {
+            year: _totals((p.kind, 1, p.value, p.value, p.value) for p in points)
+            for year, points in zip(years, partitions, strict=True)
+        }
+        await self._write_year_totals(project_id, year_rows)
+        every_year = await self._run(SELECT_YEAR_TOTALS, (project_id,))
+        await self._write_project_totals(group, project_id, _totals((r.kind, r.points, r.sum, r.min, r.max) for r in every_year))
+
+    async def _write_year_totals(self, project_id: str, years: dict[int, dict[str, tuple[int, float, float, float]]]) -> None:
+        rows = [
+            (INSERT_YEAR_TOTAL, (project_id, kind, year, n, s, lo, hi))
+            for year, totals in years.items() for kind, (n, s, lo, hi) in totals.items()
+        ]
+        if rows:
+            await self._batch(rows)
+
+    async def _write_project_totals(self, group: str, project_id: str, totals: dict[str, tuple[int, float, float, float]]) -> None:
         if totals:
             await self._batch([
                 (INSERT_GROUP_TOTAL, (group, kind, project_id, n, s, lo, hi)) for kind, (n, s, lo, hi) in totals.items()
             ])
 
     async def replay_all(self) -> int:
-        """Enqueue every point in Postgres and apply them (a backfill, or a full replay)."""
-        async with self.db.primary.begin() as conn:
-            await conn.execute(
-                insert(O).from_select(["point_id"], select(M.c.id)).on_conflict_do_nothing(index_elements=["point_id"])
-            )
-        return await self.drain()
+        """Every point in Postgres, applied again (a backfill, or a full replay after a loss).
+
+        Postgres holds every point, so the aggregates are computed from this one snapshot
+        instead of read back, in the order Cassandra would fold them (kind, then time, then
+        year), so the result is bit-for-bit what point-by-point application gives. Outbox rows
+        taken here are covered by the snapshot and deleted with it."""
+        async with self._local, self.db.primary.connect() as conn, conn.begin():
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+            pending = (await conn.execute(select(O.c.point_id).with_for_update())).scalars().all()
+            rows = (
+                await conn.execute(
+                    select(M.c.id.label("point_id"), M.c.project_id, M.c.kind, M.c.value, M.c.ts, N.c.group_name)
+                    .select_from(M.join(P, P.c.id == M.c.project_id).join(N, N.c.code == P.c.nation_code))
+                )
+            ).all()
+            await self._write_points(rows)
+            ordered = sorted(rows, key=lambda r: (r.project_id, r.kind, r.ts))
+            per_year: dict[str, dict[int, list[tuple[str, int, float, float, float]]]] = defaultdict(lambda: defaultdict(list))
+            group_of = {}
+            for r in ordered:
+                per_year[r.project_id][r.ts.astimezone(dt.UTC).year].append((r.kind, 1, r.value, r.value, r.value))
+                group_of[r.project_id] = r.group_name
+            jobs = []
+            for project_id, years in per_year.items():
+                year_totals = {y: _totals(v) for y, v in years.items()}
+                folded = _totals(
+                    (kind, *year_totals[y][kind]) for kind, y in sorted((k, y) for y in year_totals for k in year_totals[y])
+                )
+                jobs.append(self._write_year_totals(project_id, year_totals))
+                jobs.append(self._write_project_totals(group_of[project_id], project_id, folded))
+            await asyncio.gather(*jobs)
+            if pending:
+                await conn.execute(delete(O).where(O.c.point_id.in_(pending)))
+        self.applied_total += len(rows)
+        return len(rows)
 
     async def backfill_once(self) -> int:
         """The first time this keyspace meets this database: every existing point (the seed)."""

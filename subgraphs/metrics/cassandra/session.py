@@ -100,11 +100,16 @@ def aexecute(session: Session, statement: Any, params: Any = None) -> asyncio.Fu
             result.set_result(value)
 
     def on_page(page: Any) -> None:  # on the driver's thread
-        rows.extend(page)
-        if response.has_more_pages:
-            response.start_fetching_next_page()
-        else:
-            loop.call_soon_threadsafe(resolve, rows, None)
+        try:
+            if page:  # None for statements that return no rows (INSERT, BATCH)
+                rows.extend(page)
+            if response.has_more_pages:
+                response.start_fetching_next_page()
+                return
+        except Exception as exc:  # never leave the awaiting coroutine hanging
+            loop.call_soon_threadsafe(resolve, None, exc)
+            return
+        loop.call_soon_threadsafe(resolve, rows, None)
 
     def on_error(exc: BaseException) -> None:
         loop.call_soon_threadsafe(resolve, None, exc)

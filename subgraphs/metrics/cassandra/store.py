@@ -8,8 +8,11 @@ import contextlib
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
+
 from subgraphs.common.context import RequestContext
-from subgraphs.metrics.buckets import Point, aggregate, months_between
+from subgraphs.db.tables import projects as P
+from subgraphs.metrics.buckets import Point, aggregate, years_between
 from subgraphs.metrics.cassandra import cql
 from subgraphs.metrics.cassandra.applier import OutboxApplier
 from subgraphs.metrics.cassandra.session import (
@@ -24,26 +27,12 @@ from subgraphs.metrics.store import Owner
 from subgraphs.settings import Settings, group_dc
 
 GROUPS = ("EMEA", "APAC", "Americas")  # nations.group_name values
-_TABLES = {
-    "project": ("points_by_project", "project_id", "project_months", "kind, ts, value, project_id"),
-    "nation": ("points_by_nation", "nation_code", "nation_months", "kind, ts, value, project_id"),
-}
 # Open ends of a range, inside Cassandra's timestamp domain.
 _EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
-
-
-def _cql(owner: Owner) -> dict[str, str]:
-    table, key, months, columns = _TABLES[owner]
-    base = f"SELECT {columns} FROM {KEYSPACE}.{table} WHERE {key} = ? AND month = ?"
-    return {
-        "months": f"SELECT month FROM {KEYSPACE}.{months} WHERE {key} = ?",
-        "all": base,
-        "kind": base + " AND kind = ? AND ts >= ? AND ts < ?",
-    }
-
-
-_QUERIES = {owner: _cql(owner) for owner in _TABLES}  # type: ignore[arg-type]
+YEARS = f"SELECT year FROM {KEYSPACE}.project_years WHERE project_id = ?"
+ALL_KINDS = f"SELECT kind, ts, value FROM {KEYSPACE}.points_by_project WHERE project_id = ? AND year = ?"
+ONE_KIND = ALL_KINDS + " AND kind = ? AND ts >= ? AND ts < ?"
 GROUP_TOTALS = f"SELECT kind, points, sum, min, max FROM {KEYSPACE}.group_project_totals WHERE group_name = ?"
 
 
@@ -64,29 +53,36 @@ class CassandraMetricsStore:
     async def series(
         self, ctx: RequestContext, owner: Owner, owners: list[str], shape: SeriesShape
     ) -> dict[str, list[MetricBucket]]:
-        results = await asyncio.gather(*(self._one(ctx, owner, o, shape) for o in owners))
-        return dict(zip(owners, results, strict=True))
+        if owner == "project":
+            members = {o: [o] for o in owners}
+        else:  # a nation's series is its projects' points together
+            members = {o: [] for o in owners}
+            for row in await ctx.fetch(select(P.c.id, P.c.nation_code).where(P.c.nation_code.in_(owners))):
+                members[row.nation_code].append(row.id)
+        projects = sorted({p for ps in members.values() for p in ps})
+        level = self._consistency(ctx)
+        found = await asyncio.gather(*(self._points(p, shape, level) for p in projects))
+        points = dict(zip(projects, found, strict=True))
+        bucket = shape[3]
+        return {o: aggregate([pt for p in ps for pt in points[p]], bucket) for o, ps in members.items()}
 
-    async def _one(self, ctx: RequestContext, owner: Owner, key: str, shape: SeriesShape) -> list[MetricBucket]:
-        kind, start, end, bucket = shape
+    async def _points(self, project_id: str, shape: SeriesShape, level: int) -> list[Point]:
+        kind, start, end, _ = shape
         start = utc(start) if start else None
         end = utc(end) if end else None
-        level = self._consistency(ctx)
-        q = _QUERIES[owner]
-        months = [r.month for r in await self.session.execute(q["months"], (key,), level)]
-        wanted = months_between(start, end, months)
+        years = years_between(start, end, [r.year for r in await self.session.execute(YEARS, (project_id,), level)])
         if kind is not None:
             low, high = start or _EARLIEST, end or _LATEST
-            pages = [self.session.execute(q["kind"], (key, m, kind, low, high), level) for m in wanted]
+            pages = [self.session.execute(ONE_KIND, (project_id, y, kind, low, high), level) for y in years]
         else:
-            pages = [self.session.execute(q["all"], (key, m), level) for m in wanted]
+            pages = [self.session.execute(ALL_KINDS, (project_id, y), level) for y in years]
         points = []
         for rows in await asyncio.gather(*pages):
             for r in rows:
                 ts = r.ts.replace(tzinfo=dt.UTC)
                 if (start is None or ts >= start) and (end is None or ts < end):
-                    points.append(Point(r.kind, ts, r.value, r.project_id))
-        return aggregate(points, bucket)
+                    points.append(Point(r.kind, ts, r.value, project_id))
+        return points
 
     async def group_totals(self, ctx: RequestContext) -> dict[str, list[MetricTotal]]:
         level = self._consistency(ctx)
