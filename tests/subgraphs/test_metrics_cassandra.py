@@ -198,6 +198,45 @@ async def test_replaying_every_event_gives_the_same_aggregates(cass_gql: Gql, ca
     assert await _totals(store, db) == before_totals
 
 
+GATEWAY_READ = """query($p: ID!, $f: DateTime, $t: DateTime) {
+  project(id: $p) { id nation { code } metrics(kind: BENEFICIARIES, from: $f, to: $t, bucket: DAY) { start sum count } }
+  regionStats(group: EMEA) { metrics { kind points } } }"""
+GATEWAY_WRITE = """mutation($i: RecordMetricsInput!) { recordMetrics(input: $i) { recorded project { id } } }"""
+
+
+async def test_recorded_and_read_back_through_the_gateway(cassandra_stack: InProcessStack, http: httpx.AsyncClient) -> None:
+    from gateway.config import GatewayConfig
+    from gateway.http.app import create_app
+    from subgraphs.supergraph import compose_supergraph
+
+    sdl = compose_supergraph({name: cassandra_stack.url(name) for name in cassandra_stack.served})
+    gateway = serve_in_loop(create_app(GatewayConfig(watch=False, graphiql=False), sdl=sdl))
+    try:
+        await wait_started([gateway])
+        window = {"p": "prj-ams-003", "f": "2026-11-06T00:00:00Z", "t": "2026-11-08T00:00:00Z"}
+        before = (await http.post(gateway.url, json={"query": GATEWAY_READ, "variables": window})).json()
+        assert "errors" not in before, before
+        assert before["data"]["project"]["metrics"] == []
+        emea_points = {m["kind"]: m["points"] for m in before["data"]["regionStats"]["metrics"]}
+        points = [{"kind": "BENEFICIARIES", "value": v, "at": f"2026-11-0{d}T{h:02d}:00:00Z"}
+                  for d, h, v in ((6, 9, 100), (6, 17, 140), (7, 9, 90))]
+        wrote = await http.post(gateway.url, json={"query": GATEWAY_WRITE, "variables": {"i": {"projectId": "prj-ams-003", "points": points}}})
+        body = wrote.json()
+        assert body["data"]["recordMetrics"] == {"recorded": 3, "project": {"id": "prj-ams-003"}}, body
+        token = body["extensions"]["consistencyToken"]
+        after = (await http.post(gateway.url, json={"query": GATEWAY_READ, "variables": window},
+                                 headers={"x-charter-consistency": token})).json()
+        assert "errors" not in after, after
+        assert after["data"]["project"]["metrics"] == [
+            {"start": "2026-11-06T00:00:00+00:00", "sum": 240.0, "count": 2},
+            {"start": "2026-11-07T00:00:00+00:00", "sum": 90.0, "count": 1},
+        ]
+        emea_after = {m["kind"]: m["points"] for m in after["data"]["regionStats"]["metrics"]}
+        assert emea_after["BENEFICIARIES"] == emea_points["BENEFICIARIES"] + 3  # ams is in EMEA
+    finally:
+        await gateway.stop()
+
+
 @pytest_asyncio.fixture(scope="module")
 async def syd_metrics(cassandra_cluster: Any, cassandra_stack: InProcessStack) -> AsyncIterator[ServedApp]:
     """Region syd's metrics subgraph (group APAC: local data centre apac) on the same databases."""
