@@ -69,7 +69,9 @@ def _java_major(java: str) -> int:
 
 
 def find_java() -> str:
-    java = shutil.which("java", path=os.environ.get("JAVA_HOME", "") + "/bin:" + os.environ.get("PATH", ""))
+    home = os.environ.get("JAVA_HOME")
+    search = os.pathsep.join(filter(None, [f"{home}/bin" if home else "", os.environ.get("PATH", "")]))
+    java = shutil.which("java", path=search)
     if java is None:
         raise CassandraUnavailable(f"no `java` on PATH. {HOW_TO_GET_JAVA}")
     major = _java_major(java)

@@ -221,12 +221,22 @@ class OutboxApplier:
         return len(rows)
 
     async def backfill_once(self) -> int:
-        """The first time this keyspace meets this database: every existing point (the seed)."""
-        if await self.cass.execute(SELECT_JOB, (BACKFILL_JOB,), consistency=QUORUM):
+        """The first time this keyspace meets this database (its cluster's system identifier,
+        set by initdb): every existing point, the seed included. Later: what the outbox holds."""
+        job = f"{BACKFILL_JOB}:{await self._database_id()}"
+        if await self.cass.execute(SELECT_JOB, (job,), consistency=QUORUM):
             return await self.drain()
         applied = await self.replay_all()
-        await self.cass.execute(INSERT_JOB, (BACKFILL_JOB, dt.datetime.now(dt.UTC)), consistency=QUORUM)
+        await self.cass.execute(INSERT_JOB, (job, dt.datetime.now(dt.UTC)), consistency=QUORUM)
         return applied
+
+    async def _database_id(self) -> str:
+        async with self.db.primary.connect() as conn:
+            try:
+                return str(await conn.scalar(text("SELECT system_identifier FROM pg_control_system()")))
+            except Exception:  # not allowed for this role: the database name will do
+                await conn.rollback()
+                return str(await conn.scalar(text("SELECT current_database()")))
 
     async def pending(self) -> int:
         async with self.db.primary.connect() as conn:
