@@ -83,37 +83,40 @@ async def start_nats(opts: UpOptions, stack: contextlib.AsyncExitStack) -> str:
 
 
 async def start_cassandra(
-    opts: UpOptions, stack: contextlib.AsyncExitStack, progress: Progress, primary: str
-) -> dict[str, str] | None:
-    """The subgraphs' environment for metrics on Cassandra: the user's cluster
-    (CASSANDRA_CONTACT_POINTS) or an embedded one, one node per group's data centre. The
-    keyspace is made and Postgres's points backfilled here, once, before any subgraph starts.
-    None (metrics stay in Postgres) when there is no Java or Maven to run Cassandra with."""
+    opts: UpOptions, stack: contextlib.AsyncExitStack, progress: Progress
+) -> tuple[list[str], int] | None:
+    """Contact points and CQL port: the user's cluster (CASSANDRA_CONTACT_POINTS) or an embedded
+    one, one node per group's data centre. None (metrics stay in PostgreSQL) when there is no
+    Java or Maven to run Cassandra with."""
     from infra.cassandra import CassandraUnavailable, EmbeddedCassandra
-    from subgraphs.db.engines import open_database
-    from subgraphs.metrics.cassandra.applier import OutboxApplier
-    from subgraphs.metrics.cassandra.session import connect
-    from subgraphs.metrics.cassandra.store import ensure_schema
-    from subgraphs.settings import DEFAULT_REPLICATION, group_dc, parse_replication
 
     configured = os.environ.get("CASSANDRA_CONTACT_POINTS")
     if configured:
         points = [p.strip() for p in configured.split(",") if p.strip()]
-        port = int(os.environ.get("CASSANDRA_PORT", "9042"))
         progress(f"using CASSANDRA_CONTACT_POINTS ({', '.join(points)})")
-    else:
-        cluster = EmbeddedCassandra(opts.data_dir / "cassandra", ["emea", "apac", "americas"])
-        stack.push_async_callback(cluster.stop)
-        try:
-            await cluster.start(progress)
-        except CassandraUnavailable as exc:
-            progress(f"{exc}; metrics stay in PostgreSQL")
-            return None
-        points, port = cluster.contact_points, cluster.native_port
-        progress(f"  Cassandra ready in {cluster.started_in_s:.1f}s")
+        return points, int(os.environ.get("CASSANDRA_PORT", "9042"))
+    cluster = EmbeddedCassandra(opts.data_dir / "cassandra", ["emea", "apac", "americas"])
+    stack.push_async_callback(cluster.stop)
+    try:
+        await cluster.start(progress)
+    except CassandraUnavailable as exc:
+        progress(f"{exc}; metrics stay in PostgreSQL")
+        return None
+    progress(f"  Cassandra ready in {cluster.started_in_s:.1f}s")
+    return cluster.contact_points, cluster.native_port
+
+
+async def prepare_cassandra(points: list[str], port: int, primary: str, local_dc: str, progress: Progress) -> dict[str, str]:
+    """Keyspace and tables made, and PostgreSQL's points backfilled, once, before any metrics
+    subgraph starts (so six of them never race to create the same tables); their environment."""
+    from subgraphs.db.engines import open_database
+    from subgraphs.metrics.cassandra.applier import OutboxApplier
+    from subgraphs.metrics.cassandra.session import connect
+    from subgraphs.metrics.cassandra.store import ensure_schema
+    from subgraphs.settings import DEFAULT_REPLICATION, parse_replication
+
     replication = os.environ.get("CHARTER_CASSANDRA_REPLICATION")
-    local_dc = os.environ.get("CASSANDRA_LOCAL_DC") or group_dc(opts.regions[0])
-    session = await connect(points, port, local_dc)
+    session = await connect(points, port, os.environ.get("CASSANDRA_LOCAL_DC") or local_dc)
     db = open_database(primary)
     try:
         await ensure_schema(session, parse_replication(replication) if replication else DEFAULT_REPLICATION)
@@ -123,11 +126,7 @@ async def start_cassandra(
     finally:
         await db.dispose()
         await session.close()
-    return {
-        "CHARTER_METRICS_STORE": "cassandra",
-        "CASSANDRA_CONTACT_POINTS": ",".join(points),
-        "CASSANDRA_PORT": str(port),
-    }
+    return {"CHARTER_METRICS_STORE": "cassandra", "CASSANDRA_CONTACT_POINTS": ",".join(points), "CASSANDRA_PORT": str(port)}
 
 
 def _available(url: str) -> str:
@@ -185,14 +184,25 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     logs = opts.data_dir / "logs"
     started = time.monotonic()
 
-    primary, replicas = await _databases(opts, stack, progress)
-    progress("migrating and seeding (idempotent)")
-    report = await seed(primary)
-    progress(f"  {report.nations} nations, {report.projects} projects, {report.metric_points} metric points")
+    # Cassandra's JVMs start while PostgreSQL starts and is seeded: the two are independent.
+    cassandra = asyncio.create_task(start_cassandra(opts, stack, progress)) if opts.with_cassandra else None
+    try:
+        primary, replicas = await _databases(opts, stack, progress)
+        progress("migrating and seeding (idempotent)")
+        report = await seed(primary)
+        progress(f"  {report.nations} nations, {report.projects} projects, {report.metric_points} metric points")
+        cassandra_env: dict[str, str] = {}
+        found = await cassandra if cassandra is not None else None
+    except BaseException:
+        if cassandra is not None and not cassandra.done():
+            cassandra.cancel()
+            with contextlib.suppress(BaseException):
+                await cassandra
+        raise
+    if found is not None:
+        from subgraphs.settings import group_dc
 
-    cassandra_env: dict[str, str] = {}
-    if opts.with_cassandra:
-        cassandra_env = await start_cassandra(opts, stack, progress, primary) or {}
+        cassandra_env = await prepare_cassandra(*found, primary, group_dc(opts.regions[0]), progress)
 
     nats_url = None
     if opts.with_nats:
