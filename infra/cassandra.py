@@ -379,3 +379,18 @@ __all__ = [
     "find_java",
     "jars_ready",
 ]
+
+
+def main() -> int:
+    """`python -m infra.cassandra`: fetch the jars now (make setup), or say why not."""
+    try:
+        lib = asyncio.run(ensure_jars(print))
+    except CassandraUnavailable as exc:
+        print(f"skipping Cassandra: {exc}")
+        return 0
+    print(f"Cassandra {cassandra_version()} jars in {lib}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,6 +12,8 @@ from infra.testing import Gql, gql_for
 
 # The fixtures `stack`, `http` and `gql` (one seeded stack per session) live in a plugin module.
 pytest_plugins = ["infra.testing"]
+# The first Cassandra test also pays for the cluster's start and the seed's backfill.
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="session", params=["postgres", "cassandra"])

@@ -28,6 +28,8 @@ from subgraphs.metrics.store import PostgresMetricsStore
 from subgraphs.settings import Settings
 
 pytest_plugins = ["infra.testing"]
+# The first Cassandra test also pays for the cluster's start and the seed's backfill.
+pytestmark = pytest.mark.timeout(600)
 
 SERIES = """query($r: [_Any!]!, $k: MetricKind, $f: DateTime, $t: DateTime, $b: Bucket!) {
   _entities(representations: $r) { ... on Project { id metrics(kind: $k, from: $f, to: $t, bucket: $b) {
