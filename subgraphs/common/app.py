@@ -61,7 +61,11 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
         if name == "metrics":
             from subgraphs.metrics.open import open_store
 
-            graphql.metrics = app.state.metrics = await open_store(settings, graphql.db)
+            try:
+                graphql.metrics = app.state.metrics = await open_store(settings, graphql.db)
+            except BaseException:
+                await graphql.db.dispose()
+                raise
         try:
             yield
         finally:
