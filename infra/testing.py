@@ -61,7 +61,11 @@ CASSANDRA_DCS = ("emea", "apac", "americas")
 
 
 @pytest_asyncio.fixture(scope="session")
-async def cassandra_cluster() -> AsyncIterator[Any]:
+async def cassandra_and_stack() -> AsyncIterator[tuple[Any, InProcessStack]]:
+    """The cluster, and region ams (data centre emea) with its metrics on it, seeded and
+    backfilled. The three nodes start while PostgreSQL starts and is seeded."""
+    import asyncio
+    import contextlib
     import shutil
     import tempfile
     import time
@@ -73,18 +77,42 @@ async def cassandra_cluster() -> AsyncIterator[Any]:
 
     base = Path(tempfile.mkdtemp(prefix="charter-cassandra-"))
     cluster = EmbeddedCassandra(base, CASSANDRA_DCS)
-    started = time.monotonic()
+    began = time.monotonic()
+    starting = asyncio.create_task(cluster.start())
+
+    async def on_cassandra() -> dict[str, Any]:
+        await starting
+        print(f"\n[cassandra] three-DC cluster ready in {cluster.started_in_s:.1f}s")
+        return cassandra_settings(cluster)
+
     try:
-        await cluster.start()
-    except CassandraUnavailable as exc:
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.skip(f"no Cassandra here: {exc}")
-    print(f"\n[cassandra] three-DC cluster ready in {time.monotonic() - started:.1f}s")
-    try:
-        yield cluster
+        try:
+            stack = await start_stack("ams", settings_overrides=on_cassandra)
+        except CassandraUnavailable as exc:
+            pytest.skip(f"no Cassandra here: {exc}")
+        finally:
+            if not starting.done():  # PostgreSQL failed first: stop the nodes' start too
+                starting.cancel()
+                with contextlib.suppress(BaseException):
+                    await starting
+        print(f"[cassandra] cluster and stack (seed backfilled) ready in {time.monotonic() - began:.1f}s")
+        try:
+            yield cluster, stack
+        finally:
+            await stack.stop()
     finally:
         await cluster.stop(graceful=False)  # its data is thrown away next
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def cassandra_cluster(cassandra_and_stack: tuple[Any, InProcessStack]) -> Any:
+    return cassandra_and_stack[0]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def cassandra_stack(cassandra_and_stack: tuple[Any, InProcessStack]) -> InProcessStack:
+    return cassandra_and_stack[1]
 
 
 def cassandra_settings(cluster: Any, **extra: Any) -> dict[str, Any]:
@@ -96,17 +124,3 @@ def cassandra_settings(cluster: Any, **extra: Any) -> dict[str, Any]:
         "cassandra_drain_interval_s": 0.0,  # tests drain explicitly (and crash in between)
         **extra,
     }
-
-
-@pytest_asyncio.fixture(scope="session")
-async def cassandra_stack(cassandra_cluster: Any) -> AsyncIterator[InProcessStack]:
-    """Region ams (data centre emea) with its metrics on Cassandra, seeded and backfilled."""
-    import time
-
-    started_at = time.monotonic()
-    started = await start_stack("ams", settings_overrides=cassandra_settings(cassandra_cluster))
-    print(f"\n[cassandra] stack with backfilled metrics ready in {time.monotonic() - started_at:.1f}s")
-    try:
-        yield started
-    finally:
-        await started.stop()

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 from typing import Any
 
+from cassandra.protocol import ConfigurationException
 from sqlalchemy import select
 
 from subgraphs.common.context import RequestContext
@@ -122,8 +123,21 @@ class CassandraMetricsStore:
         await self.session.close()
 
 
-async def ensure_schema(session: CassandraSession, replication: tuple[tuple[str, int], ...]) -> None:
-    await session.ddl(cql.keyspace_cql(replication))
+async def ensure_schema(
+    session: CassandraSession, replication: tuple[tuple[str, int], ...], within_s: float = 60.0
+) -> None:
+    # A node knows a data centre once a node of it joined the ring (NORMAL), which may come a
+    # little after the nodes see each other up: until then NetworkTopologyStrategy refuses the DC
+    # name. Cassandra emits no event for it that a client could wait on, so retry, bounded.
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        try:
+            await session.ddl(cql.keyspace_cql(replication))
+            break
+        except ConfigurationException as exc:
+            if "Unrecognized strategy option" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
     for table in cql.TABLES:
         await session.ddl(table)
 
