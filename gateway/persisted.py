@@ -26,8 +26,12 @@ class QueryStore(Protocol):
 
 
 class MemoryStore:
-    def __init__(self, size: int = 10_000) -> None:
+    """LRU bounded by entries and by bytes of query text (clients choose what they register)."""
+
+    def __init__(self, size: int = 10_000, max_bytes: int = 16 * 1024 * 1024) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[str, str] = OrderedDict()
 
     async def get(self, digest: str) -> str | None:
@@ -37,10 +41,16 @@ class MemoryStore:
         return q
 
     async def put(self, digest: str, query: str) -> None:
+        if len(query) > self.max_bytes:
+            return  # never cached: the client sends it in full every time
+        old = self._entries.pop(digest, None)
+        if old is not None:
+            self.bytes -= len(old)
         self._entries[digest] = query
-        self._entries.move_to_end(digest)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        self.bytes += len(query)
+        while len(self._entries) > self.size or self.bytes > self.max_bytes:
+            _, evicted = self._entries.popitem(last=False)
+            self.bytes -= len(evicted)
 
 
 class RedisStore:

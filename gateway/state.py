@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from graphql import GraphQLInterfaceType, GraphQLSchema
 
+from gateway.auth.rules import AccessRules
+from gateway.demand.rules import CostRules
 from gateway.operation import DocumentCache, Limits
 from gateway.planner.build import Planner
 from gateway.planner.cache import PlanCache
@@ -29,6 +31,9 @@ class SchemaState:
     # Interface names an @interfaceObject subgraph returns as __typename (never a runtime type).
     placeholders: frozenset[str]
     override_labels: frozenset[str] = field(default_factory=frozenset)
+    # @authenticated / @requiresScopes / @policy: empty (falsy) when the schema has none.
+    access: AccessRules = field(default_factory=AccessRules)
+    costs: CostRules = field(default_factory=CostRules)  # @cost / @listSize
 
     @property
     def id(self) -> str:
@@ -68,4 +73,6 @@ def build_state(
         urls=urls,
         placeholders=placeholders,
         override_labels=labels,
+        access=AccessRules.read(supergraph.document, supergraph.links),
+        costs=CostRules.read(supergraph.document, supergraph.links),
     )

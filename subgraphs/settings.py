@@ -4,6 +4,7 @@ DATABASE_URL                    the primary (writes); required
 CHARTER_REPLICA_URL_<REGION>    that region's read replica, e.g. CHARTER_REPLICA_URL_SIN
 CHARTER_REPLICA_URL             a replica for any region without its own
 CHARTER_CONSISTENCY_WAIT_MS     how long a read with a consistency token waits for the replica (250)
+CHARTER_REPLICA_MAX_LAG_MS      a replica further behind than this serves no reads (5000)
 CHARTER_COVENANT_BUDGET_USD     the covenant's total budget, shared out by GDP (100 billion)
 CHARTER_METRICS_STORE           where the metrics subgraph keeps time series: postgres (default) or cassandra
 CASSANDRA_CONTACT_POINTS        Cassandra nodes, host or host:port, comma-separated (the cassandra store)
@@ -35,6 +36,7 @@ class Settings:
     cassandra_local_dc: str | None = None  # None: the region's group, lower-cased
     cassandra_replication: tuple[tuple[str, int], ...] = DEFAULT_REPLICATION
     cassandra_drain_interval_s: float = 5.0  # how often leftover outbox rows are retried (0: never)
+    max_replica_lag_ms: float = 5000.0
 
 
 def group_dc(region: str) -> str:
@@ -72,6 +74,7 @@ def from_env(
         consistency_wait_ms=float(os.environ.get("CHARTER_CONSISTENCY_WAIT_MS", "250")),
         budget_usd=int(float(os.environ.get("CHARTER_COVENANT_BUDGET_USD", DEFAULT_BUDGET_USD))),
         **cassandra_from_env(metrics_store),
+        max_replica_lag_ms=float(os.environ.get("CHARTER_REPLICA_MAX_LAG_MS", "5000")),
     )
 
 

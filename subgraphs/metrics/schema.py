@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from typing import Annotated, Any
 
@@ -19,11 +18,16 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
+from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import metrics_outbox as O
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
+from subgraphs.events import mutations as events
+from subgraphs.events.alerts import Point
+from subgraphs.metrics.analytics import EventCounts, FromDay, ToDay, event_counts
 from subgraphs.metrics.series import (
     Bucket,
     MetricBucket,
@@ -35,6 +39,7 @@ from subgraphs.metrics.series import (
     to_millis,
 )
 from subgraphs.metrics.store import MetricsStore, Owner
+from subgraphs.metrics.validation import check_point
 
 MAX_POINTS = 1000
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="inclusive")]
@@ -132,7 +137,8 @@ class Nation:
 
     @classmethod
     def resolve_reference(cls, code: strawberry.ID) -> Nation:
-        return cls(code=code)
+        # Series and stats are keyed by the stored alpha-2 code: normalise the key once here.
+        return cls(code=strawberry.ID(nation_code_argument(str(code))))
 
     @strawberry.field(description="The time series of all this nation's projects, bucketed")
     async def metrics(
@@ -252,32 +258,45 @@ def _check_points(input: RecordMetricsInput) -> None:
         errors.add("points", "must hold at least one point")
     if len(input.points) > MAX_POINTS:
         errors.add("points", f"must hold at most {MAX_POINTS} points")
-    latest = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     seen: set[tuple[MetricKind, dt.datetime]] = set()
     for i, point in enumerate(input.points[:MAX_POINTS]):
         where = f"points[{i}]"
-        if not math.isfinite(point.value):
-            errors.add(f"{where}.value", "must be a finite number")
-        elif point.kind is MetricKind.PROGRESS and not 0.0 <= point.value <= 1.0:
-            errors.add(f"{where}.value", "PROGRESS must be between 0 and 1")
-        elif point.value < 0:
-            errors.add(f"{where}.value", f"{point.kind.name} must not be negative")
+        check_point(errors, where, point.kind, point.value, point.at)
+        # Both stores keep instants to the millisecond: two points that differ below it are one.
         at = to_millis(point.at)
-        if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= at <= latest:
-            errors.add(f"{where}.at", "must be between 2000-01-01 and tomorrow")
         if (point.kind, at) in seen:
             errors.add(f"{where}", "duplicates an earlier point of the same kind and time")
         seen.add((point.kind, at))
     errors.raise_if_any("recordMetrics input")
 
 
+def _check_window(points: list[MetricPointInput], start: dt.date, end: dt.date | None) -> None:
+    """Points fall within the project's life: from its start month (monthly figures are dated on
+    the 1st) to the end of its end date."""
+    first = dt.datetime(start.year, start.month, 1, tzinfo=dt.UTC)
+    last = dt.datetime.combine(end, dt.time.max, tzinfo=dt.UTC) if end is not None else None
+    errors = InputErrors()
+    for i, point in enumerate(points):
+        at = to_millis(point.at)
+        if at < first or (last is not None and at > last):
+            until = f" to {end.isoformat()}" if end is not None else ""
+            errors.add(f"points[{i}].at", f"must be within the project's window ({first.date().isoformat()}{until})")
+    errors.raise_if_any("recordMetrics input")
+
+
 async def write_points(
-    conn: AsyncConnection, project_id: str, points: list[MetricPointInput], store: MetricsStore
+    conn: AsyncConnection, project_id: str, points: list[MetricPointInput], store: MetricsStore,
+    *, region: str, actor: str,
 ) -> int:
-    """The Postgres half of recordMetrics, in the caller's transaction: the points and, for a store
-    fed from the outbox, one outbox row per point id (applied to that store after commit)."""
-    if not await conn.scalar(select(func.count()).where(P.c.id == project_id)):
+    """The Postgres half of recordMetrics, in the caller's transaction: the points, their
+    `metrics_recorded` events in the events outbox and, for a store fed from the metrics outbox,
+    one `metrics_outbox` row per point id (applied to that store after commit)."""
+    project = (
+        await conn.execute(select(P.c.start_date, P.c.end_date, P.c.home_region).where(P.c.id == project_id))
+    ).one_or_none()
+    if project is None:
         raise user_error(f"no project {project_id!r}", NOT_FOUND)
+    _check_window(points, project.start_date, project.end_date)
     stmt = insert(M).values(
         [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": to_millis(p.at)} for p in points]
     )
@@ -288,6 +307,10 @@ async def write_points(
         outbox = insert(O).values([{"point_id": i} for i in ids])
         # Already pending (a re-record before the applier ran): it will apply the new value.
         await conn.execute(outbox.on_conflict_do_update(index_elements=["point_id"], set_={"enqueued_at": func.now()}))
+    await events.metrics_recorded(
+        conn, project_id, project.home_region, [Point(p.kind.value, p.value, to_millis(p.at)) for p in points],
+        region=region, actor=actor,
+    )
     return len(points)
 
 
@@ -296,6 +319,17 @@ class Query:
     @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS")
     async def region_stats(self, info: strawberry.Info, group: Group) -> RegionStats:
         return (await _group_stats(info.context))[group]
+
+    @strawberry.field(description="Platform events counted by the analytics consumer, per kind, region and day")
+    async def event_counts(
+        self,
+        info: strawberry.Info,
+        from_: FromDay = None,
+        to: ToDay = None,
+        kind: str | None = None,
+        region: str | None = None,
+    ) -> EventCounts:
+        return await event_counts(info.context, from_, to, kind, region)
 
     @strawberry.field
     async def global_covenant_stats(self, info: strawberry.Info) -> GlobalCovenantStats:
@@ -314,13 +348,21 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Record points for one project: all of them, or none")
+    # Writes need a token with the scope (the gateway enforces it; reads stay public).
+    @strawberry.federation.mutation(
+        description="Record points for one project: all of them, or none", requires_scopes=[["metrics:write"]]
+    )
     async def record_metrics(self, info: strawberry.Info, input: RecordMetricsInput) -> RecordMetricsPayload:
         _check_points(input)
         ctx: RequestContext = info.context
         project_id = str(input.project_id)
-        recorded = await ctx.write(lambda conn: write_points(conn, project_id, input.points, store_of(ctx)))
-        await store_of(ctx).after_write(ctx)
+        store = store_of(ctx)
+        recorded = await ctx.write(
+            lambda conn: write_points(
+                conn, project_id, input.points, store, region=ctx.settings.region, actor=ctx.actor()
+            )
+        )
+        await store.after_write(ctx)
         return RecordMetricsPayload(recorded=recorded, project=Project(id=strawberry.ID(project_id)))
 
 
@@ -328,6 +370,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
+    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
     federation_version="2.5",
 )

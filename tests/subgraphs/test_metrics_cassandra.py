@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy import text
 
+from infra.devkey import ISSUER, ensure_dev_key, mint
 from infra.inprocess import ServedApp, serve_in_loop, wait_started
 from infra.stack import InProcessStack
 from infra.testing import Gql, cassandra_settings, gql_for
@@ -65,9 +68,28 @@ def _parts(stack: InProcessStack) -> tuple[Any, Any]:
     return state.db, state.metrics
 
 
-@pytest.fixture(scope="module")
-def pg_gql(stack: InProcessStack, http: httpx.AsyncClient) -> Gql:
-    return gql_for(stack, http)
+@pytest_asyncio.fixture(scope="module")
+async def pg_gql(cassandra_stack: InProcessStack, http: httpx.AsyncClient) -> AsyncIterator[Gql]:
+    """The metrics subgraph on the Postgres store over the Cassandra stack's own database: the
+    same data, so any difference is the store's (other tests write to the shared stack)."""
+    from subgraphs.common.app import create_app
+    from subgraphs.registry import schema_of
+
+    settings = Settings(region="ams", primary_url=cassandra_stack.cluster.primary_url(), replica_url=None)
+    served = serve_in_loop(create_app(schema_of("metrics"), settings, "metrics"))
+    await wait_started([served])
+
+    async def call(subgraph: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        assert subgraph == "metrics"
+        response = await http.post(served.url, json={"query": query, "variables": variables or {}})
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    try:
+        yield call
+    finally:
+        with contextlib.suppress(Exception):
+            await served.stop()
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +162,7 @@ async def test_crash_between_the_postgres_and_the_cassandra_write(cass_gql: Gql,
     db, store = _parts(cassandra_stack)
     project = "prj-ams-002"
     async with db.primary.begin() as conn:  # recordMetrics' Postgres half ...
-        assert await write_points(conn, project, _points(3, 1.0), store) == 2
+        assert await write_points(conn, project, _points(3, 1.0), store, region="ams", actor="test") == 2
     # ... and the process dies before applying it: Postgres has the points and their outbox rows.
     assert await store.applier.pending() == 2
     assert await _day_series(cass_gql, project, 3) == []
@@ -159,7 +181,7 @@ async def test_crash_after_the_cassandra_write_replays_to_the_same_aggregates(
     db, store = _parts(cassandra_stack)
     project = "prj-jnb-002"
     async with db.primary.begin() as conn:
-        await write_points(conn, project, _points(4, 2.0), store)
+        await write_points(conn, project, _points(4, 2.0), store, region="ams", actor="test")
 
     async def crash() -> None:
         raise RuntimeError("killed after writing Cassandra, before committing the outbox")
@@ -175,7 +197,7 @@ async def test_crash_after_the_cassandra_write_replays_to_the_same_aggregates(
 
     # A re-record of the same points (a client retry) changes values, not counts.
     async with db.primary.begin() as conn:
-        await write_points(conn, project, _points(4, 3.0), store)
+        await write_points(conn, project, _points(4, 3.0), store, region="ams", actor="test")
     await store.applier.drain()
     assert {b["value"] for b in await _day_series(cass_gql, project, 4)} == {3000.0, 210.0}
     assert await _totals(store, db) == _approx(await _totals(PostgresMetricsStore(), db))
@@ -200,29 +222,63 @@ async def test_replaying_every_event_gives_the_same_aggregates(cass_gql: Gql, ca
     assert await _totals(store, db) == before_totals
 
 
+SYNC_PUSH = """mutation($c: JSON!, $l: Float!) { syncPush(changes: $c, lastPulledAt: $l) { created } }"""
+
+
+async def test_points_pushed_by_offline_sync_reach_cassandra(cass_gql: Gql, cassandra_stack: InProcessStack, http: httpx.AsyncClient) -> None:
+    db, store = _parts(cassandra_stack)
+    project = "prj-jnb-002"
+    async with db.primary.connect() as conn:
+        since = float(await conn.scalar(text("SELECT last_ms FROM sync_clock")))
+    at = int(dt.datetime(2026, 11, 9, 12, 0, tzinfo=dt.UTC).timestamp() * 1000)
+    record = {"id": "a1b2c3d4e5f60718", "project_id": project, "kind": "beneficiaries", "value": 321.0,
+              "measured_at": at, "_status": "created", "_changed": ""}
+    changes = {t: {"created": [], "updated": [], "deleted": []} for t in ("nations", "projects", "metric_points")}
+    changes["metric_points"]["created"] = [record]
+    body = (await http.post(cassandra_stack.url("projects"),
+                            json={"query": SYNC_PUSH, "variables": {"c": changes, "l": since}})).json()
+    assert body.get("data") == {"syncPush": {"created": 1}}, body
+    # The push enqueued its point in the metrics outbox, in its own transaction ...
+    assert await store.applier.pending() == 1
+    assert await store.applier.drain() == 1
+    # ... and the applier took it to Cassandra like a recorded one.
+    got = await _day_series(cass_gql, project, 9)
+    assert [(b["kind"], b["value"]) for b in got] == [("BENEFICIARIES", 321.0)]
+    assert await _totals(store, db) == _approx(await _totals(PostgresMetricsStore(), db))
+
+
 GATEWAY_READ = """query($p: ID!, $f: DateTime, $t: DateTime) {
   project(id: $p) { id nation { code } metrics(kind: BENEFICIARIES, from: $f, to: $t, bucket: DAY) { start sum count } }
   regionStats(group: EMEA) { metrics { kind points } } }"""
 GATEWAY_WRITE = """mutation($i: RecordMetricsInput!) { recordMetrics(input: $i) { recorded project { id } } }"""
 
 
-async def test_recorded_and_read_back_through_the_gateway(cassandra_stack: InProcessStack, http: httpx.AsyncClient) -> None:
+async def test_recorded_and_read_back_through_the_gateway(
+    cassandra_stack: InProcessStack, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    from gateway.auth.config import AuthConfig
     from gateway.config import GatewayConfig
     from gateway.http.app import create_app
     from subgraphs.supergraph import compose_supergraph
 
     sdl = compose_supergraph({name: cassandra_stack.url(name) for name in cassandra_stack.served})
-    gateway = serve_in_loop(create_app(GatewayConfig(watch=False, graphiql=False), sdl=sdl))
+    jwks = ensure_dev_key(tmp_path)  # recordMetrics needs a token with metrics:write
+    config = GatewayConfig(watch=False, graphiql=False, auth=AuthConfig(jwks=(str(jwks),), issuer=ISSUER))
+    gateway = serve_in_loop(create_app(config, sdl=sdl))
     try:
         await wait_started([gateway])
-        window = {"p": "prj-ams-003", "f": "2026-11-06T00:00:00Z", "t": "2026-11-08T00:00:00Z"}
+        # Inside the project's life (2020-10-03 to 2024-09-30), on days the seed left empty.
+        window = {"p": "prj-ams-003", "f": "2024-09-06T00:00:00Z", "t": "2024-09-08T00:00:00Z"}
         before = (await http.post(gateway.url, json={"query": GATEWAY_READ, "variables": window})).json()
         assert "errors" not in before, before
         assert before["data"]["project"]["metrics"] == []
         emea_points = {m["kind"]: m["points"] for m in before["data"]["regionStats"]["metrics"]}
-        points = [{"kind": "BENEFICIARIES", "value": v, "at": f"2026-11-0{d}T{h:02d}:00:00Z"}
+        points = [{"kind": "BENEFICIARIES", "value": v, "at": f"2024-09-0{d}T{h:02d}:00:00Z"}
                   for d, h, v in ((6, 9, 100), (6, 17, 140), (7, 9, 90))]
-        wrote = await http.post(gateway.url, json={"query": GATEWAY_WRITE, "variables": {"i": {"projectId": "prj-ams-003", "points": points}}})
+        wrote = await http.post(
+            gateway.url, json={"query": GATEWAY_WRITE, "variables": {"i": {"projectId": "prj-ams-003", "points": points}}},
+            headers={"authorization": f"Bearer {mint(tmp_path, ['metrics:write'])}"},
+        )
         body = wrote.json()
         assert body["data"]["recordMetrics"] == {"recorded": 3, "project": {"id": "prj-ams-003"}}, body
         token = body["extensions"]["consistencyToken"]
@@ -230,8 +286,8 @@ async def test_recorded_and_read_back_through_the_gateway(cassandra_stack: InPro
                                  headers={"x-charter-consistency": token})).json()
         assert "errors" not in after, after
         assert after["data"]["project"]["metrics"] == [
-            {"start": "2026-11-06T00:00:00+00:00", "sum": 240.0, "count": 2},
-            {"start": "2026-11-07T00:00:00+00:00", "sum": 90.0, "count": 1},
+            {"start": "2024-09-06T00:00:00+00:00", "sum": 240.0, "count": 2},
+            {"start": "2024-09-07T00:00:00+00:00", "sum": 90.0, "count": 1},
         ]
         emea_after = {m["kind"]: m["points"] for m in after["data"]["regionStats"]["metrics"]}
         assert emea_after["BENEFICIARIES"] == emea_points["BENEFICIARIES"] + 3  # ams is in EMEA
@@ -280,10 +336,11 @@ async def test_a_data_centre_dies_and_its_region_fails_over(
     # The other regions keep serving from their own data centres.
     assert await _data(cass_gql, SERIES, variables) == healthy
     # And writes still reach a quorum (two of three data centres), readable from both regions.
-    point = {"kind": "PROGRESS", "value": 0.25, "at": "2026-11-05T08:00:00Z"}
+    # Inside prj-syd-001's life (to 2026-02-16), on a day the seed left empty.
+    point = {"kind": "PROGRESS", "value": 0.25, "at": "2026-02-05T08:00:00Z"}
     recorded = await syd(RECORD, {"i": {"projectId": "prj-syd-001", "points": [point]}})
     assert recorded["recordMetrics"]["recorded"] == 1
     day = {"r": [{"__typename": "Project", "id": "prj-syd-001"}], "b": "RAW", "k": "PROGRESS",
-           "f": "2026-11-05T00:00:00Z", "t": "2026-11-06T00:00:00Z"}
+           "f": "2026-02-05T00:00:00Z", "t": "2026-02-06T00:00:00Z"}
     assert [b["value"] for b in (await syd(SERIES, day))["_entities"][0]["metrics"]] == [0.25]
     assert [b["value"] for b in (await _data(cass_gql, SERIES, day))["_entities"][0]["metrics"]] == [0.25]

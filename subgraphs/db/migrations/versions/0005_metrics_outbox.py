@@ -1,14 +1,14 @@
 """metrics_outbox: metric points still to apply to the Cassandra read model
 
-Revision ID: 0002_metrics_outbox
-Revises: 0001
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_metrics_outbox"
-down_revision = "0001"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
