@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NODE_DIR := tools/node
 
-.PHONY: up test lint setup node-deps system-deps bench clean
+.PHONY: up test lint setup node-deps system-deps cassandra-jars bench clean
 
 $(BIN)/charter: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,12 @@ $(BIN)/charter: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
-setup: $(BIN)/charter node-deps
+setup: $(BIN)/charter node-deps cassandra-jars
+
+# Apache Cassandra's jars from Maven Central into ~/.cache/charter/cassandra (once; needs Java 17
+# and Maven, else it says so and the metrics stay in Postgres).
+cassandra-jars: $(BIN)/charter
+	@$(BIN)/python -m infra.cassandra
 
 # npm packages: GraphiQL assets the gateway serves offline, test clients and peer gateways (oracles).
 $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json

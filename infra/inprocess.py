@@ -43,6 +43,18 @@ def _listening_socket(port: int = 0) -> socket.socket:
     return sock
 
 
+async def wait_started(served: Any) -> None:
+    """Until every server ran its lifespan startup (and raise if one failed there): for apps
+    whose startup is slow (the metrics subgraph backfilling Cassandra), where queued
+    connections would otherwise time out."""
+    for s in served:
+        while not s.server.started:
+            if s.task.done():
+                s.task.result()  # the startup's exception
+                raise RuntimeError("server exited during startup")
+            await asyncio.sleep(0.05)
+
+
 def serve_in_loop(app: Any, port: int = 0) -> ServedApp:
     sock = _listening_socket(port)
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)

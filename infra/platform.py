@@ -38,6 +38,7 @@ class UpOptions:
     nats_cluster: bool = False  # three JetStream nodes and R3 streams instead of one server
     replica_delay_ms: int | None = None  # recovery_min_apply_delay on embedded replicas (demos, tests)
     startup_concurrency: int = 4  # subgraph processes importing at once (two cores)
+    with_cassandra: bool = False  # metrics on Cassandra (CASSANDRA_CONTACT_POINTS or an embedded 3-DC cluster)
     latency: bool = True  # the gateway reaches other regions through latency proxies (regions.yaml)
 
 
@@ -50,6 +51,7 @@ class RunningStack:
     supergraph_path: Path
     nats_url: str | None
     processes: list[ManagedProcess]
+    cassandra_contact_points: list[str] | None = None
     supervisor: Supervisor | None = None
 
 
@@ -161,6 +163,53 @@ async def start_events(
     return proc
 
 
+async def start_cassandra(
+    opts: UpOptions, stack: contextlib.AsyncExitStack, progress: Progress
+) -> tuple[list[str], int] | None:
+    """Contact points and CQL port: the user's cluster (CASSANDRA_CONTACT_POINTS) or an embedded
+    one, one node per group's data centre. None (metrics stay in PostgreSQL) when there is no
+    Java or Maven to run Cassandra with."""
+    from infra.cassandra import CassandraUnavailable, EmbeddedCassandra
+
+    configured = os.environ.get("CASSANDRA_CONTACT_POINTS")
+    if configured:
+        points = [p.strip() for p in configured.split(",") if p.strip()]
+        progress(f"using CASSANDRA_CONTACT_POINTS ({', '.join(points)})")
+        return points, int(os.environ.get("CASSANDRA_PORT", "9042"))
+    cluster = EmbeddedCassandra(opts.data_dir / "cassandra", ["emea", "apac", "americas"])
+    stack.push_async_callback(cluster.stop)
+    try:
+        await cluster.start(progress)
+    except CassandraUnavailable as exc:
+        progress(f"{exc}; metrics stay in PostgreSQL")
+        return None
+    progress(f"  Cassandra ready in {cluster.started_in_s:.1f}s")
+    return cluster.contact_points, cluster.native_port
+
+
+async def prepare_cassandra(points: list[str], port: int, primary: str, local_dc: str, progress: Progress) -> dict[str, str]:
+    """Keyspace and tables made, and PostgreSQL's points backfilled, once, before any metrics
+    subgraph starts (so six of them never race to create the same tables); their environment."""
+    from subgraphs.db.engines import open_database
+    from subgraphs.metrics.cassandra.applier import OutboxApplier
+    from subgraphs.metrics.cassandra.session import connect
+    from subgraphs.metrics.cassandra.store import ensure_schema
+    from subgraphs.settings import DEFAULT_REPLICATION, parse_replication
+
+    replication = os.environ.get("CHARTER_CASSANDRA_REPLICATION")
+    session = await connect(points, port, os.environ.get("CASSANDRA_LOCAL_DC") or local_dc)
+    db = open_database(primary)
+    try:
+        await ensure_schema(session, parse_replication(replication) if replication else DEFAULT_REPLICATION)
+        began = time.monotonic()
+        applied = await OutboxApplier(db, session).backfill_once()
+        progress(f"  keyspace charter_metrics ready; {applied} points applied from PostgreSQL in {time.monotonic() - began:.1f}s")
+    finally:
+        await db.dispose()
+        await session.close()
+    return {"CHARTER_METRICS_STORE": "cassandra", "CASSANDRA_CONTACT_POINTS": ",".join(points), "CASSANDRA_PORT": str(port)}
+
+
 def _available(url: str) -> str:
     """The layout's URL if its port is free now, else the same URL on a free port."""
     from infra.ports import free_port
@@ -254,10 +303,25 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     started = time.monotonic()
     units: list[Unit] = []
 
-    primary, replicas = await _databases(opts, stack, progress, units)
-    progress("migrating and seeding (idempotent)")
-    report = await seed(primary)
-    progress(f"  {report.nations} nations, {report.projects} projects, {report.metric_points} metric points")
+    # Cassandra's JVMs start while PostgreSQL starts and is seeded: the two are independent.
+    cassandra = asyncio.create_task(start_cassandra(opts, stack, progress)) if opts.with_cassandra else None
+    try:
+        primary, replicas = await _databases(opts, stack, progress, units)
+        progress("migrating and seeding (idempotent)")
+        report = await seed(primary)
+        progress(f"  {report.nations} nations, {report.projects} projects, {report.metric_points} metric points")
+        cassandra_env: dict[str, str] = {}
+        found = await cassandra if cassandra is not None else None
+    except BaseException:
+        if cassandra is not None and not cassandra.done():
+            cassandra.cancel()
+            with contextlib.suppress(BaseException):
+                await cassandra
+        raise
+    if found is not None:
+        from subgraphs.settings import group_dc
+
+        cassandra_env = await prepare_cassandra(*found, primary, group_dc(opts.regions[0]), progress)
 
     nats_url = None
     processes: list[ManagedProcess] = []
@@ -277,6 +341,8 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     async def start_subgraph(region: str, name: str, url: str) -> None:
         port = url.rsplit(":", 1)[1].split("/", 1)[0]
         env = {**os.environ, "DATABASE_URL": primary, f"CHARTER_REPLICA_URL_{region.upper()}": replicas[region]}
+        if name in ("metrics", "projects"):  # projects' syncPush enqueues its points for Cassandra too
+            env.update(cassandra_env)
         proc = ManagedProcess(
             f"{name}@{region}", _charter("subgraph", name, "--region", region, "--host", opts.host, "--port", port),
             env=env, log_path=logs / f"{name}-{region}.log",
@@ -352,5 +418,6 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
         supergraph_path=supergraph,
         nats_url=nats_url,
         processes=processes,
+        cassandra_contact_points=cassandra_env["CASSANDRA_CONTACT_POINTS"].split(",") if cassandra_env else None,
         supervisor=supervisor,
     )

@@ -114,6 +114,11 @@ class ManagedProcess:
         self._waiters.append((re.compile(pattern), fut))
         return fut
 
+    def expect(self, pattern: str) -> asyncio.Future[str]:
+        """A future for the first log line from now on matching `pattern`; register it before
+        `start()` to catch lines the server prints while starting."""
+        return self._expect(pattern)
+
     async def wait_for_line(self, pattern: str, within: float) -> str:
         return await asyncio.wait_for(self._expect(pattern), within)
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from infra.inprocess import ServedApp, serve_in_loop
+from infra.inprocess import ServedApp, serve_in_loop, wait_started
 from infra.postgres import EmbeddedCluster
 
 
@@ -39,7 +41,11 @@ async def start_stack(
     apply_delay_ms: int | None = None,
     consistency_wait_ms: float = 250.0,
     seed: bool = True,
+    settings_overrides: dict[str, Any] | Callable[[], Awaitable[dict[str, Any]]] | None = None,
 ) -> InProcessStack:
+    """`settings_overrides` (Settings fields) e.g. put the metrics subgraph on Cassandra; given as
+    a coroutine function, it is awaited once the database is seeded (so a server it starts comes
+    up meanwhile)."""
     from subgraphs.common.app import create_app
     from subgraphs.registry import SUBGRAPHS, schema_of
     from subgraphs.seed.run import seed as run_seed
@@ -58,8 +64,11 @@ async def start_stack(
             replica_url=cluster.replica_url(region),
             consistency_wait_ms=consistency_wait_ms,
         )
+        overrides = await settings_overrides() if callable(settings_overrides) else settings_overrides
+        settings = replace(settings, **(overrides or {}))
         for name in SUBGRAPHS:
             stack.served[name] = serve_in_loop(create_app(schema_of(name), settings, name))
+        await wait_started(stack.served.values())
     except BaseException:
         await stack.stop()
         raise

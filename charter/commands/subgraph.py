@@ -20,6 +20,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", help="the primary (default: $DATABASE_URL)")
     parser.add_argument("--replica-url", help="this region's read replica (default: from env)")
     parser.add_argument("--print-sdl", action="store_true", help="print the SDL and exit")
+    parser.add_argument(
+        "--metrics-store", choices=("postgres", "cassandra"), default=None,
+        help="where the metrics subgraph keeps time series (default: $CHARTER_METRICS_STORE or postgres)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from subgraphs.common.app import create_app
     from subgraphs.settings import from_env
 
-    settings = from_env(args.region, args.database_url, args.replica_url)
+    settings = from_env(args.region, args.database_url, args.replica_url, args.metrics_store)
     app = create_app(schema_of(args.name), settings, args.name)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False, lifespan="on")
     return 0

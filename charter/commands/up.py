@@ -32,6 +32,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="no injected round-trip time between regions (by default regions.yaml's latency_ms)",
     )
     parser.add_argument(
+        "--cassandra", action="store_true",
+        help="metrics on Cassandra: CASSANDRA_CONTACT_POINTS, or an embedded three-DC cluster (needs Java 17, Maven)",
+    )
+    parser.add_argument(
         "--replica-delay-ms", type=int, default=None,
         help="make embedded replicas apply WAL this late (to see read-your-writes at work)",
     )
@@ -58,7 +62,7 @@ async def _main(args: argparse.Namespace) -> int:
     opts = UpOptions(
         regions=regions, host=args.host, port=args.port, subgraph_base_port=args.subgraph_base_port,
         data_dir=args.data_dir, with_nats=not args.no_nats, nats_cluster=args.nats_cluster,
-        replica_delay_ms=args.replica_delay_ms, latency=not args.no_latency,
+        with_cassandra=args.cassandra, replica_delay_ms=args.replica_delay_ms, latency=not args.no_latency,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

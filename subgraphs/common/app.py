@@ -42,6 +42,7 @@ class SubgraphGraphQL(GraphQL):
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
         self.settings = settings
         self.db: Database | None = None
+        self.metrics: Any = None
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         assert self.db is not None, "database not opened (lifespan did not run)"
@@ -51,6 +52,7 @@ class SubgraphGraphQL(GraphQL):
             request=request,
             response=response,
             raw_token=request.headers.get(HEADER),
+            metrics=self.metrics,
         )
 
 
@@ -66,12 +68,23 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
         graphql.db.replica_health = ReplicaHealth(settings.max_replica_lag_ms)
         monitor = ReplicaMonitor(graphql.db, graphql.db.replica_health)
         monitor.start()
+        if name == "metrics":
+            from subgraphs.metrics.open import open_store
+
+            try:
+                graphql.metrics = app.state.metrics = await open_store(settings, graphql.db)
+            except BaseException:
+                await monitor.stop()
+                await graphql.db.dispose()
+                raise
         hook = startup_of(name)
         if hook is not None:
             await hook(graphql.db, settings)
         try:
             yield
         finally:
+            if graphql.metrics is not None:
+                await graphql.metrics.close()
             await monitor.stop()
             await graphql.db.dispose()
 

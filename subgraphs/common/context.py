@@ -44,6 +44,7 @@ class RequestContext:
     response: Any = None  # strawberry's TemporalResponse: headers set here reach the client
     raw_token: str | None = None
     consistency_token: str | None = None  # set by a write: the primary's WAL position after commit
+    metrics: Any = None  # the metrics subgraph's store (subgraphs/metrics/store.py), in that subgraph only
     _route: asyncio.Future[ReadRoute] | None = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 

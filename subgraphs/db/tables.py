@@ -101,6 +101,17 @@ metric_points = Table(
     UniqueConstraint("project_id", "kind", "ts", name="uq_metric_point"),
 )
 
+# Metric points written to Postgres but not yet applied to the Cassandra read model: one row per
+# point id, inserted in the same transaction as the point, deleted once the point is in Cassandra
+# (subgraphs/metrics/cassandra/applier.py). A crash in between leaves the row, and the applier
+# replays it; applying is idempotent, so a replay of an applied point changes nothing.
+metrics_outbox = Table(
+    "metrics_outbox",
+    metadata,
+    Column("point_id", BigInteger, ForeignKey("metric_points.id", ondelete="CASCADE"), primary_key=True),
+    Column("enqueued_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # The sync clock: one row, the stamp of the latest transaction that changed a synced table.
 sync_clock = Table(
     "sync_clock",

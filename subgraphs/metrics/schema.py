@@ -22,6 +22,7 @@ from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
 from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.db.tables import metric_points as M
+from subgraphs.db.tables import metrics_outbox as O
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
 from subgraphs.events import mutations as events
@@ -31,12 +32,13 @@ from subgraphs.metrics.series import (
     Bucket,
     MetricBucket,
     MetricKind,
+    MetricTotal,
     SeriesShape,
-    bucketed,
     check_range,
-    to_bucket,
-    utc,
+    combine_totals,
+    to_millis,
 )
+from subgraphs.metrics.store import MetricsStore, Owner
 from subgraphs.metrics.validation import check_point
 
 MAX_POINTS = 1000
@@ -44,17 +46,22 @@ From = Annotated[dt.datetime | None, strawberry.argument(name="from", descriptio
 To = Annotated[dt.datetime | None, strawberry.argument(description="exclusive")]
 
 
-def series_loader(ctx: RequestContext, name: str, owner: Any) -> Any:
-    """Series for many owners (projects or nations) in one statement per distinct shape."""
+def store_of(ctx: RequestContext) -> MetricsStore:
+    assert ctx.metrics is not None, "metrics store not opened (lifespan did not run)"
+    return ctx.metrics  # type: ignore[no-any-return]
+
+
+def series_loader(ctx: RequestContext, name: str, owner: Owner) -> Any:
+    """Series for many owners (projects or nations) in one store call per distinct shape."""
 
     async def load(keys: list[tuple[str, SeriesShape]]) -> list[list[MetricBucket]]:
         by_shape: dict[SeriesShape, list[str]] = defaultdict(list)
         for owner_id, shape in keys:
             by_shape[shape].append(owner_id)
-        found: dict[tuple[str, SeriesShape], list[MetricBucket]] = defaultdict(list)
+        found: dict[tuple[str, SeriesShape], list[MetricBucket]] = {}
         for shape, owners in by_shape.items():
-            for row in await ctx.fetch(bucketed(owner, owners, shape)):
-                found[(row.owner, shape)].append(to_bucket(row))
+            for owner_id, buckets in (await store_of(ctx).series(ctx, owner, owners, shape)).items():
+                found[(owner_id, shape)] = buckets
         return [found.get(k, []) for k in keys]
 
     return ctx.loader(name, load)
@@ -83,7 +90,7 @@ class Project:
         bucket: Bucket = Bucket.MONTH,
     ) -> list[MetricBucket]:
         key = (str(self.id), _shape(kind, from_, to, bucket))
-        return await series_loader(info.context, "project_series", P.c.id).load(key)
+        return await series_loader(info.context, "project_series", "project").load(key)
 
 
 @strawberry.type
@@ -143,7 +150,7 @@ class Nation:
         bucket: Bucket = Bucket.MONTH,
     ) -> list[MetricBucket]:
         key = (str(self.code), _shape(kind, from_, to, bucket))
-        return await series_loader(info.context, "nation_series", P.c.nation_code).load(key)
+        return await series_loader(info.context, "nation_series", "nation").load(key)
 
     @strawberry.field
     async def stats(self, info: strawberry.Info) -> NationStats:
@@ -161,6 +168,9 @@ class RegionStats:
     contributions_usd: float = strawberry.field(
         description="the group's nations' GDP share of the covenant budget"
     )
+    metrics: list[MetricTotal] = strawberry.field(
+        description="totals of the group's projects' metric points, per kind (pre-aggregated)"
+    )
 
 
 @strawberry.type
@@ -171,6 +181,7 @@ class GlobalCovenantStats:
     budget_usd: float
     covenant_budget_usd: float = strawberry.field(description="the configured total budget")
     contributions_usd: float
+    metrics: list[MetricTotal] = strawberry.field(description="totals of all metric points, per kind")
     groups: list[RegionStats]
 
 
@@ -194,6 +205,7 @@ async def _group_stats(ctx: RequestContext) -> dict[Group, RegionStats]:
         .group_by(N.c.group_name)
     )
     projects = {r.group_name: r for r in project_rows}
+    totals = await store_of(ctx).group_totals(ctx)
     layout = load_layout()
     out = {}
     for r in nation_rows:
@@ -207,12 +219,14 @@ async def _group_stats(ctx: RequestContext) -> dict[Group, RegionStats]:
             active_projects=int(p.active) if p else 0,
             budget_usd=float(p.budget) if p else 0.0,
             contributions_usd=contribution_usd(int(r.gdp), int(r.total_gdp or 0), ctx.settings.budget_usd) or 0.0,
+            metrics=totals.get(r.group_name, []),
         )
     for group in Group:
         out.setdefault(
             group,
             RegionStats(group=group, regions=[reg.code for reg in layout.in_group(group.value)],
-                        nations=0, projects=0, active_projects=0, budget_usd=0.0, contributions_usd=0.0),
+                        nations=0, projects=0, active_projects=0, budget_usd=0.0, contributions_usd=0.0,
+                        metrics=[]),
         )
     return out
 
@@ -248,25 +262,56 @@ def _check_points(input: RecordMetricsInput) -> None:
     for i, point in enumerate(input.points[:MAX_POINTS]):
         where = f"points[{i}]"
         check_point(errors, where, point.kind, point.value, point.at)
-        at = utc(point.at)
+        # Both stores keep instants to the millisecond: two points that differ below it are one.
+        at = to_millis(point.at)
         if (point.kind, at) in seen:
             errors.add(f"{where}", "duplicates an earlier point of the same kind and time")
         seen.add((point.kind, at))
     errors.raise_if_any("recordMetrics input")
 
 
-def _check_window(input: RecordMetricsInput, start: dt.date, end: dt.date | None) -> None:
+def _check_window(points: list[MetricPointInput], start: dt.date, end: dt.date | None) -> None:
     """Points fall within the project's life: from its start month (monthly figures are dated on
     the 1st) to the end of its end date."""
     first = dt.datetime(start.year, start.month, 1, tzinfo=dt.UTC)
     last = dt.datetime.combine(end, dt.time.max, tzinfo=dt.UTC) if end is not None else None
     errors = InputErrors()
-    for i, point in enumerate(input.points):
-        at = utc(point.at)
+    for i, point in enumerate(points):
+        at = to_millis(point.at)
         if at < first or (last is not None and at > last):
             until = f" to {end.isoformat()}" if end is not None else ""
             errors.add(f"points[{i}].at", f"must be within the project's window ({first.date().isoformat()}{until})")
     errors.raise_if_any("recordMetrics input")
+
+
+async def write_points(
+    conn: AsyncConnection, project_id: str, points: list[MetricPointInput], store: MetricsStore,
+    *, region: str, actor: str,
+) -> int:
+    """The Postgres half of recordMetrics, in the caller's transaction: the points, their
+    `metrics_recorded` events in the events outbox and, for a store fed from the metrics outbox,
+    one `metrics_outbox` row per point id (applied to that store after commit)."""
+    project = (
+        await conn.execute(select(P.c.start_date, P.c.end_date, P.c.home_region).where(P.c.id == project_id))
+    ).one_or_none()
+    if project is None:
+        raise user_error(f"no project {project_id!r}", NOT_FOUND)
+    _check_window(points, project.start_date, project.end_date)
+    stmt = insert(M).values(
+        [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": to_millis(p.at)} for p in points]
+    )
+    # Re-recording a point (same project, kind and time) replaces its value: retries are safe.
+    stmt = stmt.on_conflict_do_update(constraint="uq_metric_point", set_={"value": stmt.excluded.value})
+    ids = (await conn.execute(stmt.returning(M.c.id))).scalars().all()
+    if store.uses_outbox:
+        outbox = insert(O).values([{"point_id": i} for i in ids])
+        # Already pending (a re-record before the applier ran): it will apply the new value.
+        await conn.execute(outbox.on_conflict_do_update(index_elements=["point_id"], set_={"enqueued_at": func.now()}))
+    await events.metrics_recorded(
+        conn, project_id, project.home_region, [Point(p.kind.value, p.value, to_millis(p.at)) for p in points],
+        region=region, actor=actor,
+    )
+    return len(points)
 
 
 @strawberry.type
@@ -296,6 +341,7 @@ class Query:
             budget_usd=sum(g.budget_usd for g in groups),
             covenant_budget_usd=float(info.context.settings.budget_usd),
             contributions_usd=sum(g.contributions_usd for g in groups),
+            metrics=combine_totals([g.metrics for g in groups]),
             groups=groups,
         )
 
@@ -310,27 +356,13 @@ class Mutation:
         _check_points(input)
         ctx: RequestContext = info.context
         project_id = str(input.project_id)
-
-        async def work(conn: AsyncConnection) -> int:
-            project = (
-                await conn.execute(select(P.c.start_date, P.c.end_date, P.c.home_region).where(P.c.id == project_id))
-            ).one_or_none()
-            if project is None:
-                raise user_error(f"no project {project_id!r}", NOT_FOUND)
-            _check_window(input, project.start_date, project.end_date)
-            stmt = insert(M).values(
-                [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": utc(p.at)} for p in input.points]
+        store = store_of(ctx)
+        recorded = await ctx.write(
+            lambda conn: write_points(
+                conn, project_id, input.points, store, region=ctx.settings.region, actor=ctx.actor()
             )
-            # Re-recording a point (same project, kind and time) replaces its value: retries are safe.
-            stmt = stmt.on_conflict_do_update(constraint="uq_metric_point", set_={"value": stmt.excluded.value})
-            await conn.execute(stmt)
-            points = [Point(p.kind.value, p.value, utc(p.at)) for p in input.points]
-            await events.metrics_recorded(
-                conn, project_id, project.home_region, points, region=ctx.settings.region, actor=ctx.actor()
-            )
-            return len(input.points)
-
-        recorded = await ctx.write(work)
+        )
+        await store.after_write(ctx)
         return RecordMetricsPayload(recorded=recorded, project=Project(id=strawberry.ID(project_id)))
 
 

@@ -123,3 +123,31 @@ def to_bucket(row: Any) -> MetricBucket:
         last=float(row.last),
         count=int(row.count),
     )
+
+
+@strawberry.type(description="Totals of every point of one kind, over all time")
+class MetricTotal:
+    kind: MetricKind
+    points: int
+    sum: float
+    min: float
+    max: float
+
+
+def combine_totals(parts: list[list[MetricTotal]]) -> list[MetricTotal]:
+    """Totals of several groups as one (global from the groups), ordered by kind."""
+    by_kind: dict[MetricKind, MetricTotal] = {}
+    for totals in parts:
+        for t in totals:
+            seen = by_kind.get(t.kind)
+            by_kind[t.kind] = t if seen is None else MetricTotal(
+                kind=t.kind, points=seen.points + t.points, sum=seen.sum + t.sum,
+                min=min(seen.min, t.min), max=max(seen.max, t.max),
+            )
+    return [by_kind[k] for k in sorted(by_kind, key=lambda k: k.value)]
+
+
+def to_millis(ts: dt.datetime) -> dt.datetime:
+    """Instants are kept to the millisecond (Cassandra's `timestamp`): both stores agree."""
+    ts = utc(ts)
+    return ts.replace(microsecond=ts.microsecond // 1000 * 1000)

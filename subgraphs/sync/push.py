@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from subgraphs.common.errors import CONFLICT, InputErrors, user_error
 from subgraphs.db.tables import metric_points as M
+from subgraphs.db.tables import metrics_outbox as O
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
 from subgraphs.db.tables import sync_pushes as PUSHES
@@ -82,7 +83,11 @@ class _Findings:
             )
 
 
-async def apply(conn: AsyncConnection, push: Push, last_pulled_at: float, push_digest: str) -> PushResult:
+async def apply(
+    conn: AsyncConnection, push: Push, last_pulled_at: float, push_digest: str, *, metrics_outbox: bool = False
+) -> PushResult:
+    """`metrics_outbox`: the metrics are also kept in a read model fed from `metrics_outbox`
+    (Cassandra), so pushed points are enqueued there too, as `recordMetrics` does."""
     stamp = int(await conn.scalar(select(func.charter_sync_stamp())))
     lpa = math.floor(last_pulled_at)  # stamps are whole ms (WatermelonDB keeps lastPulledAt as an integer)
     if lpa >= stamp:
@@ -120,7 +125,7 @@ async def apply(conn: AsyncConnection, push: Push, last_pulled_at: float, push_d
                              "metric points are add-only: they are deleted only with their project")
     found.raise_if_any()
 
-    await writes.run(conn, stamp, lpa)
+    await writes.run(conn, stamp, lpa, metrics_outbox)
     result = PushResult(stamp, writes.created, writes.updated, writes.deleted)
     await conn.execute(insert(PUSHES).values(digest=push_digest, applied_ms=stamp,
                                              summary=orjson.dumps(asdict(result)).decode()))
@@ -165,7 +170,7 @@ class _Writes:
     def deleted(self) -> int:
         return len(self.project_deletes)
 
-    async def run(self, conn: AsyncConnection, stamp: int, pulled_at: int) -> None:
+    async def run(self, conn: AsyncConnection, stamp: int, pulled_at: int, metrics_outbox: bool = False) -> None:
         if self.dropped_points:
             # created_ms 0: news to every client, whenever it last pulled.
             rows = [{"table_name": "metric_points", "record_id": i, "created_ms": 0, "deleted_ms": stamp}
@@ -184,11 +189,15 @@ class _Writes:
         if self.point_replacements:
             await conn.execute(delete(M).where(M.c.sync_id.in_(self.point_replacements)))
         if self.point_inserts:
-            await conn.execute(
-                insert(M),
-                [{"sync_id": p.id, "project_id": p.project_id, "kind": p.kind, "value": p.value, "ts": p.ts,
-                  "sync_pushed_from_ms": pulled_at} for p in self.point_inserts],
-            )
+            rows = [{"sync_id": p.id, "project_id": p.project_id, "kind": p.kind, "value": p.value, "ts": p.ts,
+                     "sync_pushed_from_ms": pulled_at} for p in self.point_inserts]
+            if metrics_outbox:
+                # The read model's applier takes them after commit (a replaced point's new row
+                # overwrites the old one there: both have the same project, kind and instant).
+                ids = (await conn.execute(insert(M).values(rows).returning(M.c.id))).scalars().all()
+                await conn.execute(insert(O), [{"point_id": i} for i in ids])
+            else:
+                await conn.execute(insert(M), rows)
         if self.project_deletes:
             # Their points go too (ON DELETE CASCADE), each leaving a tombstone.
             await conn.execute(delete(P).where(P.c.id.in_(self.project_deletes)))

@@ -52,7 +52,9 @@ async def sync_push(info: strawberry.Info, changes: JSON, last_pulled_at: float)
     ctx: RequestContext = info.context
 
     async def work(conn: AsyncConnection) -> pushing.PushResult:
-        return await pushing.apply(conn, parsed, last_pulled_at, key)
+        return await pushing.apply(
+            conn, parsed, last_pulled_at, key, metrics_outbox=ctx.settings.metrics_store == "cassandra"
+        )
 
     result = await ctx.write(work)
     return SyncPushResult(

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.testing import Gql
+import httpx
+import pytest
+
+from infra.stack import InProcessStack
+from infra.testing import Gql, gql_for
 
 # The fixtures `stack`, `http` and `gql` (one seeded stack per session) live in a plugin module.
 pytest_plugins = ["infra.testing"]
+# The first Cassandra test also pays for the cluster's start and the seed's backfill.
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="session", params=["postgres", "cassandra"])
+def metrics_stack(request: pytest.FixtureRequest) -> InProcessStack:
+    """Every test here runs against both metrics stores, with the same expectations: the seeded
+    Postgres stack, and one whose metrics live in the three-DC Cassandra cluster."""
+    return request.getfixturevalue("stack" if request.param == "postgres" else "cassandra_stack")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def gql(metrics_stack: InProcessStack, http: httpx.AsyncClient) -> Gql:
+    return gql_for(metrics_stack, http)
 
 SERIES = """query($r: [_Any!]!, $k: MetricKind, $f: DateTime, $t: DateTime, $b: Bucket!) {
   _entities(representations: $r) { ... on Project { id metrics(kind: $k, from: $f, to: $t, bucket: $b) {
