@@ -22,6 +22,7 @@ from bench.chaos.faults import FAULTS, Fault
 from bench.chaos.load import Load, Sample
 from bench.chaos.observe import Observer, View
 from bench.chaos.screens import SCREENS
+from infra.devkey import mint
 from infra.ports import free_port
 from infra.processes import ManagedProcess
 
@@ -161,7 +162,12 @@ class Chaos:
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             with contextlib.suppress(aiohttp.ClientError, TimeoutError, ValueError):
-                async with session.post(self.url, json={"query": WRITE, "variables": {"n": self.write_name}}) as r:
+                # writes need projects:write: a token signed with the stack's development key
+                token = mint(self.data_dir, ["projects:write"], subject="chaos", ttl=600)
+                async with session.post(
+                    self.url, json={"query": WRITE, "variables": {"n": self.write_name}},
+                    headers={"authorization": f"Bearer {token}"},
+                ) as r:
                     body = orjson.loads(await r.read())
                 if not body.get("errors"):
                     return time.monotonic()
