@@ -46,6 +46,21 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="Redis URL for persisted queries shared across instances (default: in-process; env CHARTER_REDIS_URL)",
     )
     parser.add_argument(
+        "--entity-cache", action="store_true",
+        help="cache subgraph entities and hinted root fields in Redis (needs --redis)",
+    )
+    parser.add_argument(
+        "--entity-cache-config", default="", help="YAML: TTLs per type, dependents, event rules",
+    )
+    parser.add_argument(
+        "--redis-timeout-ms", type=float, default=100.0,
+        help="a Redis call slower than this is a cache miss (default 100)",
+    )
+    parser.add_argument(
+        "--invalidate-from", default="",
+        help="nats:// URL: a JetStream consumer evicts the entries each event makes stale",
+    )
+    parser.add_argument(
         "--routing", default="",
         help="YAML `subgraphs: {name: [url, failover url, ...]}`: local instances first, then the failover order",
     )
@@ -72,6 +87,10 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         override_labels=tuple(args.override_label),
         watch=not args.no_watch,
         redis_url=args.redis,
+        entity_cache=args.entity_cache,
+        entity_cache_config=args.entity_cache_config,
+        redis_timeout=args.redis_timeout_ms / 1000,
+        invalidate_from=args.invalidate_from,
         routing=args.routing,
         cors_origins=tuple(args.cors_origin),
         failover_cooldown=args.failover_cooldown,
@@ -88,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
 
     logs.configure(args.log_level)
     config = config_from_args(args)
+    if config.entity_cache and not config.redis_url:
+        print("charter gateway: --entity-cache needs --redis URL (or CHARTER_REDIS_URL)", file=sys.stderr)
+        return 2
     common = {
         "host": config.host,
         "port": config.port,

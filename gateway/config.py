@@ -32,5 +32,9 @@ class GatewayConfig:
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the gateway ("*" for any)
     redis_url: str = ""  # shared store for persisted queries; in-process only when empty
     persisted_queries: bool = True
+    entity_cache: bool = False  # cache _entities answers and hinted root fields in Redis (needs redis_url)
+    entity_cache_config: str = ""  # YAML: TTLs, dependents, event rules (gateway.cache.config)
+    redis_timeout: float = 0.1  # seconds per Redis call before it counts as a miss
+    invalidate_from: str = ""  # nats:// URL: evict entries from JetStream events
     # Progressive override labels switched on for every request (others only via percent(N)).
     override_labels: tuple[str, ...] = ()

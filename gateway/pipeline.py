@@ -15,6 +15,9 @@ import orjson
 from graphql import GraphQLObjectType, OperationType
 
 from gateway import persisted
+from gateway.cache.analyze import Analyzer, PlanCacheInfo
+from gateway.cache.entity import CONSISTENCY_HEADER, EntityCache, scope_of
+from gateway.cache.hints import CacheHints
 from gateway.config import GatewayConfig
 from gateway.errors import (
     GRAPHQL_PARSE_FAILED,
@@ -51,17 +54,19 @@ class Result:
     request_error: bool  # no `data`: the request failed before execution
     status: int = 200  # the status for application/graphql-response+json
     malformed: bool = False  # the status holds for application/json too
+    cache_control: str | None = None  # the Cache-Control header, when the entity cache is on
 
 
 class PlanEntry:
     """A cached plan with the client's field tree and, once first used, its compiled shaper."""
 
-    __slots__ = ("_shape", "fields", "plan")
+    __slots__ = ("_shape", "cache", "fields", "plan")
 
     def __init__(self, plan: QueryPlan, fields: list[NField]) -> None:
         self.plan = plan
         self.fields = fields
         self._shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.cache: PlanCacheInfo | None = None  # the entity cache's per-plan precomputation
 
     def shape(self, data: dict[str, Any]) -> dict[str, Any]:
         if self._shape is None:
@@ -76,8 +81,10 @@ class Gateway:
         transport: Transport,
         config: GatewayConfig,
         persisted_queries: persisted.QueryStore | None = None,
+        entity_cache: EntityCache | None = None,
     ) -> None:
         self.state = state
+        self.entity_cache = entity_cache
         self.persisted = persisted_queries
         self.transport = transport
         self.config = config
@@ -191,6 +198,15 @@ class Gateway:
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status)
         ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders)
+        cache_control = None
+        if self.entity_cache is not None:
+            info = entry.cache if entry.cache is not None else self._cache_info(state, entry)
+            ctx.cache = self.entity_cache
+            ctx.cache_plans = info.fetches
+            ctx.cache_scope = scope_of(forwarded)
+            # Read-your-writes: a client holding a consistency token reads around the cache.
+            ctx.bypass = bool(forwarded.get(CONSISTENCY_HEADER))
+            cache_control = "no-store" if ctx.bypass else info.cache_control
         try:
             await execute(entry.plan.node, ctx)
         except Exception as e:  # a bug must cost this request only, with an error the client can read
@@ -212,5 +228,18 @@ class Gateway:
             response["errors"] = ctx.errors
         if ctx.extensions:
             response["extensions"] = ctx.extensions
-        return Result(orjson.dumps(response), False, 200)
+        if cache_control is not None and ctx.errors:
+            cache_control = "no-store"
+        return Result(orjson.dumps(response), False, 200, cache_control=cache_control)
+
+    def _cache_info(self, state: SchemaState, entry: PlanEntry) -> PlanCacheInfo:
+        """Once per plan: each fetch's TTL, scope, key prefix and tag paths."""
+        analyzer = state.cache_analyzer
+        if analyzer is None:
+            assert self.entity_cache is not None
+            cfg = self.entity_cache.config
+            analyzer = Analyzer(state.supergraph, CacheHints(state.supergraph, cfg.ttl, cfg.default_ttl), cfg)
+            state.cache_analyzer = analyzer
+        entry.cache = analyzer.plan(entry.plan)
+        return entry.cache
 

@@ -8,6 +8,7 @@ reload never serves a plan made for another schema).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import GraphQLInterfaceType, GraphQLSchema
 
@@ -29,6 +30,7 @@ class SchemaState:
     # Interface names an @interfaceObject subgraph returns as __typename (never a runtime type).
     placeholders: frozenset[str]
     override_labels: frozenset[str] = field(default_factory=frozenset)
+    cache_analyzer: Any = None  # the entity cache's analyzer for this schema, built on first use
 
     @property
     def id(self) -> str:

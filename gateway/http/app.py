@@ -15,6 +15,9 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from gateway.cache.config import load_config
+from gateway.cache.entity import EntityCache
+from gateway.cache.redis_store import RedisStore as SharedRedis
 from gateway.config import GatewayConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
 from gateway.http.metrics import Metrics
@@ -40,11 +43,16 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
     routes = load_routes(config.routing, config.failover_cooldown) if config.routing else None
     transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe, routes=routes)
+    metrics = Metrics()
+    # One pool, one deadline and one breaker for every cache that lives in Redis.
+    redis = SharedRedis(config.redis_url, timeout=config.redis_timeout, stats=metrics) if config.redis_url else None
     store: QueryStore | None = None
     if config.persisted_queries:
         store = RedisStore(config.redis_url) if config.redis_url else MemoryStore()
-    gateway = Gateway(state, transport, config, store)
-    metrics = Metrics()
+    entity_cache = None
+    if config.entity_cache and redis is not None:
+        entity_cache = EntityCache(redis, load_config(config.entity_cache_config), metrics)
+    gateway = Gateway(state, transport, config, store, entity_cache)
     graphql = GraphQLEndpoints(gateway, metrics, config.graphiql)
 
     @contextlib.asynccontextmanager
@@ -68,6 +76,10 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             await transport.close()
             if isinstance(store, RedisStore):
                 await store.close()
+            if entity_cache is not None:
+                await entity_cache.close()
+            if redis is not None:
+                await redis.close()
 
     app = Starlette(
         routes=[

@@ -56,7 +56,9 @@ class GraphQLEndpoints:
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         self.metrics.duration.observe(time.perf_counter() - started)
-        headers = {"allow": "POST"} if status == 405 else None
+        headers = {"allow": "POST"} if status == 405 else {}
+        if result.cache_control is not None:
+            headers["cache-control"] = result.cache_control
         return Response(result.body, status_code=status, media_type=media_type, headers=headers)
 
 

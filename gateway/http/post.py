@@ -47,8 +47,9 @@ class GraphQLPost:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         started = time.perf_counter()
+        cache_control = None
         try:
-            status, media_type, body = await self._handle(scope, receive)
+            status, media_type, body, cache_control = await self._handle(scope, receive)
         except Exception as e:  # a bug costs this request only, answered as GraphQL
             log.exception("request failed: %s", e)
             status, media_type = 500, negotiation.JSON
@@ -60,38 +61,40 @@ class GraphQLPost:
         ]
         if status == 405:
             headers.append((b"allow", b"GET, POST"))
+        if cache_control is not None:
+            headers.append((b"cache-control", cache_control.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _handle(self, scope: Scope, receive: Any) -> tuple[int, str, bytes]:
+    async def _handle(self, scope: Scope, receive: Any) -> tuple[int, str, bytes, str | None]:
         headers = Headers.from_scope(scope, self.wanted)
         media_type = negotiation.choose_media_type(headers.get("accept"))
         if media_type is None:
-            return self._fail(
+            return (*self._fail(
                 406,
                 negotiation.JSON,
                 "Not acceptable: this endpoint answers application/graphql-response+json or application/json.",
-            )
+            ), None)
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in _ACCEPTED_CONTENT_TYPES:
-            return self._fail(
+            return (*self._fail(
                 415, media_type, "Unsupported content type: POST a JSON body with Content-Type: application/json."
-            )
+            ), None)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            return self._fail(413, media_type, "The request body is too large.")
+            return (*self._fail(413, media_type, "The request body is too large."), None)
         body = await self._read_body(receive)
         if body is None:
-            return self._fail(413, media_type, "The request body is too large.")
+            return (*self._fail(413, media_type, "The request body is too large."), None)
         try:
             request = negotiation.from_json_body(body)
         except RequestError as e:
             self.metrics.requests.labels("request_error").inc()
-            return e.status, media_type, orjson.dumps({"errors": e.errors})
+            return e.status, media_type, orjson.dumps({"errors": e.errors}), None
         result = await self.gateway.run(request, headers, allow_mutation=True)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
-        return status, media_type, result.body
+        return status, media_type, result.body, result.cache_control
 
     async def _read_body(self, receive: Any) -> bytes | None:
         chunks: list[bytes] = []

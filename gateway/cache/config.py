@@ -1,0 +1,102 @@
+"""Entity-cache settings: TTLs beyond the SDL's hints, what a write makes stale, and which events
+mean which write. Read from a YAML file (`--entity-cache-config`); every part is optional.
+
+```yaml
+ttl:                      # seconds per type (overrides @cacheControl on the type)
+  Nation: 3600
+default_ttl: 0            # types with no hint and no entry here are not cached (0)
+dependents:               # a write of the key type also evicts entries holding these types;
+  Project: [Project, RegionStats]   # an entity type here means "entries holding lists of it"
+events:                   # event-driven invalidation (the JetStream consumer, or `on_event`)
+  - subject: covenant.project.*.*
+    type: Project
+    key: {id: id}         # key field <- payload field
+```
+A type with no `dependents` entry evicts the lists that hold it (the safe default: a write may
+change which lists an entity belongs to).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class CacheConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class EventRule:
+    subject: str  # NATS subject pattern: `*` one token, `>` the rest
+    type: str
+    key: tuple[tuple[str, str], ...]  # (key field, payload field)
+
+    def matches(self, subject: str) -> bool:
+        want = self.subject.split(".")
+        got = subject.split(".")
+        for i, token in enumerate(want):
+            if token == ">":
+                return len(got) > i
+            if i >= len(got) or (token != "*" and token != got[i]):
+                return False
+        return len(got) == len(want)
+
+
+@dataclass(frozen=True)
+class EntityCacheConfig:
+    ttl: dict[str, int] = field(default_factory=dict)
+    default_ttl: int = 0
+    dependents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    events: tuple[EventRule, ...] = ()
+    namespace: str = "charter:"
+    # A second eviction this long after each write's first: a read that fetched the old value
+    # just before the write (or from a lagging replica) and stored it after the first eviction
+    # is removed by the second. Bounds how long anyone can see a stale entry.
+    settle_seconds: float = 0.5
+
+    def dependents_of(self, type_name: str) -> tuple[str, ...]:
+        return self.dependents.get(type_name, (type_name,))
+
+
+def load_config(path: str | Path | None) -> EntityCacheConfig:
+    if not path:
+        return EntityCacheConfig()
+    try:
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise CacheConfigError(f"cannot read entity cache config {path}: {e}") from e
+    return parse_config(raw, str(path))
+
+
+def parse_config(raw: Any, where: str = "config") -> EntityCacheConfig:
+    if not isinstance(raw, dict):
+        raise CacheConfigError(f"{where}: expected a mapping")
+    ttl = raw.get("ttl") or {}
+    if not isinstance(ttl, dict) or not all(isinstance(v, int) and v >= 0 for v in ttl.values()):
+        raise CacheConfigError(f"{where}: `ttl` maps type names to seconds (integers >= 0)")
+    deps = raw.get("dependents") or {}
+    if not isinstance(deps, dict) or not all(isinstance(v, list) for v in deps.values()):
+        raise CacheConfigError(f"{where}: `dependents` maps a type to a list of type names")
+    events = []
+    for i, e in enumerate(raw.get("events") or ()):
+        if not isinstance(e, dict) or not isinstance(e.get("subject"), str) or not isinstance(e.get("type"), str):
+            raise CacheConfigError(f"{where}: events[{i}] needs `subject` and `type`")
+        key = e.get("key") or {}
+        if not isinstance(key, dict) or not key:
+            raise CacheConfigError(f"{where}: events[{i}].key maps key fields to payload fields")
+        events.append(EventRule(e["subject"], e["type"], tuple((str(k), str(v)) for k, v in key.items())))
+    default_ttl = raw.get("default_ttl", 0)
+    if not isinstance(default_ttl, int) or default_ttl < 0:
+        raise CacheConfigError(f"{where}: `default_ttl` is seconds (an integer >= 0)")
+    return EntityCacheConfig(
+        ttl={str(k): int(v) for k, v in ttl.items()},
+        default_ttl=default_ttl,
+        dependents={str(k): tuple(str(x) for x in v) for k, v in deps.items()},
+        events=tuple(events),
+        namespace=str(raw.get("namespace", "charter:")),
+        settle_seconds=float(raw.get("settle_seconds", 0.5)),
+    )
