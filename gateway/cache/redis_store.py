@@ -1,10 +1,11 @@
 """One Redis connection pool for every cache, with a deadline on each call and a breaker.
 
 A cache must never make the gateway slower or less available than no cache: every call has a
-short deadline, and a failure (refused, timeout, protocol) turns the call into a miss. After a
-failure the breaker stays open for `cooldown` seconds, so while Redis is down requests do not
-each wait for a timeout; then one call probes it again. Each episode is logged once when it
-starts and once when it ends, and exported through `CacheStats.degraded`.
+short deadline, and a failure (refused, timeout, protocol) turns the call into a miss. After
+`trip_after` failures in a row (one slow reply on a busy machine is just a miss) the breaker
+opens for `cooldown` seconds, so while Redis is down requests do not each wait for a timeout;
+then one call probes it again. Each episode is logged once when it starts and once when it
+ends, and exported through `CacheStats.degraded`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class RedisStore:
         cooldown: float = 1.0,
         stats: CacheStats | None = None,
         max_connections: int = 64,
+        trip_after: int = 3,
     ) -> None:
         import redis.asyncio as redis
 
@@ -61,6 +63,8 @@ class RedisStore:
         )
         self.client = redis.Redis(connection_pool=pool)
         self._open_until = 0.0  # breaker: skip Redis until then
+        self.trip_after = trip_after
+        self._failures = 0  # in a row
         self.down = False
         self._script: Any = None
 
@@ -81,6 +85,7 @@ class RedisStore:
         except Exception as e:  # redis errors, OSError, TimeoutError: all mean "no cache now"
             self._failed(e)
             return False, None
+        self._failures = 0
         if self.down:
             self.down = False
             log.warning("redis at %s is back: caches in use again", self.url)
@@ -88,6 +93,9 @@ class RedisStore:
         return True, result
 
     def _failed(self, e: BaseException) -> None:
+        self._failures += 1
+        if self._failures < self.trip_after and not self.down:
+            return
         self._open_until = time.monotonic() + self.cooldown
         if not self.down:
             self.down = True
