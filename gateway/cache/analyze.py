@@ -245,6 +245,9 @@ class _Walk:
                 self.private = self.private or h.private
             if hints.scoped(parent.name, s.name.value):
                 self.scoped = True
+            coordinate = f"{parent.name}.{s.name.value}"
+            if coordinate in self.a.dependent_types:  # a field named as a dependent (Nation.metrics)
+                self.static.add("t:" + coordinate)
             named, depth = _unwrap(fdef.type)
             if s.selection_set is None:
                 continue

@@ -5,8 +5,9 @@ mean which write. Read from a YAML file (`--entity-cache-config`); every part is
 ttl:                      # seconds per type (overrides @cacheControl on the type)
   Nation: 3600
 default_ttl: 0            # types with no hint and no entry here are not cached (0)
-dependents:               # a write of the key type also evicts entries holding these types;
-  Project: [Project, RegionStats]   # an entity type here means "entries holding lists of it"
+dependents:               # a write of the key type also evicts entries holding these types
+  Project: [Project, RegionStats, Nation.metrics]   # an entity type: entries holding lists of it;
+                          # Type.field: entries selecting that field
 events:                   # event-driven invalidation (the JetStream consumer, or `on_event`)
   - subject: covenant.project.*.*
     type: Project

@@ -17,6 +17,8 @@ from starlette.routing import Route
 
 from gateway.cache.config import load_config
 from gateway.cache.entity import EntityCache
+from gateway.cache.invalidation import EventInvalidator
+from gateway.cache.nats_consumer import InvalidationConsumer
 from gateway.cache.redis_store import RedisStore as SharedRedis
 from gateway.config import GatewayConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
@@ -53,6 +55,12 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     if config.entity_cache and redis is not None:
         entity_cache = EntityCache(redis, load_config(config.entity_cache_config), metrics)
     gateway = Gateway(state, transport, config, store, entity_cache)
+    # The hook any event consumer calls; the gateway's own JetStream consumer when asked for.
+    invalidator = EventInvalidator(entity_cache) if entity_cache is not None else None
+    consumer = None
+    if invalidator is not None and config.invalidate_from:
+        subjects = tuple(dict.fromkeys(r.subject for r in invalidator.rules)) or ("covenant.>",)
+        consumer = InvalidationConsumer(config.invalidate_from, invalidator, subjects)
     graphql = GraphQLEndpoints(gateway, metrics, config.graphiql)
 
     @contextlib.asynccontextmanager
@@ -66,9 +74,13 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         elif config.watch and config.supergraph and not config.supergraph.startswith(("http://", "https://")):
             watcher = asyncio.create_task(watch_file(gateway, config, counted))
         log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
+        if consumer is not None:
+            consumer.start()
         try:
             yield
         finally:
+            if consumer is not None:
+                await consumer.close()
             if watcher is not None:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -91,6 +103,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.gateway = gateway
+    app.state.invalidator = invalidator
+    app.state.invalidation_consumer = consumer
     served = Dispatch(app, GraphQLPost(gateway, metrics, config.max_body_bytes), frozenset({"/graphql", "/"}))
     if config.cors_origins:
         # Plain ASGI, so it wraps the fast POST path too; only installed when asked for.
