@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regions import load_layout
 from subgraphs.common.app import ConsistencyExtension
+from subgraphs.common.cache_control import cached
 from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
@@ -60,7 +61,7 @@ def _shape(kind: MetricKind | None, start: dt.datetime | None, end: dt.datetime 
     return (kind.value if kind else None, start, end, bucket.value)
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], directives=[cached()])
 class Project:
     id: strawberry.ID
 
@@ -119,7 +120,7 @@ def nation_stats_loader(ctx: RequestContext) -> Any:
     return ctx.loader("nation_stats", load)
 
 
-@strawberry.federation.type(keys=["code"])
+@strawberry.federation.type(keys=["code"], directives=[cached()])
 class Nation:
     code: strawberry.ID
 
@@ -259,11 +260,11 @@ def _check_points(input: RecordMetricsInput) -> None:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS")
+    @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS", directives=[cached()])
     async def region_stats(self, info: strawberry.Info, group: Group) -> RegionStats:
         return (await _group_stats(info.context))[group]
 
-    @strawberry.field
+    @strawberry.field(directives=[cached()])
     async def global_covenant_stats(self, info: strawberry.Info) -> GlobalCovenantStats:
         groups = list((await _group_stats(info.context)).values())
         return GlobalCovenantStats(

@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy import func, select
 
 from subgraphs.common.app import ConsistencyExtension
+from subgraphs.common.cache_control import cached
 from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
@@ -23,7 +24,7 @@ _CODE = re.compile(r"^[A-Za-z]{2,3}$")
 _TOTAL_GDP = select(func.sum(T.c.gdp_usd)).scalar_subquery().label("total_gdp")
 
 
-@strawberry.federation.type(keys=["code"], description="A UN member or observer state")
+@strawberry.federation.type(keys=["code"], description="A UN member or observer state", directives=[cached()])
 class Nation:
     code: strawberry.ID = strawberry.field(description="ISO 3166-1 alpha-2")
     alpha3: str
@@ -101,14 +102,15 @@ async def _all_nations(ctx: RequestContext) -> list[tuple[Nation, list[str]]]:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A nation by ISO 3166-1 alpha-2 or alpha-3 code (any case)")
+    @strawberry.field(description="A nation by ISO 3166-1 alpha-2 or alpha-3 code (any case)", directives=[cached()])
     async def nation(self, info: strawberry.Info, code: str) -> Nation | None:
         if not _CODE.match(code):
             raise user_error(f"nation code must be ISO 3166-1 alpha-2 or alpha-3, got {code[:20]!r}")
         return await nation_loader(info.context).load(code.upper())
 
     @strawberry.field(
-        description="Nations, optionally searched (prefix, substring, typo-tolerant; accents ignored)"
+        description="Nations, optionally searched (prefix, substring, typo-tolerant; accents ignored)",
+        directives=[cached()],
     )
     async def nations(
         self,

@@ -16,7 +16,13 @@ import redis.asyncio as aioredis
 
 from infra.ports import free_port
 from infra.processes import ManagedProcess
-from tests.gateway.cache_subgraphs import CacheWorld, ServedGateway, request_headers, serve_gateway, start_world
+from tests.gateway.cache_subgraphs import (
+    CacheWorld,
+    ServedGateway,
+    request_headers,
+    serve_gateway,
+    start_world,
+)
 
 ONE = "query One($upc: ID!) { product(upc: $upc) { upc name reviews { id } } }"
 CONFIG = """

@@ -14,7 +14,13 @@ import pytest
 import redis.asyncio as aioredis
 
 from infra.redis import EmbeddedRedis
-from tests.gateway.cache_subgraphs import CacheWorld, metric, request_headers, serve_gateway, start_world
+from tests.gateway.cache_subgraphs import (
+    CacheWorld,
+    metric,
+    request_headers,
+    serve_gateway,
+    start_world,
+)
 
 Q = "query One($upc: ID!) { product(upc: $upc) { upc name reviews { id } } }"
 
@@ -44,6 +50,7 @@ class Load:
         self.failed: list[str] = []
         self.slowest = 0.0
         self._stop = asyncio.Event()
+        self._progress = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def _client(self, n: int) -> None:
@@ -64,6 +71,7 @@ class Load:
                 except Exception as e:
                     self.failed.append(repr(e))
                 self.slowest = max(self.slowest, time.monotonic() - started)
+                self._progress.set()
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._client(n)) for n in range(self.clients)]
@@ -71,7 +79,8 @@ class Load:
     async def until(self, count: int) -> None:
         target = self.ok + count
         while self.ok < target and not self.failed:
-            await asyncio.sleep(0.01)  # polling a counter the clients advance
+            self._progress.clear()
+            await self._progress.wait()
 
     async def stop(self) -> None:
         self._stop.set()
