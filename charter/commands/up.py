@@ -23,6 +23,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/charter-up"), help="embedded data, logs, supergraphs")
     parser.add_argument("--nats", action="store_true", help="also start an embedded NATS server with JetStream")
     parser.add_argument(
+        "--no-cache", action="store_true",
+        help="no Redis and no entity cache (default: an embedded Redis, or REDIS_URL, for the gateway's caches)",
+    )
+    parser.add_argument(
         "--replica-delay-ms", type=int, default=None,
         help="make embedded replicas apply WAL this late (to see read-your-writes at work)",
     )
@@ -49,6 +53,7 @@ async def _main(args: argparse.Namespace) -> int:
     opts = UpOptions(
         regions=regions, host=args.host, port=args.port, subgraph_base_port=args.subgraph_base_port,
         data_dir=args.data_dir, with_nats=args.nats, replica_delay_ms=args.replica_delay_ms,
+        with_cache=not args.no_cache,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Mapping
 
 from gateway.cache.config import EntityCacheConfig
@@ -46,6 +47,9 @@ class EntityCache:
         self.stats: CacheStats = stats or NullStats()
         self._fills: set[asyncio.Task[None]] = set()
         self._later: set[asyncio.Task[None]] = set()
+        # Tags written within the settle time: answers holding them may come from a replica that
+        # has not replayed the write yet, so they are not stored until it has.
+        self._recent: dict[str, float] = {}
 
     # ------------------------------------------------------------------ reads
     async def lookup(self, keys: list[str]) -> list[bytes | None]:
@@ -70,6 +74,12 @@ class EntityCache:
         """Store entries in the background (their tags named in full Redis keys)."""
         if not entries or not self.store.available or len(self._fills) >= MAX_PENDING_FILLS:
             return
+        if self._recent:
+            now = time.monotonic()
+            recent = self._recent
+            entries = [e for e in entries if not any(recent.get(t, 0.0) > now for t in e[3])]
+            if not entries:
+                return
         ns = self.config.namespace + "tag:"
         prepared = [(k, v, ttl, tuple(ns + t for t in tags)) for k, v, ttl, tags in entries]
         task = asyncio.get_running_loop().create_task(self.store.set_tagged(prepared, TAG_TTL))  # type: ignore[arg-type]
@@ -84,9 +94,11 @@ class EntityCache:
     # ------------------------------------------------------------------ evictions
     async def evict(self, tags: Iterable[str], reason: str) -> int | None:
         """Evict every entry carrying one of these tags, now and once more after the settle time."""
+        tags = set(tags)
         tag_keys = sorted({self.config.namespace + "tag:" + t for t in tags})
         if not tag_keys:
             return 0
+        self._remember(tags)
         n = await self.store.invalidate(tag_keys)
         if n is None:
             log.debug("eviction of %d tags failed (redis unavailable); TTLs bound the staleness", len(tag_keys))
@@ -97,6 +109,14 @@ class EntityCache:
             self._later.add(task)
             task.add_done_callback(self._later.discard)
         return n
+
+    def _remember(self, tags: set[str]) -> None:
+        now = time.monotonic()
+        if len(self._recent) > 10_000:
+            self._recent = {t: u for t, u in self._recent.items() if u > now}
+        until = now + self.config.settle_seconds
+        for t in tags:
+            self._recent[t] = until
 
     async def _again(self, tag_keys: list[str], reason: str) -> None:
         await asyncio.sleep(self.config.settle_seconds)

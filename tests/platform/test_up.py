@@ -52,6 +52,25 @@ async def _read_your_writes_through_the_gateway(client: httpx.AsyncClient, url: 
     assert stale_without > 0, "the replica never lagged: this check could not have failed"
 
 
+async def _the_gateway_caches_in_redis(client: httpx.AsyncClient, url: str, first: dict[str, object]) -> None:
+    """`charter up` starts a Redis and the gateway's entity cache: the same query again is
+    answered from it (hits counted), identically."""
+    metrics = url.replace("/graphql", "/metrics")
+
+    def hits(text: str) -> float:
+        m = re.search(r'^charter_cache_requests_total\{cache="entity",result="hit"\} (\S+)$', text, re.M)
+        return float(m.group(1)) if m else 0.0
+
+    before = hits((await client.get(metrics)).text)
+    again = None
+    for _ in range(20):  # fills are written in the background: the first repeat may miss
+        again = (await client.post(url, json={"query": QUERY})).json()
+        if hits((await client.get(metrics)).text) > before:
+            break
+    assert again == first
+    assert hits((await client.get(metrics)).text) > before, "no entity cache hits through charter up"
+
+
 async def _ams_dies_and_jnb_answers(url: str, data_dir: Path, up_pid: int) -> None:
     """The gateway serves region ams; when ams's nations subgraph dies, jnb's (next in ams's
     failover order) answers, with no failed request."""
@@ -125,6 +144,7 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
         url = f"http://127.0.0.1:{port}/graphql"
         async with httpx.AsyncClient(timeout=30) as client:
             response = await client.post(url, json={"query": QUERY})
+            await _the_gateway_caches_in_redis(client, url, response.json())
             await _read_your_writes_through_the_gateway(client, url)
         body = response.json()
         assert response.status_code == 200 and "errors" not in body, body
