@@ -18,6 +18,7 @@ from gateway import persisted
 from gateway.cache.analyze import Analyzer, PlanCacheInfo
 from gateway.cache.entity import CONSISTENCY_HEADER, EntityCache, scope_of
 from gateway.cache.hints import CacheHints
+from gateway.cache.plans import PlanStore, plan_digest
 from gateway.config import GatewayConfig
 from gateway.errors import (
     GRAPHQL_PARSE_FAILED,
@@ -34,7 +35,7 @@ from gateway.executor.shape_codegen import Anomaly, compile_shape
 from gateway.inflight import InFlight
 from gateway.operation import PreparedDocument, coerce_variables, select_operation
 from gateway.planner.build import PlanningError
-from gateway.planner.nodes import QueryPlan
+from gateway.planner.nodes import QueryPlan, from_json, to_json
 from gateway.planner.normalize import NField, Normalizer, condition_values
 from gateway.state import SchemaState
 from gateway.types import Transport
@@ -60,13 +61,25 @@ class Result:
 class PlanEntry:
     """A cached plan with the client's field tree and, once first used, its compiled shaper."""
 
-    __slots__ = ("_shape", "cache", "fields", "plan")
+    __slots__ = ("_shape", "cache", "fields", "flushed", "origin", "plan", "uses")
 
-    def __init__(self, plan: QueryPlan, fields: list[NField]) -> None:
+    def __init__(self, plan: QueryPlan, fields: list[NField], origin: dict[str, Any] | None = None) -> None:
         self.plan = plan
         self.fields = fields
         self._shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.cache: PlanCacheInfo | None = None  # the entity cache's per-plan precomputation
+        # What it was planned from (document text, operation, condition variables, labels): to
+        # re-plan it on a new schema, or re-prime another process from the plan store.
+        self.origin = origin or {}
+        self.uses = 0  # requests served (ranks the hottest operations)
+        self.flushed = 0  # uses already reported to the plan store
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            **self.origin,
+            "plan": to_json(self.plan.node) if self.plan.node is not None else None,
+            "localFields": list(self.plan.local_fields),
+        }
 
     def shape(self, data: dict[str, Any]) -> dict[str, Any]:
         if self._shape is None:
@@ -82,9 +95,11 @@ class Gateway:
         config: GatewayConfig,
         persisted_queries: persisted.QueryStore | None = None,
         entity_cache: EntityCache | None = None,
+        plan_store: PlanStore | None = None,
     ) -> None:
         self.state = state
         self.entity_cache = entity_cache
+        self.plan_store = plan_store
         self.persisted = persisted_queries
         self.transport = transport
         self.config = config
@@ -163,24 +178,157 @@ class Gateway:
                     continue
         return frozenset(active)
 
-    def plan_for(self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any]) -> PlanEntry:
+    def _plan_key(
+        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], frozenset[str]]:
         labels = self._labels(state)
         conditions = condition_values(prepared.condition_variables, variables)
         op_name = operation.name.value if operation.name else None
-        key = (prepared.hash, op_name, conditions, labels)
+        return (prepared.hash, op_name, conditions, labels), labels
 
-        def compute() -> PlanEntry:
-            root = state.api_schema.get_root_type(operation.operation)
-            assert isinstance(root, GraphQLObjectType)
-            fields = Normalizer(
-                state.api_schema, prepared.fragments, variables, state.documents.limits.max_fields
-            ).fields(
-                root, [operation.selection_set]
-            )
+    def _compute(
+        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
+        labels: frozenset[str], plan: QueryPlan | None = None,
+    ) -> PlanEntry:
+        """Normalise the client's fields and plan them (or take `plan`, already made for them)."""
+        root = state.api_schema.get_root_type(operation.operation)
+        assert isinstance(root, GraphQLObjectType)
+        fields = Normalizer(
+            state.api_schema, prepared.fragments, variables, state.documents.limits.max_fields
+        ).fields(
+            root, [operation.selection_set]
+        )
+        if plan is None:
             plan = state.planner.plan(operation, root, fields, labels)
-            return PlanEntry(plan, fields)
+        origin = {
+            "query": prepared.text,
+            "operationName": operation.name.value if operation.name else None,
+            "conditions": {n: variables.get(n) is True for n in prepared.condition_variables},
+            "labels": sorted(labels),
+        }
+        return PlanEntry(plan, fields, origin)
 
-        return state.plans.get_or_compute(key, compute)  # type: ignore[no-any-return]
+    def plan_for(self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any]) -> PlanEntry:
+        key, labels = self._plan_key(state, prepared, operation, variables)
+        entry: PlanEntry = state.plans.get_or_compute(
+            key, lambda: self._compute(state, prepared, operation, variables, labels)
+        )
+        entry.uses += 1
+        return entry
+
+    async def plan_for_async(
+        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any]
+    ) -> PlanEntry:
+        """With the plan store: an in-process miss asks Redis before planning."""
+        key, labels = self._plan_key(state, prepared, operation, variables)
+        store = self.plan_store
+        assert store is not None
+
+        async def compute() -> PlanEntry:
+            digest = plan_digest(key)
+            payload = await store.get(state.id, digest)
+            if payload is not None:
+                entry = self._from_payload(state, prepared, operation, variables, labels, payload)
+                if entry is not None:
+                    return entry
+            entry = self._compute(state, prepared, operation, variables, labels)
+            store.put(state.id, digest, entry.payload())
+            return entry
+
+        entry: PlanEntry = await state.plans.get_or_compute_async(key, compute)
+        entry.uses += 1
+        return entry
+
+    def _from_payload(
+        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
+        labels: frozenset[str], payload: dict[str, Any],
+    ) -> PlanEntry | None:
+        try:
+            node = payload.get("plan")
+            plan = QueryPlan(from_json(node) if node else None, tuple(payload.get("localFields", ())))
+        except (KeyError, TypeError, ValueError):
+            return None  # written by another version: plan again
+        return self._compute(state, prepared, operation, variables, labels, plan)
+
+    def replan(self, state: SchemaState, origin: dict[str, Any]) -> tuple[tuple[Any, ...], PlanEntry] | None:
+        """Plan an operation again from its origin, for `state` (a reload, or a warm start)."""
+        prepared = state.documents.get(origin["query"])
+        if prepared.errors:
+            return None  # not valid against this schema: clients will hear why when they ask
+        operation = select_operation(prepared, origin.get("operationName"))
+        variables = dict(origin.get("conditions") or {})
+        key, labels = self._plan_key_fixed(prepared, operation, variables, origin)
+        return key, self._compute(state, prepared, operation, variables, labels)
+
+    def prime(self, state: SchemaState, origins: list[dict[str, Any]]) -> int:
+        """Put plans for these operations into `state`'s cache; how many were planned."""
+        done = 0
+        for origin in origins:
+            try:
+                made = self.replan(state, origin)
+            except Exception:  # an operation the new schema cannot plan: skip it
+                continue
+            if made is not None:
+                state.plans.put(*made)
+                done += 1
+        return done
+
+    async def warm_from_store(self, limit: int = 200) -> int:
+        """A new process: plan the hottest operations of this schema from the plan store (their
+        stored plans, no planning), before it serves."""
+        if self.plan_store is None:
+            return 0
+        state = self.state
+        done = 0
+        for _, payload in await self.plan_store.hottest(state.id, limit):
+            try:
+                prepared = state.documents.get(payload["query"])
+                if prepared.errors:
+                    continue
+                operation = select_operation(prepared, payload.get("operationName"))
+                variables = dict(payload.get("conditions") or {})
+                key, labels = self._plan_key_fixed(prepared, operation, variables, payload)
+                entry = self._from_payload(state, prepared, operation, variables, labels, payload)
+            except Exception:  # a stale or foreign entry: skip it
+                continue
+            if entry is not None:
+                state.plans.put(key, entry)
+                done += 1
+        if done:
+            self.plan_store.stats.request("plan", "hit", done)
+        return done
+
+    def _plan_key_fixed(
+        self, prepared: PreparedDocument, operation: Any, variables: dict[str, Any], payload: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], frozenset[str]]:
+        labels = frozenset(payload.get("labels") or ())
+        op_name = operation.name.value if operation.name else None
+        return (prepared.hash, op_name, condition_values(prepared.condition_variables, variables), labels), labels
+
+    def hottest_origins(self, state: SchemaState, limit: int) -> list[dict[str, Any]]:
+        for _ in range(3):  # the loop may touch the LRU while a reload thread reads it
+            try:
+                entries = list(state.plans.values())
+                break
+            except RuntimeError:
+                continue
+        else:
+            return []
+        entries.sort(key=lambda e: e.uses, reverse=True)
+        return [e.origin for e in entries[:limit] if e.origin]
+
+    def flush_uses(self) -> None:
+        """Report use counts since the last flush to the plan store's ranking."""
+        if self.plan_store is None:
+            return
+        state = self.state
+        uses: dict[str, int] = {}
+        for key, entry in state.plans.items():
+            delta = entry.uses - entry.flushed
+            if delta > 0:
+                uses[plan_digest(key)] = delta
+                entry.flushed = entry.uses
+        self.plan_store.record_use(state.id, uses)
 
     # ------------------------------------------------------------------ execute
     async def _execute(
@@ -192,7 +340,10 @@ class Gateway:
         forwarded: dict[str, str],
     ) -> Result:
         try:
-            entry = self.plan_for(state, prepared, operation, variables)
+            if self.plan_store is None:
+                entry = self.plan_for(state, prepared, operation, variables)
+            else:
+                entry = await self.plan_for_async(state, prepared, operation, variables)
         except PlanningError as e:
             return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
         except RequestError as e:

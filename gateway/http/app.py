@@ -19,6 +19,7 @@ from gateway.cache.config import load_config
 from gateway.cache.entity import EntityCache
 from gateway.cache.invalidation import EventInvalidator
 from gateway.cache.nats_consumer import InvalidationConsumer
+from gateway.cache.plans import PlanStore
 from gateway.cache.redis_store import RedisStore as SharedRedis
 from gateway.config import GatewayConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
@@ -54,7 +55,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     entity_cache = None
     if config.entity_cache and redis is not None:
         entity_cache = EntityCache(redis, load_config(config.entity_cache_config), metrics)
-    gateway = Gateway(state, transport, config, store, entity_cache)
+    plan_store = PlanStore(redis, stats=metrics) if redis is not None else None
+    gateway = Gateway(state, transport, config, store, entity_cache, plan_store)
     # The hook any event consumer calls; the gateway's own JetStream consumer when asked for.
     invalidator = EventInvalidator(entity_cache) if entity_cache is not None else None
     consumer = None
@@ -76,9 +78,21 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
         if consumer is not None:
             consumer.start()
+        flusher = None
+        if plan_store is not None:
+            warmed = await gateway.warm_from_store()
+            if warmed:
+                log.info("plan cache warm: %d plans from the plan store", warmed)
+            flusher = asyncio.create_task(_flush_plan_uses(gateway, PLAN_USE_FLUSH_SECONDS))
         try:
             yield
         finally:
+            if flusher is not None:
+                flusher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flusher
+                gateway.flush_uses()
+                await plan_store.drain()  # type: ignore[union-attr]
             if consumer is not None:
                 await consumer.close()
             if watcher is not None:
@@ -116,6 +130,15 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             max_age=600,
         )
     return served  # type: ignore[return-value]
+
+
+PLAN_USE_FLUSH_SECONDS = 10.0
+
+
+async def _flush_plan_uses(gateway: Gateway, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        gateway.flush_uses()
 
 
 def app_from_env() -> Starlette:
