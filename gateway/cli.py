@@ -60,6 +60,15 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--invalidate-from", default="",
         help="nats:// URL: a JetStream consumer evicts the entries each event makes stale",
     )
+    parser.add_argument("--apq-max-entries", type=int, default=10_000, help="in-process APQ entries kept")
+    parser.add_argument("--apq-max-bytes", type=int, default=32 * 1024 * 1024, help="their total size in bytes")
+    parser.add_argument(
+        "--apq-max-document-bytes", type=int, default=64 * 1024, help="larger documents run but are never stored",
+    )
+    parser.add_argument(
+        "--trusted-documents", default="",
+        help="manifest (Apollo persisted-query-manifest.json, or {id: document}): only its operations run",
+    )
     parser.add_argument(
         "--routing", default="",
         help="YAML `subgraphs: {name: [url, failover url, ...]}`: local instances first, then the failover order",
@@ -91,6 +100,10 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         entity_cache_config=args.entity_cache_config,
         redis_timeout=args.redis_timeout_ms / 1000,
         invalidate_from=args.invalidate_from,
+        apq_max_entries=args.apq_max_entries,
+        apq_max_bytes=args.apq_max_bytes,
+        apq_max_document_bytes=args.apq_max_document_bytes,
+        trusted_documents=args.trusted_documents,
         routing=args.routing,
         cors_origins=tuple(args.cors_origin),
         failover_cooldown=args.failover_cooldown,
@@ -135,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
                 uvicorn.run("gateway.http.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
         else:
             uvicorn.run(create_app(config), **common)  # type: ignore[arg-type]
-    except SupergraphError as e:
+    except (SupergraphError, ValueError) as e:  # ValueError: a manifest or cache config that does not load
         print(f"charter gateway: {e}", file=sys.stderr)
         return 2
     return 0

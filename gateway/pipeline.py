@@ -47,6 +47,7 @@ class GraphQLRequest:
     operation_name: str | None = None
     variables: dict[str, Any] | None = None
     extensions: dict[str, Any] | None = None
+    document_id: str | None = None  # a trusted document's id (GraphQL over HTTP `documentId`)
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,10 @@ class Gateway:
         persisted_queries: persisted.QueryStore | None = None,
         entity_cache: EntityCache | None = None,
         plan_store: PlanStore | None = None,
+        trusted: persisted.TrustedDocuments | None = None,
     ) -> None:
         self.state = state
+        self.trusted = trusted
         self.entity_cache = entity_cache
         self.plan_store = plan_store
         self.persisted = persisted_queries
@@ -123,11 +126,23 @@ class Gateway:
         self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool = True
     ) -> Result:
         state = self.state
+        register = None
         try:
-            if request.extensions and "persistedQuery" in request.extensions:
-                text = await persisted.resolve(self.persisted, request.query, request.extensions)
+            if self.trusted is not None:
+                text = persisted.trusted_text(self.trusted, request.query, request.extensions, request.document_id)
+                request = GraphQLRequest(text, request.operation_name, request.variables, request.extensions)
+            elif request.document_id is not None:
+                raise RequestError(
+                    "`documentId` needs trusted documents mode; send `query` (or APQ's persistedQuery).",
+                    persisted.PERSISTED_QUERY_NOT_SUPPORTED, 400, malformed=True,
+                )
+            elif request.extensions and "persistedQuery" in request.extensions:
+                text, register = await persisted.resolve(self.persisted, request.query, request.extensions)
                 request = GraphQLRequest(text, request.operation_name, request.variables, request.extensions)
             prepared = self._prepare(state, request)
+            if register is not None and self.persisted is not None:
+                # Only a document that parsed and validated is ever stored.
+                await self.persisted.put(register, prepared.text)
             operation = select_operation(prepared, request.operation_name)
             if operation.operation == OperationType.MUTATION and not allow_mutation:
                 raise RequestError("Mutations are not allowed over GET; use POST.", "METHOD_NOT_ALLOWED", 405)

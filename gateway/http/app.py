@@ -25,7 +25,7 @@ from gateway.config import GatewayConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
 from gateway.http.metrics import Metrics
 from gateway.http.post import Dispatch, GraphQLPost
-from gateway.persisted import MemoryStore, QueryStore, RedisStore
+from gateway.persisted import MemoryStore, QueryStore, RedisStore, TrustedDocuments
 from gateway.pipeline import Gateway
 from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
@@ -51,12 +51,14 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     redis = SharedRedis(config.redis_url, timeout=config.redis_timeout, stats=metrics) if config.redis_url else None
     store: QueryStore | None = None
     if config.persisted_queries:
-        store = RedisStore(config.redis_url) if config.redis_url else MemoryStore()
+        local = MemoryStore(config.apq_max_entries, config.apq_max_bytes, config.apq_max_document_bytes)
+        store = RedisStore(redis, local=local, stats=metrics) if redis is not None else local
+    trusted = TrustedDocuments.load(config.trusted_documents) if config.trusted_documents else None
     entity_cache = None
     if config.entity_cache and redis is not None:
         entity_cache = EntityCache(redis, load_config(config.entity_cache_config), metrics)
     plan_store = PlanStore(redis, stats=metrics) if redis is not None else None
-    gateway = Gateway(state, transport, config, store, entity_cache, plan_store)
+    gateway = Gateway(state, transport, config, store, entity_cache, plan_store, trusted)
     # The hook any event consumer calls; the gateway's own JetStream consumer when asked for.
     invalidator = EventInvalidator(entity_cache) if entity_cache is not None else None
     consumer = None
@@ -100,8 +102,6 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
             await transport.close()
-            if isinstance(store, RedisStore):
-                await store.close()
             if entity_cache is not None:
                 await entity_cache.close()
             if redis is not None:
