@@ -71,17 +71,24 @@ class EntityCache:
 
     # ------------------------------------------------------------------ writes
     def fill(self, entries: list[tuple[str, bytes, int, Iterable[str]]]) -> None:
-        """Store entries in the background (their tags named in full Redis keys)."""
+        """Store (key, value, TTL seconds, tags) entries in the background."""
         if not entries or not self.store.available or len(self._fills) >= MAX_PENDING_FILLS:
             return
-        if self._recent:
-            now = time.monotonic()
-            recent = self._recent
-            entries = [e for e in entries if not any(recent.get(t, 0.0) > now for t in e[3])]
-            if not entries:
-                return
         ns = self.config.namespace + "tag:"
-        prepared = [(k, v, ttl, tuple(ns + t for t in tags)) for k, v, ttl, tags in entries]
+        prepared = []
+        now = time.monotonic()
+        recent = self._recent
+        for key, value, ttl, tags in entries:
+            tags = tuple(tags)
+            ttl_ms = ttl * 1000
+            if recent:
+                # Holding something written within the settle time: the answer may come from a
+                # replica that has not replayed the write yet, so it lives only until the settle
+                # time ends (when a second eviction runs anyway).
+                until = max((recent.get(t, 0.0) for t in tags), default=0.0)
+                if until > now:
+                    ttl_ms = min(ttl_ms, max(1, int((until - now) * 1000)))
+            prepared.append((key, value, ttl_ms, tuple(ns + t for t in tags)))
         task = asyncio.get_running_loop().create_task(self.store.set_tagged(prepared, TAG_TTL))  # type: ignore[arg-type]
         self._fills.add(task)
         task.add_done_callback(self._fills.discard)

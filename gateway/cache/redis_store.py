@@ -117,13 +117,13 @@ class RedisStore:
         return value  # type: ignore[return-value]
 
     async def set_tagged(self, entries: list[tuple[str, bytes, int, tuple[str, ...]]], tag_ttl: int) -> bool:
-        """SET each (key, value, ttl) and add the key to each of its tag sets: one pipeline."""
+        """SET each (key, value, TTL in ms) and add the key to each of its tag sets: one pipeline."""
 
         async def op(c: Any) -> None:
             pipe = c.pipeline(transaction=False)
             tags: set[str] = set()
             for key, value, ttl, entry_tags in entries:
-                pipe.set(key, value, ex=ttl)
+                pipe.set(key, value, px=ttl)
                 for tag in entry_tags:
                     pipe.sadd(tag, key)
                     tags.add(tag)
