@@ -59,6 +59,8 @@ class FetchCachePlan:
     tag_paths: tuple[TagPath, ...] = ()
     static_tags: frozenset[str] = frozenset()
     types: dict[str, TypePlan] = field(default_factory=dict)
+    # mutations: (response key, field name, configured dependents or None) per root field
+    root_fields: tuple[tuple[str, str, tuple[str, ...] | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,13 @@ class Analyzer:
         assert root is not None
         walk.root(root, op.selection_set)
         ttl = None if is_mutation or walk.unhinted_root else walk.ttl
+        roots = tuple(
+            ((n.alias or n.name).value, n.name.value, self.config.mutations.get(n.name.value))
+            for n in walk._fields(root, op.selection_set)
+            if not n.name.value.startswith("__")
+        ) if is_mutation else ()
         return FetchCachePlan(
+            root_fields=roots,
             kind="mutation" if is_mutation else "root",
             ttl=ttl or None,
             scoped=walk.scoped,

@@ -8,10 +8,13 @@ default_ttl: 0            # types with no hint and no entry here are not cached 
 dependents:               # a write of the key type also evicts entries holding these types
   Project: [Project, RegionStats, Nation.metrics]   # an entity type: entries holding lists of it;
                           # Type.field: entries selecting that field
+mutations:                # what a mutation field's write makes stale, when not its type's dependents
+  recordMetrics: [Nation.metrics]
 events:                   # event-driven invalidation (the JetStream consumer, or `on_event`)
   - subject: covenant.project.*.*
     type: Project
     key: {id: id}         # key field <- payload field
+    dependents: [...]     # optional: instead of the type's
 ```
 A type with no `dependents` entry evicts the lists that hold it (the safe default: a write may
 change which lists an entity belongs to).
@@ -35,6 +38,7 @@ class EventRule:
     subject: str  # NATS subject pattern: `*` one token, `>` the rest
     type: str
     key: tuple[tuple[str, str], ...]  # (key field, payload field)
+    dependents: tuple[str, ...] | None = None  # None: the type's
 
     def matches(self, subject: str) -> bool:
         want = self.subject.split(".")
@@ -53,6 +57,7 @@ class EntityCacheConfig:
     default_ttl: int = 0
     dependents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     events: tuple[EventRule, ...] = ()
+    mutations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # mutation field -> dependents
     namespace: str = "charter:"
     # A second eviction this long after each write's first: a read that fetched the old value
     # just before the write (or from a lagging replica) and stored it after the first eviction
@@ -89,7 +94,16 @@ def parse_config(raw: Any, where: str = "config") -> EntityCacheConfig:
         key = e.get("key") or {}
         if not isinstance(key, dict) or not key:
             raise CacheConfigError(f"{where}: events[{i}].key maps key fields to payload fields")
-        events.append(EventRule(e["subject"], e["type"], tuple((str(k), str(v)) for k, v in key.items())))
+        rule_deps = e.get("dependents")
+        if rule_deps is not None and not isinstance(rule_deps, list):
+            raise CacheConfigError(f"{where}: events[{i}].dependents is a list of type names")
+        events.append(EventRule(
+            e["subject"], e["type"], tuple((str(k), str(v)) for k, v in key.items()),
+            tuple(str(d) for d in rule_deps) if rule_deps is not None else None,
+        ))
+    mutations = raw.get("mutations") or {}
+    if not isinstance(mutations, dict) or not all(isinstance(v, list) for v in mutations.values()):
+        raise CacheConfigError(f"{where}: `mutations` maps a mutation field to a list of type names")
     default_ttl = raw.get("default_ttl", 0)
     if not isinstance(default_ttl, int) or default_ttl < 0:
         raise CacheConfigError(f"{where}: `default_ttl` is seconds (an integer >= 0)")
@@ -98,6 +112,7 @@ def parse_config(raw: Any, where: str = "config") -> EntityCacheConfig:
         default_ttl=default_ttl,
         dependents={str(k): tuple(str(x) for x in v) for k, v in deps.items()},
         events=tuple(events),
+        mutations={str(k): tuple(str(x) for x in v) for k, v in mutations.items()},
         namespace=str(raw.get("namespace", "charter:")),
         settle_seconds=float(raw.get("settle_seconds", 0.5)),
     )

@@ -131,14 +131,16 @@ class EntityCache:
         if n:
             self.stats.evicted(reason + "_settle", n)
 
-    def write_tags(self, type_name: str, key_values: list[object] | None) -> set[str]:
+    def write_tags(
+        self, type_name: str, key_values: list[object] | None, dependents: tuple[str, ...] | None = None
+    ) -> set[str]:
         """What a write of one entity makes stale: the entity, and its type's dependents."""
         tags = {"u:" + type_name}
         if key_values is None:
             tags.add("a:" + type_name)
         else:
             tags.add(entity_tag(type_name, key_values))
-        for dep in self.config.dependents_of(type_name):
+        for dep in self.config.dependents_of(type_name) if dependents is None else dependents:
             tags.add("l:" + dep)
             tags.add("t:" + dep)
         return tags
@@ -149,7 +151,9 @@ class EntityCache:
         await asyncio.gather(*self._fills, *self._later, return_exceptions=True)
 
 
-def mutation_tags(found: Iterable[str], config: EntityCacheConfig) -> set[str]:
+def mutation_tags(
+    found: Iterable[str], config: EntityCacheConfig, dependents: tuple[str, ...] | None = None
+) -> set[str]:
     """What a mutation's answer makes stale: each entity in it (all of its type when the answer
     lacks the key), and the dependents of each type it touched."""
     out: set[str] = set()
@@ -166,7 +170,7 @@ def mutation_tags(found: Iterable[str], config: EntityCacheConfig) -> set[str]:
         else:
             continue
         out.add("u:" + type_name)
-        for dep in config.dependents_of(type_name):
+        for dep in config.dependents_of(type_name) if dependents is None else dependents:
             out.add("l:" + dep)
             out.add("t:" + dep)
     return out

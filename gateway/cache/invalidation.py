@@ -29,7 +29,9 @@ class EventInvalidator:
             if not rule.matches(subject):
                 continue
             values = [payload.get(field) for _, field in rule.key]
-            tags |= self.cache.write_tags(rule.type, None if any(v is None for v in values) else values)
+            tags |= self.cache.write_tags(
+                rule.type, None if any(v is None for v in values) else values, rule.dependents
+            )
         return tags
 
     async def on_event(self, subject: str, payload: Mapping[str, Any]) -> int | None:

@@ -125,7 +125,9 @@ async def after_mutation(cache: EntityCache, plan: FetchCachePlan, data: Any) ->
     """Evict what the mutation's answer touched before the client sees the answer."""
     if not isinstance(data, dict):
         return
-    found = tags_of(data, plan.tag_paths, frozenset())
-    tags = mutation_tags(found, cache.config)
+    tags: set[str] = set()
+    for response_key, _, dependents in plan.root_fields:
+        paths = tuple(p for p in plan.tag_paths if p.path[:1] == (response_key,))
+        tags |= mutation_tags(tags_of(data, paths, frozenset()), cache.config, dependents)
     if tags:
         await cache.evict(tags, "mutation")

@@ -126,5 +126,6 @@ def test_the_platform_rules_evict_the_project_and_the_stats_that_include_it() ->
         "covenant.metric.ams.p-7",
         {"eventId": "y", "projectId": "p-7", "kind": "PROGRESS", "value": 0.5, "at": "2026-12-01T00:00:00Z", "region": "ams"},
     )
-    assert "e:Project:p-7" in metric
+    assert "e:Project:p-7" in metric and "t:Nation.metrics" in metric
+    assert "t:RegionStats" not in metric and "l:Project" not in metric  # metrics move no stats or lists
     assert inv.tags_for("covenant.nation.ams.FR", {"id": "FR"}) == set()
