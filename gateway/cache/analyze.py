@@ -25,13 +25,15 @@ from graphql import (
     GraphQLOutputType,
     GraphQLUnionType,
     InlineFragmentNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
     parse,
     print_ast,
 )
 
-from gateway.cache.config import EntityCacheConfig
+from gateway.cache.config import EntityCacheConfig, MutationRule
 from gateway.cache.hints import CacheHints
 from gateway.cache.tags import TagPath
 from gateway.planner.nodes import Fetch, Flatten, PlanNode, QueryPlan
@@ -59,8 +61,9 @@ class FetchCachePlan:
     tag_paths: tuple[TagPath, ...] = ()
     static_tags: frozenset[str] = frozenset()
     types: dict[str, TypePlan] = field(default_factory=dict)
-    # mutations: (response key, field name, configured dependents or None) per root field
-    root_fields: tuple[tuple[str, str, tuple[str, ...] | None], ...] = ()
+    # mutations, per root field: (response key, its rule or None, the rule's argument: a variable
+    # name ("$v") or the input fields an inline object sets)
+    root_fields: tuple[tuple[str, MutationRule | None, str | tuple[str, ...] | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class Analyzer:
         self.schema = supergraph.schema
         self.hints = hints
         self.config = config
-        self.dependent_types = frozenset(t for deps in config.dependents.values() for t in deps)
+        self.dependent_types = config.dependent_names()
         self._tag_keys: dict[str, tuple[str, ...]] = {}
         self._memo: dict[tuple[str, str, bool], FetchCachePlan] = {}
 
@@ -138,9 +141,10 @@ class Analyzer:
         walk.root(root, op.selection_set)
         ttl = None if is_mutation or walk.unhinted_root else walk.ttl
         roots = tuple(
-            ((n.alias or n.name).value, n.name.value, self.config.mutations.get(n.name.value))
+            ((n.alias or n.name).value, rule, _argument(n, rule))
             for n in walk._fields(root, op.selection_set)
             if not n.name.value.startswith("__")
+            for rule in (self.config.mutations.get(n.name.value),)
         ) if is_mutation else ()
         return FetchCachePlan(
             root_fields=roots,
@@ -300,6 +304,21 @@ class _Walk:
 
         scan(selection_set)
         return tuple(found[k] for k in key) if all(k in found for k in key) else ()
+
+
+def _argument(node: FieldNode, rule: MutationRule | None) -> str | tuple[str, ...] | None:
+    """Where the rule's argument comes from: "$name" for a variable, else the fields an inline
+    object literal sets (its values are fixed in the operation text)."""
+    if rule is None or rule.argument is None:
+        return None
+    for arg in node.arguments or ():
+        if arg.name.value != rule.argument:
+            continue
+        if isinstance(arg.value, VariableNode):
+            return "$" + arg.value.name.value
+        if isinstance(arg.value, ObjectValueNode):
+            return tuple(f.name.value for f in arg.value.fields)
+    return None
 
 
 def _fetches(node: PlanNode | None) -> list[Fetch]:

@@ -10,6 +10,11 @@ dependents:               # a write of the key type also evicts entries holding 
                           # Type.field: entries selecting that field
 mutations:                # what a mutation field's write makes stale, when not its type's dependents
   recordMetrics: [Nation.metrics]
+  updateProject:          # by the fields its input argument sets; a field not listed here: the type's
+    argument: input
+    fields:
+      name: [Query.projects]                 # Type.field: entries selecting that field
+      progress: [NationStats.averageProgress]
 events:                   # event-driven invalidation (the JetStream consumer, or `on_event`)
   - subject: covenant.project.*.*
     type: Project
@@ -52,12 +57,35 @@ class EventRule:
 
 
 @dataclass(frozen=True)
+class MutationRule:
+    """What a mutation field makes stale: `dependents`, or, with `argument`, the union of the
+    dependents of the input fields it sets (None when it sets a field not listed: the type's)."""
+
+    dependents: tuple[str, ...] | None = None
+    argument: str | None = None
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def for_input(self, value: object) -> tuple[str, ...] | None:
+        if self.argument is None:
+            return self.dependents
+        if not isinstance(value, dict) or not value:
+            return None
+        out: list[str] = []
+        for name in value:
+            deps = self.fields.get(name)
+            if deps is None:
+                return None
+            out.extend(deps)
+        return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
 class EntityCacheConfig:
     ttl: dict[str, int] = field(default_factory=dict)
     default_ttl: int = 0
     dependents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     events: tuple[EventRule, ...] = ()
-    mutations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # mutation field -> dependents
+    mutations: dict[str, MutationRule] = field(default_factory=dict)  # by mutation field name
     namespace: str = "charter:"
     # A second eviction this long after each write's first: a read that fetched the old value
     # just before the write (or from a lagging replica) and stored it after the first eviction
@@ -66,6 +94,17 @@ class EntityCacheConfig:
 
     def dependents_of(self, type_name: str) -> tuple[str, ...]:
         return self.dependents.get(type_name, (type_name,))
+
+    def dependent_names(self) -> frozenset[str]:
+        """Every type or coordinate some rule names (entries holding them get tagged)."""
+        names = {t for deps in self.dependents.values() for t in deps}
+        for rule in self.mutations.values():
+            names.update(rule.dependents or ())
+            for deps in rule.fields.values():
+                names.update(deps)
+        for event in self.events:
+            names.update(event.dependents or ())
+        return frozenset(names)
 
 
 def load_config(path: str | Path | None) -> EntityCacheConfig:
@@ -101,9 +140,22 @@ def parse_config(raw: Any, where: str = "config") -> EntityCacheConfig:
             e["subject"], e["type"], tuple((str(k), str(v)) for k, v in key.items()),
             tuple(str(d) for d in rule_deps) if rule_deps is not None else None,
         ))
-    mutations = raw.get("mutations") or {}
-    if not isinstance(mutations, dict) or not all(isinstance(v, list) for v in mutations.values()):
-        raise CacheConfigError(f"{where}: `mutations` maps a mutation field to a list of type names")
+    mutations: dict[str, MutationRule] = {}
+    raw_mutations = raw.get("mutations") or {}
+    if not isinstance(raw_mutations, dict):
+        raise CacheConfigError(f"{where}: `mutations` maps mutation fields to rules")
+    for name, rule in raw_mutations.items():
+        if isinstance(rule, list):
+            mutations[str(name)] = MutationRule(dependents=tuple(str(x) for x in rule))
+        elif isinstance(rule, dict) and isinstance(rule.get("argument"), str) and isinstance(rule.get("fields"), dict):
+            fields = rule["fields"]
+            if not all(isinstance(v, list) for v in fields.values()):
+                raise CacheConfigError(f"{where}: mutations.{name}.fields maps input fields to lists of type names")
+            mutations[str(name)] = MutationRule(
+                argument=rule["argument"], fields={str(k): tuple(str(x) for x in v) for k, v in fields.items()}
+            )
+        else:
+            raise CacheConfigError(f"{where}: mutations.{name} is a list of type names or {{argument, fields}}")
     default_ttl = raw.get("default_ttl", 0)
     if not isinstance(default_ttl, int) or default_ttl < 0:
         raise CacheConfigError(f"{where}: `default_ttl` is seconds (an integer >= 0)")
@@ -112,7 +164,7 @@ def parse_config(raw: Any, where: str = "config") -> EntityCacheConfig:
         default_ttl=default_ttl,
         dependents={str(k): tuple(str(x) for x in v) for k, v in deps.items()},
         events=tuple(events),
-        mutations={str(k): tuple(str(x) for x in v) for k, v in mutations.items()},
+        mutations=mutations,
         namespace=str(raw.get("namespace", "charter:")),
         settle_seconds=float(raw.get("settle_seconds", 0.5)),
     )

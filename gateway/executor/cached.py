@@ -121,12 +121,20 @@ def root_fill(cache: EntityCache, plan: FetchCachePlan, key: str, response: dict
     cache.fill([(key, orjson.dumps(data), plan.ttl, tags_of(data, plan.tag_paths, plan.static_tags))])
 
 
-async def after_mutation(cache: EntityCache, plan: FetchCachePlan, data: Any) -> None:
+async def after_mutation(cache: EntityCache, plan: FetchCachePlan, data: Any, variables: dict[str, Any]) -> None:
     """Evict what the mutation's answer touched before the client sees the answer."""
     if not isinstance(data, dict):
         return
     tags: set[str] = set()
-    for response_key, _, dependents in plan.root_fields:
+    for response_key, rule, argument in plan.root_fields:
+        dependents = None
+        if rule is not None:
+            if isinstance(argument, str):
+                dependents = rule.for_input(variables.get(argument[1:]))
+            elif argument is not None:
+                dependents = rule.for_input(dict.fromkeys(argument))
+            elif rule.argument is None:
+                dependents = rule.dependents
         paths = tuple(p for p in plan.tag_paths if p.path[:1] == (response_key,))
         tags |= mutation_tags(tags_of(data, paths, frozenset()), cache.config, dependents)
     if tags:

@@ -140,7 +140,7 @@ async def _root_fetch(fetch: Fetch, ctx: ExecutionContext) -> None:
             if key is not None:
                 cached.root_fill(ctx.cache, plan, key, response)
             elif plan.kind == "mutation":
-                await cached.after_mutation(ctx.cache, plan, data)
+                await cached.after_mutation(ctx.cache, plan, data, ctx.variables)
     data = response.get("data")
     if isinstance(data, dict):
         merge(ctx.data, data, ctx.placeholders)

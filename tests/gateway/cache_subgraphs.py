@@ -90,6 +90,12 @@ class CatalogQuery:
         return len(_world(info).products)
 
 
+@strawberry.input
+class ProductInput:
+    name: str | None = None
+    price: int | None = None
+
+
 @strawberry.type
 class CatalogMutation:
     @strawberry.mutation
@@ -97,6 +103,15 @@ class CatalogMutation:
         products = _world(info).products
         products[str(upc)]["name"] = name
         return CatalogProduct(**products[str(upc)])
+
+    @strawberry.mutation
+    def update_product(self, info: strawberry.Info, upc: strawberry.ID, input: ProductInput) -> CatalogProduct:
+        product = _world(info).products[str(upc)]
+        if input.name is not None:
+            product["name"] = input.name
+        if input.price is not None:
+            product["price"] = input.price
+        return CatalogProduct(**product)
 
 
 @strawberry.federation.type(keys=["id"], directives=[CacheControl(max_age=300)])

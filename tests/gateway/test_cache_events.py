@@ -129,3 +129,6 @@ def test_the_platform_rules_evict_the_project_and_the_stats_that_include_it() ->
     assert "e:Project:p-7" in metric and "t:Nation.metrics" in metric
     assert "t:RegionStats" not in metric and "l:Project" not in metric  # metrics move no stats or lists
     assert inv.tags_for("covenant.nation.ams.FR", {"id": "FR"}) == set()
+    update = config.mutations["updateProject"]
+    assert update.for_input({"name": "n", "progress": 0.5}) == ("Query.projects", "NationStats.averageProgress")
+    assert update.for_input({"progress": 0.5, "status": "ACTIVE"}) is None  # status: all dependents

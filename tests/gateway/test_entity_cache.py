@@ -134,7 +134,13 @@ async def test_a_mutation_evicts_exactly_what_it_touched(
         await post(client, ONE, {"upc": upc})
     await settled(gateway)
     world.asked.clear()
+    before = (await client.get("/metrics")).text
     m = await post(client, 'mutation { renameProduct(upc: "7", name: "renamed") { upc name } }')
+    after = (await client.get("/metrics")).text
+    evicted = metric(after, "charter_cache_evictions_total", reason="mutation") - metric(
+        before, "charter_cache_evictions_total", reason="mutation"
+    )
+    assert evicted == 2  # product 7's root entry and its reviews entry; none of product 8's
     assert m.headers["cache-control"] == "no-store"
     assert world.asked["catalog"] == 1
     seven = await post(client, ONE, {"upc": "7"})
@@ -157,3 +163,33 @@ async def test_a_consistency_token_reads_around_the_cache(
     assert fresh.json()["data"]["product"]["name"] == "changed behind the cache"
     assert fresh.headers["cache-control"] == "no-store"
     world.products["9"]["name"] = "product 9"
+
+
+UPDATE = "mutation U($upc: ID!, $input: ProductInput!) { updateProduct(upc: $upc, input: $input) { upc name } }"
+RULES = """
+mutations:
+  updateProduct:
+    argument: input
+    fields:
+      name: []     # a name feeds no list or aggregate here
+"""
+
+
+async def test_a_mutation_rule_evicts_by_the_input_fields_it_sets(world: CacheWorld, redis_url: str, tmp_path: Any) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    g = serve_gateway(world.supergraph, redis_url=redis_url, entity_cache=True, entity_cache_config=str(rules), redis_timeout=1.0)
+    try:
+        async with httpx.AsyncClient(base_url=g.url.removesuffix("/graphql"), timeout=10) as c:
+            await post(c, TOP, {"n": 1})  # a list of Product naming product 1 only
+            await settled(g)
+            world.asked.clear()
+            await post(c, UPDATE, {"upc": "12", "input": {"name": "twelve"}})
+            await post(c, TOP, {"n": 1})
+            assert world.asked["catalog"] == 1, "a name-only update evicted a list not naming it"
+            await post(c, UPDATE, {"upc": "12", "input": {"price": 5}})  # price: not in the rule
+            await post(c, TOP, {"n": 1})
+            assert world.asked["catalog"] == 3, "an update of an unlisted field kept the lists of its type"
+    finally:
+        await g.served.stop()
+        world.products["12"].update(name="product 12", price=120)
