@@ -42,8 +42,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--override-label", action="append", default=[], help="progressive @override label to enable")
     parser.add_argument(
-        "--redis", default=os.environ.get("CHARTER_REDIS_URL", ""),
-        help="Redis URL for persisted queries shared across instances (default: in-process; env CHARTER_REDIS_URL)",
+        "--redis", default=os.environ.get("CHARTER_REDIS_URL") or os.environ.get("REDIS_URL", ""),
+        help="Redis URL for the caches (persisted queries, plans, entities) shared across instances "
+        "(default: in-process; env CHARTER_REDIS_URL or REDIS_URL)",
     )
     parser.add_argument(
         "--entity-cache", action="store_true",

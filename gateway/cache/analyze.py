@@ -39,6 +39,8 @@ from gateway.cache.tags import TagPath
 from gateway.planner.nodes import Fetch, Flatten, PlanNode, QueryPlan
 from gateway.supergraph.join import Supergraph, field_set_names
 
+MEMO_SIZE = 8192
+
 
 @dataclass(frozen=True)
 class TypePlan:
@@ -120,6 +122,8 @@ class Analyzer:
         cached = self._memo.get(memo_key)
         if cached is None:
             cached = self._analyse(fetch)
+            if len(self._memo) >= MEMO_SIZE:  # bounded like the plan cache (any number of documents)
+                self._memo.clear()
             self._memo[memo_key] = cached
         return cached
 

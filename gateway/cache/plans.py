@@ -24,6 +24,7 @@ from gateway.cache.stats import CacheStats, NullStats
 log = logging.getLogger("charter.gateway.cache.plans")
 
 PLAN_TTL = 7 * 24 * 3600
+HOT_KEPT = 1000
 
 
 def plan_digest(key: Hashable) -> str:
@@ -76,6 +77,7 @@ class PlanStore:
             pipe = c.pipeline(transaction=False)
             pipe.set(key, raw, ex=PLAN_TTL)
             pipe.zincrby(hot, 1, digest)
+            pipe.zremrangebyrank(hot, 0, -HOT_KEPT - 1)  # the ranking keeps the most used only
             pipe.expire(hot, PLAN_TTL)
             await pipe.execute()
 
