@@ -19,6 +19,9 @@ COMMANDS: dict[str, str] = {
     "subgraph": "run one platform subgraph (nations, projects, metrics) for a region",
     "seed": "seed the platform database (idempotent)",
     "up": "start the whole local multi-region stack",
+    "token": "print a development token signed with the `charter up` stack's key",
+    "status": "show every process of a running `charter up` (--json for scripts)",
+    "events": "publish the outbox to NATS JetStream and run the event consumers",
 }
 
 

@@ -7,7 +7,9 @@ import dataclasses
 import os
 import sys
 
+from gateway.auth.config import AuthConfig, parse_policy
 from gateway.config import DEFAULT_FORWARDED_HEADERS, GatewayConfig
+from gateway.demand.config import MODES, DemandConfig
 
 
 def _env_timeout() -> float:
@@ -74,13 +76,98 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--routing", default="",
         help="YAML `subgraphs: {name: [url, failover url, ...]}`: local instances first, then the failover order",
     )
-    parser.add_argument("--failover-cooldown", type=float, default=5.0, help="seconds a failed endpoint is skipped")
+    parser.add_argument(
+        "--failover-cooldown", type=float, default=5.0,
+        help="seconds an endpoint's open circuit stays open before one trial request (default 5)",
+    )
+    parser.add_argument("--breaker-threshold", type=int, default=1, help="consecutive failures that open a circuit")
+    parser.add_argument(
+        "--connect-timeout", type=float, default=0.5, help="seconds to connect to a routed endpoint (default 0.5)"
+    )
+    parser.add_argument(
+        "--first-byte-timeout", type=float, default=1.0,
+        help="seconds a query waits for a routed endpoint to start answering before the next region (default 1)",
+    )
+    parser.add_argument(
+        "--health-interval", type=float, default=1.0,
+        help="seconds between active health checks of routed endpoints (default 1; 0 turns them off)",
+    )
+    parser.add_argument("--health-timeout", type=float, default=1.0, help="seconds a health probe may take")
     parser.add_argument(
         "--cors-origin", action="append", default=[],
         help="browser origin allowed to call the gateway (repeatable; '*' for any); no CORS headers by default",
     )
     parser.add_argument("--no-watch", action="store_true", help="do not reload the supergraph file when it changes")
+    parser.add_argument("--body-timeout", type=float, default=10.0, help="seconds a client has to send its request body")
+    parser.add_argument(
+        "--max-subgraph-response-bytes", type=int, default=64 * 1024 * 1024,
+        help="largest subgraph response read, after decompression (64 MiB)",
+    )
+    hardening = parser.add_argument_group("hardening")
+    hardening.add_argument(
+        "--production", action="store_true",
+        help="no introspection, no explorer, subgraph error messages redacted, CSRF prevention on",
+    )
+    hardening.add_argument("--no-introspection", action="store_true", help="refuse __schema/__type queries")
+    hardening.add_argument("--introspection", action="store_true", help="allow introspection even with --production")
+    hardening.add_argument("--no-explorer", action="store_true", help="do not serve GraphiQL on GET /graphql")
+    hardening.add_argument(
+        "--csrf-prevention", action="store_true",
+        help="GET needs a non-simple content-type or an x-apollo-operation-name / apollo-require-preflight header",
+    )
+    hardening.add_argument(
+        "--redact-subgraph-errors", action="store_true",
+        help="replace subgraph error messages (codes and paths kept); stack traces and addresses are always removed",
+    )
+    hardening.add_argument("--operator-host", default="127.0.0.1", help="address of the operator listener")
+    hardening.add_argument(
+        "--operator-port", type=int, default=0,
+        help="serve /health and /metrics on this port only (not on the GraphQL port); single worker",
+    )
+    demand = parser.add_argument_group("demand control (@cost / @listSize; off unless --max-cost or measure mode)")
+    demand.add_argument("--max-cost", type=int, default=0, help="refuse operations estimated above this cost (0: no limit)")
+    demand.add_argument(
+        "--cost-mode", choices=MODES, default="enforce",
+        help="enforce: refuse over --max-cost; measure: only report estimated and actual cost in /metrics",
+    )
+    demand.add_argument("--cost-list-size", type=int, default=10, help="size assumed for lists without @listSize (10)")
+    auth = parser.add_argument_group("authentication (JWT; off unless --jwks is given)")
+    auth.add_argument(
+        "--jwks", action="append", default=[],
+        help="JWKS file or http(s) URL of trusted keys (repeatable; HS256 'oct', RS256 'RSA', ES256 'EC' keys)",
+    )
+    auth.add_argument("--jwt-issuer", default="", help="required `iss` claim")
+    auth.add_argument("--jwt-audience", default="", help="required `aud` claim")
+    auth.add_argument("--jwt-leeway", type=float, default=30.0, help="seconds of clock skew allowed (default 30)")
+    auth.add_argument("--jwks-refresh", type=float, default=300.0, help="seconds between JWKS re-reads (default 300)")
+    auth.add_argument(
+        "--claims-header", default="x-charter-claims",
+        help="header carrying the verified claims (JSON) to subgraphs; '' for none (default x-charter-claims)",
+    )
+    auth.add_argument(
+        "--auth-policy", action="append", default=[], type=_policy,
+        help="@policy evaluation: NAME=claim:value[,claim:value...] (all must hold; value '*' = present)",
+    )
     parser.add_argument("--log-level", default="info")
+
+
+def _policy(text: str) -> object:
+    try:
+        return parse_policy(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def auth_from_args(args: argparse.Namespace) -> AuthConfig:
+    return AuthConfig(
+        jwks=tuple(args.jwks),
+        issuer=args.jwt_issuer,
+        audience=args.jwt_audience,
+        leeway=args.jwt_leeway,
+        refresh=args.jwks_refresh,
+        claims_header=args.claims_header,
+        policies=tuple(args.auth_policy),
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> GatewayConfig:
@@ -108,6 +195,21 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         routing=args.routing,
         cors_origins=tuple(args.cors_origin),
         failover_cooldown=args.failover_cooldown,
+        auth=auth_from_args(args),
+        body_timeout=args.body_timeout,
+        introspection=args.introspection or not (args.production or args.no_introspection),
+        graphiql=not (args.production or args.no_explorer),
+        csrf_prevention=args.production or args.csrf_prevention,
+        redact_subgraph_errors=args.production or args.redact_subgraph_errors,
+        operator_host=args.operator_host,
+        operator_port=args.operator_port,
+        max_subgraph_response_bytes=args.max_subgraph_response_bytes,
+        demand=DemandConfig(max_cost=args.max_cost, mode=args.cost_mode, list_size=args.cost_list_size),
+        breaker_threshold=args.breaker_threshold,
+        connect_timeout=args.connect_timeout,
+        first_byte_timeout=args.first_byte_timeout,
+        health_interval=args.health_interval,
+        health_timeout=args.health_timeout,
     )
 
 
@@ -123,6 +225,9 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if config.entity_cache and not config.redis_url:
         print("charter gateway: --entity-cache needs --redis URL (or CHARTER_REDIS_URL)", file=sys.stderr)
+        return 2
+    if config.operator_port and args.workers > 1:
+        print("charter gateway: --operator-port needs a single worker (--workers 1)", file=sys.stderr)
         return 2
     common = {
         "host": config.host,
@@ -147,12 +252,37 @@ def run(args: argparse.Namespace) -> int:
             with tempfile.TemporaryDirectory(prefix="charter-metrics-") as metrics_dir:
                 os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
                 uvicorn.run("gateway.http.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
+        elif config.operator_port:
+            _serve_with_operator(create_app(config), config, common)
         else:
             uvicorn.run(create_app(config), **common)  # type: ignore[arg-type]
     except (SupergraphError, ValueError) as e:  # ValueError: a manifest or cache config that does not load
         print(f"charter gateway: {e}", file=sys.stderr)
         return 2
     return 0
+
+
+def _serve_with_operator(app: object, config: GatewayConfig, common: dict[str, object]) -> None:
+    """The GraphQL listener and the operator listener (/health, /metrics) in one process."""
+    import asyncio
+
+    import uvicorn
+    import uvloop
+
+    operator_app = app.operator_app  # type: ignore[attr-defined]
+    main = uvicorn.Server(uvicorn.Config(app, **common))  # type: ignore[arg-type]
+    side = uvicorn.Server(
+        uvicorn.Config(operator_app, **{**common, "host": config.operator_host, "port": config.operator_port, "lifespan": "off"})  # type: ignore[arg-type]
+    )
+
+    async def both() -> None:
+        async def watch() -> None:
+            await main.serve()
+            side.should_exit = True  # the operator listener stops with the gateway
+
+        await asyncio.gather(watch(), side.serve())
+
+    uvloop.run(both())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gateway.auth.config import AuthConfig
+from gateway.demand.config import DemandConfig
 from gateway.operation import Limits
 
 # Client headers forwarded to every subgraph by default. They change answers (auth, read-your-
@@ -24,11 +26,18 @@ class GatewayConfig:
     forward_headers: tuple[str, ...] = DEFAULT_FORWARDED_HEADERS
     limits: Limits = field(default_factory=Limits)
     max_body_bytes: int = 2 * 1024 * 1024
+    body_timeout: float = 10.0  # seconds a client has to send its whole request body
+    max_subgraph_response_bytes: int = 64 * 1024 * 1024  # after decompression
     plan_cache_size: int = 2048
     watch: bool = True  # reload the supergraph file when it changes
     graphiql: bool = True
     routing: str = ""  # a file of ordered endpoints per subgraph (local first, then failover order)
-    failover_cooldown: float = 5.0  # seconds an endpoint that failed is skipped
+    failover_cooldown: float = 5.0  # seconds an open circuit stays open before a trial request
+    breaker_threshold: int = 1  # consecutive failures that open an endpoint's circuit
+    connect_timeout: float = 0.5  # seconds to connect to a routed endpoint before moving on
+    first_byte_timeout: float = 1.0  # seconds a query waits for a routed endpoint's answer to start
+    health_interval: float = 1.0  # seconds between active health checks of routed endpoints (0: none)
+    health_timeout: float = 1.0  # seconds a health probe may take
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the gateway ("*" for any)
     redis_url: str = ""  # shared store for persisted queries; in-process only when empty
     persisted_queries: bool = True
@@ -42,3 +51,11 @@ class GatewayConfig:
     invalidate_from: str = ""  # nats:// URL: evict entries from JetStream events
     # Progressive override labels switched on for every request (others only via percent(N)).
     override_labels: tuple[str, ...] = ()
+    auth: AuthConfig = field(default_factory=AuthConfig)  # JWT authentication (off without a JWKS)
+    introspection: bool = True
+    csrf_prevention: bool = False  # GET needs a non-simple content type or a preflight header
+    csrf_headers: tuple[str, ...] = ("x-apollo-operation-name", "apollo-require-preflight")
+    redact_subgraph_errors: bool = False  # subgraph messages replaced (codes and paths kept)
+    operator_host: str = "127.0.0.1"
+    operator_port: int = 0  # serve /health and /metrics there (and not on the GraphQL port); 0: same port
+    demand: DemandConfig = field(default_factory=DemandConfig)  # cost limits (off by default)

@@ -7,7 +7,7 @@ request then only selects its operation and coerces its variables.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,10 @@ class Limits:
     # Fields after fragment expansion, per runtime type: the size of the answer's shape. Caps the
     # "fragment bomb" (fragments that fan out exponentially) before planning.
     max_fields: int = 20_000
+    # Fields sharing a response key in one selection set (fragments flattened) are compared pairwise
+    # by validation (OverlappingFieldsCanBeMerged): the sum of the squares of those counts bounds
+    # that work, so a document of thousands of same-named fields is refused before it runs.
+    max_overlap: int = 5_000
 
 
 @dataclass
@@ -98,6 +102,63 @@ def _depth_and_aliases(
     return depth, aliases
 
 
+def _overlap(document: DocumentNode, fragments: dict[str, FragmentDefinitionNode], limit: int) -> int:
+    """Σ count² over response keys repeated within a selection set, stopping past `limit`.
+
+    As validation does, a fragment counts once per selection set however often (and through
+    however many other fragments) it is spread there; each fragment's own fields and the
+    fragments it reaches are computed once (memo), so this is linear in the document."""
+    direct_memo: dict[str, tuple[Counter[str], frozenset[str]]] = {}
+
+    def direct(ss: SelectionSetNode) -> tuple[Counter[str], frozenset[str]]:
+        """The keys selected here (inline fragments flattened) and the fragments spread here."""
+        counts: Counter[str] = Counter()
+        spreads: set[str] = set()
+        stack = [ss]
+        while stack:
+            for sel in stack.pop().selections:
+                if isinstance(sel, FieldNode):
+                    counts[sel.alias.value if sel.alias else sel.name.value] += 1
+                elif isinstance(sel, InlineFragmentNode):
+                    stack.append(sel.selection_set)
+                elif isinstance(sel, FragmentSpreadNode) and sel.name.value in fragments:
+                    spreads.add(sel.name.value)
+        return counts, frozenset(spreads)
+
+    def of_fragment(name: str) -> tuple[Counter[str], frozenset[str]]:
+        if name not in direct_memo:
+            direct_memo[name] = direct(fragments[name].selection_set)
+        return direct_memo[name]
+
+    def reachable(names: frozenset[str]) -> set[str]:
+        seen: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(of_fragment(name)[1])
+        return seen
+
+    total = 0
+    stack: list[Any] = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        ss = getattr(node, "selection_set", None)
+        if ss is None:
+            continue
+        counts, spreads = direct(ss)
+        if spreads:
+            counts = counts.copy()
+            for name in reachable(spreads):
+                counts.update(of_fragment(name)[0])
+        total += sum(c * c for c in counts.values() if c > 1)
+        if total > limit:
+            return total
+        stack.extend(ss.selections)
+    return total
+
+
 def prepare(schema: GraphQLSchema, text: str, limits: Limits) -> PreparedDocument:
     digest = hashlib.sha256(text.encode()).hexdigest()
     try:
@@ -121,7 +182,15 @@ def prepare(schema: GraphQLSchema, text: str, limits: Limits) -> PreparedDocumen
                 )
     if prepared.errors:
         return prepared
-    prepared.errors = list(validate(schema, document))
+    if _overlap(document, prepared.fragments, limits.max_overlap) > limits.max_overlap:
+        prepared.errors.append(
+            GraphQLError(
+                "The operation repeats the same response names too often (fields or fragments that"
+                " would all have to be compared with each other); use fewer duplicate selections."
+            )
+        )
+        return prepared
+    prepared.errors = list(validate(schema, document, max_errors=20))
     if prepared.errors:
         return prepared
     for d in document.definitions:
@@ -134,12 +203,16 @@ def prepare(schema: GraphQLSchema, text: str, limits: Limits) -> PreparedDocumen
 
 
 class DocumentCache:
-    """LRU of prepared documents keyed by document text (one cache per schema)."""
+    """LRU of prepared documents keyed by document text (one cache per schema), bounded by entries
+    and by bytes of text (a parsed document is some tens of times its text; comments and
+    whitespace cost no tokens, so the text size is what bounds a hostile client)."""
 
-    def __init__(self, schema: GraphQLSchema, limits: Limits, size: int = 1024) -> None:
+    def __init__(self, schema: GraphQLSchema, limits: Limits, size: int = 1024, max_bytes: int = 8 * 1024 * 1024) -> None:
         self.schema = schema
         self.limits = limits
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[str, PreparedDocument] = OrderedDict()
 
     def get(self, text: str) -> PreparedDocument:
@@ -148,9 +221,13 @@ class DocumentCache:
             self._entries.move_to_end(text)
             return entry
         entry = prepare(self.schema, text, self.limits)
+        if len(text) * 4 > self.max_bytes:
+            return entry  # too large to keep: prepared again if it comes again
         self._entries[text] = entry
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        self.bytes += len(text)
+        while len(self._entries) > self.size or self.bytes > self.max_bytes:
+            evicted, _ = self._entries.popitem(last=False)
+            self.bytes -= len(evicted)
         return entry
 
 

@@ -6,6 +6,7 @@ execution and one encoded response when inbound deduplication is on.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,20 +16,28 @@ import orjson
 from graphql import GraphQLObjectType, OperationType
 
 from gateway import persisted
+from gateway.auth.filter import filter_fields
+from gateway.auth.principal import ANONYMOUS, Principal
+from gateway.auth.rules import AccessKey, AccessRules
+from gateway.auth.tokens import AuthenticationError, Authenticator
 from gateway.cache.analyze import Analyzer, PlanCacheInfo
 from gateway.cache.entity import CONSISTENCY_HEADER, EntityCache, scope_of
 from gateway.cache.hints import CacheHints
 from gateway.cache.plans import PlanStore, plan_digest
 from gateway.config import GatewayConfig
+from gateway.demand.estimate import CostModel, Estimate, actual_cost
 from gateway.errors import (
+    COST_ESTIMATED_TOO_EXPENSIVE,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
+    INTROSPECTION_DISABLED,
     QUERY_PLANNING_FAILED,
+    UNAUTHENTICATED,
     RequestError,
     error,
 )
-from gateway.executor import introspection
+from gateway.executor import introspection, masking
 from gateway.executor.execute import ExecutionContext, execute
 from gateway.executor.shape import Shaper
 from gateway.executor.shape_codegen import Anomaly, compile_shape
@@ -38,6 +47,7 @@ from gateway.planner.build import PlanningError
 from gateway.planner.nodes import QueryPlan, from_json, to_json
 from gateway.planner.normalize import NField, Normalizer, condition_values
 from gateway.state import SchemaState
+from gateway.transport.meta import FetchMeta
 from gateway.types import Transport
 
 
@@ -57,16 +67,33 @@ class Result:
     status: int = 200  # the status for application/graphql-response+json
     malformed: bool = False  # the status holds for application/json too
     cache_control: str | None = None  # the Cache-Control header, when the entity cache is on
+    # Demand control: (estimated, actual or None, refused) when it is on, for /metrics.
+    cost: tuple[int, int | None, bool] | None = None
+    headers: tuple[tuple[bytes, bytes], ...] = ()  # subgraph response headers passed to the client
 
 
 class PlanEntry:
-    """A cached plan with the client's field tree and, once first used, its compiled shaper."""
+    """A cached plan with the client's field tree and, once first used, its compiled shaper.
+    `errors` are the plan's own (fields removed by authorization), added to every answer;
+    `estimate` its cost when demand control is on. An operation first seen over budget has no
+    plan (`plan` None) until a request within budget (other variables) needs one."""
 
-    __slots__ = ("_shape", "cache", "fields", "flushed", "origin", "plan", "uses")
+    __slots__ = ("_build", "_shape", "cache", "errors", "estimate", "fields", "flushed", "origin", "plan", "uses")
 
-    def __init__(self, plan: QueryPlan, fields: list[NField], origin: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        plan: QueryPlan | None,
+        fields: list[NField],
+        errors: tuple[dict[str, Any], ...] = (),
+        estimate: Estimate | None = None,
+        build: Callable[[], QueryPlan] | None = None,
+        origin: dict[str, Any] | None = None,
+    ) -> None:
         self.plan = plan
+        self._build = build
         self.fields = fields
+        self.errors = errors
+        self.estimate = estimate
         self._shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.cache: PlanCacheInfo | None = None  # the entity cache's per-plan precomputation
         # What it was planned from (document text, operation, condition variables, labels): to
@@ -76,11 +103,19 @@ class PlanEntry:
         self.flushed = 0  # uses already reported to the plan store
 
     def payload(self) -> dict[str, Any]:
+        plan = self.ensure_plan()
         return {
             **self.origin,
-            "plan": to_json(self.plan.node) if self.plan.node is not None else None,
-            "localFields": list(self.plan.local_fields),
+            "plan": to_json(plan.node) if plan.node is not None else None,
+            "localFields": list(plan.local_fields),
         }
+
+    def ensure_plan(self) -> QueryPlan:
+        if self.plan is None:
+            assert self._build is not None
+            self.plan = self._build()
+            self._build = None
+        return self.plan
 
     def shape(self, data: dict[str, Any]) -> dict[str, Any]:
         if self._shape is None:
@@ -108,6 +143,13 @@ class Gateway:
         self.config = config
         self._inflight: InFlight[Result] = InFlight()
         self._always_labels = frozenset(config.override_labels)
+        auth = config.auth
+        self.auth = Authenticator(auth) if auth.enabled else None
+        self.auth_header = auth.header.lower()
+        # The claims header is the gateway's to set: a client's copy is never forwarded.
+        self.claims_header = auth.claims_header.lower() if auth.enabled else ""
+        self._forward = tuple(h for h in config.forward_headers if h != self.claims_header)
+        self._demand = config.demand if config.demand.enabled else None
 
     def swap(self, state: SchemaState) -> None:
         """Serve a new schema: requests in flight finish on the state they hold."""
@@ -115,7 +157,7 @@ class Gateway:
 
     def forwarded_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         out = {}
-        for name in self.config.forward_headers:
+        for name in self._forward:
             value = headers.get(name)
             if value is not None:
                 out[name] = value
@@ -126,6 +168,15 @@ class Gateway:
         self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool = True
     ) -> Result:
         state = self.state
+        principal = ANONYMOUS
+        if self.auth is not None:
+            header = headers.get(self.auth_header)
+            if header is not None:  # no header: anonymous, at the cost of this lookup
+                try:
+                    principal = await self.auth.principal(header)
+                except AuthenticationError as e:
+                    body = orjson.dumps({"errors": [error(str(e), UNAUTHENTICATED)]})
+                    return Result(body, True, 401, malformed=True)
         register = None
         try:
             if self.trusted is not None:
@@ -156,9 +207,11 @@ class Gateway:
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status, e.malformed)
         forwarded = self.forwarded_headers(headers)
+        if principal.authenticated and self.claims_header:
+            forwarded[self.claims_header] = principal.claims_json
         is_query = operation.operation == OperationType.QUERY
         if not (is_query and self.config.dedupe):
-            return await self._execute(state, prepared, operation, variables, forwarded)
+            return await self._execute(state, prepared, operation, variables, forwarded, principal)
         key = (
             state.id,
             prepared.hash,
@@ -167,7 +220,7 @@ class Gateway:
             tuple(forwarded.items()),
         )
         return await self._inflight.run(
-            key, lambda: self._execute(state, prepared, operation, variables, forwarded)
+            key, lambda: self._execute(state, prepared, operation, variables, forwarded, principal)
         )
 
     def _prepare(self, state: SchemaState, request: GraphQLRequest) -> PreparedDocument:
@@ -194,18 +247,30 @@ class Gateway:
         return frozenset(active)
 
     def _plan_key(
-        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any]
-    ) -> tuple[tuple[Any, ...], frozenset[str]]:
+        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
+        principal: Principal = ANONYMOUS,
+    ) -> tuple[tuple[Any, ...], frozenset[str], AccessKey | None]:
         labels = self._labels(state)
         conditions = condition_values(prepared.condition_variables, variables)
         op_name = operation.name.value if operation.name else None
-        return (prepared.hash, op_name, conditions, labels), labels
+        rules = state.access
+        # Plans differ by what the request may see, reduced to what the schema asks about: all
+        # anonymous requests share one plan, and so do tokens granting the same relevant scopes.
+        access = (
+            None
+            if not rules.fields
+            else rules.anonymous
+            if principal is ANONYMOUS
+            else rules.key(principal.authenticated, principal.scopes, principal.policies)
+        )
+        return (prepared.hash, op_name, conditions, labels, access), labels, access
 
     def _compute(
         self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
-        labels: frozenset[str], plan: QueryPlan | None = None,
+        labels: frozenset[str], access: AccessKey | None, plan: QueryPlan | None = None,
     ) -> PlanEntry:
-        """Normalise the client's fields and plan them (or take `plan`, already made for them)."""
+        """Normalise the client's fields, filter them by access and plan them (or take `plan`,
+        already made for them by another process)."""
         root = state.api_schema.get_root_type(operation.operation)
         assert isinstance(root, GraphQLObjectType)
         fields = Normalizer(
@@ -213,29 +278,52 @@ class Gateway:
         ).fields(
             root, [operation.selection_set]
         )
-        if plan is None:
-            plan = state.planner.plan(operation, root, fields, labels)
+        rules = state.access
+        filtered = filter_fields(fields, rules, access) if access is not None else None
+        plan_fields, shape_fields = (fields, fields) if filtered is None else (filtered.plan_fields, filtered.shape_fields)
+        errors = filtered.errors if filtered else ()
         origin = {
             "query": prepared.text,
             "operationName": operation.name.value if operation.name else None,
             "conditions": {n: variables.get(n) is True for n in prepared.condition_variables},
             "labels": sorted(labels),
+            "access": _access_json(access),
         }
-        return PlanEntry(plan, fields, origin)
 
-    def plan_for(self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any]) -> PlanEntry:
-        key, labels = self._plan_key(state, prepared, operation, variables)
+        def build() -> QueryPlan:
+            if plan is not None:
+                return plan
+            if not plan_fields:  # nothing left to ask: no fetch (a denied mutation runs nothing)
+                return QueryPlan(None)
+            return state.planner.plan(operation, root, plan_fields, labels)
+
+        estimate = None
+        if self._demand is not None:
+            estimate = CostModel(state.api_schema, state.costs, self._demand.list_size).estimate(
+                plan_fields, operation.operation == OperationType.MUTATION
+            )
+            if plan is None and self._demand.over_budget(estimate.cost(variables)):
+                # refused before planning: a hostile operation costs a tree walk, not a plan
+                return PlanEntry(None, shape_fields, errors, estimate, build, origin)
+        return PlanEntry(build(), shape_fields, errors, estimate, origin=origin)
+
+    def plan_for(
+        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
+        principal: Principal = ANONYMOUS,
+    ) -> PlanEntry:
+        key, labels, access = self._plan_key(state, prepared, operation, variables, principal)
         entry: PlanEntry = state.plans.get_or_compute(
-            key, lambda: self._compute(state, prepared, operation, variables, labels)
+            key, lambda: self._compute(state, prepared, operation, variables, labels, access)
         )
         entry.uses += 1
         return entry
 
     async def plan_for_async(
-        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any]
+        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
+        principal: Principal = ANONYMOUS,
     ) -> PlanEntry:
         """With the plan store: an in-process miss asks Redis before planning."""
-        key, labels = self._plan_key(state, prepared, operation, variables)
+        key, labels, access = self._plan_key(state, prepared, operation, variables, principal)
         store = self.plan_store
         assert store is not None
 
@@ -243,11 +331,12 @@ class Gateway:
             digest = plan_digest(key)
             payload = await store.get(state.id, digest)
             if payload is not None:
-                entry = self._from_payload(state, prepared, operation, variables, labels, payload)
+                entry = self._from_payload(state, prepared, operation, variables, labels, access, payload)
                 if entry is not None:
                     return entry
-            entry = self._compute(state, prepared, operation, variables, labels)
-            store.put(state.id, digest, entry.payload())
+            entry = self._compute(state, prepared, operation, variables, labels, access)
+            if entry.plan is not None:  # an operation refused over budget is not worth sharing
+                store.put(state.id, digest, entry.payload())
             return entry
 
         entry: PlanEntry = await state.plans.get_or_compute_async(key, compute)
@@ -256,14 +345,14 @@ class Gateway:
 
     def _from_payload(
         self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
-        labels: frozenset[str], payload: dict[str, Any],
+        labels: frozenset[str], access: AccessKey | None, payload: dict[str, Any],
     ) -> PlanEntry | None:
         try:
             node = payload.get("plan")
             plan = QueryPlan(from_json(node) if node else None, tuple(payload.get("localFields", ())))
         except (KeyError, TypeError, ValueError):
             return None  # written by another version: plan again
-        return self._compute(state, prepared, operation, variables, labels, plan)
+        return self._compute(state, prepared, operation, variables, labels, access, plan)
 
     def replan(self, state: SchemaState, origin: dict[str, Any]) -> tuple[tuple[Any, ...], PlanEntry] | None:
         """Plan an operation again from its origin, for `state` (a reload, or a warm start)."""
@@ -272,8 +361,8 @@ class Gateway:
             return None  # not valid against this schema: clients will hear why when they ask
         operation = select_operation(prepared, origin.get("operationName"))
         variables = dict(origin.get("conditions") or {})
-        key, labels = self._plan_key_fixed(prepared, operation, variables, origin)
-        return key, self._compute(state, prepared, operation, variables, labels)
+        key, labels, access = self._plan_key_fixed(state, prepared, operation, variables, origin)
+        return key, self._compute(state, prepared, operation, variables, labels, access)
 
     def prime(self, state: SchemaState, origins: list[dict[str, Any]]) -> int:
         """Put plans for these operations into `state`'s cache; how many were planned."""
@@ -302,8 +391,8 @@ class Gateway:
                     continue
                 operation = select_operation(prepared, payload.get("operationName"))
                 variables = dict(payload.get("conditions") or {})
-                key, labels = self._plan_key_fixed(prepared, operation, variables, payload)
-                entry = self._from_payload(state, prepared, operation, variables, labels, payload)
+                key, labels, access = self._plan_key_fixed(state, prepared, operation, variables, payload)
+                entry = self._from_payload(state, prepared, operation, variables, labels, access, payload)
             except Exception:  # a stale or foreign entry: skip it
                 continue
             if entry is not None:
@@ -314,11 +403,15 @@ class Gateway:
         return done
 
     def _plan_key_fixed(
-        self, prepared: PreparedDocument, operation: Any, variables: dict[str, Any], payload: dict[str, Any]
-    ) -> tuple[tuple[Any, ...], frozenset[str]]:
+        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
+        payload: dict[str, Any],
+    ) -> tuple[tuple[Any, ...], frozenset[str], AccessKey | None]:
+        """The plan key an origin was planned under: its labels and access, not this request's."""
         labels = frozenset(payload.get("labels") or ())
         op_name = operation.name.value if operation.name else None
-        return (prepared.hash, op_name, condition_values(prepared.condition_variables, variables), labels), labels
+        access = _access_from_json(state.access, payload.get("access"))
+        conditions = condition_values(prepared.condition_variables, variables)
+        return (prepared.hash, op_name, conditions, labels, access), labels, access
 
     def hottest_origins(self, state: SchemaState, limit: int) -> list[dict[str, Any]]:
         for _ in range(3):  # the loop may touch the LRU while a reload thread reads it
@@ -353,20 +446,38 @@ class Gateway:
         operation: Any,
         variables: dict[str, Any],
         forwarded: dict[str, str],
+        principal: Principal = ANONYMOUS,
     ) -> Result:
         try:
             if self.plan_store is None:
-                entry = self.plan_for(state, prepared, operation, variables)
+                entry = self.plan_for(state, prepared, operation, variables, principal)
             else:
-                entry = await self.plan_for_async(state, prepared, operation, variables)
+                entry = await self.plan_for_async(state, prepared, operation, variables, principal)
         except PlanningError as e:
             return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status)
-        ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders)
+        estimated = None
+        if entry.estimate is not None:
+            estimated = entry.estimate.cost(variables)
+            assert self._demand is not None
+            if self._demand.over_budget(estimated):
+                message = f"The operation's estimated cost {estimated} exceeds the limit of {self._demand.max_cost}."
+                body = orjson.dumps(
+                    {"errors": [error(message, COST_ESTIMATED_TOO_EXPENSIVE, cost={"estimated": estimated, "max": self._demand.max_cost})]}
+                )
+                return Result(body, True, 400, cost=(estimated, None, True))
+        plan = entry.plan or entry.ensure_plan()
+        if plan.local_fields and not self.config.introspection:
+            message = "GraphQL introspection is not allowed, but the query contained __schema or __type."
+            return Result(orjson.dumps({"errors": [error(message, INTROSPECTION_DISABLED)]}), True, 400)
+        meta = FetchMeta(asyncio.get_running_loop().time() + self.config.subgraph_timeout)
+        ctx = ExecutionContext(self.transport, state.urls, variables, forwarded, state.placeholders, meta)
+        if entry.errors:
+            ctx.errors.extend(entry.errors)
         cache_control = None
         if self.entity_cache is not None:
-            info = entry.cache if entry.cache is not None else self._cache_info(state, entry)
+            info = entry.cache if entry.cache is not None else self._cache_info(state, entry, plan)
             ctx.cache = self.entity_cache
             ctx.cache_plans = info.fetches
             ctx.cache_scope = scope_of(forwarded)
@@ -374,10 +485,10 @@ class Gateway:
             ctx.bypass = bool(forwarded.get(CONSISTENCY_HEADER))
             cache_control = "no-store" if ctx.bypass else info.cache_control
         try:
-            await execute(entry.plan.node, ctx)
+            await execute(plan.node, ctx)
         except Exception as e:  # a bug must cost this request only, with an error the client can read
             ctx.errors.append(error(f"Execution failed: {e.__class__.__name__}: {e}", INTERNAL_SERVER_ERROR))
-        if entry.plan.local_fields:
+        if plan.local_fields:
             data, errors = introspection.answer(
                 state.api_schema, entry.fields, operation, prepared.fragments, variables
             )
@@ -391,14 +502,25 @@ class Gateway:
             data = Shaper(ctx.errors, ctx.errored).root(ctx.data, entry.fields)
         response: dict[str, Any] = {"data": data}
         if ctx.errors:
-            response["errors"] = ctx.errors
+            response["errors"] = masking.clean(ctx.errors, self.config.redact_subgraph_errors)
         if ctx.extensions:
             response["extensions"] = ctx.extensions
         if cache_control is not None and ctx.errors:
             cache_control = "no-store"
-        return Result(orjson.dumps(response), False, 200, cache_control=cache_control)
+        if estimated is None:
+            return Result(orjson.dumps(response), False, 200, cache_control=cache_control, headers=meta.response_headers())
+        assert self._demand is not None
+        actual = (
+            actual_cost(data, entry.fields, state.costs, operation.operation == OperationType.MUTATION)
+            if self._demand.measure_actual
+            else None
+        )
+        return Result(
+            orjson.dumps(response), False, 200, cache_control=cache_control,
+            cost=(estimated, actual, False), headers=meta.response_headers(),
+        )
 
-    def _cache_info(self, state: SchemaState, entry: PlanEntry) -> PlanCacheInfo:
+    def _cache_info(self, state: SchemaState, entry: PlanEntry, plan: QueryPlan) -> PlanCacheInfo:
         """Once per plan: each fetch's TTL, scope, key prefix and tag paths."""
         analyzer = state.cache_analyzer
         if analyzer is None:
@@ -406,6 +528,26 @@ class Gateway:
             cfg = self.entity_cache.config
             analyzer = Analyzer(state.supergraph, CacheHints(state.supergraph, cfg.ttl, cfg.default_ttl), cfg)
             state.cache_analyzer = analyzer
-        entry.cache = analyzer.plan(entry.plan)
+        entry.cache = analyzer.plan(plan)
         return entry.cache
 
+
+def _access_json(access: AccessKey | None) -> dict[str, Any] | None:
+    if access is None:
+        return None
+    return {
+        "authenticated": access.authenticated,
+        "scopes": sorted(access.scopes),
+        "policies": sorted(access.policies),
+    }
+
+
+def _access_from_json(rules: AccessRules, raw: Any) -> AccessKey | None:
+    """An origin's access key for `rules` (a new schema may ask about other scopes, or none)."""
+    if not rules.fields:
+        return None
+    if not isinstance(raw, dict):
+        return rules.anonymous
+    return rules.key(
+        bool(raw.get("authenticated")), frozenset(raw.get("scopes") or ()), frozenset(raw.get("policies") or ())
+    )

@@ -12,6 +12,8 @@ from typing import Any
 
 from graphql import GraphQLInterfaceType, GraphQLSchema
 
+from gateway.auth.rules import AccessRules
+from gateway.demand.rules import CostRules
 from gateway.operation import DocumentCache, Limits
 from gateway.planner.build import Planner
 from gateway.planner.cache import PlanCache
@@ -31,6 +33,9 @@ class SchemaState:
     placeholders: frozenset[str]
     override_labels: frozenset[str] = field(default_factory=frozenset)
     cache_analyzer: Any = None  # the entity cache's analyzer for this schema, built on first use
+    # @authenticated / @requiresScopes / @policy: empty (falsy) when the schema has none.
+    access: AccessRules = field(default_factory=AccessRules)
+    costs: CostRules = field(default_factory=CostRules)  # @cost / @listSize
 
     @property
     def id(self) -> str:
@@ -70,4 +75,6 @@ def build_state(
         urls=urls,
         placeholders=placeholders,
         override_labels=labels,
+        access=AccessRules.read(supergraph.document, supergraph.links),
+        costs=CostRules.read(supergraph.document, supergraph.links),
     )

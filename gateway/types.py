@@ -15,5 +15,11 @@ class Transport(Protocol):
     """Sends one GraphQL request body to a subgraph and returns its parsed JSON response."""
 
     async def post(
-        self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str], dedupe: bool
+        self,
+        subgraph: str,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        dedupe: bool,
+        meta: Any = None,  # gateway.transport.meta.FetchMeta: the deadline, passed-through headers
     ) -> JSONObject: ...

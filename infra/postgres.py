@@ -43,6 +43,10 @@ def _reachable_by_all(path: Path) -> bool:
     return bool(path.stat().st_mode & stat.S_IROTH)
 
 
+# Bumped when the copy's layout changes, so an old copy is never reused.
+LAYOUT = 2
+
+
 def binaries_dir(run_as: RunAs) -> Path:
     """The `bin/` the service user can execute: the wheel's own, or a copy in a readable cache.
 
@@ -61,13 +65,18 @@ def binaries_dir(run_as: RunAs) -> Path:
         cache_root = Path("/var/tmp")
     # Keyed by where the wheel is and when its binary was built: an upgraded wheel gets a new copy.
     source = install / "bin" / "postgres"
-    digest = hashlib.sha1(f"{install}:{source.stat().st_mtime_ns}".encode()).hexdigest()[:10]
+    digest = hashlib.sha1(f"{LAYOUT}:{install}:{source.stat().st_mtime_ns}".encode()).hexdigest()[:10]
     target = cache_root / f"charter-pginstall-{digest}"
     marker = target / ".complete"
     if not marker.exists():
         tmp = target.with_name(target.name + f".tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(install, tmp, symlinks=True)
+        # The wheel's binaries find their shared libraries through RPATHs relative to themselves
+        # ($ORIGIN/../../../pgserver.libs): the copy keeps site-packages' layout below `tmp`.
+        shutil.copytree(install, tmp / "pgserver" / "pginstall", symlinks=True)
+        libs = install.parent.parent / "pgserver.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, tmp / "pgserver.libs", symlinks=True)
         for root, dirs, files in os.walk(tmp):
             for name in dirs + files:
                 p = Path(root) / name
@@ -83,7 +92,7 @@ def binaries_dir(run_as: RunAs) -> Path:
             tmp.rename(target)
         except OSError:  # another process won the race; use theirs
             shutil.rmtree(tmp, ignore_errors=True)
-    return target / "bin"
+    return target / "pgserver" / "pginstall" / "bin"
 
 
 @dataclass

@@ -3,15 +3,25 @@
 Servers say when they are ready ("database system is ready to accept connections", "Application
 startup complete"): we read their merged stdout/stderr line by line and resolve readiness on that
 line, so nothing sleeps and polls. The log is also kept in a file for post-mortems.
+
+The output is read in chunks, never with readline's 64 KiB limit: a line of any length goes to the
+log file whole (only its first `MATCH_BYTES` are matched and kept in the tail), so a child can never
+fill its pipe and freeze because its reader died.
+
+Every child is started with PR_SET_PDEATHSIG (SIGKILL): if the process that started it dies,
+however it dies (a SIGKILL included), the kernel kills the child too, so nothing is left behind
+holding a port and answering for a stack that no longer exists.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import re
 import signal
+import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,6 +31,24 @@ from infra.runas import RunAs
 
 class ProcessFailed(RuntimeError):
     """The server exited, or never said it was ready, in time."""
+
+
+MATCH_BYTES = 8192  # of a line, matched against readiness patterns and kept in the tail
+_CHUNK = 65536
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In the child, before exec (after any setuid, which would clear it): SIGKILL when the parent dies."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _preexec() -> object:
+    parent = os.getpid()
+    return lambda: die_with_parent(parent)
 
 
 class ManagedProcess:
@@ -46,6 +74,8 @@ class ManagedProcess:
         self._reader: asyncio.Task[None] | None = None
         self._tail: deque[str] = deque(maxlen=40)
         self._waiters: list[tuple[re.Pattern[str], asyncio.Future[str]]] = []
+        self.started_at: float | None = None  # time.time() of the last start
+        self.last_exit: int | None = None
 
     @property
     def pid(self) -> int | None:
@@ -67,8 +97,10 @@ class ManagedProcess:
             env=self.env,
             cwd=self.cwd,
             start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
+            preexec_fn=_preexec(),
             **kwargs,  # type: ignore[arg-type]
         )
+        self.started_at = time.time()
         self._reader = asyncio.create_task(self._read_log(), name=f"log:{self.name}")
         if waiter is not None:
             try:
@@ -87,22 +119,43 @@ class ManagedProcess:
 
     async def _read_log(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
+        stdout = self._proc.stdout
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("a", encoding="utf-8") as log:
-            async for raw in self._proc.stdout:
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                self._tail.append(line)
-                log.write(line + "\n")
+        with self.log_path.open("ab") as log:
+            pending = b""  # the start of the current line (at most MATCH_BYTES of it)
+            overflow = 0  # bytes of the current line beyond MATCH_BYTES: logged, not kept
+            while chunk := await stdout.read(_CHUNK):
+                log.write(chunk)
                 log.flush()
-                for pattern, fut in list(self._waiters):
-                    if not fut.done() and pattern.search(line):
-                        fut.set_result(line)
-                        self._waiters.remove((pattern, fut))
+                start = 0
+                while (end := chunk.find(b"\n", start)) != -1:
+                    piece = chunk[start:end]
+                    if overflow or len(pending) + len(piece) > MATCH_BYTES:
+                        overflow += len(pending) + len(piece) - MATCH_BYTES
+                    self._line((pending + piece)[:MATCH_BYTES], overflow)
+                    pending, overflow, start = b"", 0, end + 1
+                rest = chunk[start:]
+                room = MATCH_BYTES - len(pending)
+                pending += rest[:room]
+                overflow += max(len(rest) - room, 0)
+            if pending:
+                self._line(pending, overflow)
         code = await self._proc.wait()
+        self.last_exit = code
         for _, fut in self._waiters:
             if not fut.done():
                 fut.set_exception(ProcessFailed(f"{self.name} exited with code {code}"))
         self._waiters.clear()
+
+    def _line(self, raw: bytes, overflow: int) -> None:
+        line = raw.decode("utf-8", "replace").rstrip("\r")
+        if overflow:
+            line += f" ... ({overflow} more bytes in {self.log_path.name})"
+        self._tail.append(line)
+        for pattern, fut in list(self._waiters):
+            if not fut.done() and pattern.search(line):
+                fut.set_result(line)
+                self._waiters.remove((pattern, fut))
 
     async def wait_exited(self) -> int | None:
         """Returns when the process has exited (its code), or at once if it never started."""
@@ -142,6 +195,7 @@ async def run_tool(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=_preexec(),
         **kwargs,  # type: ignore[arg-type]
     )
     try:

@@ -24,6 +24,7 @@ class Region:
 class RegionLayout:
     regions: dict[str, Region]
     latency: dict[frozenset[str], int]
+    latency_source: str = ""  # where the round-trip times come from (a named public source)
 
     @property
     def codes(self) -> list[str]:
@@ -55,7 +56,7 @@ def parse_layout(doc: dict) -> RegionLayout:
     ]
     if missing:
         raise ValueError(f"latency missing for {missing}")
-    return RegionLayout(regions, latency)
+    return RegionLayout(regions, latency, str(doc.get("latency_source") or ""))
 
 
 @cache

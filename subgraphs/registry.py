@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 import strawberry
 
@@ -18,3 +20,11 @@ def schema_of(name: str) -> strawberry.federation.Schema:
 def sdl_of(name: str) -> str:
     """The subgraph's SDL as `_service { sdl }` reports it (what composition consumes)."""
     return schema_of(name).as_str()
+
+
+def startup_of(name: str) -> Callable[..., Any] | None:
+    """The subgraph's optional startup hook, `async on_startup(db, settings)` in its schema module:
+    work worth doing once before the first request. It must not fail the startup."""
+    if name not in SUBGRAPHS:
+        return None
+    return getattr(importlib.import_module(f"subgraphs.{name}.schema"), "on_startup", None)

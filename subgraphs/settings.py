@@ -4,6 +4,7 @@ DATABASE_URL                    the primary (writes); required
 CHARTER_REPLICA_URL_<REGION>    that region's read replica, e.g. CHARTER_REPLICA_URL_SIN
 CHARTER_REPLICA_URL             a replica for any region without its own
 CHARTER_CONSISTENCY_WAIT_MS     how long a read with a consistency token waits for the replica (250)
+CHARTER_REPLICA_MAX_LAG_MS      a replica further behind than this serves no reads (5000)
 CHARTER_COVENANT_BUDGET_USD     the covenant's total budget, shared out by GDP (100 billion)
 """
 
@@ -22,6 +23,7 @@ class Settings:
     replica_url: str | None
     consistency_wait_ms: float = 250.0
     budget_usd: int = DEFAULT_BUDGET_USD
+    max_replica_lag_ms: float = 5000.0
 
 
 def from_env(region: str, primary_url: str | None = None, replica_url: str | None = None) -> Settings:
@@ -39,4 +41,5 @@ def from_env(region: str, primary_url: str | None = None, replica_url: str | Non
         replica_url=replica,
         consistency_wait_ms=float(os.environ.get("CHARTER_CONSISTENCY_WAIT_MS", "250")),
         budget_usd=int(float(os.environ.get("CHARTER_COVENANT_BUDGET_USD", DEFAULT_BUDGET_USD))),
+        max_replica_lag_ms=float(os.environ.get("CHARTER_REPLICA_MAX_LAG_MS", "5000")),
     )

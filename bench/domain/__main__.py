@@ -74,7 +74,7 @@ async def load_data(session: aiohttp.ClientSession, url: str) -> DataSet:
     return DataSet(nations, cursors, projects)
 
 
-async def run_mix(url: str, data: DataSet, clients: int, seconds: float, seed: int) -> Tally:
+async def run_mix(url: str, data: DataSet, clients: int, seconds: float, seed: int, auth: str | None = None) -> Tally:
     tally = Tally()
     writable = data.projects[: max(clients, len(data.projects) // 5)]
     owned = [writable[i::clients] for i in range(clients)]
@@ -82,7 +82,7 @@ async def run_mix(url: str, data: DataSet, clients: int, seconds: float, seed: i
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
         deadline = time.monotonic() + seconds
         await asyncio.gather(*(
-            Client(session, url, Picker(data, seed * 1000 + i), owned[i], tally, i).run(deadline)
+            Client(session, url, Picker(data, seed * 1000 + i), owned[i], tally, i, auth).run(deadline)
             for i in range(clients)
         ))
     return tally
@@ -125,6 +125,7 @@ async def _metrics(session: aiohttp.ClientSession, url: str) -> str:
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    from infra.devkey import ISSUER, JWKS_NAME, mint
     from infra.platform import UpOptions, _wait_healthy, start_platform
     from infra.ports import free_port
     from infra.processes import ManagedProcess
@@ -139,7 +140,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         plain = ManagedProcess(
             "gateway-nocache",
             [sys.executable, "-m", "charter", "gateway", "--supergraph", str(running.supergraph_path),
-             "--routing", str(data_dir / "routing-ams.yaml"), "--port", str(plain_port), "--no-watch"],
+             "--routing", str(data_dir / "routing-ams.yaml"), "--port", str(plain_port), "--no-watch",
+             # the same trust as the stack's own gateway: the writes' token is good for both
+             "--jwks", str(data_dir / JWKS_NAME), "--jwt-issuer", ISSUER],
             log_path=data_dir / "logs" / "gateway-nocache.log",
         )
         stack.push_async_callback(plain.stop)
@@ -150,6 +153,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             data = await load_data(session, plain_url)
         print(f"data: {len(data.nations)} nations, {len(data.cursors)} list pages, {len(data.projects)} projects, "
               f"{len(data.search_terms())} search terms", flush=True)
+        # The clients' writes need the mutations' scopes; reads stay anonymous (shared cache entries).
+        auth = mint(data_dir, ["projects:write", "metrics:write"], subject="bench-domain", ttl=6 * 3600)
         results: dict[str, Any] = {}
         for mode, url in (("no cache", plain_url), ("entity cache", cached_url)):
             if mode == "entity cache":
@@ -157,10 +162,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 n = await prime(url, data)
                 print(f"{mode}: primed {n} screen variants in {time.monotonic() - started:.0f} s", flush=True)
             print(f"{mode}: {args.warmup:.0f} s warm-up, {args.duration:.0f} s measured, {args.clients} clients", flush=True)
-            await run_mix(url, data, args.clients, args.warmup, seed=1)
+            await run_mix(url, data, args.clients, args.warmup, seed=1, auth=auth)
             async with aiohttp.ClientSession() as session:
                 before = await _metrics(session, url)
-            tally = await run_mix(url, data, args.clients, args.duration, seed=2)
+            tally = await run_mix(url, data, args.clients, args.duration, seed=2, auth=auth)
             async with aiohttp.ClientSession() as session:
                 after = await _metrics(session, url)
 

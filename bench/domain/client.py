@@ -19,11 +19,14 @@ from bench.domain.workload import PROJECT, QUERIES, RECORD, UPDATE, Picker
 TOKEN_SECONDS = 1.0
 
 
-def headers(token: str | None = None) -> dict[str, str]:
-    """Every request header the benchmark sends, built in this one place."""
+def headers(token: str | None = None, auth: str | None = None) -> dict[str, str]:
+    """Every request header the benchmark sends, built in this one place. `auth` is the bearer
+    token writes carry (mutations need projects:write / metrics:write); reads go anonymous."""
     h = {"content-type": "application/json", "accept": "application/graphql-response+json"}
     if token:
         h["x-charter-consistency"] = token
+    if auth:
+        h["authorization"] = f"Bearer {auth}"
     return h
 
 
@@ -43,8 +46,12 @@ class Tally:
 
 
 class Client:
-    def __init__(self, session: aiohttp.ClientSession, url: str, picker: Picker, owned: list[str], tally: Tally, n: int) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, picker: Picker, owned: list[str], tally: Tally, n: int,
+        auth: str | None = None,
+    ) -> None:
         self.session = session
+        self.auth = auth
         self.url = url
         self.picker = picker
         self.owned = owned
@@ -57,11 +64,13 @@ class Client:
     def _token(self) -> str | None:
         return self.token if self.token and time.monotonic() < self.token_until else None
 
-    async def post(self, screen: str, query: str, variables: dict[str, Any], token: str | None) -> dict[str, Any] | None:
+    async def post(
+        self, screen: str, query: str, variables: dict[str, Any], token: str | None, auth: str | None = None
+    ) -> dict[str, Any] | None:
         started = time.perf_counter()
         try:
             async with self.session.post(
-                self.url, data=orjson.dumps({"query": query, "variables": variables}), headers=headers(token)
+                self.url, data=orjson.dumps({"query": query, "variables": variables}), headers=headers(token, auth)
             ) as r:
                 raw = await r.read()
                 status = r.status
@@ -95,12 +104,12 @@ class Client:
         if screen == "update":
             name = f"Project {pid} rev {self.n}.{self.seq}"
             progress = round(rng.random(), 4)
-            body = await self.post(screen, UPDATE, {"id": pid, "input": {"name": name, "progress": progress}}, None)
+            body = await self.post(screen, UPDATE, {"id": pid, "input": {"name": name, "progress": progress}}, None, self.auth)
         else:
             value = float(self.n * 100_000 + self.seq)
             at = dt.datetime.now(dt.UTC).isoformat()
             points = [{"kind": "BENEFICIARIES", "value": value, "at": at}]
-            body = await self.post(screen, RECORD, {"input": {"projectId": pid, "points": points}}, None)
+            body = await self.post(screen, RECORD, {"input": {"projectId": pid, "points": points}}, None, self.auth)
         if body is None:
             return
         self.tally.writes += 1

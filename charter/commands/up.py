@@ -2,7 +2,10 @@
 
 Embedded PostgreSQL (a primary and one streaming replica per region; or DATABASE_URL and
 CHARTER_REPLICA_URL_<REGION> when set), migrations and seed data, the three subgraphs per region,
-the composed supergraph and the gateway. Ctrl-C stops everything, in reverse order.
+the composed supergraph and the gateway. A process that crashes is started again with backoff
+(infra/supervisor.py); `charter status --data-dir DIR` shows them all. Ctrl-C or SIGTERM stops
+everything, in reverse order; if `charter up` itself is killed (SIGKILL), the kernel kills its
+children (PR_SET_PDEATHSIG, infra/processes.py), so nothing is left behind.
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=4000, help="gateway port (default 4000)")
     parser.add_argument("--subgraph-base-port", type=int, default=4100, help="subgraphs listen from here (+10 per region)")
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/charter-up"), help="embedded data, logs, supergraphs")
-    parser.add_argument("--nats", action="store_true", help="also start an embedded NATS server with JetStream")
+    parser.add_argument("--nats", action="store_true", help="(the default) start an embedded NATS server with JetStream")
+    parser.add_argument("--no-nats", action="store_true", help="no NATS, no event relay or consumers")
+    parser.add_argument("--nats-cluster", action="store_true", help="a three-node JetStream cluster with R3 streams")
+    parser.add_argument(
+        "--no-latency", action="store_true",
+        help="no injected round-trip time between regions (by default regions.yaml's latency_ms)",
+    )
     parser.add_argument(
         "--no-cache", action="store_true",
         help="no Redis and no entity cache (default: an embedded Redis, or REDIS_URL, for the gateway's caches)",
@@ -38,7 +47,7 @@ def _say(message: str) -> None:
 
 async def _main(args: argparse.Namespace) -> int:
     from infra.platform import UpOptions, start_platform
-    from infra.processes import ManagedProcess, ProcessFailed
+    from infra.processes import ProcessFailed
     from regions import load_layout
 
     known = load_layout().codes
@@ -52,8 +61,8 @@ async def _main(args: argparse.Namespace) -> int:
         return 2
     opts = UpOptions(
         regions=regions, host=args.host, port=args.port, subgraph_base_port=args.subgraph_base_port,
-        data_dir=args.data_dir, with_nats=args.nats, replica_delay_ms=args.replica_delay_ms,
-        with_cache=not args.no_cache,
+        data_dir=args.data_dir, with_nats=not args.no_nats, nats_cluster=args.nats_cluster,
+        replica_delay_ms=args.replica_delay_ms, latency=not args.no_latency, with_cache=not args.no_cache,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -77,27 +86,14 @@ async def _main(args: argparse.Namespace) -> int:
             return 1
         _say(f"GraphiQL: {running.graphql_url}  (supergraph {running.supergraph_path}; logs in {opts.data_dir / 'logs'})")
         _say("press Ctrl-C to stop")
-        # Stop on Ctrl-C or when the gateway dies. A subgraph that dies is reported and the stack
-        # keeps serving: the gateway fails over to the next region in the failover order.
-        stopper = asyncio.create_task(stop.wait())
-        exits = {asyncio.create_task(p.wait_exited()): p for p in running.processes}
-        crashed: list[ManagedProcess] = []
-        while True:
-            done, _ = await asyncio.wait({stopper, *exits}, return_when=asyncio.FIRST_COMPLETED)
-            if stopper in done:
-                break
-            for task in done:
-                proc = exits.pop(task)
-                crashed.append(proc)
-                _say(f"{proc.name} exited unexpectedly:\n{proc.tail()}")
-            if any(p.name == "gateway" for p in crashed) or not exits:
-                break
-            _say("still serving: the gateway routes around it (failover order in regions/regions.yaml)")
-        for task in [stopper, *exits]:
-            task.cancel()
+        # Stop on Ctrl-C or SIGTERM. A process that dies is restarted by the supervisor; meanwhile
+        # the gateway routes around it (failover order in regions/regions.yaml).
+        _say(f"supervising {len(running.supervisor.units) if running.supervisor else 0} processes "
+             f"(charter status --data-dir {opts.data_dir})")
+        await stop.wait()
         _say("stopping")
     _say("stopped")
-    return 1 if any(p.name == "gateway" for p in crashed) else 0
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:

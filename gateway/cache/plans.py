@@ -11,6 +11,7 @@ set per schema ranks by use (flushed periodically from in-process counts, one pi
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Hashable
@@ -28,9 +29,12 @@ HOT_KEPT = 1000
 
 
 def plan_digest(key: Hashable) -> str:
-    """A stable text for the in-process key (tuples of str/bool/frozenset)."""
+    """A stable text for the in-process key (tuples of str/bool/frozenset, and the access key:
+    a dataclass of those)."""
 
     def norm(v: Any) -> Any:
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return {f.name: norm(getattr(v, f.name)) for f in dataclasses.fields(v)}
         if isinstance(v, frozenset | set):
             return sorted(norm(x) for x in v)
         if isinstance(v, tuple | list):

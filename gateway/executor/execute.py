@@ -21,6 +21,7 @@ from gateway.executor import cached, representations
 from gateway.executor.merge import merge
 from gateway.planner.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
 from gateway.transport.errors import SubgraphError
+from gateway.transport.meta import FetchMeta, highest_token
 from gateway.types import Transport
 
 
@@ -35,6 +36,7 @@ class ExecutionContext:
         "errors",
         "extensions",
         "headers",
+        "meta",
         "placeholders",
         "transport",
         "urls",
@@ -48,6 +50,7 @@ class ExecutionContext:
         variables: dict[str, Any],
         headers: Mapping[str, str],
         placeholders: frozenset[str],
+        meta: FetchMeta | None = None,
     ) -> None:
         self.transport = transport
         self.urls = urls
@@ -58,6 +61,7 @@ class ExecutionContext:
         self.errors: list[dict[str, Any]] = []
         self.errored: set[tuple[str | int, ...]] = set()
         self.extensions: dict[str, Any] = {}
+        self.meta = meta
         # The entity cache, when on: the plan's precomputed per-fetch cache plans (by id of the
         # Fetch), the caller's credential scope, and whether a consistency token bypasses reads.
         self.cache: EntityCache | None = None
@@ -106,6 +110,7 @@ async def _send(fetch: Fetch, body: bytes, ctx: ExecutionContext) -> dict[str, A
             body,
             ctx.headers,
             dedupe=fetch.operation_kind == "query",
+            meta=ctx.meta,
         )
     except SubgraphError as e:
         ctx.errors.append(e.to_error())
@@ -116,7 +121,12 @@ def _extensions(response: dict[str, Any], ctx: ExecutionContext) -> None:
     ext = response.get("extensions")
     if isinstance(ext, dict):
         for k, v in ext.items():
-            ctx.extensions.setdefault(k, v)
+            if k == "consistencyToken" and isinstance(v, str):
+                # One token must cover every write of the operation: keep the highest position.
+                previous = ctx.extensions.get(k)
+                ctx.extensions[k] = highest_token(previous if isinstance(previous, str) else None, v)
+            else:
+                ctx.extensions.setdefault(k, v)
 
 
 async def _root_fetch(fetch: Fetch, ctx: ExecutionContext) -> None:
@@ -152,6 +162,10 @@ async def _root_fetch(fetch: Fetch, ctx: ExecutionContext) -> None:
             p = e.get("path")
             if isinstance(p, list):
                 ctx.errored.add(tuple(p))
+            elif data is None:
+                # A request error (bad input, validation): it explains every null this fetch
+                # leaves, so no "Cannot return null" follows it.
+                ctx.errored.add(())
 
 
 async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:

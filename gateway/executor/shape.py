@@ -75,6 +75,11 @@ class Shaper:
             if nf.type is None:  # __schema / __type: answered by the gateway, already shaped
                 out[key] = obj.get(key)
                 continue
+            if nf.denied:  # removed by authorization, already reported by the plan
+                if isinstance(nf.type, GraphQLNonNull):
+                    return _BUBBLE
+                out[key] = None
+                continue
             value = self.complete(obj.get(key), nf.type, nf, (path, key))
             if value is _BUBBLE:
                 return _BUBBLE

@@ -65,6 +65,11 @@ class _Generator:
             if nf.name == "__typename":
                 out.append(f"{key}: {nf.parent!r}")
                 continue
+            if nf.denied:  # removed by authorization: null, or the general shaper propagates it
+                if isinstance(nf.type, GraphQLNonNull):
+                    body.append("raise Anomaly")
+                out.append(f"{key}: None")
+                continue
             body.append(f"{var} = o.get({key})")
             if nf.type is not None:
                 body.extend(self.complete(nf, nf.type, var))

@@ -10,11 +10,13 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from gateway.auth.config import AuthConfig, Policy
 from gateway.cache.config import load_config
 from gateway.cache.entity import EntityCache
 from gateway.cache.invalidation import EventInvalidator
@@ -22,6 +24,7 @@ from gateway.cache.nats_consumer import InvalidationConsumer
 from gateway.cache.plans import PlanStore
 from gateway.cache.redis_store import RedisStore as SharedRedis
 from gateway.config import GatewayConfig
+from gateway.demand.config import DemandConfig
 from gateway.http.endpoints import GraphQLEndpoints, asset, health, metrics_endpoint
 from gateway.http.metrics import Metrics
 from gateway.http.post import Dispatch, GraphQLPost
@@ -30,6 +33,7 @@ from gateway.pipeline import Gateway
 from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
 from gateway.supergraph.loader import read_source
+from gateway.transport.health import HealthChecker
 from gateway.transport.http import HttpTransport
 from gateway.transport.routing import load_routes
 
@@ -44,8 +48,18 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     else:
         text = read_source(config.supergraph)
     state = build_state(text, config.limits, plan_cache_size=config.plan_cache_size)
-    routes = load_routes(config.routing, config.failover_cooldown) if config.routing else None
-    transport = HttpTransport(timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe, routes=routes)
+    routes = (
+        load_routes(config.routing, config.failover_cooldown, config.breaker_threshold) if config.routing else None
+    )
+    transport = HttpTransport(
+        timeout=config.subgraph_timeout, dedupe=config.subgraph_dedupe, routes=routes,
+        max_response_bytes=config.max_subgraph_response_bytes,
+        connect_timeout=config.connect_timeout, first_byte_timeout=config.first_byte_timeout,
+    )
+    checker = (
+        HealthChecker(routes, config.health_interval, config.health_timeout)
+        if routes and config.health_interval > 0 else None
+    )
     metrics = Metrics()
     # One pool, one deadline and one breaker for every cache that lives in Redis.
     redis = SharedRedis(config.redis_url, timeout=config.redis_timeout, stats=metrics) if config.redis_url else None
@@ -77,6 +91,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             watcher = asyncio.create_task(poll_subgraphs(gateway, config, config.poll_interval, counted))
         elif config.watch and config.supergraph and not config.supergraph.startswith(("http://", "https://")):
             watcher = asyncio.create_task(watch_file(gateway, config, counted))
+        if gateway.auth is not None:
+            await gateway.auth.start()  # JWKS URLs are fetched before the first request
         log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
         if consumer is not None:
             consumer.start()
@@ -86,6 +102,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             if warmed:
                 log.info("plan cache warm: %d plans from the plan store", warmed)
             flusher = asyncio.create_task(_flush_plan_uses(gateway, PLAN_USE_FLUSH_SECONDS))
+        if checker is not None:
+            await checker.start()
         try:
             yield
         finally:
@@ -101,35 +119,55 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+            if checker is not None:
+                await checker.stop()
             await transport.close()
             if entity_cache is not None:
                 await entity_cache.close()
             if redis is not None:
                 await redis.close()
+            await post.deadline.close()
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql.get, methods=["GET"]),
-            Route("/health", health(gateway), methods=["GET"]),
-            Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
-            Route("/graphiql/assets/{name}", asset, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
+    operator_routes = [
+        Route("/health", health(gateway), methods=["GET"]),
+        Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
+    ]
+    routes = [Route("/graphql", graphql.get, methods=["GET"])]
+    if config.graphiql:
+        routes.append(Route("/graphiql/assets/{name}", asset, methods=["GET"]))
+    if not config.operator_port:
+        routes += operator_routes
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.gateway = gateway
     app.state.invalidator = invalidator
     app.state.invalidation_consumer = consumer
-    served = Dispatch(app, GraphQLPost(gateway, metrics, config.max_body_bytes), frozenset({"/graphql", "/"}))
+    # With an operator port, /health and /metrics live only there (the CLI serves this app on it).
+    app.state.operator_app = Starlette(routes=operator_routes) if config.operator_port else None
+    post = GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout)
+    served = Dispatch(app, post, frozenset({"/graphql", "/"}))
+    outer: Any = served
     if config.cors_origins:
         # Plain ASGI, so it wraps the fast POST path too; only installed when asked for.
-        return CORSMiddleware(  # type: ignore[return-value]
+        outer = CORSMiddleware(
             served,
             allow_origins=list(config.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["*"],
             max_age=600,
         )
-    return served  # type: ignore[return-value]
+    outer.operator_app = app.state.operator_app
+    return outer  # type: ignore[no-any-return]
+
+
+def auth_config_from_json(raw: dict[str, Any]) -> AuthConfig:
+    """`dataclasses.asdict` of an AuthConfig back into one (worker processes get it as JSON)."""
+    return AuthConfig(
+        **{
+            **raw,
+            "jwks": tuple(raw.get("jwks", ())),
+            "policies": tuple(Policy(p["name"], tuple(tuple(c) for c in p["claims"])) for p in raw.get("policies", ())),
+        }
+    )
 
 
 PLAN_USE_FLUSH_SECONDS = 10.0
@@ -154,4 +192,6 @@ def app_from_env() -> Starlette:
     raw["forward_headers"] = tuple(raw.get("forward_headers", ()))
     raw["override_labels"] = tuple(raw.get("override_labels", ()))
     raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
+    raw["auth"] = auth_config_from_json(raw.get("auth", {}))
+    raw["demand"] = DemandConfig(**raw.get("demand", {}))
     return create_app(GatewayConfig(**raw))

@@ -9,8 +9,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from gateway.errors import BAD_REQUEST, RequestError, error
-from gateway.http import graphiql, negotiation
+from gateway.errors import BAD_REQUEST, CSRF_BLOCKED, RequestError, error
+from gateway.http import csrf, graphiql, negotiation
 from gateway.http.metrics import Metrics
 from gateway.pipeline import Gateway, GraphQLRequest, Result
 
@@ -35,6 +35,10 @@ class GraphQLEndpoints:
         media_type = negotiation.choose_media_type(accept)
         if media_type is None:
             return _error_response("Not acceptable.", 406, negotiation.JSON)
+        config = self.gateway.config
+        if config.csrf_prevention and not csrf.preflighted(request.headers, config.csrf_headers):
+            self.metrics.requests.labels("request_error").inc()
+            return _error_response(csrf.MESSAGE + ", ".join(config.csrf_headers), 400, media_type, CSRF_BLOCKED)
         try:
             gql = negotiation.from_query_params(params)
         except RequestError as e:
@@ -53,13 +57,17 @@ class GraphQLEndpoints:
         self, gql: GraphQLRequest, request: Request, media_type: str, started: float, allow_mutation: bool
     ) -> Response:
         result: Result = await self.gateway.run(gql, request.headers, allow_mutation=allow_mutation)
+        if result.cost is not None:
+            self.metrics.observe_cost(result.cost)
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         self.metrics.duration.observe(time.perf_counter() - started)
         headers = {"allow": "POST"} if status == 405 else {}
         if result.cache_control is not None:
             headers["cache-control"] = result.cache_control
-        return Response(result.body, status_code=status, media_type=media_type, headers=headers)
+        for name, value in result.headers:
+            headers[name.decode()] = value.decode("latin-1")
+        return Response(result.body, status_code=status, media_type=media_type, headers=headers or None)
 
 
 async def asset(request: Request) -> Response:
@@ -79,10 +87,10 @@ def health(gateway: Gateway) -> Any:
         }
         routes = getattr(gateway.transport, "routes", None)
         if routes:
-            now = time.monotonic()
             body["routes"] = {
-                name: [{"url": e.url, "healthy": e.healthy(now)} for e in routes.endpoints(name, url)]
+                name: [e.describe() for e in routes.endpoints(name, url)]
                 for name, url in body["subgraphs"].items()
+                if routes.get(name) is not None
             }
         return JSONResponse(body)
 
@@ -95,6 +103,8 @@ def metrics_endpoint(gateway: Gateway, metrics: Metrics) -> Any:
         metrics.plan_cache.set(len(plans))
         metrics.plan_hits.set(plans.hits)
         metrics.plan_misses.set(plans.misses)
+        if gateway.auth is not None:
+            metrics.jwt_verifications.set(gateway.auth.verified)
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     return endpoint

@@ -36,6 +36,22 @@ class Metrics:
             "charter_gateway_plan_cache_misses", "Plan cache misses (current schema)",
             registry=self.registry, multiprocess_mode="liveall",
         )
+        self.jwt_verifications = Gauge(
+            "charter_gateway_jwt_verifications", "Token signatures checked (verified-token cache misses)",
+            registry=self.registry, multiprocess_mode="liveall",
+        )
+        cost_buckets = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 100_000, 1_000_000)
+        self.cost_estimated = Histogram(
+            "charter_gateway_cost_estimated", "Estimated operation cost (demand control)",
+            buckets=cost_buckets, registry=self.registry,
+        )
+        self.cost_actual = Histogram(
+            "charter_gateway_cost_actual", "Actual cost of answers (demand control, measure mode)",
+            buckets=cost_buckets, registry=self.registry,
+        )
+        self.cost_refused = Counter(
+            "charter_gateway_cost_refused", "Operations refused as too expensive", registry=self.registry
+        )
         self.reloads = Counter(
             "charter_gateway_schema_reloads", "Supergraph reloads by result", ["result"], registry=self.registry
         )
@@ -71,6 +87,14 @@ class Metrics:
         self.redis_degraded.set(1 if down else 0)
         if down:
             self.redis_episodes.inc()
+
+    def observe_cost(self, cost: tuple[int, int | None, bool]) -> None:
+        estimated, actual, refused = cost
+        self.cost_estimated.observe(estimated)
+        if actual is not None:
+            self.cost_actual.observe(actual)
+        if refused:
+            self.cost_refused.inc()
 
     def render(self) -> bytes:
         directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -7,6 +7,7 @@ middleware stack. Everything else the gateway serves goes through Starlette.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -15,6 +16,7 @@ import orjson
 
 from gateway.errors import BAD_REQUEST, INTERNAL_SERVER_ERROR, RequestError, error
 from gateway.http import negotiation
+from gateway.http.deadline import BodyDeadline
 from gateway.http.metrics import Metrics
 from gateway.pipeline import Gateway
 
@@ -39,21 +41,25 @@ class Headers(dict[str, str]):
 
 
 class GraphQLPost:
-    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, gateway: Gateway, metrics: Metrics, max_body_bytes: int, body_timeout: float = 10.0) -> None:
         self.gateway = gateway
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
-        self.wanted = frozenset({"accept", "content-type", "content-length", *gateway.config.forward_headers})
+        self.body_timeout = body_timeout
+        self.deadline = BodyDeadline(body_timeout)
+        self.wanted = frozenset(
+            {"accept", "content-type", "content-length", gateway.auth_header, *gateway.config.forward_headers}
+        )
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         started = time.perf_counter()
-        cache_control = None
         try:
-            status, media_type, body, cache_control = await self._handle(scope, receive)
+            status, media_type, body, extra = await self._handle(scope, receive)
         except Exception as e:  # a bug costs this request only, answered as GraphQL
             log.exception("request failed: %s", e)
             status, media_type = 500, negotiation.JSON
             body = orjson.dumps({"errors": [error("Internal server error.", INTERNAL_SERVER_ERROR)]})
+            extra = ()
         self.metrics.duration.observe(time.perf_counter() - started)
         headers = [
             (b"content-type", media_type.encode() + b"; charset=utf-8"),
@@ -61,40 +67,60 @@ class GraphQLPost:
         ]
         if status == 405:
             headers.append((b"allow", b"GET, POST"))
-        if cache_control is not None:
-            headers.append((b"cache-control", cache_control.encode()))
+        if extra:
+            headers.extend(extra)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _handle(self, scope: Scope, receive: Any) -> tuple[int, str, bytes, str | None]:
+    async def _handle(self, scope: Scope, receive: Any) -> tuple[int, str, bytes, tuple[tuple[bytes, bytes], ...]]:
         headers = Headers.from_scope(scope, self.wanted)
         media_type = negotiation.choose_media_type(headers.get("accept"))
         if media_type is None:
-            return (*self._fail(
+            return *self._fail(
                 406,
                 negotiation.JSON,
                 "Not acceptable: this endpoint answers application/graphql-response+json or application/json.",
-            ), None)
+            ), ()
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in _ACCEPTED_CONTENT_TYPES:
-            return (*self._fail(
+            return *self._fail(
                 415, media_type, "Unsupported content type: POST a JSON body with Content-Type: application/json."
-            ), None)
+            ), ()
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            return (*self._fail(413, media_type, "The request body is too large."), None)
-        body = await self._read_body(receive)
+            return *self._fail(413, media_type, "The request body is too large."), ()
+        # One deadline for the whole body: a client trickling bytes (slowloris) cannot hold the
+        # connection and its buffers for longer than this.
+        task = asyncio.current_task()
+        assert task is not None
+        deadline = self.deadline
+        deadline.begin(task)
+        try:
+            body = await self._read_body(receive)
+        except asyncio.CancelledError:
+            if deadline.expired(task):
+                return *self._fail(
+                    408, media_type, f"The request body did not arrive within {self.body_timeout:g}s."
+                ), ()
+            raise
+        finally:
+            deadline.reading.pop(task, None)
         if body is None:
-            return (*self._fail(413, media_type, "The request body is too large."), None)
+            return *self._fail(413, media_type, "The request body is too large."), ()
         try:
             request = negotiation.from_json_body(body)
         except RequestError as e:
             self.metrics.requests.labels("request_error").inc()
-            return e.status, media_type, orjson.dumps({"errors": e.errors}), None
+            return e.status, media_type, orjson.dumps({"errors": e.errors}), ()
         result = await self.gateway.run(request, headers, allow_mutation=True)
+        if result.cost is not None:
+            self.metrics.observe_cost(result.cost)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
-        return status, media_type, result.body, result.cache_control
+        extra = result.headers
+        if result.cache_control is not None:
+            extra = (*extra, (b"cache-control", result.cache_control.encode()))
+        return status, media_type, result.body, extra
 
     async def _read_body(self, receive: Any) -> bytes | None:
         chunks: list[bytes] = []

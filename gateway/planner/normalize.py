@@ -46,6 +46,8 @@ class NField:
     args: str  # printed arguments "(a: 1, b: $v)", "" if none: part of the field's identity
     # For composite fields: runtime object type name -> fields to return for it, in order.
     children: dict[str, list[NField]] = field(default_factory=dict)
+    # Removed by authorization: not planned, answered null (its error is the plan's, not the shaper's).
+    denied: bool = False
 
     @property
     def node(self) -> FieldNode:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gateway.errors import (
@@ -10,12 +11,22 @@ from gateway.errors import (
     SUBREQUEST_TIMEOUT,
     error,
 )
+from gateway.transport.failures import Failure
+
+_ADDRESS = re.compile(
+    r"(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[a-zA-Z][\w-]*(?:\.[\w-]+)+):\d{1,5}\b"
+    r"|\('[^']*', \d{1,5}(?:, \d+, \d+)?\)"  # asyncio's ('host', port) in "Connect call failed"
+)
 
 
 class SubgraphError(Exception):
-    def __init__(self, service: str, message: str, code: str, refused: bool = False, **extensions: Any) -> None:
+    def __init__(
+        self, service: str, message: str, code: str, refused: bool = False, failure: Failure | None = None,
+        **extensions: Any,
+    ) -> None:
         super().__init__(message)
         self.refused = refused  # the connection was refused: the request never reached the subgraph
+        self.failure = failure  # how the endpoint failed (for its circuit breaker)
         self.service = service
         self.message = message
         self.code = code
@@ -25,14 +36,22 @@ class SubgraphError(Exception):
         return error(self.message, self.code, service=self.service, **self.extensions)
 
     @classmethod
-    def unreachable(cls, service: str, reason: str, refused: bool = False) -> SubgraphError:
+    def unreachable(
+        cls, service: str, reason: str, refused: bool = False, failure: Failure = Failure.TRANSPORT
+    ) -> SubgraphError:
+        # aiohttp names the host and port it could not reach: internal detail, not for clients
+        reason = _ADDRESS.sub("<subgraph>", reason)
         return cls(
-            service, f"HTTP fetch failed from '{service}': {reason}", SUBREQUEST_HTTP_ERROR, refused, reason=reason
+            service, f"HTTP fetch failed from '{service}': {reason}", SUBREQUEST_HTTP_ERROR, refused, failure,
+            reason=reason,
         )
 
     @classmethod
     def timeout(cls, service: str, seconds: float) -> SubgraphError:
-        return cls(service, f"Subgraph '{service}' did not answer within {seconds:g}s.", SUBREQUEST_TIMEOUT)
+        return cls(
+            service, f"Subgraph '{service}' did not answer within {seconds:g}s.", SUBREQUEST_TIMEOUT,
+            failure=Failure.TIMEOUT,
+        )
 
     @classmethod
     def http_status(cls, service: str, status: int) -> SubgraphError:

@@ -1,6 +1,7 @@
 """The HTTP face of a subgraph: Strawberry's ASGI GraphQL app plus `/health`, on Starlette.
 
-Engines are opened at startup and disposed at shutdown (lifespan), one pair per process.
+Engines are opened at startup and disposed at shutdown (lifespan), one pair per process; a
+subgraph's startup hook (`subgraphs.registry.startup_of`) runs right after they open.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import strawberry
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -18,8 +20,11 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
 
 from subgraphs.common.context import RequestContext
+from subgraphs.common.identity import IdentityHeaders, instance_id, schema_hash
 from subgraphs.db.consistency import HEADER
 from subgraphs.db.engines import Database, open_database
+from subgraphs.db.replica import ReplicaHealth, ReplicaMonitor
+from subgraphs.registry import startup_of
 from subgraphs.settings import Settings
 
 
@@ -51,20 +56,42 @@ class SubgraphGraphQL(GraphQL):
 
 def create_app(schema: strawberry.federation.Schema, settings: Settings, name: str) -> Starlette:
     graphql = SubgraphGraphQL(schema, settings)
+    sdl_hash = schema_hash(schema.as_str())
+    instance = instance_id()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         graphql.db = open_database(settings.primary_url, settings.replica_url)
         app.state.db = graphql.db
+        graphql.db.replica_health = ReplicaHealth(settings.max_replica_lag_ms)
+        monitor = ReplicaMonitor(graphql.db, graphql.db.replica_health)
+        monitor.start()
+        hook = startup_of(name)
+        if hook is not None:
+            await hook(graphql.db, settings)
         try:
             yield
         finally:
+            await monitor.stop()
             await graphql.db.dispose()
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "subgraph": name, "region": settings.region})
+        db = graphql.db
+        body: dict[str, Any] = {
+            "status": "ok", "subgraph": name, "region": settings.region,
+            "schema_hash": sdl_hash, "instance": instance,
+        }
+        if db is not None:
+            # Still 200 when degraded: the instance serves (reads from the primary).
+            body["reads"] = "replica" if db.replica_usable else "primary"
+            if db.has_replica and db.replica_health is not None:
+                body["replica"] = db.replica_health.describe()
+                if not db.replica_health.ok:
+                    body["status"] = "degraded"
+        return JSONResponse(body)
 
     return Starlette(
         routes=[Route("/health", health), Route("/graphql", graphql, methods=["GET", "POST"])],
+        middleware=[Middleware(IdentityHeaders, name=name, sdl_hash=sdl_hash, instance=instance)],
         lifespan=lifespan,
     )

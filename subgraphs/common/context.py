@@ -18,6 +18,7 @@ from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
 from subgraphs.common.errors import BAD_CONSISTENCY_TOKEN, user_error
+from subgraphs.db.availability import is_unavailable
 from subgraphs.db.consistency import (
     HEADER,
     BadToken,
@@ -27,6 +28,7 @@ from subgraphs.db.consistency import (
     route_read,
 )
 from subgraphs.db.engines import Database
+from subgraphs.events.actor import actor_from_headers
 from subgraphs.settings import Settings
 
 K = TypeVar("K")
@@ -65,8 +67,27 @@ class RequestContext:
         return (await self.route()).engine
 
     async def fetch(self, stmt: Executable) -> Sequence[Row[Any]]:
-        async with (await self.reader()).connect() as conn:
-            return (await conn.execute(stmt)).all()
+        route = await self.route()
+        try:
+            async with route.engine.connect() as conn:
+                return (await conn.execute(stmt)).all()
+        except Exception as exc:
+            if route.source != "replica" or not is_unavailable(exc):
+                raise
+            # The replica went away under this read: the primary answers it, and the next ones.
+            health = self.db.replica_health
+            if health is not None:
+                health.mark_down(f"a read failed: {exc.__class__.__name__}")
+                health.fallbacks += 1
+            self._set_route(ReadRoute(self.db.primary, "primary", route.waited_ms))
+            async with self.db.primary.connect() as conn:
+                return (await conn.execute(stmt)).all()
+
+    def _set_route(self, route: ReadRoute) -> None:
+        self._route = asyncio.get_running_loop().create_future()
+        self._route.set_result(route)
+        if self.response is not None:
+            self.response.headers["x-charter-read-source"] = route.source
 
     async def write(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run `work` in one primary transaction (all or nothing), then record the WAL token.
@@ -77,7 +98,8 @@ class RequestContext:
             async with conn.begin():
                 result = await work(conn)
             token = await current_token(conn)
-        self.consistency_token = token
+        self.consistency_token = _highest(self.consistency_token, token)
+        token = self.consistency_token
         loop = asyncio.get_running_loop()
         self._route = loop.create_future()
         self._route.set_result(ReadRoute(self.db.primary, "primary", 0.0))
@@ -86,9 +108,23 @@ class RequestContext:
             self.response.headers[HEADER] = token
         return result
 
+    def actor(self) -> str:
+        """The caller's subject for the audit trail ("anonymous" without one)."""
+        return actor_from_headers(self.request.headers if self.request is not None else None)
+
     def loader(self, name: str, load: Callable[[list[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
         existing = self._loaders.get(name)
         if existing is None:
             existing = DataLoader(load_fn=load)
             self._loaders[name] = existing
         return existing
+
+
+def _lsn(token: str) -> int:
+    hi, lo = token.split("/", 1)
+    return (int(hi, 16) << 32) | int(lo, 16)
+
+
+def _highest(previous: str | None, token: str) -> str:
+    """Several writes in one request: the token must cover all of them."""
+    return token if previous is None or _lsn(token) >= _lsn(previous) else previous

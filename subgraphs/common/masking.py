@@ -6,6 +6,8 @@ from __future__ import annotations
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from subgraphs.db.availability import DATABASE_UNAVAILABLE, is_unavailable
+
 INTERNAL = "INTERNAL_SERVER_ERROR"
 
 
@@ -22,6 +24,14 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if is_unavailable(error.original_error):
+            # The gateway reads this code as "this instance cannot serve now" and asks another region.
+            masked = GraphQLError(
+                "the database is unavailable: this field could not be resolved",
+                nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+            )
+            masked.extensions = {"code": DATABASE_UNAVAILABLE}
+            return masked
         masked = super().anonymise_error(error)
         masked.extensions = {"code": INTERNAL}
         return masked

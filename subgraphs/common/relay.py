@@ -6,12 +6,21 @@ import base64
 from dataclasses import dataclass
 
 import strawberry
+from strawberry.federation.schema_directives import ListSize
 
 from subgraphs.common.errors import user_error
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+# Past any list this API serves; keeps OFFSET far inside PostgreSQL's bigint.
+MAX_OFFSET = 10_000_000
 _PREFIX = "cursor:"
+
+
+# Demand control reads a connection's size from `first` (else the default page) for its `edges`.
+CONNECTION_SIZE = ListSize(
+    assumed_size=DEFAULT_PAGE, slicing_arguments=["first"], sized_fields=["edges"], require_one_slicing_argument=False
+)
 
 
 @strawberry.federation.type(shareable=True)
@@ -28,11 +37,16 @@ def encode_cursor(offset: int) -> str:
 
 def decode_cursor(cursor: str) -> int:
     try:
+        if len(cursor) > 64:
+            raise ValueError(cursor)
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
         if not raw.startswith(_PREFIX):
             raise ValueError(raw)
-        offset = int(raw[len(_PREFIX) :])
-        if offset < 0:
+        digits = raw[len(_PREFIX) :]
+        if not digits.isascii() or not digits.isdigit():  # int() would take " 1", "1_0", "+1"
+            raise ValueError(raw)
+        offset = int(digits)
+        if offset > MAX_OFFSET:
             raise ValueError(raw)
         return offset
     except (ValueError, UnicodeDecodeError):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from subgraphs.db.availability import is_unavailable
 from subgraphs.db.engines import Database
 
 HEADER = "x-charter-consistency"
@@ -50,7 +51,7 @@ class ReadRoute:
 
 
 async def route_read(db: Database, token: str | None, wait_ms: float) -> ReadRoute:
-    if not db.has_replica:
+    if not db.replica_usable:  # none, or down or lagging beyond its bound (subgraphs/db/replica.py)
         return ReadRoute(db.primary, "primary", 0.0)
     if token is None:
         return ReadRoute(db.replica, "replica", 0.0)
@@ -58,11 +59,17 @@ async def route_read(db: Database, token: str | None, wait_ms: float) -> ReadRou
     deadline = started + wait_ms / 1000.0
     # The double cast keeps asyncpg from binding the parameter as its integer pg_lsn codec.
     query = text("SELECT pg_last_wal_replay_lsn() >= CAST(CAST(:token AS text) AS pg_lsn)")
-    async with db.replica.connect() as conn:
-        while True:
-            if await conn.scalar(query, {"token": token}):
-                return ReadRoute(db.replica, "replica", (time.monotonic() - started) * 1000)
-            if time.monotonic() >= deadline:
-                break
-            await asyncio.sleep(POLL_S)
+    try:
+        async with db.replica.connect() as conn:
+            while True:
+                if await conn.scalar(query, {"token": token}):
+                    return ReadRoute(db.replica, "replica", (time.monotonic() - started) * 1000)
+                if time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(POLL_S)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        if db.replica_health is not None:
+            db.replica_health.mark_down(f"a read failed: {exc.__class__.__name__}")
     return ReadRoute(db.primary, "primary", (time.monotonic() - started) * 1000)

@@ -7,12 +7,15 @@ small constant number of statements (no N+1).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from subgraphs.db.urls import async_url
+
+if TYPE_CHECKING:
+    from subgraphs.db.replica import ReplicaHealth
 
 
 @dataclass
@@ -22,6 +25,9 @@ class StatementCounter:
     keep_log: bool = False
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        context = args[1] if len(args) > 1 else None
+        if context is not None and context.execution_options.get("uncounted"):
+            return  # background work (the replica monitor), not a request's statement
         self.count += 1
         if self.keep_log:
             self.log.append(statement)
@@ -32,10 +38,15 @@ class Database:
     primary: AsyncEngine
     replica: AsyncEngine
     statements: StatementCounter
+    replica_health: ReplicaHealth | None = None  # set by the app's replica monitor
 
     @property
     def has_replica(self) -> bool:
         return self.replica is not self.primary
+
+    @property
+    def replica_usable(self) -> bool:
+        return self.has_replica and (self.replica_health is None or self.replica_health.ok)
 
     async def dispose(self) -> None:
         await self.primary.dispose()
@@ -44,7 +55,11 @@ class Database:
 
 
 def _engine(url: str, counter: StatementCounter, pool_size: int) -> AsyncEngine:
-    engine = create_async_engine(async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+    # A connect timeout, so a replica or primary that does not answer costs a bounded wait.
+    engine = create_async_engine(
+        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False,
+        connect_args={"timeout": 2},
+    )
     event.listen(engine.sync_engine, "before_cursor_execute", counter)
     return engine
 

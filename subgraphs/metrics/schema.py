@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from typing import Annotated, Any
 
@@ -20,10 +19,15 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
+from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
+from subgraphs.events import mutations as events
+from subgraphs.events.alerts import Point
+from subgraphs.metrics.analytics import EventCounts, FromDay, ToDay, event_counts
 from subgraphs.metrics.series import (
     Bucket,
     MetricBucket,
@@ -34,6 +38,7 @@ from subgraphs.metrics.series import (
     to_bucket,
     utc,
 )
+from subgraphs.metrics.validation import check_point
 
 MAX_POINTS = 1000
 From = Annotated[dt.datetime | None, strawberry.argument(name="from", description="inclusive")]
@@ -126,7 +131,8 @@ class Nation:
 
     @classmethod
     def resolve_reference(cls, code: strawberry.ID) -> Nation:
-        return cls(code=code)
+        # Series and stats are keyed by the stored alpha-2 code: normalise the key once here.
+        return cls(code=strawberry.ID(nation_code_argument(str(code))))
 
     @strawberry.field(description="The time series of all this nation's projects, bucketed")
     async def metrics(
@@ -239,22 +245,28 @@ def _check_points(input: RecordMetricsInput) -> None:
         errors.add("points", "must hold at least one point")
     if len(input.points) > MAX_POINTS:
         errors.add("points", f"must hold at most {MAX_POINTS} points")
-    latest = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     seen: set[tuple[MetricKind, dt.datetime]] = set()
     for i, point in enumerate(input.points[:MAX_POINTS]):
         where = f"points[{i}]"
-        if not math.isfinite(point.value):
-            errors.add(f"{where}.value", "must be a finite number")
-        elif point.kind is MetricKind.PROGRESS and not 0.0 <= point.value <= 1.0:
-            errors.add(f"{where}.value", "PROGRESS must be between 0 and 1")
-        elif point.value < 0:
-            errors.add(f"{where}.value", f"{point.kind.name} must not be negative")
+        check_point(errors, where, point.kind, point.value, point.at)
         at = utc(point.at)
-        if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= at <= latest:
-            errors.add(f"{where}.at", "must be between 2000-01-01 and tomorrow")
         if (point.kind, at) in seen:
             errors.add(f"{where}", "duplicates an earlier point of the same kind and time")
         seen.add((point.kind, at))
+    errors.raise_if_any("recordMetrics input")
+
+
+def _check_window(input: RecordMetricsInput, start: dt.date, end: dt.date | None) -> None:
+    """Points fall within the project's life: from its start month (monthly figures are dated on
+    the 1st) to the end of its end date."""
+    first = dt.datetime(start.year, start.month, 1, tzinfo=dt.UTC)
+    last = dt.datetime.combine(end, dt.time.max, tzinfo=dt.UTC) if end is not None else None
+    errors = InputErrors()
+    for i, point in enumerate(input.points):
+        at = utc(point.at)
+        if at < first or (last is not None and at > last):
+            until = f" to {end.isoformat()}" if end is not None else ""
+            errors.add(f"points[{i}].at", f"must be within the project's window ({first.date().isoformat()}{until})")
     errors.raise_if_any("recordMetrics input")
 
 
@@ -263,6 +275,17 @@ class Query:
     @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS", directives=[cached()])
     async def region_stats(self, info: strawberry.Info, group: Group) -> RegionStats:
         return (await _group_stats(info.context))[group]
+
+    @strawberry.field(description="Platform events counted by the analytics consumer, per kind, region and day")
+    async def event_counts(
+        self,
+        info: strawberry.Info,
+        from_: FromDay = None,
+        to: ToDay = None,
+        kind: str | None = None,
+        region: str | None = None,
+    ) -> EventCounts:
+        return await event_counts(info.context, from_, to, kind, region)
 
     @strawberry.field(directives=[cached()])
     async def global_covenant_stats(self, info: strawberry.Info) -> GlobalCovenantStats:
@@ -280,21 +303,32 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Record points for one project: all of them, or none")
+    # Writes need a token with the scope (the gateway enforces it; reads stay public).
+    @strawberry.federation.mutation(
+        description="Record points for one project: all of them, or none", requires_scopes=[["metrics:write"]]
+    )
     async def record_metrics(self, info: strawberry.Info, input: RecordMetricsInput) -> RecordMetricsPayload:
         _check_points(input)
         ctx: RequestContext = info.context
         project_id = str(input.project_id)
 
         async def work(conn: AsyncConnection) -> int:
-            if not await conn.scalar(select(func.count()).where(P.c.id == project_id)):
+            project = (
+                await conn.execute(select(P.c.start_date, P.c.end_date, P.c.home_region).where(P.c.id == project_id))
+            ).one_or_none()
+            if project is None:
                 raise user_error(f"no project {project_id!r}", NOT_FOUND)
+            _check_window(input, project.start_date, project.end_date)
             stmt = insert(M).values(
                 [{"project_id": project_id, "kind": p.kind.value, "value": p.value, "ts": utc(p.at)} for p in input.points]
             )
             # Re-recording a point (same project, kind and time) replaces its value: retries are safe.
             stmt = stmt.on_conflict_do_update(constraint="uq_metric_point", set_={"value": stmt.excluded.value})
             await conn.execute(stmt)
+            points = [Point(p.kind.value, p.value, utc(p.at)) for p in input.points]
+            await events.metrics_recorded(
+                conn, project_id, project.home_region, points, region=ctx.settings.region, actor=ctx.actor()
+            )
             return len(input.points)
 
         recorded = await ctx.write(work)
@@ -305,6 +339,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
+    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
     federation_version="2.5",
 )

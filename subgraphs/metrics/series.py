@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Float, Numeric, Select, cast, func, literal_column, select
 
 from subgraphs.common.errors import user_error
 from subgraphs.db.tables import metric_points as M
@@ -69,6 +69,16 @@ def check_range(start: dt.datetime | None, end: dt.datetime | None, bucket: Buck
             raise user_error(f"range too long for bucket {bucket.name}: over {MAX_BUCKETS} buckets")
 
 
+# The largest finite float8: a numeric aggregate is clamped to it before it becomes a float.
+_FLOAT8_MAX = 1.7976931348623157e308
+
+
+def _clamped(numeric: Any) -> Any:
+    """Sum and mean in `numeric` (float8 arithmetic raises on overflow: one absurd stored value
+    would fail every series that includes it), then clamped into float8's range."""
+    return cast(func.greatest(func.least(numeric, _FLOAT8_MAX), -_FLOAT8_MAX), Float)
+
+
 SeriesShape = tuple[str | None, dt.datetime | None, dt.datetime | None, str]
 
 
@@ -83,12 +93,12 @@ def bucketed(owner: Any, owners: list[str], shape: SeriesShape) -> Select[Any]:
             owner.label("owner"),
             M.c.kind,
             start_col,
-            func.avg(M.c.value).label("avg"),
-            func.min(M.c.value).label("min"),
-            func.max(M.c.value).label("max"),
-            func.sum(M.c.value).label("sum"),
+            _clamped(func.avg(cast(M.c.value, Numeric))).label("avg"),
+            _clamped(func.min(cast(M.c.value, Numeric))).label("min"),
+            _clamped(func.max(cast(M.c.value, Numeric))).label("max"),
+            _clamped(func.sum(cast(M.c.value, Numeric))).label("sum"),
             func.count().label("count"),
-            literal_column("(array_agg(metric_points.value ORDER BY metric_points.ts DESC))[1]").label("last"),
+            _clamped(literal_column("((array_agg(metric_points.value ORDER BY metric_points.ts DESC))[1])::numeric")).label("last"),
         )
         .select_from(M.join(P, P.c.id == M.c.project_id))
         .where(owner.in_(owners))

@@ -1,11 +1,13 @@
 """The 195 nations as records for the database, assembled from maintained packages.
 
 - `country_converter` (coco): which countries are UN members (with their admission year), UN M49
-  region and sub-region, short and official names. Read from its bundled TSV, without importing
-  the package (which would import pandas for nothing).
-- `pycountry`: ISO 3166-1 codes and names.
-- `countryinfo`: capital and population.
-- `data/gdp.csv` (in this repo, source and year named inside): GDP, which no package carries.
+  region and sub-region, short and official names, and its regular expressions for country names.
+  Read from its bundled TSV, without importing the package (which would import pandas for nothing).
+- `pycountry`: ISO 3166-1 codes and names, and ISO 3166-3 names of former countries.
+- `babel`: CLDR's name of every nation in each official language of any nation (the search).
+- `countryinfo`: capital, and a few alternative spellings.
+- `data/population.csv` and `data/gdp.csv` (in this repo, source and year named inside): population
+  and GDP, both for 2022, which no package carries for one year.
 The two UN observer states are the Holy See (VA) and the State of Palestine (PS).
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 import pycountry
 from countryinfo import CountryInfo
 
-from subgraphs.nations.search import ALT, normalize
+from subgraphs.nations.names import display_name, search_names
 
 DATA = Path(__file__).with_name("data")
 OBSERVERS = {"VAT", "PSE"}
@@ -58,7 +60,8 @@ def group_of(un_region: str, un_subregion: str) -> str:
     return "APAC"
 
 
-def _read_csv(name: str) -> list[dict[str, str]]:
+def read_data(name: str) -> list[dict[str, str]]:
+    """A data file of this package: CSV whose `#` lines name the source and year."""
     with (DATA / name).open(encoding="utf-8") as f:
         return list(csv.DictReader(line for line in f if not line.startswith("#")))
 
@@ -72,30 +75,26 @@ def _coco_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
+def member_rows() -> list[dict[str, str]]:
+    """coco's rows for the 193 UN members and the 2 observer states."""
+    return [r for r in _coco_rows() if r["UNmember"].strip() or r["ISO3"].strip() in OBSERVERS]
+
+
 @cache
 def load_catalog() -> list[NationRecord]:
-    gdp = {r["iso3"]: r for r in _read_csv("gdp.csv")}
-    population_overrides = {r["iso3"]: int(r["population"]) for r in _read_csv("population_overrides.csv")}
+    gdp = {r["iso3"]: r for r in read_data("gdp.csv")}
+    population = {r["iso3"]: int(r["population"]) for r in read_data("population.csv")}
+    rows = member_rows()
+    codes = {pycountry.countries.get(alpha_3=r["ISO3"].strip()).alpha_2 for r in rows}
     records = []
-    for row in _coco_rows():
+    for row in rows:
         iso3 = row["ISO3"].strip()
-        member = bool(row["UNmember"].strip())
-        if not member and iso3 not in OBSERVERS:
-            continue
         country = pycountry.countries.get(alpha_3=iso3)
         if country is None:
             raise RuntimeError(f"pycountry does not know {iso3}")
         info = CountryInfo(country.alpha_2).info()
         un_region = UN_REGION.get(row["continent"], row["continent"])
         un_subregion = row["UNregion"]
-        names = {
-            row["name_short"],
-            row["name_official"],
-            country.name,
-            getattr(country, "official_name", country.name),
-            getattr(country, "common_name", country.name),
-        }
-        alternatives = {a for a in info.get("altSpellings", []) if a} - names
         money = gdp.get(iso3)
         if money is None:
             raise RuntimeError(f"gdp.csv has no row for {iso3}")
@@ -105,26 +104,20 @@ def load_catalog() -> list[NationRecord]:
                 code=country.alpha_2,
                 alpha3=iso3,
                 numeric=country.numeric,
-                name=row["name_short"],
+                name=display_name(country, row),
                 official_name=_official(country, row),
                 un_region=un_region,
                 un_subregion=un_subregion,
                 group_name=group_of(un_region, un_subregion),
-                un_status="member" if member else "observer",
+                un_status="member" if row["UNmember"].strip() else "observer",
                 capital=info.get("capital") or None,
-                population=population_overrides.get(iso3) or info.get("population") or None,
+                population=population.get(iso3),
                 gdp_usd=gdp_musd * 1_000_000 if gdp_musd > 0 else None,
                 gdp_source=money["source"],
-                search_names="\n".join(_search_lines(names, alternatives)),
+                search_names=search_names(country, row, info, codes),
             )
         )
     return sorted(records, key=lambda r: r.code)
-
-
-def _search_lines(names: set[str], alternatives: set[str]) -> list[str]:
-    primary = {normalize(n) for n in names if n} - {""}
-    alt = {normalize(a) for a in alternatives} - primary - {""}
-    return sorted(primary) + sorted(ALT + a for a in alt)
 
 
 def _official(country: object, row: dict[str, str]) -> str:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select
@@ -15,12 +14,14 @@ from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
-from subgraphs.common.relay import PageInfo, window
+from subgraphs.common.nation_codes import nation_code_argument
+from subgraphs.common.relay import CONNECTION_SIZE, PageInfo, window
 from subgraphs.db.tables import nations as T
-from subgraphs.nations.search import rank
+from subgraphs.nations.index_cache import search_index, warm
+from subgraphs.nations.search import MAX_QUERY
 
-_CODE = re.compile(r"^[A-Za-z]{2,3}$")
 _TOTAL_GDP = select(func.sum(T.c.gdp_usd)).scalar_subquery().label("total_gdp")
 
 
@@ -46,7 +47,7 @@ class Nation:
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, code: strawberry.ID) -> Nation | None:
-        return await nation_loader(info.context).load(str(code).upper())
+        return await nation_loader(info.context).load(nation_code_argument(str(code)))
 
 
 @strawberry.type
@@ -83,64 +84,71 @@ def _to_nation(row: Any, budget: int) -> Nation:
 
 def nation_loader(ctx: RequestContext) -> Any:
     async def load(codes: list[str]) -> Sequence[Nation | None]:
-        rows = await ctx.fetch(
-            select(T, _TOTAL_GDP).where((T.c.code.in_(codes)) | (T.c.alpha3.in_(codes)))
-        )
-        found: dict[str, Nation] = {}
-        for row in rows:
-            nation = _to_nation(row, ctx.settings.budget_usd)
-            found[row.code] = found[row.alpha3] = nation
+        # Keys are alpha-2 already (`nation_code_argument`): one indexed lookup on the primary key.
+        rows = await ctx.fetch(select(T, _TOTAL_GDP).where(T.c.code.in_(codes)))
+        found = {row.code: _to_nation(row, ctx.settings.budget_usd) for row in rows}
         return [found.get(code) for code in codes]
 
     return ctx.loader("nation", load)
-
-
-async def _all_nations(ctx: RequestContext) -> list[tuple[Nation, list[str]]]:
-    rows = await ctx.fetch(select(T, _TOTAL_GDP).order_by(T.c.name))
-    return [(_to_nation(r, ctx.settings.budget_usd), r.search_names.split("\n")) for r in rows]
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="A nation by ISO 3166-1 alpha-2 or alpha-3 code (any case)", directives=[cached()])
     async def nation(self, info: strawberry.Info, code: str) -> Nation | None:
-        if not _CODE.match(code):
-            raise user_error(f"nation code must be ISO 3166-1 alpha-2 or alpha-3, got {code[:20]!r}")
-        return await nation_loader(info.context).load(code.upper())
+        return await nation_loader(info.context).load(nation_code_argument(code))
 
     @strawberry.field(
-        description="Nations, optionally searched (prefix, substring, typo-tolerant; accents ignored)",
-        directives=[cached()],
+        description="Nations in name order; or, with `search`, the ones it finds, best first",
+        directives=[CONNECTION_SIZE, cached()],
     )
     async def nations(
         self,
         info: strawberry.Info,
-        search: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A name in any language or script, an old name, a prefix or a typo"
+                " (accents and case ignored). Empty or absent: all nations; no letter: none."
+            ),
+        ] = None,
         group: Group | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> NationConnection:
         page = window(first, after)
-        if search is not None and len(search) > 100:
-            raise user_error("`search` is limited to 100 characters")
-        everything = await _all_nations(info.context)
-        if group is not None:
-            everything = [(n, names) for n, names in everything if n.group == group]
-        if search and search.strip():
-            by_code = {str(n.code): n for n, _ in everything}
-            matches = [
-                by_code[c] for c in rank(search, [(str(n.code), n.name, names) for n, names in everything])
-            ]
+        if search is not None and len(search) > MAX_QUERY:
+            raise user_error(f"`search` is limited to {MAX_QUERY} characters")
+        ctx: RequestContext = info.context
+        if not search:
+            rows = await ctx.fetch(select(T, _TOTAL_GDP).order_by(T.c.name))
+            matches = [_to_nation(r, ctx.settings.budget_usd) for r in rows]
+            if group is not None:
+                matches = [n for n in matches if n.group == group]
+            total = len(matches)
+            chunk = matches[page.offset : page.offset + page.limit]
         else:
-            matches = [n for n, _ in everything]
-        chunk = matches[page.offset : page.offset + page.limit]
+            index = await search_index(ctx.db, ctx.settings)
+            codes = index.rank(search)
+            if group is not None:
+                codes = tuple(c for c in codes if index.group[c] == group.value)
+            total = len(codes)
+            wanted = codes[page.offset : page.offset + page.limit]
+            found: dict[str, Nation] = {}
+            if wanted:
+                rows = await ctx.fetch(select(T, _TOTAL_GDP).where(T.c.code.in_(wanted)))
+                found = {r.code: _to_nation(r, ctx.settings.budget_usd) for r in rows}
+            chunk = [found[c] for c in wanted if c in found]
         return NationConnection(
             edges=[NationEdge(node=n, cursor=page.cursor(i)) for i, n in enumerate(chunk)],
-            page_info=page.page_info(len(chunk), len(matches)),
-            total_count=len(matches),
+            page_info=page.page_info(len(chunk), total),
+            total_count=total,
         )
 
 
+# Run by the app at startup (see `subgraphs.registry.startup_of`).
+on_startup = warm
+
 schema = strawberry.federation.Schema(
-    query=Query, types=[Nation], extensions=[ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.5"
+    query=Query, types=[Nation], extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.9"
 )

@@ -7,6 +7,7 @@ is answered by this subgraph alone, in one fetch.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -21,11 +22,18 @@ from subgraphs.common.cache_control import cached
 from subgraphs.common.context import RequestContext
 from subgraphs.common.enums import Group, ProjectStatus, Sector
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
+from subgraphs.common.inputs import InputGuard
 from subgraphs.common.masking import MaskUnexpectedErrors
-from subgraphs.common.relay import PageInfo, Window, window
+from subgraphs.common.nation_codes import nation_code_argument
+from subgraphs.common.relay import CONNECTION_SIZE, PageInfo, Window, window
+from subgraphs.db.tables import followers as F
 from subgraphs.db.tables import nations as N
 from subgraphs.db.tables import projects as P
+from subgraphs.events import followers as following
+from subgraphs.events import mutations as events
+from subgraphs.events.actor import ANONYMOUS
 from subgraphs.projects import validation as v
+from subgraphs.sync import schema as sync
 
 
 @strawberry.federation.type(keys=["code"], directives=[cached()])
@@ -36,10 +44,10 @@ class Nation:
 
     @classmethod
     def resolve_reference(cls, code: strawberry.ID) -> Nation:
-        # A reference needs no lookup: `projects` below is keyed by the code alone.
-        return cls(code=code, name="")
+        # A reference needs no lookup: `projects` below is keyed by the code alone (alpha-2).
+        return cls(code=strawberry.ID(nation_code_argument(str(code))), name="")
 
-    @strawberry.field(description="This nation's projects, in id order")
+    @strawberry.field(description="This nation's projects, in id order", directives=[CONNECTION_SIZE])
     async def projects(
         self,
         info: strawberry.Info,
@@ -73,6 +81,11 @@ class Project:
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Project | None:
         return await project_loader(info.context).load(str(id))
+
+    @strawberry.field(description="How many follow this project (each gets its alerts and updates as notifications)")
+    async def follower_count(self, info: strawberry.Info) -> int:
+        # A count, not the names: reads are public, who follows what is not.
+        return await follower_count_loader(info.context).load(str(self.id))
 
 
 @strawberry.type
@@ -118,6 +131,17 @@ def project_loader(ctx: RequestContext) -> Any:
         return [found.get(i) for i in ids]
 
     return ctx.loader("project", load)
+
+
+def follower_count_loader(ctx: RequestContext) -> Any:
+    async def load(ids: list[str]) -> list[int]:
+        rows = await ctx.fetch(
+            select(F.c.project_id, func.count().label("n")).where(F.c.project_id.in_(ids)).group_by(F.c.project_id)
+        )
+        found = {r.project_id: int(r.n) for r in rows}
+        return [found.get(i, 0) for i in ids]
+
+    return ctx.loader("follower_count", load)
 
 
 def nation_name_loader(ctx: RequestContext) -> Any:
@@ -174,13 +198,16 @@ def nation_projects_loader(ctx: RequestContext) -> Any:
     return ctx.loader("nation_projects", load)
 
 
+NATION_CODE = "ISO 3166-1 alpha-2 or alpha-3 code, any case"
+
+
 @strawberry.input
 class ProjectFilter:
     region: str | None = None
     group: Group | None = None
     status: ProjectStatus | None = None
     sector: Sector | None = None
-    nation_code: str | None = None
+    nation_code: str | None = strawberry.field(description=NATION_CODE, default=None)
     search: str | None = strawberry.field(default=None, description="case-insensitive name substring")
 
 
@@ -191,7 +218,7 @@ class CreateProjectInput:
     budget_usd: float
     start_date: dt.date
     home_region: str
-    nation_code: str
+    nation_code: str = strawberry.field(description=NATION_CODE)
     status: ProjectStatus = ProjectStatus.PLANNED
     end_date: dt.date | None = None
     progress: float = 0.0
@@ -207,7 +234,46 @@ class UpdateProjectInput:
     end_date: dt.date | None = strawberry.UNSET
     progress: float | None = strawberry.UNSET
     home_region: str | None = strawberry.UNSET
-    nation_code: str | None = strawberry.UNSET
+    nation_code: str | None = strawberry.field(description=NATION_CODE, default=strawberry.UNSET)
+
+
+@strawberry.type
+class FollowPayload:
+    project: Project
+    follower: str
+    following: bool = strawberry.field(description="whether the follower follows the project now")
+    changed: bool = strawberry.field(description="false when it already was (or was not) following")
+
+
+MAX_FOLLOWER = 200
+
+
+def _follower(ctx: RequestContext, follower: str | None) -> str:
+    name = follower.strip() if follower is not None else ctx.actor()
+    if follower is None and name == ANONYMOUS:
+        raise user_error("follower: an anonymous caller must name the follower", fields=[{"field": "follower", "message": "required without a caller subject"}])
+    if not name or len(name) > MAX_FOLLOWER or not name.isprintable():
+        raise user_error(f"follower: 1 to {MAX_FOLLOWER} printable characters", fields=[{"field": "follower", "message": "invalid"}])
+    return name
+
+
+async def _set_following(info: strawberry.Info, project_id: strawberry.ID, follower: str | None, on: bool) -> FollowPayload:
+    ctx: RequestContext = info.context
+    if len(project_id) > 40:
+        raise user_error("projectId is at most 40 characters")
+    name = _follower(ctx, follower)
+
+    async def work(conn: AsyncConnection) -> tuple[Any, bool]:
+        row = (await conn.execute(select(P).where(P.c.id == str(project_id)))).one_or_none()
+        if row is None:
+            raise user_error(f"no project {str(project_id)!r}", NOT_FOUND)
+        changed = await (following.follow if on else following.unfollow)(conn, row.id, name)
+        if changed:
+            await events.follow_changed(conn, row.id, name, on, region=ctx.settings.region, actor=ctx.actor())
+        return row, changed
+
+    row, changed = await ctx.write(work)
+    return FollowPayload(project=_to_project(row), follower=name, following=on, changed=changed)
 
 
 async def _nation_exists(conn: AsyncConnection, code: str) -> bool:
@@ -216,13 +282,15 @@ async def _nation_exists(conn: AsyncConnection, code: str) -> bool:
 
 @strawberry.type
 class Query:
+    sync_pull: sync.SyncPull = strawberry.field(resolver=sync.sync_pull, description=sync.PULL_DESCRIPTION)
+
     @strawberry.field(directives=[cached()])
     async def project(self, info: strawberry.Info, id: strawberry.ID) -> Project | None:
         if len(id) > 40:
             raise user_error("project id is at most 40 characters")
         return await project_loader(info.context).load(str(id))
 
-    @strawberry.field(description="Projects in id order, optionally filtered", directives=[cached()])
+    @strawberry.field(description="Projects in id order, optionally filtered", directives=[CONNECTION_SIZE, cached()])
     async def projects(
         self,
         info: strawberry.Info,
@@ -236,8 +304,9 @@ class Query:
             errors = InputErrors()
             if filter.region is not None:
                 v.check_region(errors, filter.region)
+            nation_code = None
             if filter.nation_code is not None:
-                v.check_nation_code(errors, filter.nation_code)
+                nation_code = v.check_nation_code(errors, filter.nation_code)
             errors.raise_if_any("filter")
             if filter.region is not None:
                 query = query.where(P.c.home_region == filter.region)
@@ -245,8 +314,8 @@ class Query:
                 query = query.where(P.c.status == filter.status.value)
             if filter.sector is not None:
                 query = query.where(P.c.sector == filter.sector.value)
-            if filter.nation_code is not None:
-                query = query.where(P.c.nation_code == filter.nation_code)
+            if nation_code is not None:
+                query = query.where(P.c.nation_code == nation_code)
             if filter.group is not None:
                 in_group = select(N.c.code).where(N.c.group_name == filter.group.value)
                 query = query.where(P.c.nation_code.in_(in_group))
@@ -264,21 +333,33 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a project; its id is generated")
+    # Writes need a token with the scope (the gateway enforces it; reads stay public). A sync push
+    # may write projects and metric points, so it needs both scopes.
+    sync_push: sync.SyncPushResult = strawberry.federation.mutation(
+        resolver=sync.sync_push, description=sync.PUSH_DESCRIPTION,
+        requires_scopes=[["projects:write", "metrics:write"]],
+    )
+
+    # Writes need a token with the scope (the gateway enforces it; reads stay public).
+    @strawberry.federation.mutation(
+        description="Create a project; its id is generated", requires_scopes=[["projects:write"]]
+    )
     async def create_project(self, info: strawberry.Info, input: CreateProjectInput) -> Project:
         errors = InputErrors()
         v.check_name(errors, input.name)
         v.check_budget(errors, input.budget_usd)
         v.check_progress(errors, input.progress)
         v.check_dates(errors, input.start_date, input.end_date)
+        if math.isfinite(input.progress) and 0.0 <= input.progress <= 1.0:
+            v.check_status_progress(errors, input.status.value, input.progress)
         v.check_region(errors, input.home_region)
-        nation_ok = v.check_nation_code(errors, input.nation_code)
+        nation_code = v.check_nation_code(errors, input.nation_code)
         errors.raise_if_any("createProject input")
         ctx: RequestContext = info.context
         project_id = f"prj-{input.home_region}-{uuid.uuid4().hex[:12]}"
 
         async def work(conn: AsyncConnection) -> Any:
-            if nation_ok and not await _nation_exists(conn, input.nation_code):
+            if nation_code is not None and not await _nation_exists(conn, nation_code):
                 raise user_error(
                     f"invalid createProject input: nationCode: no nation {input.nation_code!r}",
                     fields=[{"field": "nationCode", "message": "no such nation"}],
@@ -295,15 +376,19 @@ class Mutation:
                     end_date=input.end_date,
                     progress=input.progress,
                     home_region=input.home_region,
-                    nation_code=input.nation_code,
+                    nation_code=nation_code,
                 )
                 .returning(P)
             )
-            return result.one()
+            row = result.one()
+            await events.project_created(conn, row, region=ctx.settings.region, actor=ctx.actor())
+            return row
 
         return _to_project(await ctx.write(work))
 
-    @strawberry.mutation(description="Change some fields of a project; unset fields are kept")
+    @strawberry.federation.mutation(
+        description="Change some fields of a project; unset fields are kept", requires_scopes=[["projects:write"]]
+    )
     async def update_project(
         self, info: strawberry.Info, id: strawberry.ID, input: UpdateProjectInput
     ) -> Project:
@@ -324,7 +409,8 @@ class Mutation:
             v.check_progress(errors, given["progress"])
         if given.get("home_region") is not None:
             v.check_region(errors, given["home_region"])
-        nation_ok = given.get("nation_code") is not None and v.check_nation_code(errors, given["nation_code"])
+        if given.get("nation_code") is not None:
+            given["nation_code"] = v.check_nation_code(errors, given["nation_code"])
         errors.raise_if_any("updateProject input")
         ctx: RequestContext = info.context
 
@@ -336,8 +422,10 @@ class Mutation:
             end = given.get("end_date", current.end_date)
             date_errors = InputErrors()
             v.check_dates(date_errors, start, end)
+            status = given["status"].value if "status" in given else current.status
+            v.check_status_progress(date_errors, status, given.get("progress", current.progress))
             date_errors.raise_if_any("updateProject input")
-            if nation_ok and not await _nation_exists(conn, given["nation_code"]):
+            if given.get("nation_code") is not None and not await _nation_exists(conn, given["nation_code"]):
                 raise user_error(
                     f"invalid updateProject input: nationCode: no nation {given['nation_code']!r}",
                     fields=[{"field": "nationCode", "message": "no such nation"}],
@@ -354,9 +442,24 @@ class Mutation:
                     values[key] = val
             values["updated_at"] = func.now()
             result = await conn.execute(update(P).where(P.c.id == str(id)).values(**values).returning(P))
-            return result.one()
+            row = result.one()
+            changed = [_camel(k) for k in given]
+            await events.project_updated(conn, row, changed, region=ctx.settings.region, actor=ctx.actor())
+            return row
 
         return _to_project(await ctx.write(work))
+
+    @strawberry.mutation(description="Follow a project: the follower (default: the caller) gets a notification for each alert on it and each update")
+    async def follow_project(
+        self, info: strawberry.Info, project_id: strawberry.ID, follower: str | None = None
+    ) -> FollowPayload:
+        return await _set_following(info, project_id, follower, True)
+
+    @strawberry.mutation(description="Stop following a project")
+    async def unfollow_project(
+        self, info: strawberry.Info, project_id: strawberry.ID, follower: str | None = None
+    ) -> FollowPayload:
+        return await _set_following(info, project_id, follower, False)
 
 
 def _camel(name: str) -> str:
@@ -368,6 +471,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[ConsistencyExtension, MaskUnexpectedErrors],
-    federation_version="2.5",
+    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
+    federation_version="2.9",  # 2.9: @listSize
 )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 
 from regions import load_layout
 from subgraphs.common.errors import InputErrors
+from subgraphs.common.nation_codes import RULE, BadNationCode, parse_nation_code
 
 MAX_BUDGET_USD = 1_000_000_000_000
-_NATION = re.compile(r"^[A-Z]{2}$")
 
 
 def check_name(errors: InputErrors, name: str) -> None:
@@ -25,6 +24,16 @@ def check_budget(errors: InputErrors, budget: float) -> None:
         errors.add("budgetUsd", "must be a positive number")
     elif budget > MAX_BUDGET_USD:
         errors.add("budgetUsd", f"must be at most {MAX_BUDGET_USD:.0f}")
+    elif round(budget) < 1:  # stored in whole dollars: 0.4 would become a budget of 0
+        errors.add("budgetUsd", "must be at least 1 (budgets are whole dollars)")
+
+
+def check_status_progress(errors: InputErrors, status: str, progress: float) -> None:
+    """A planned project has made no progress and a completed one all of it."""
+    if status == "planned" and progress != 0.0:
+        errors.add("progress", "must be 0 for a PLANNED project")
+    elif status == "completed" and progress != 1.0:
+        errors.add("progress", "must be 1 for a COMPLETED project")
 
 
 def check_progress(errors: InputErrors, progress: float) -> None:
@@ -45,8 +54,10 @@ def check_region(errors: InputErrors, region: str) -> None:
         errors.add("homeRegion", f"must be one of {', '.join(codes)}")
 
 
-def check_nation_code(errors: InputErrors, code: str) -> bool:
-    if not _NATION.match(code):
-        errors.add("nationCode", "must be an ISO 3166-1 alpha-2 code in capitals, e.g. 'DE'")
-        return False
-    return True
+def check_nation_code(errors: InputErrors, code: str) -> str | None:
+    """The alpha-2 code `code` names (the one rule of `nation_codes`), or None after reporting it."""
+    try:
+        return parse_nation_code(code)
+    except BadNationCode:
+        errors.add("nationCode", RULE)
+        return None

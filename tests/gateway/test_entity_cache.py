@@ -11,6 +11,8 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from gateway.auth.config import AuthConfig
+from tests.gateway.auth_support import Keys
 from tests.gateway.cache_subgraphs import (
     CacheWorld,
     ServedGateway,
@@ -32,8 +34,17 @@ async def world() -> AsyncIterator[CacheWorld]:
 
 
 @pytest.fixture(scope="module")
-async def gateway(world: CacheWorld, redis_url: str) -> AsyncIterator[ServedGateway]:
-    g = serve_gateway(world.supergraph, redis_url=redis_url, entity_cache=True, redis_timeout=1.0)
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
+    return Keys(tmp_path_factory.mktemp("jwks"))
+
+
+@pytest.fixture(scope="module")
+async def gateway(world: CacheWorld, redis_url: str, keys: Keys) -> AsyncIterator[ServedGateway]:
+    # The gateway checks tokens: the scoped field is served only with a token granting its scope.
+    g = serve_gateway(
+        world.supergraph, redis_url=redis_url, entity_cache=True, redis_timeout=1.0,
+        auth=AuthConfig(jwks=(str(keys.path),)),
+    )
     yield g
     await g.served.stop()
 
@@ -111,18 +122,20 @@ async def test_an_unhinted_root_field_is_not_cached(client: httpx.AsyncClient, w
 
 
 async def test_scoped_fields_are_cached_per_credentials_and_private(
-    client: httpx.AsyncClient, gateway: ServedGateway, world: CacheWorld
+    client: httpx.AsyncClient, gateway: ServedGateway, world: CacheWorld, keys: Keys
 ) -> None:
     q = "query($upc: ID!) { product(upc: $upc) { name note } }"
-    a = await post(client, q, {"upc": "5"}, authorization="Bearer alice")
+    alice = f"Bearer {keys.token(sub='alice', scope='read:notes')}"
+    bob = f"Bearer {keys.token(sub='bob', scope='read:notes')}"
+    a = await post(client, q, {"upc": "5"}, authorization=alice)
     await settled(gateway)
-    b = await post(client, q, {"upc": "5"}, authorization="Bearer bob")
+    b = await post(client, q, {"upc": "5"}, authorization=bob)
     await settled(gateway)
-    assert a.json()["data"]["product"]["note"] == "note for 5 as Bearer alice"
-    assert b.json()["data"]["product"]["note"] == "note for 5 as Bearer bob"
+    assert a.json()["data"]["product"]["note"] == f"note for 5 as {alice}"
+    assert b.json()["data"]["product"]["note"] == f"note for 5 as {bob}"
     assert a.headers["cache-control"].startswith("private, ")
     world.asked.clear()
-    again = await post(client, q, {"upc": "5"}, authorization="Bearer alice")
+    again = await post(client, q, {"upc": "5"}, authorization=alice)
     assert again.json() == a.json()
     assert world.asked["reviews"] == 0  # alice's own entry
 

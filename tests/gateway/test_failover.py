@@ -44,8 +44,9 @@ def test_a_dying_region_fails_over_to_the_next(
                 assert ask() == EXPECTED  # no request fails: the next region answers
             routes = c.get("/health").json()["routes"]
             for name in NAMES:
-                assert routes[name][0] == {"url": f"{nearest.url}/{name}", "healthy": True}
-                assert routes[name][1] == {"url": f"{local.url}/{name}", "healthy": False}
+                first, second = routes[name]
+                assert (first["url"], first["healthy"], first["state"]) == (f"{nearest.url}/{name}", True, "closed")
+                assert (second["url"], second["healthy"], second["state"]) == (f"{local.url}/{name}", False, "open")
     finally:
         local.stop()
         nearest.stop()

@@ -111,3 +111,16 @@ async def test_record_metrics_all_or_nothing(gql: Gql) -> None:
     assert again["data"]["recordMetrics"]["recorded"] == 2
     token = again["extensions"]["consistencyToken"]
     assert await _series(gql, project, headers={"x-charter-consistency": token}, b="DAY", f="2026-11-19T00:00:00Z") == after
+
+
+async def test_nation_entity_keys_accept_alpha3_in_any_case(gql: Gql) -> None:
+    query = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Nation { code
+             stats { projects activeProjects budgetUsd } metrics(kind: PROGRESS, bucket: YEAR) { start count } } } }"""
+    reps = [{"__typename": "Nation", "code": c} for c in ("JP", "jp", "JPN", "jpn")]
+    body = await gql("metrics", query, {"r": reps}, headers=PRIMARY)
+    assert "errors" not in body, body
+    nations = body["data"]["_entities"]
+    assert all(n == nations[0] for n in nations) and nations[0]["code"] == "JP"
+    assert nations[0]["stats"]["projects"] > 0 and nations[0]["metrics"]
+    body = await gql("metrics", query, {"r": [{"__typename": "Nation", "code": "Japan"}]})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

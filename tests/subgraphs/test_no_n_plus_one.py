@@ -57,7 +57,8 @@ async def _walk_by_hand(gql: Gql, n: int) -> int:
 
 async def test_statement_count_is_constant_by_hand(stack: InProcessStack, gql: Gql) -> None:
     counts = {}
-    for n in (5, 60):
+    # A first walk warms what is loaded once per process (the nations search index), then 5 and 60.
+    for n in (1, 5, 60):
         before = stack.statements()
         projects = await _walk_by_hand(gql, n)
         counts[n] = stack.statements() - before
@@ -84,7 +85,7 @@ async def test_statement_count_is_constant_through_apollo_gateway(stack: InProce
     try:
         counts = {}
         async with httpx.AsyncClient(timeout=30) as client:
-            for n in (5, 60):
+            for n in (1, 5, 60):  # the first warms what is loaded once per process
                 before = stack.statements()
                 response = await client.post(f"http://127.0.0.1:{port}/", json={"query": DEEP, "variables": {"n": n}})
                 body = response.json()

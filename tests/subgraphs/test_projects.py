@@ -165,3 +165,33 @@ async def test_bad_filters_and_paging(gql: Gql) -> None:
 async def test_bad_consistency_token_is_a_clear_error(gql: Gql) -> None:
     body = await gql("projects", '{ project(id: "prj-ams-001") { id } }', headers={"x-charter-consistency": "yesterday"})
     assert body["errors"][0]["extensions"]["code"] == "BAD_CONSISTENCY_TOKEN"
+
+
+async def test_nation_codes_follow_one_rule_in_filters_inputs_and_keys(gql: Gql) -> None:
+    """alpha-2 or alpha-3, any case, wherever projects accepts a nation code; stored as alpha-2."""
+    kenya = await _count(gql, {"nationCode": "KE"})
+    assert kenya > 0
+    for code in ("ke", "Ke", "KEN", "ken"):
+        assert await _count(gql, {"nationCode": code}) == kenya, code
+    assert await _count(gql, {"nationCode": "QQQ"}) == 0  # well-formed, no such nation
+    created = await gql("projects", CREATE, {"i": valid_input(nationCode="ken", name="Code Rule Farm")})
+    assert "errors" not in created, created
+    project = created["data"]["createProject"]
+    assert project["nation"] == {"code": "KE", "name": "Kenya"}
+    moved = await gql(
+        "projects",
+        """mutation($id: ID!, $i: UpdateProjectInput!) { updateProject(id: $id, input: $i) { nation { code name } } }""",
+        {"id": project["id"], "i": {"nationCode": "deu"}},
+    )
+    assert moved["data"]["updateProject"]["nation"] == {"code": "DE", "name": "Germany"}
+    body = await gql(
+        "projects",
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on Nation { code projects(first: 1) { totalCount } } } }',
+        {"r": [{"__typename": "Nation", "code": c} for c in ("KE", "ken")]},
+        headers=PRIMARY,
+    )
+    first, second = body["data"]["_entities"]
+    assert first == second and first["code"] == "KE" and first["projects"]["totalCount"] == kenya
+    body = await gql("projects", CREATE, {"i": valid_input(nationCode="QQQ")})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "no such nation" in str(body["errors"][0]["extensions"])

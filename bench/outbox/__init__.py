@@ -1,0 +1,1 @@
+"""The outbox's end-to-end delay: commit -> a JetStream consumer (`python -m bench.outbox`)."""

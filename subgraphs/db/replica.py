@@ -1,0 +1,130 @@
+"""Is the region's read replica fit to serve reads? Down, or lagging beyond a bound, it is not,
+and reads go to the primary until it is again (`/health` says which one serves them).
+
+A monitor checks every `interval`: the replica's replay position against the primary's write
+position. Lag in time is how long ago the primary was first seen at a position the replica has
+still not replayed (so an idle primary, or an idle replica, is not "late"). A read that
+fails on the replica for want of a connection marks it down at once, so no client waits for the
+next check. If the primary is unreachable the lag cannot be measured and the replica keeps
+serving: it is then the best copy there is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from subgraphs.db.availability import is_unavailable
+from subgraphs.db.engines import Database
+
+log = logging.getLogger("charter.subgraph.replica")
+
+# Not counted as request statements (tests count those to prove there is no N+1).
+_REPLICA_STATE = text("SELECT pg_last_wal_replay_lsn()::text").execution_options(uncounted=True)
+_PRIMARY_LSN = text("SELECT pg_current_wal_lsn()::text").execution_options(uncounted=True)
+
+
+def _lsn(value: str | None) -> int | None:
+    if not value or "/" not in value:
+        return None
+    hi, lo = value.split("/", 1)
+    return (int(hi, 16) << 32) | int(lo, 16)
+
+
+@dataclass
+class ReplicaHealth:
+    max_lag_ms: float
+    ok: bool = True
+    reason: str = ""
+    lag_bytes: int | None = None
+    lag_ms: float | None = None
+    checked_at: float = 0.0
+    fallbacks: int = 0  # reads sent to the primary because the replica failed them
+
+    def mark_down(self, reason: str) -> None:
+        if self.ok:
+            log.warning("read replica unusable, reads go to the primary: %s", reason)
+        self.ok = False
+        self.reason = reason
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "ok": self.ok, "reason": self.reason or None, "lag_bytes": self.lag_bytes,
+            "lag_ms": None if self.lag_ms is None else round(self.lag_ms, 1), "max_lag_ms": self.max_lag_ms,
+            "fallbacks": self.fallbacks,
+        }
+
+
+class ReplicaMonitor:
+    def __init__(self, db: Database, health: ReplicaHealth, interval: float = 0.5, timeout: float = 1.0) -> None:
+        self.db = db
+        self.health = health
+        self.interval = interval
+        self.timeout = timeout
+        self._task: asyncio.Task[None] | None = None
+        self._seen: deque[tuple[int, float]] = deque(maxlen=256)  # (primary position, when seen)
+
+    def start(self) -> None:
+        if self.db.has_replica:
+            self._task = asyncio.create_task(self._loop(), name="replica-monitor")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.check()
+            except Exception:  # one bad round must not end monitoring
+                log.exception("replica check failed")
+            await asyncio.sleep(self.interval)
+
+    async def check(self) -> None:
+        h = self.health
+        try:
+            async with asyncio.timeout(self.timeout), self.db.replica.connect() as conn:
+                replay_text = await conn.scalar(_REPLICA_STATE)
+        except Exception as e:
+            if not is_unavailable(e):
+                raise
+            h.mark_down(f"replica unreachable: {e.__class__.__name__}")
+            h.checked_at = time.monotonic()
+            return
+        try:
+            async with asyncio.timeout(self.timeout), self.db.primary.connect() as conn:
+                primary = _lsn(await conn.scalar(_PRIMARY_LSN))
+        except Exception as e:
+            if not is_unavailable(e):
+                raise
+            primary = None  # cannot compare: keep the replica serving
+        replay = _lsn(replay_text)
+        now = h.checked_at = time.monotonic()
+        if primary is None or replay is None:
+            h.lag_bytes, h.lag_ms = None, None
+            self._fit()
+            return
+        if not self._seen or self._seen[-1][0] != primary:
+            self._seen.append((primary, now))
+        while self._seen and self._seen[0][0] <= replay:
+            self._seen.popleft()  # replayed: no longer owed
+        h.lag_bytes = max(primary - replay, 0)
+        h.lag_ms = (now - self._seen[0][1]) * 1000 if self._seen else 0.0
+        if h.lag_ms > h.max_lag_ms:
+            h.mark_down(f"replica lags {h.lag_ms:.0f} ms (bound {h.max_lag_ms:.0f} ms)")
+        else:
+            self._fit()
+
+    def _fit(self) -> None:
+        if not self.health.ok:
+            log.info("read replica is back: reads go to it again")
+        self.health.ok = True
+        self.health.reason = ""
