@@ -118,10 +118,15 @@ async def _ams_dies_and_jnb_answers(url: str, data_dir: Path, up_pid: int) -> No
             assert body == {"data": {"nation": {"name": "Kenya"}}}, body
         health_url = url.replace("/graphql", "/health")
         deadline = time.monotonic() + 60
+        n = 0
         while time.monotonic() < deadline:  # a restart and a probe: no event to await from here
-            # traffic: once a probe passes, a request is the half-open circuit's trial
-            body = (await client.post(url, json={"query": '{ nation(code: "KE") { name } }'})).json()
-            assert body == {"data": {"nation": {"name": "Kenya"}}}, body
+            # traffic: once a probe passes, a request is the half-open circuit's trial. A new alias
+            # each time is a new selection, so the entity cache cannot answer it from an entry and
+            # the request reaches a subgraph.
+            n += 1
+            query = f'{{ k{n}: nation(code: "KE") {{ name }} }}'
+            body = (await client.post(url, json={"query": query})).json()
+            assert body == {"data": {f"k{n}": {"name": "Kenya"}}}, body
             nations = (await client.get(health_url)).json()["routes"]["nations"]
             if nations[0]["region"] == "ams" and nations[0]["state"] == "closed":
                 break
