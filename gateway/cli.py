@@ -44,8 +44,33 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--override-label", action="append", default=[], help="progressive @override label to enable")
     parser.add_argument(
-        "--redis", default=os.environ.get("CHARTER_REDIS_URL", ""),
-        help="Redis URL for persisted queries shared across instances (default: in-process; env CHARTER_REDIS_URL)",
+        "--redis", default=os.environ.get("CHARTER_REDIS_URL") or os.environ.get("REDIS_URL", ""),
+        help="Redis URL for the caches (persisted queries, plans, entities) shared across instances "
+        "(default: in-process; env CHARTER_REDIS_URL or REDIS_URL)",
+    )
+    parser.add_argument(
+        "--entity-cache", action="store_true",
+        help="cache subgraph entities and hinted root fields in Redis (needs --redis)",
+    )
+    parser.add_argument(
+        "--entity-cache-config", default="", help="YAML: TTLs per type, dependents, event rules",
+    )
+    parser.add_argument(
+        "--redis-timeout-ms", type=float, default=100.0,
+        help="a Redis call slower than this is a cache miss (default 100)",
+    )
+    parser.add_argument(
+        "--invalidate-from", default="",
+        help="nats:// URL: a JetStream consumer evicts the entries each event makes stale",
+    )
+    parser.add_argument("--apq-max-entries", type=int, default=10_000, help="in-process APQ entries kept")
+    parser.add_argument("--apq-max-bytes", type=int, default=32 * 1024 * 1024, help="their total size in bytes")
+    parser.add_argument(
+        "--apq-max-document-bytes", type=int, default=64 * 1024, help="larger documents run but are never stored",
+    )
+    parser.add_argument(
+        "--trusted-documents", default="",
+        help="manifest (Apollo persisted-query-manifest.json, or {id: document}): only its operations run",
     )
     parser.add_argument(
         "--routing", default="",
@@ -171,6 +196,14 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         override_labels=tuple(args.override_label),
         watch=not args.no_watch,
         redis_url=args.redis,
+        entity_cache=args.entity_cache,
+        entity_cache_config=args.entity_cache_config,
+        redis_timeout=args.redis_timeout_ms / 1000,
+        invalidate_from=args.invalidate_from,
+        apq_max_entries=args.apq_max_entries,
+        apq_max_bytes=args.apq_max_bytes,
+        apq_max_document_bytes=args.apq_max_document_bytes,
+        trusted_documents=args.trusted_documents,
         routing=args.routing,
         cors_origins=tuple(args.cors_origin),
         failover_cooldown=args.failover_cooldown,
@@ -208,6 +241,9 @@ def run(args: argparse.Namespace) -> int:
 
     logs.configure(args.log_level)
     config = config_from_args(args)
+    if config.entity_cache and not config.redis_url:
+        print("charter gateway: --entity-cache needs --redis URL (or CHARTER_REDIS_URL)", file=sys.stderr)
+        return 2
     if config.operator_port and args.workers > 1:
         print("charter gateway: --operator-port needs a single worker (--workers 1)", file=sys.stderr)
         return 2
@@ -241,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
             _serve_with_operator(create_app(config), config, common)
         else:
             uvicorn.run(create_app(config), **common)  # type: ignore[arg-type]
-    except SupergraphError as e:
+    except (SupergraphError, ValueError) as e:  # ValueError: a manifest or cache config that does not load
         print(f"charter gateway: {e}", file=sys.stderr)
         return 2
     return 0

@@ -41,6 +41,14 @@ class GatewayConfig:
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the gateway ("*" for any)
     redis_url: str = ""  # shared store for persisted queries; in-process only when empty
     persisted_queries: bool = True
+    apq_max_entries: int = 10_000  # in-process APQ entries ...
+    apq_max_bytes: int = 32 * 1024 * 1024  # ... and their total size
+    apq_max_document_bytes: int = 64 * 1024  # a larger document runs but is never stored
+    trusted_documents: str = ""  # a manifest: only its operations run (production)
+    entity_cache: bool = False  # cache _entities answers and hinted root fields in Redis (needs redis_url)
+    entity_cache_config: str = ""  # YAML: TTLs, dependents, event rules (gateway.cache.config)
+    redis_timeout: float = 0.1  # seconds per Redis call before it counts as a miss
+    invalidate_from: str = ""  # nats:// URL: evict entries from JetStream events
     # Progressive override labels switched on for every request (others only via percent(N)).
     override_labels: tuple[str, ...] = ()
     auth: AuthConfig = field(default_factory=AuthConfig)  # JWT authentication (off without a JWKS)

@@ -8,6 +8,7 @@ reload never serves a plan made for another schema).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import GraphQLInterfaceType, GraphQLSchema
 
@@ -32,6 +33,7 @@ class SchemaState:
     # Interface names an @interfaceObject subgraph returns as __typename (never a runtime type).
     placeholders: frozenset[str]
     override_labels: frozenset[str] = field(default_factory=frozenset)
+    cache_analyzer: Any = None  # the entity cache's analyzer for this schema, built on first use
     # @authenticated / @requiresScopes / @policy: empty (falsy) when the schema has none.
     access: AccessRules = field(default_factory=AccessRules)
     costs: CostRules = field(default_factory=CostRules)  # @cost / @listSize

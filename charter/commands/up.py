@@ -36,6 +36,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="metrics on Cassandra: CASSANDRA_CONTACT_POINTS, or an embedded three-DC cluster (needs Java 17, Maven)",
     )
     parser.add_argument(
+        "--no-cache", action="store_true",
+        help="no Redis and no entity cache (default: an embedded Redis, or REDIS_URL, for the gateway's caches)",
+    )
+    parser.add_argument(
         "--replica-delay-ms", type=int, default=None,
         help="make embedded replicas apply WAL this late (to see read-your-writes at work)",
     )
@@ -63,6 +67,7 @@ async def _main(args: argparse.Namespace) -> int:
         regions=regions, host=args.host, port=args.port, subgraph_base_port=args.subgraph_base_port,
         data_dir=args.data_dir, with_nats=not args.no_nats, nats_cluster=args.nats_cluster,
         with_cassandra=args.cassandra, replica_delay_ms=args.replica_delay_ms, latency=not args.no_latency,
+        with_cache=not args.no_cache,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

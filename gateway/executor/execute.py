@@ -14,8 +14,10 @@ from typing import Any
 
 import orjson
 
+from gateway.cache.analyze import FetchCachePlan
+from gateway.cache.entity import EntityCache
 from gateway.errors import SUBREQUEST_MALFORMED_RESPONSE, error
-from gateway.executor import representations
+from gateway.executor import cached, representations
 from gateway.executor.merge import merge
 from gateway.planner.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
 from gateway.transport.errors import SubgraphError
@@ -25,6 +27,10 @@ from gateway.types import Transport
 
 class ExecutionContext:
     __slots__ = (
+        "bypass",
+        "cache",
+        "cache_plans",
+        "cache_scope",
         "data",
         "errored",
         "errors",
@@ -56,6 +62,12 @@ class ExecutionContext:
         self.errored: set[tuple[str | int, ...]] = set()
         self.extensions: dict[str, Any] = {}
         self.meta = meta
+        # The entity cache, when on: the plan's precomputed per-fetch cache plans (by id of the
+        # Fetch), the caller's credential scope, and whether a consistency token bypasses reads.
+        self.cache: EntityCache | None = None
+        self.cache_plans: Mapping[int, FetchCachePlan] = {}
+        self.cache_scope: str | None = None
+        self.bypass = False
 
 
 async def execute(node: PlanNode | None, ctx: ExecutionContext) -> None:
@@ -118,14 +130,28 @@ def _extensions(response: dict[str, Any], ctx: ExecutionContext) -> None:
 
 
 async def _root_fetch(fetch: Fetch, ctx: ExecutionContext) -> None:
-    response = await _send(fetch, _body(fetch, _variables_json(fetch, ctx)), ctx)
+    variables = _variables_json(fetch, ctx)
+    plan = ctx.cache_plans.get(id(fetch)) if ctx.cache is not None else None
+    key = None
+    response = None
+    if plan is not None and plan.ttl is not None and ctx.cache is not None:
+        key = cached.root_key(plan, variables, ctx.cache_scope)
+        response = await cached.root_lookup(ctx.cache, key, ctx.bypass)
     if response is None:
-        ctx.errored.add(())
-        return
-    _extensions(response, ctx)
+        response = await _send(fetch, _body(fetch, variables), ctx)
+        if response is None:
+            ctx.errored.add(())
+            return
+        _extensions(response, ctx)
+        data = response.get("data")
+        if fetch.renames and isinstance(data, dict):
+            _restore_keys(data, fetch.renames)
+        if plan is not None and ctx.cache is not None:
+            if key is not None:
+                cached.root_fill(ctx.cache, plan, key, response)
+            elif plan.kind == "mutation":
+                await cached.after_mutation(ctx.cache, plan, data, ctx.variables)
     data = response.get("data")
-    if fetch.renames and isinstance(data, dict):
-        _restore_keys(data, fetch.renames)
     if isinstance(data, dict):
         merge(ctx.data, data, ctx.placeholders)
     elif data is not None:
@@ -150,6 +176,15 @@ async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:
     encoded, targets = representations.build(objects, fetch.requires or ())
     if not encoded:
         return
+    plan = ctx.cache_plans.get(id(fetch)) if ctx.cache is not None else None
+    misses = None
+    if plan is not None and plan.types and ctx.cache is not None:
+        misses = await cached.entity_lookup(
+            ctx.cache, plan, encoded, targets, ctx.cache_scope, ctx.bypass, ctx.placeholders
+        )
+        encoded, targets = misses.encoded, misses.targets
+        if not encoded:
+            return
     reps_json = b"[" + b",".join(encoded) + b"]"
     response = await _send(fetch, _body(fetch, _variables_json(fetch, ctx), reps_json), ctx)
     if response is None:
@@ -168,6 +203,8 @@ async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:
     if entities is not None:
         if fetch.renames:
             _restore_keys(entities, fetch.renames)
+        if misses is not None and ctx.cache is not None:
+            cached.entity_fill(ctx.cache, misses, entities, errors)
         placeholders = ctx.placeholders
         for i, entity in enumerate(entities):
             if isinstance(entity, dict):

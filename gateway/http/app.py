@@ -17,6 +17,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from gateway.auth.config import AuthConfig, Policy
+from gateway.cache.config import load_config
+from gateway.cache.entity import EntityCache
+from gateway.cache.invalidation import EventInvalidator
+from gateway.cache.nats_consumer import InvalidationConsumer
+from gateway.cache.plans import PlanStore
+from gateway.cache.redis_store import RedisStore as SharedRedis
 from gateway.config import GatewayConfig
 from gateway.demand.config import DemandConfig
 from gateway.http.endpoints import (
@@ -31,7 +37,7 @@ from gateway.http.metrics import Metrics
 from gateway.http.post import Dispatch, GraphQLPost
 from gateway.http.streaming import StreamingPost
 from gateway.http.ws import GraphQLWebSocket, WsLimits
-from gateway.persisted import MemoryStore, QueryStore, RedisStore
+from gateway.persisted import MemoryStore, QueryStore, RedisStore, TrustedDocuments
 from gateway.pipeline import Gateway
 from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
@@ -64,11 +70,25 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         HealthChecker(routes, config.health_interval, config.health_timeout)
         if routes and config.health_interval > 0 else None
     )
+    metrics = Metrics()
+    # One pool, one deadline and one breaker for every cache that lives in Redis.
+    redis = SharedRedis(config.redis_url, timeout=config.redis_timeout, stats=metrics) if config.redis_url else None
     store: QueryStore | None = None
     if config.persisted_queries:
-        store = RedisStore(config.redis_url) if config.redis_url else MemoryStore()
-    gateway = Gateway(state, transport, config, store)
-    metrics = Metrics()
+        local = MemoryStore(config.apq_max_entries, config.apq_max_bytes, config.apq_max_document_bytes)
+        store = RedisStore(redis, local=local, stats=metrics) if redis is not None else local
+    trusted = TrustedDocuments.load(config.trusted_documents) if config.trusted_documents else None
+    entity_cache = None
+    if config.entity_cache and redis is not None:
+        entity_cache = EntityCache(redis, load_config(config.entity_cache_config), metrics)
+    plan_store = PlanStore(redis, stats=metrics) if redis is not None else None
+    gateway = Gateway(state, transport, config, store, entity_cache, plan_store, trusted)
+    # The hook any event consumer calls; the gateway's own JetStream consumer when asked for.
+    invalidator = EventInvalidator(entity_cache) if entity_cache is not None else None
+    consumer = None
+    if invalidator is not None and config.invalidate_from:
+        subjects = tuple(dict.fromkeys(r.subject for r in invalidator.rules)) or ("covenant.>",)
+        consumer = InvalidationConsumer(config.invalidate_from, invalidator, subjects)
     graphql = GraphQLEndpoints(gateway, metrics, config.graphiql)
     hub = SubscriptionHub(gateway, {"default": config.nats_url} if config.nats_url else {})
     limits = WsLimits(
@@ -93,11 +113,27 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         if gateway.auth is not None:
             await gateway.auth.start()  # JWKS URLs are fetched before the first request
         log.info("serving schema %s with %d subgraphs", state.id, len(state.urls))
+        if consumer is not None:
+            consumer.start()
+        flusher = None
+        if plan_store is not None:
+            warmed = await gateway.warm_from_store()
+            if warmed:
+                log.info("plan cache warm: %d plans from the plan store", warmed)
+            flusher = asyncio.create_task(_flush_plan_uses(gateway, PLAN_USE_FLUSH_SECONDS))
         if checker is not None:
             await checker.start()
         try:
             yield
         finally:
+            if flusher is not None:
+                flusher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flusher
+                gateway.flush_uses()
+                await plan_store.drain()  # type: ignore[union-attr]
+            if consumer is not None:
+                await consumer.close()
             if watcher is not None:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -106,9 +142,11 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
                 await checker.stop()
             await hub.close()
             await transport.close()
+            if entity_cache is not None:
+                await entity_cache.close()
+            if redis is not None:
+                await redis.close()
             await post.deadline.close()
-            if isinstance(store, RedisStore):
-                await store.close()
 
     operator_routes = [
         Route("/health", health(gateway), methods=["GET"]),
@@ -127,6 +165,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     app.state.gateway = gateway
     app.state.subscriptions = hub
     app.state.websocket = websocket
+    app.state.invalidator = invalidator
+    app.state.invalidation_consumer = consumer
     # With an operator port, /health and /metrics live only there (the CLI serves this app on it).
     app.state.operator_app = Starlette(routes=operator_routes) if config.operator_port else None
     post = GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout, StreamingPost(hub))
@@ -154,6 +194,15 @@ def auth_config_from_json(raw: dict[str, Any]) -> AuthConfig:
             "policies": tuple(Policy(p["name"], tuple(tuple(c) for c in p["claims"])) for p in raw.get("policies", ())),
         }
     )
+
+
+PLAN_USE_FLUSH_SECONDS = 10.0
+
+
+async def _flush_plan_uses(gateway: Gateway, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        gateway.flush_uses()
 
 
 def app_from_env() -> Starlette:

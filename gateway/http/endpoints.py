@@ -63,6 +63,8 @@ class GraphQLEndpoints:
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         self.metrics.duration.observe(time.perf_counter() - started)
         headers = {"allow": "POST"} if status == 405 else {}
+        if result.cache_control is not None:
+            headers["cache-control"] = result.cache_control
         for name, value in result.headers:
             headers[name.decode()] = value.decode("latin-1")
         return Response(result.body, status_code=status, media_type=media_type, headers=headers or None)

@@ -55,6 +55,38 @@ class Metrics:
         self.reloads = Counter(
             "charter_gateway_schema_reloads", "Supergraph reloads by result", ["result"], registry=self.registry
         )
+        # Caches (entity, plan, apq): lookups by result, evictions by reason, Redis health.
+        self.cache_requests = Counter(
+            "charter_cache_requests", "Cache lookups by cache and result", ["cache", "result"], registry=self.registry
+        )
+        self.cache_evictions = Counter(
+            "charter_cache_evictions", "Cache entries evicted, by reason", ["reason"], registry=self.registry
+        )
+        self.redis_roundtrips = Counter(
+            "charter_cache_redis_roundtrips", "Commands or pipelines sent to Redis", registry=self.registry
+        )
+        self.redis_degraded = Gauge(
+            "charter_cache_redis_degraded", "1 while Redis is unusable and caches answer misses",
+            registry=self.registry, multiprocess_mode="max",
+        )
+        self.redis_episodes = Counter(
+            "charter_cache_redis_degraded_episodes", "Times Redis became unusable", registry=self.registry
+        )
+
+    # CacheStats (gateway.cache.stats), so the caches report here without importing this module.
+    def request(self, cache: str, result: str, n: int = 1) -> None:
+        self.cache_requests.labels(cache, result).inc(n)
+
+    def evicted(self, reason: str, n: int) -> None:
+        self.cache_evictions.labels(reason).inc(n)
+
+    def roundtrip(self) -> None:
+        self.redis_roundtrips.inc()
+
+    def degraded(self, down: bool) -> None:
+        self.redis_degraded.set(1 if down else 0)
+        if down:
+            self.redis_episodes.inc()
 
     def observe_cost(self, cost: tuple[int, int | None, bool]) -> None:
         estimated, actual, refused = cost

@@ -101,9 +101,12 @@ def _from_mapping(payload: dict[str, Any], variables_are_json_text: bool) -> Gra
         raise _bad("`variables` must be an object or null.")
     if extensions is not None and not isinstance(extensions, dict):
         raise _bad("`extensions` must be an object or null.")
-    if query is None and not (extensions and "persistedQuery" in extensions):
+    document_id = payload.get("documentId")
+    if document_id is not None and not isinstance(document_id, str):
+        raise _bad("`documentId` must be a string.")
+    if query is None and document_id is None and not (extensions and "persistedQuery" in extensions):
         raise _bad("The request has no query: send a GraphQL document in `query`.")
-    return GraphQLRequest(query, operation_name, variables, extensions)
+    return GraphQLRequest(query, operation_name, variables, extensions, document_id)
 
 
 def _json_param(value: Any, name: str) -> Any:

@@ -146,7 +146,10 @@ class GraphQLPost:
             self.metrics.observe_cost(result.cost)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
-        return status, media_type, result.body, result.headers
+        extra = result.headers
+        if result.cache_control is not None:
+            extra = (*extra, (b"cache-control", result.cache_control.encode()))
+        return status, media_type, result.body, extra
 
     async def _read_body(self, receive: Any) -> bytes | None:
         chunks: list[bytes] = []

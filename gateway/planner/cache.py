@@ -28,6 +28,12 @@ class PlanCache(Generic[V]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def values(self) -> list[V]:
+        return list(self._entries.values())
+
+    def items(self) -> list[tuple[Hashable, V]]:
+        return list(self._entries.items())
+
     def peek(self, key: Hashable) -> V | None:
         entry = self._entries.get(key)
         if entry is not None:

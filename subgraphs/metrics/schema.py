@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regions import load_layout
 from subgraphs.common.app import ConsistencyExtension
+from subgraphs.common.cache_control import cached
 from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
@@ -72,7 +73,7 @@ def _shape(kind: MetricKind | None, start: dt.datetime | None, end: dt.datetime 
     return (kind.value if kind else None, start, end, bucket.value)
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], directives=[cached()])
 class Project:
     id: strawberry.ID
 
@@ -131,7 +132,7 @@ def nation_stats_loader(ctx: RequestContext) -> Any:
     return ctx.loader("nation_stats", load)
 
 
-@strawberry.federation.type(keys=["code"])
+@strawberry.federation.type(keys=["code"], directives=[cached()])
 class Nation:
     code: strawberry.ID
 
@@ -316,7 +317,7 @@ async def write_points(
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS")
+    @strawberry.field(description="Roll-up of one regional group: APAC, EMEA or AMERICAS", directives=[cached()])
     async def region_stats(self, info: strawberry.Info, group: Group) -> RegionStats:
         return (await _group_stats(info.context))[group]
 
@@ -331,7 +332,7 @@ class Query:
     ) -> EventCounts:
         return await event_counts(info.context, from_, to, kind, region)
 
-    @strawberry.field
+    @strawberry.field(directives=[cached()])
     async def global_covenant_stats(self, info: strawberry.Info) -> GlobalCovenantStats:
         groups = list((await _group_stats(info.context)).values())
         return GlobalCovenantStats(

@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy import func, select
 
 from subgraphs.common.app import ConsistencyExtension
+from subgraphs.common.cache_control import cached
 from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
@@ -24,7 +25,7 @@ from subgraphs.nations.search import MAX_QUERY
 _TOTAL_GDP = select(func.sum(T.c.gdp_usd)).scalar_subquery().label("total_gdp")
 
 
-@strawberry.federation.type(keys=["code"], description="A UN member or observer state")
+@strawberry.federation.type(keys=["code"], description="A UN member or observer state", directives=[cached()])
 class Nation:
     code: strawberry.ID = strawberry.field(description="ISO 3166-1 alpha-2")
     alpha3: str
@@ -93,13 +94,13 @@ def nation_loader(ctx: RequestContext) -> Any:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A nation by ISO 3166-1 alpha-2 or alpha-3 code (any case)")
+    @strawberry.field(description="A nation by ISO 3166-1 alpha-2 or alpha-3 code (any case)", directives=[cached()])
     async def nation(self, info: strawberry.Info, code: str) -> Nation | None:
         return await nation_loader(info.context).load(nation_code_argument(code))
 
     @strawberry.field(
         description="Nations in name order; or, with `search`, the ones it finds, best first",
-        directives=[CONNECTION_SIZE],
+        directives=[CONNECTION_SIZE, cached()],
     )
     async def nations(
         self,

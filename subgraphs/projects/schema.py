@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from subgraphs.common.app import ConsistencyExtension
+from subgraphs.common.cache_control import cached
 from subgraphs.common.context import RequestContext
 from subgraphs.common.enums import Group, ProjectStatus, Sector
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
@@ -35,7 +36,7 @@ from subgraphs.projects import validation as v
 from subgraphs.sync import schema as sync
 
 
-@strawberry.federation.type(keys=["code"])
+@strawberry.federation.type(keys=["code"], directives=[cached()])
 class Nation:
     code: strawberry.ID
     # Declared here only so Project.nation can provide it; the nations subgraph owns it.
@@ -59,7 +60,7 @@ class Nation:
         return await nation_projects_loader(info.context).load(key)
 
 
-@strawberry.federation.type(keys=["id"], description="A covenant project")
+@strawberry.federation.type(keys=["id"], description="A covenant project", directives=[cached()])
 class Project:
     id: strawberry.ID
     name: str
@@ -283,13 +284,13 @@ async def _nation_exists(conn: AsyncConnection, code: str) -> bool:
 class Query:
     sync_pull: sync.SyncPull = strawberry.field(resolver=sync.sync_pull, description=sync.PULL_DESCRIPTION)
 
-    @strawberry.field
+    @strawberry.field(directives=[cached()])
     async def project(self, info: strawberry.Info, id: strawberry.ID) -> Project | None:
         if len(id) > 40:
             raise user_error("project id is at most 40 characters")
         return await project_loader(info.context).load(str(id))
 
-    @strawberry.field(description="Projects in id order, optionally filtered", directives=[CONNECTION_SIZE])
+    @strawberry.field(description="Projects in id order, optionally filtered", directives=[CONNECTION_SIZE, cached()])
     async def projects(
         self,
         info: strawberry.Info,

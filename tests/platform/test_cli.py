@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -15,7 +16,8 @@ def charter(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 def test_subgraph_prints_its_sdl() -> None:
     result = charter("subgraph", "projects", "--print-sdl")
     assert result.returncode == 0
-    assert 'type Project @key(fields: "id")' in result.stdout
+    # the type also carries its cache hint (`@cacheControl`, composed into the supergraph)
+    assert re.search(r'^type Project (@cacheControl\([^)]*\) )?@key\(fields: "id"\)', result.stdout, re.M)
 
 
 def test_subgraph_rejects_unknown_region_and_name() -> None:

@@ -84,6 +84,25 @@ async def _read_your_writes_through_the_gateway(client: httpx.AsyncClient, url: 
     assert stale_without > 0, "the replica never lagged: this check could not have failed"
 
 
+async def _the_gateway_caches_in_redis(client: httpx.AsyncClient, url: str, first: dict[str, object]) -> None:
+    """`charter up` starts a Redis and the gateway's entity cache: the same query again is
+    answered from it (hits counted), identically."""
+    metrics = url.replace("/graphql", "/metrics")
+
+    def hits(text: str) -> float:
+        m = re.search(r'^charter_cache_requests_total\{cache="entity",result="hit"\} (\S+)$', text, re.M)
+        return float(m.group(1)) if m else 0.0
+
+    before = hits((await client.get(metrics)).text)
+    again = None
+    for _ in range(20):  # fills are written in the background: the first repeat may miss
+        again = (await client.post(url, json={"query": QUERY})).json()
+        if hits((await client.get(metrics)).text) > before:
+            break
+    assert again == first
+    assert hits((await client.get(metrics)).text) > before, "no entity cache hits through charter up"
+
+
 async def _ams_dies_and_jnb_answers(url: str, data_dir: Path, up_pid: int) -> None:
     """The gateway serves region ams; when ams's nations subgraph dies, jnb's (next in ams's
     failover order) answers, with no failed request; the supervisor restarts the dead one, and the
@@ -99,10 +118,15 @@ async def _ams_dies_and_jnb_answers(url: str, data_dir: Path, up_pid: int) -> No
             assert body == {"data": {"nation": {"name": "Kenya"}}}, body
         health_url = url.replace("/graphql", "/health")
         deadline = time.monotonic() + 60
+        n = 0
         while time.monotonic() < deadline:  # a restart and a probe: no event to await from here
-            # traffic: once a probe passes, a request is the half-open circuit's trial
-            body = (await client.post(url, json={"query": '{ nation(code: "KE") { name } }'})).json()
-            assert body == {"data": {"nation": {"name": "Kenya"}}}, body
+            # traffic: once a probe passes, a request is the half-open circuit's trial. A new alias
+            # each time is a new selection, so the entity cache cannot answer it from an entry and
+            # the request reaches a subgraph.
+            n += 1
+            query = f'{{ k{n}: nation(code: "KE") {{ name }} }}'
+            body = (await client.post(url, json={"query": query})).json()
+            assert body == {"data": {f"k{n}": {"name": "Kenya"}}}, body
             nations = (await client.get(health_url)).json()["routes"]["nations"]
             if nations[0]["region"] == "ams" and nations[0]["state"] == "closed":
                 break
@@ -205,6 +229,7 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
         url = f"http://127.0.0.1:{port}/graphql"
         async with httpx.AsyncClient(timeout=30) as client:
             response = await client.post(url, json={"query": QUERY})
+            await _the_gateway_caches_in_redis(client, url, response.json())
             auth = await _writes_need_the_scope(client, url, data_dir)
             await _read_your_writes_through_the_gateway(client, url, auth)
         await _subscription_through_the_gateway(url, up.log_path.read_text())

@@ -1,0 +1,1 @@
+"""The platform's own benchmark: the mobile app's screens against `charter up --regions ams`."""

@@ -1,0 +1,134 @@
+"""Simulated app clients: each picks screens by weight, keeps the consistency token of its last
+write for a few seconds (as the app does), and checks every one of its own writes by reading the
+project back at once: a stale answer there is a stale read of a client's own write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bench.domain.workload import PROJECT, QUERIES, RECORD, UPDATE, Picker
+
+# How long the app sends its last write's token: the gateway's freshness bound (every entry a
+# write made stale is gone within 1 s), after which the cache serves the writer fresh answers too.
+TOKEN_SECONDS = 1.0
+
+
+def headers(token: str | None = None, auth: str | None = None) -> dict[str, str]:
+    """Every request header the benchmark sends, built in this one place. `auth` is the bearer
+    token writes carry (mutations need projects:write / metrics:write); reads go anonymous."""
+    h = {"content-type": "application/json", "accept": "application/graphql-response+json"}
+    if token:
+        h["x-charter-consistency"] = token
+    if auth:
+        h["authorization"] = f"Bearer {auth}"
+    return h
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    by_screen: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    writes: int = 0
+    own_checks: int = 0
+    stale_own: list[str] = field(default_factory=list)
+    reads_seen: set[tuple[str, bytes]] = field(default_factory=set)  # (screen, variables JSON)
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+
+class Client:
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, picker: Picker, owned: list[str], tally: Tally, n: int,
+        auth: str | None = None,
+    ) -> None:
+        self.session = session
+        self.auth = auth
+        self.url = url
+        self.picker = picker
+        self.owned = owned
+        self.tally = tally
+        self.n = n
+        self.token: str | None = None
+        self.token_until = 0.0
+        self.seq = 0
+
+    def _token(self) -> str | None:
+        return self.token if self.token and time.monotonic() < self.token_until else None
+
+    async def post(
+        self, screen: str, query: str, variables: dict[str, Any], token: str | None, auth: str | None = None
+    ) -> dict[str, Any] | None:
+        started = time.perf_counter()
+        try:
+            async with self.session.post(
+                self.url, data=orjson.dumps({"query": query, "variables": variables}), headers=headers(token, auth)
+            ) as r:
+                raw = await r.read()
+                status = r.status
+        except (aiohttp.ClientError, TimeoutError) as e:
+            self.tally.latencies.append(time.perf_counter() - started)
+            self.tally.errors.append(f"{screen}: {e!r}")
+            return None
+        self.tally.latencies.append(time.perf_counter() - started)
+        self.tally.by_screen[screen] = self.tally.by_screen.get(screen, 0) + 1
+        body = orjson.loads(raw) if raw else {}
+        if status != 200 or body.get("errors") or body.get("data") is None:
+            self.tally.errors.append(f"{screen} {status}: {raw[:200]!r}")
+            return None
+        return body  # type: ignore[no-any-return]
+
+    async def run(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            screen = self.picker.screen()
+            if screen in ("update", "record"):
+                if self.owned:
+                    await self.write(screen)
+                continue
+            variables = self.picker.variables(screen)
+            self.tally.reads_seen.add((screen, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)))
+            await self.post(screen, QUERIES[screen], variables, self._token())
+
+    async def write(self, screen: str) -> None:
+        rng = self.picker.rng
+        pid = rng.choice(self.owned)
+        self.seq += 1
+        if screen == "update":
+            name = f"Project {pid} rev {self.n}.{self.seq}"
+            progress = round(rng.random(), 4)
+            body = await self.post(screen, UPDATE, {"id": pid, "input": {"name": name, "progress": progress}}, None, self.auth)
+        else:
+            value = float(self.n * 100_000 + self.seq)
+            at = dt.datetime.now(dt.UTC).isoformat()
+            points = [{"kind": "BENEFICIARIES", "value": value, "at": at}]
+            body = await self.post(screen, RECORD, {"input": {"projectId": pid, "points": points}}, None, self.auth)
+        if body is None:
+            return
+        self.tally.writes += 1
+        token = (body.get("extensions") or {}).get("consistencyToken")
+        if token:
+            self.token, self.token_until = token, time.monotonic() + TOKEN_SECONDS
+        # The app shows the project right after saving it: that read must show the write.
+        seen = await self.post("own-read", PROJECT, {"id": pid}, self._token())
+        self.tally.own_checks += 1
+        if seen is None:
+            return
+        project = seen["data"]["project"]
+        if screen == "update":
+            if project["name"] != name or project["progress"] != progress:
+                self.tally.stale_own.append(f"{pid}: wrote {name!r}/{progress}, read {project['name']!r}/{project['progress']}")
+        else:
+            month = at[:7]
+            bucket = next(
+                (b for b in project["metrics"] if b["kind"] == "BENEFICIARIES" and b["start"].startswith(month)), None
+            )
+            if bucket is None or bucket["last"] != value:
+                self.tally.stale_own.append(f"{pid}: recorded {value}, read {bucket}")

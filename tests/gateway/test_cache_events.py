@@ -1,0 +1,134 @@
+"""Event-driven invalidation through the gateway's own JetStream consumer, on a real nats-server:
+an event evicts exactly the entity it names, within the 1 s target, and nothing else."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import nats
+import orjson
+import pytest
+import redis.asyncio as aioredis
+
+from infra.ports import free_port
+from infra.processes import ManagedProcess
+from tests.gateway.cache_subgraphs import (
+    CacheWorld,
+    ServedGateway,
+    request_headers,
+    serve_gateway,
+    start_world,
+)
+
+ONE = "query One($upc: ID!) { product(upc: $upc) { upc name reviews { id } } }"
+CONFIG = """
+events:
+  - subject: catalog.product.*
+    type: Product
+    key: {upc: upc}
+"""
+
+
+@pytest.fixture
+async def nats_url(tmp_path: Path) -> AsyncIterator[str]:
+    port = free_port()
+    binary = Path(sys.executable).parent / "nats-server"
+    proc = ManagedProcess(
+        "nats", [str(binary), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(tmp_path / "js")],
+        log_path=tmp_path / "nats.log",
+    )
+    await proc.start(r"Server is ready", within=30)
+    yield f"nats://127.0.0.1:{port}"
+    await proc.stop()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[CacheWorld]:
+    w = await start_world()
+    yield w
+    await w.stop()
+
+
+@pytest.fixture
+async def gateway(world: CacheWorld, redis_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[ServedGateway]:
+    r = aioredis.from_url(redis_url)
+    await r.flushdb()
+    await r.aclose()
+    config = tmp_path / "cache.yaml"
+    config.write_text(CONFIG)
+    nc = await nats.connect(nats_url)
+    await nc.jetstream().add_stream(name="CATALOG", subjects=["catalog.>"], duplicate_window=60)
+    await nc.close()
+    g = serve_gateway(
+        world.supergraph, redis_url=redis_url, entity_cache=True, entity_cache_config=str(config),
+        invalidate_from=nats_url, redis_timeout=1.0,
+    )
+    yield g
+    await g.served.stop()
+
+
+async def name_of(c: httpx.AsyncClient, url: str, upc: str) -> str:
+    r = await c.post(url, json={"query": ONE, "variables": {"upc": upc}}, headers=request_headers())
+    return str(r.json()["data"]["product"]["name"])
+
+
+async def test_an_event_evicts_its_entity_within_a_second_and_nothing_else(
+    gateway: ServedGateway, world: CacheWorld, nats_url: str
+) -> None:
+    consumer = gateway.served.app.app.state.invalidation_consumer
+    await consumer.ready.wait()
+    async with httpx.AsyncClient(timeout=10) as c:
+        for upc in ("3", "4"):
+            await name_of(c, gateway.url, upc)
+        await gateway.gateway.entity_cache.drain()
+        world.products["3"]["name"] = "written elsewhere"  # the write the event reports
+        world.asked.clear()
+        assert await name_of(c, gateway.url, "3") == "product 3"  # still cached: no event yet
+
+        nc = await nats.connect(nats_url)
+        js = nc.jetstream()
+        event = {"eventId": "e-1", "upc": "3", "change": "updated", "at": "2026-12-01T12:00:00Z"}
+        written = time.monotonic()
+        await js.publish("catalog.product.3", orjson.dumps(event), headers={"Nats-Msg-Id": "e-1"})
+        # A redelivered copy (same id, inside the duplicate window) is dropped by the server.
+        await js.publish("catalog.product.3", orjson.dumps(event), headers={"Nats-Msg-Id": "e-1"})
+        await nc.close()
+        fresh = None
+        while time.monotonic() - written < 1.0:
+            fresh = await name_of(c, gateway.url, "3")
+            if fresh == "written elsewhere":
+                break
+        assert fresh == "written elsewhere", "the event did not evict product 3 within 1 s"
+        asked = world.asked["catalog"]
+        assert await name_of(c, gateway.url, "4") == "product 4"
+        assert world.asked["catalog"] == asked, "product 4 was evicted by product 3's event"
+    assert consumer.processed == 1
+
+
+def test_the_platform_rules_evict_the_project_and_the_stats_that_include_it() -> None:
+    from gateway.cache.config import load_config
+    from gateway.cache.entity import EntityCache
+    from gateway.cache.invalidation import EventInvalidator
+
+    config = load_config(Path(__file__).resolve().parents[2] / "infra" / "entity-cache.yaml")
+    inv = EventInvalidator(EntityCache(None, config))  # type: ignore[arg-type]
+    project = inv.tags_for(
+        "covenant.project.ams.p-7",
+        {"eventId": "x", "id": "p-7", "region": "ams", "change": "updated", "at": "2026-12-01T00:00:00Z"},
+    )
+    assert "e:Project:p-7" in project and "t:RegionStats" in project and "t:NationStats" in project
+    assert not any(t.startswith("e:") and t != "e:Project:p-7" for t in project)
+    metric = inv.tags_for(
+        "covenant.metric.ams.p-7",
+        {"eventId": "y", "projectId": "p-7", "kind": "PROGRESS", "value": 0.5, "at": "2026-12-01T00:00:00Z", "region": "ams"},
+    )
+    assert "e:Project:p-7" in metric and "t:Nation.metrics" in metric
+    assert "t:RegionStats" not in metric and "l:Project" not in metric  # metrics move no stats or lists
+    assert inv.tags_for("covenant.nation.ams.FR", {"id": "FR"}) == set()
+    update = config.mutations["updateProject"]
+    assert update.for_input({"name": "n", "progress": 0.5}) == ("Query.projects", "NationStats.averageProgress")
+    assert update.for_input({"progress": 0.5, "status": "ACTIVE"}) is None  # status: all dependents
