@@ -111,7 +111,10 @@ class Chaos:
         self.up = ManagedProcess(
             "charter-up",
             [sys.executable, "-m", "charter", "up", "--regions", f"{HOME},sin", "--port", str(self.port),
-             "--subgraph-base-port", str(free_port()), "--data-dir", str(self.data_dir)],
+             "--subgraph-base-port", str(free_port()), "--data-dir", str(self.data_dir),
+             # the faults are the subgraphs' and databases': entity-cache hits would hide them
+             # (and starve a half-open circuit of its trial request)
+             "--no-cache"],
             env=env, log_path=self.data_dir / "chaos-up.log", stop_signal=signal.SIGINT,
         )
         await self.up.start(r"supervising \d+ processes", within=240)
