@@ -25,7 +25,7 @@ class ComposedDirectives:
 def composed_directives(subs: list[Subgraph], sink: ErrorSink) -> ComposedDirectives:
     out = ComposedDirectives()
     newest: dict[str, tuple[tuple[int, int], DirectiveDef]] = {}
-    links: dict[str, tuple[tuple[int, int], str, set[tuple[str, str]]]] = {}
+    links: dict[str, tuple[tuple[int, int], str, dict[tuple[str, str], None]]] = {}
     for sub in subs:
         for d in sub.schema_directives:
             if d.name != COMPOSE_DIRECTIVE:
@@ -73,12 +73,13 @@ def composed_directives(subs: list[Subgraph], sink: ErrorSink) -> ComposedDirect
                 out.repeatable.add(name)
             if name not in newest or link.version > newest[name][0]:
                 newest[name] = (link.version, definition)
-            version, url, imports = links.get(link.identity, (link.version, link.url, set()))
+            version, url, imports = links.get(link.identity, (link.version, link.url, {}))
             if link.version > version:
                 version, url = link.version, link.url
-            links[link.identity] = (version, url, imports | {(link.imports[name], name)})
+            # In the order the directives are composed, as Apollo's composition lists them.
+            links[link.identity] = (version, url, {**imports, (link.imports[name], name): None})
     out.definitions = [d for _, d in newest.values()]
-    out.links = [(url, sorted(imports)) for _, url, imports in links.values()]
+    out.links = [(url, list(imports)) for _, url, imports in links.values()]
     return out
 
 

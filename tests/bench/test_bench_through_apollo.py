@@ -80,8 +80,8 @@ def test_one_second_of_wrk_load_is_measured(
 def test_one_short_run_end_to_end(tmp_path: Path) -> None:
     """The whole command: subgraphs, two gateways, checks, load, table, JSON, clean exit."""
     command = [
-        sys.executable, "-m", "bench.federation", "--duration", "2", "--rounds", "1",
-        "--warmup", "1", "--sample-every", "0.5", "--gateways", "apollo,charter-dedup",
+        sys.executable, "-m", "bench.federation", "--duration", "3", "--rounds", "1",
+        "--warmup", "2", "--sample-every", "0.5", "--gateways", "apollo,charter-dedup",
         "--results-dir", str(tmp_path),
     ]  # fmt: skip
     done = subprocess.run(
