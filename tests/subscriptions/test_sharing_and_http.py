@@ -85,9 +85,12 @@ async def _stream_until(gw: ServedApp, accept: str, nats_server: Nats, project_i
 
 
 async def test_sse_framing(gateway: ServedApp, nats_server: Nats, project_id: str) -> None:
-    response, body = await _stream_until(gateway, "text/event-stream", nats_server, project_id, b"\n\n")
+    response, body = await _stream_until(gateway, "text/event-stream", nats_server, project_id, b"9.25")
     assert response.headers["content-type"].startswith("text/event-stream")
-    event, data = body.split(b"\n\n")[0].split(b"\n")
+    # keep-alive comments may come first (a slow machine); the event is the `next` frame
+    frames = [f for f in body.split(b"\n\n") if f.startswith(b"event: next")]
+    assert frames, body
+    event, data = frames[0].split(b"\n")
     assert event == b"event: next"
     assert orjson.loads(data.removeprefix(b"data: "))["data"]["metricRecorded"]["value"] == 9.25
 
