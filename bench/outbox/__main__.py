@@ -7,9 +7,12 @@ at a fixed rate, each in one transaction with its outbox rows (the point's event
 record). `--writer mutation` writes through the code `recordMetrics` runs
 (`subgraphs.events.mutations.metrics_recorded`: SQLAlchemy, alert rules); the default `lean`
 writer inserts the same rows over plain asyncpg, so that the load generator, not the outbox, is
-not what limits the rate on a busy machine. A push consumer on `covenant.metric.>` in this process
-stamps each event on arrival; the delay is arrival minus the moment the write sent its COMMIT
-(one clock: the same process; so it includes the commit itself). Writes follow an absolute timetable, so a slow write does not lower
+not what limits the rate on a busy machine. With `--to consumer` (default) a JetStream push consumer
+on `covenant.metric.>` in this process stamps each event on arrival; with `--to client` a gateway
+runs as its own process (`charter gateway --nats-url`) and a graphql-transport-ws client in this
+process holds `subscription { metricRecorded { projectId at } }`: the delay then covers the whole
+path commit -> relay -> JetStream -> the gateway's consumer -> the client. The delay is arrival minus
+the moment the write sent its COMMIT (one clock: the same process; so it includes the commit itself). Writes follow an absolute timetable, so a slow write does not lower
 the rate that follows.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -49,12 +53,56 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(rate: float, seconds: float, writers: int, writer: str) -> dict[str, float]:
+CLIENT_QUERY = "subscription { metricRecorded { projectId at } }"
+
+
+async def _start_gateway(base: Path, nats_url: str) -> tuple[ManagedProcess, int]:
+    """A gateway over the platform's supergraph whose HTTP subgraphs are not running: the
+    subscription's selection is all in the event, so no fetch is made."""
+    from infra.platform import _wait_healthy as wait_healthy
+    from infra.ports import free_port
+    from subgraphs.supergraph import compose_supergraph
+
+    dead = {name: f"http://127.0.0.1:{free_port()}/graphql" for name in ("nations", "projects", "metrics")}
+    supergraph = base / "supergraph.graphql"
+    supergraph.write_text(compose_supergraph(dead))
+    port = free_port()
+    gw = ManagedProcess(
+        "gateway", [sys.executable, "-m", "charter", "gateway", "--supergraph", str(supergraph), "--port", str(port),
+                    "--nats-url", nats_url],
+        log_path=base / "gateway.log",
+    )
+    await gw.start(None)
+    await wait_healthy(f"http://127.0.0.1:{port}/health", gw, within=60)
+    return gw, port
+
+
+async def _client(port: int, on_event: object, ready: asyncio.Event) -> None:
+    from websockets.asyncio.client import connect
+
+    async with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                       compression=None) as ws:
+        await ws.send('{"type":"connection_init"}')
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": CLIENT_QUERY}}))
+        ready.set()
+        async for raw in ws:
+            arrived = time.perf_counter()
+            m = json.loads(raw)
+            if m.get("type") == "next":
+                on_event(m["payload"]["data"]["metricRecorded"], arrived)  # type: ignore[operator]
+            elif m.get("type") == "ping":
+                await ws.send('{"type":"pong"}')
+
+
+async def run(rate: float, seconds: float, writers: int, writer: str, to: str = "consumer") -> dict[str, float]:
     base = Path(tempfile.mkdtemp(prefix="charter-bench-outbox-"))
     pg_dir = Path(tempfile.mkdtemp(prefix="charter-bench-outbox-pg-"))  # owned by the database user
     cluster = EmbeddedCluster(pg_dir, [])
     server = single_server(base)
     relay: ManagedProcess | None = None
+    gateway: ManagedProcess | None = None
+    client: asyncio.Task[None] | None = None
     db = None
     nc = None
     try:
@@ -78,15 +126,33 @@ async def run(rate: float, seconds: float, writers: int, writer: str) -> dict[st
         all_in = asyncio.Event()
 
         arrivals: dict[str, float] = {}
+        probes: set[str] = set()  # keys of the writes that wait for the gateway's consumer
+        probe_seen = asyncio.Event()
+
+        def record(key: str, arrived: float) -> None:
+            if key in probes:
+                probe_seen.set()
+                return
+            arrivals.setdefault(key, arrived)
+            if len(arrivals) >= expected:
+                all_in.set()
 
         async def on_event(msg: nats.aio.msg.Msg) -> None:
             arrived = time.perf_counter()
             p = json.loads(msg.data)
-            arrivals.setdefault(f"{p['projectId']}|{p['at']}", arrived)
-            if len(arrivals) >= expected:
-                all_in.set()
+            record(f"{p['projectId']}|{p['at']}", arrived)
 
-        await js.subscribe("covenant.metric.>", cb=on_event, ordered_consumer=True, deliver_policy=DeliverPolicy.NEW)
+        if to == "client":
+            gateway, gw_port = await _start_gateway(base, server.url)
+
+            def on_client_event(e: dict[str, str], arrived: float) -> None:
+                record(f"{e['projectId']}|{e['at']}", arrived)
+
+            subscribed = asyncio.Event()
+            client = asyncio.create_task(_client(gw_port, on_client_event, subscribed))
+            await asyncio.wait_for(subscribed.wait(), 30)
+        else:
+            await js.subscribe("covenant.metric.>", cb=on_event, ordered_consumer=True, deliver_policy=DeliverPolicy.NEW)
         start_ts = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
         raw_pool = await asyncpg.create_pool(plain_url(cluster.primary_url()), min_size=writers, max_size=writers)
@@ -129,6 +195,19 @@ async def run(rate: float, seconds: float, writers: int, writer: str) -> dict[st
 
         write = write_mutation_code if writer == "mutation" else write_lean
 
+        if to == "client":
+            # The gateway opens its JetStream consumer once it holds the subscription, a moment
+            # after `subscribe`: probe writes (outside the timetable) until one reaches the client.
+            probe = expected
+            while not probe_seen.is_set():
+                probe += 1
+                pid, _ = project_ids[probe % len(project_ids)]
+                probes.add(key_of(pid, start_ts + dt.timedelta(seconds=probe)))
+                await write_lean(probe)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(probe_seen.wait(), 0.5)
+            committed.clear()
+
         gate = asyncio.Semaphore(writers)
         t0 = time.perf_counter()
         late = 0
@@ -163,6 +242,10 @@ async def run(rate: float, seconds: float, writers: int, writer: str) -> dict[st
             "max_ms": max(ms), "mean_ms": statistics.fmean(ms),
         }
     finally:
+        if client is not None:
+            client.cancel()
+        if gateway is not None:
+            await gateway.stop()
         if nc is not None:
             await nc.close()
         if db is not None:
@@ -182,10 +265,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--writers", type=int, default=8, help="concurrent writer connections (default 8)")
     parser.add_argument("--writer", choices=("lean", "mutation"), default="lean",
                         help="lean: plain asyncpg inserts (default); mutation: recordMetrics' own code (SQLAlchemy, alert rules)")
+    parser.add_argument("--to", choices=("consumer", "client"), default="consumer",
+                        help="consumer: a JetStream consumer here (default); client: a subscription through a gateway process")
     parser.add_argument("--target-p99-ms", type=float, default=100.0)
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.rate, args.seconds, args.writers, args.writer))
-    print(f"outbox end-to-end (commit -> JetStream consumer) at {args.rate:g} writes/s for {args.seconds:g}s ({args.writer} writer):")
+    result = asyncio.run(run(args.rate, args.seconds, args.writers, args.writer, args.to))
+    where = "a JetStream consumer" if args.to == "consumer" else "a client subscribed through the gateway"
+    print(f"outbox end-to-end (commit -> {where}) at {args.rate:g} writes/s for {args.seconds:g}s ({args.writer} writer):")
     print(f"  events {result['events']:.0f}, achieved {result['achieved_rate']:.1f} writes/s ({result['late_writes']:.0f} writes started late)")
     print(f"  p50 {result['p50_ms']:.1f} ms  p95 {result['p95_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms  max {result['max_ms']:.1f} ms")
     ok = result["p99_ms"] < args.target_p99_ms

@@ -15,6 +15,7 @@ import aiohttp
 import orjson
 
 from gateway.errors import error
+from gateway.subscriptions.jetstream import JetStreamFeeds, Listener
 
 log = logging.getLogger("charter.gateway.subscriptions")
 
@@ -37,6 +38,7 @@ class NatsProviders:
     def __init__(self, urls: Mapping[str, str]) -> None:
         self.urls = dict(urls)
         self._clients: dict[str, Any] = {}
+        self._feeds: dict[str, JetStreamFeeds] = {}
         self._lock = asyncio.Lock()
 
     async def client(self, provider: str) -> Any:
@@ -59,16 +61,28 @@ class NatsProviders:
             self._clients[provider] = nc
             return nc
 
+    async def feeds(self, provider: str) -> JetStreamFeeds:
+        nc = await self.client(provider)
+        feeds = self._feeds.get(provider)
+        if feeds is None or feeds.nc is not nc:
+            feeds = self._feeds[provider] = JetStreamFeeds(nc)
+        return feeds
+
     async def events(
         self, provider: str, subjects: tuple[str, ...], root_key: str, build: Any, ready: Callable[[], None]
     ) -> AsyncIterator[Event]:
-        """Core subscriptions on the subjects: only events published from now on (deliver-new),
-        each once — a JetStream publish retried with the same Nats-Msg-Id is dropped here too."""
+        """The events published on the subjects from now on (deliver-new), each once.
+
+        Subjects a JetStream stream stores are read through that stream's shared ordered consumer,
+        which resumes after a lost connection without losing what was stored meanwhile; others
+        (a publisher without JetStream) through a core subscription. Either way a retried publish
+        with the same Nats-Msg-Id is dropped here too."""
         nc = await self.client(provider)
+        feeds = await self.feeds(provider)
         queue: asyncio.Queue[Any] = asyncio.Queue()
         seen: OrderedDict[str, None] = OrderedDict()
 
-        async def on_message(msg: Any) -> None:
+        def accept(msg: Any) -> None:
             msg_id = (msg.headers or {}).get("Nats-Msg-Id")
             if msg_id:
                 if msg_id in seen:
@@ -81,9 +95,24 @@ class NatsProviders:
                 log.warning("subscription on %s is behind: dropped an event", msg.subject)
             queue.put_nowait(msg.data)
 
-        subs = [await nc.subscribe(s, cb=on_message) for s in subjects]
+        async def on_core(msg: Any) -> None:
+            accept(msg)
+
+        by_stream: dict[str, list[str]] = {}
+        core: list[str] = []
+        for s in subjects:
+            stream = await feeds.stream_of(s)
+            (by_stream.setdefault(stream, []) if stream else core).append(s)
+        listeners: list[tuple[str, Listener]] = []
+        subs: list[Any] = []
         try:
-            await nc.flush(timeout=5)  # the server has the subscriptions: events from now on arrive
+            for stream, patterns in by_stream.items():
+                listener = Listener(tuple(patterns), accept)
+                await feeds.listen(stream, listener)
+                listeners.append((stream, listener))
+            subs = [await nc.subscribe(s, cb=on_core) for s in core]
+            if subs:
+                await nc.flush(timeout=5)  # the server has the subscriptions: events from now on arrive
             ready()
             while True:
                 raw = await queue.get()
@@ -97,6 +126,9 @@ class NatsProviders:
                     continue
                 yield {root_key: build(payload)}, []
         finally:
+            for stream, listener in listeners:
+                with contextlib.suppress(Exception):
+                    await feeds.unlisten(stream, listener)
             for sub in subs:
                 with contextlib.suppress(Exception):
                     await sub.unsubscribe()
@@ -106,6 +138,7 @@ class NatsProviders:
             with contextlib.suppress(Exception):
                 await nc.drain()
         self._clients.clear()
+        self._feeds.clear()
 
 
 async def upstream_ws(

@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 import httpx
 import nats
+import nats.js.errors
 import pytest_asyncio
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -190,7 +191,8 @@ async def read_all(nats_urls: Iterable[str], stream: str, within: float = 15.0) 
                 raise AssertionError(f"could not read {stream} up to {last}")
             try:
                 msgs = await sub.fetch(1024, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
+                # On a cluster a consumer just created may have no leader for a moment (503).
                 continue
             for m in msgs:
                 got.append(Received(m.subject, (m.headers or {}).get("Nats-Msg-Id"), json.loads(m.data), m.metadata.sequence.stream))
