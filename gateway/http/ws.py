@@ -67,10 +67,10 @@ class _Sink:
     def __init__(self, conn: _Connection, op_id: str) -> None:
         self.conn = conn
         self.id = op_id
-        self.prefix = '{"id":' + orjson.dumps(op_id).decode() + ',"type":"next","payload":'
+        self.prefix = b'{"id":' + orjson.dumps(op_id) + b',"type":"next","payload":'
 
     def next(self, result: Encoded) -> None:
-        self.conn.push(self.prefix + result.text + "}")
+        self.conn.push_joined(self.prefix, result)
 
     def error(self, errors: list[dict[str, Any]]) -> None:
         if self.conn.ops.pop(self.id, None) is not None:
@@ -109,6 +109,16 @@ class _Connection:
             return
         self.out.append(message)
         self._kick()
+
+    def push_joined(self, prefix: bytes, result: Encoded) -> None:
+        """An event for one subscription: the stream's shared encoding inside this operation's
+        `next` envelope, framed directly when the connection can take it now."""
+        if self.closing is not None:
+            return
+        idle = not self.out and (self.writer is None or self.writer.done())
+        if idle and self.direct is not None and self.direct.joined(prefix, result.body, b"}"):
+            return
+        self.push(prefix.decode() + result.text + "}")
 
     def _kick(self) -> None:
         if self.writer is None or self.writer.done():

@@ -87,3 +87,24 @@ async def test_argument_that_cannot_be_a_subject_is_bad_user_input(gateway: Serv
         with pytest.raises(TransportQueryError) as info:
             await _first(session, METRIC, variables)
     assert info.value.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("compression", [None, "deflate"])
+async def test_events_of_every_frame_length_arrive_intact(gateway: ServedApp, nats_server: Nats, compression: str | None) -> None:
+    """Without permessage-deflate the gateway frames events itself (the fast path); with it, the
+    connection's protocol does. Either way payloads under 126 bytes, up to 64 KiB and beyond (the
+    three WebSocket length encodings) reach a real client intact."""
+    hub = hub_of(gateway)
+    before = hub.ready_streams()
+    sizes = [1, 60, 200, 70_000]
+    transport = WebsocketsTransport(url=ws_url(gateway), connect_args={"compression": compression})
+    async with Client(transport=transport, fetch_schema_from_transport=False) as session:
+        task = asyncio.create_task(_first(session, "subscription { metricRecorded { projectId value } }", {}, len(sizes)))
+        await asyncio.wait_for(hub.wait_until(lambda h: h.ready_streams() >= before + 1), 10)
+        for n, size in enumerate(sizes):
+            event = metric_event("é" * size, float(n))  # multi-byte UTF-8: lengths are bytes
+            await nats_server.publish(f"covenant.metric.ams.size{n}", event)
+        results = await asyncio.wait_for(task, 20)
+    assert [(r["metricRecorded"]["projectId"], r["metricRecorded"]["value"]) for r in results] == [
+        ("é" * size, float(n)) for n, size in enumerate(sizes)
+    ]
