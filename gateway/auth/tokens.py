@@ -9,13 +9,13 @@ Refusals are remembered briefly too, so junk tokens cannot make every request do
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 
 import jwt
 
 from gateway.auth.config import ALGORITHMS, AuthConfig
 from gateway.auth.keys import KeySet
 from gateway.auth.principal import ANONYMOUS, Principal, principal_for
+from gateway.lru import LRU
 
 _REFUSAL_TTL = 5.0
 _MAX_TOKEN_BYTES = 16 * 1024
@@ -30,7 +30,7 @@ class Authenticator:
         self.config = config
         self.keys = KeySet(config.jwks, config.refresh)
         self.prefix = config.prefix.lower() + " " if config.prefix else ""
-        self._cache: OrderedDict[str, tuple[float, Principal | str]] = OrderedDict()
+        self._cache: LRU[str, tuple[float, Principal | str]] = LRU(max(1, config.cache_size))
         self.verified = 0  # signature checks done (the cache's misses), for tests and /metrics
 
     async def start(self) -> None:
@@ -55,8 +55,6 @@ class Authenticator:
         except AuthenticationError as e:
             principal, until = str(e), now + _REFUSAL_TTL
         self._cache[header] = (until, principal)
-        if len(self._cache) > self.config.cache_size:
-            self._cache.popitem(last=False)
         if isinstance(principal, str):
             raise AuthenticationError(principal)
         return principal

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
 import orjson
+from cachetools import FIFOCache
 
 from gateway.errors import error
 
@@ -66,7 +66,7 @@ class NatsProviders:
         each once — a JetStream publish retried with the same Nats-Msg-Id is dropped here too."""
         nc = await self.client(provider)
         queue: asyncio.Queue[Any] = asyncio.Queue()
-        seen: OrderedDict[str, None] = OrderedDict()
+        seen: FIFOCache[str, None] = FIFOCache(DEDUP_WINDOW)  # the last ids seen, oldest out first
 
         async def on_message(msg: Any) -> None:
             msg_id = (msg.headers or {}).get("Nats-Msg-Id")
@@ -74,8 +74,6 @@ class NatsProviders:
                 if msg_id in seen:
                     return
                 seen[msg_id] = None
-                if len(seen) > DEDUP_WINDOW:
-                    seen.popitem(last=False)
             if queue.qsize() >= SOURCE_QUEUE:
                 queue.get_nowait()  # a stalled stream loses its oldest events, never memory
                 log.warning("subscription on %s is behind: dropped an event", msg.subject)

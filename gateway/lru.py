@@ -1,0 +1,45 @@
+"""The one LRU of the gateway: cachetools' `LRUCache`, optionally bounded by total size as well.
+
+cachetools bounds a cache by one measure (entries, or the sum of `getsizeof` over the values).
+The caches that hold client-sent text (documents, APQ queries) must be bounded by both: many tiny
+entries would otherwise cost memory in per-entry overhead, and a few huge ones in bytes. So the
+size bound is cachetools' own and the entry bound is enforced after each insertion here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from cachetools import LRUCache
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LRU(LRUCache[K, V]):
+    """At most `entries` entries and, with `getsizeof`, at most `max_size` in total; the least
+    recently used go first. A value larger than `max_size` raises ValueError (check `fits`)."""
+
+    def __init__(
+        self, entries: int, max_size: int | None = None, getsizeof: Callable[[V], int] | None = None
+    ) -> None:
+        if (max_size is None) != (getsizeof is None):
+            raise ValueError("a size bound needs both max_size and getsizeof")
+        if entries < 1:
+            raise ValueError("an LRU holds at least one entry")
+        if getsizeof is None:
+            super().__init__(entries)
+        else:
+            assert max_size is not None
+            super().__init__(max_size, getsizeof)
+        self.entries = entries
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        while len(self) > self.entries:
+            self.popitem()
+
+    def fits(self, value: V) -> bool:
+        """Whether a value can be stored at all (not larger than the size bound)."""
+        return self.getsizeof(value) <= self.maxsize
