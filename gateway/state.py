@@ -28,7 +28,7 @@ class SchemaState:
     api_schema: GraphQLSchema
     planner: Planner
     documents: DocumentCache
-    plans: PlanCache  # type: ignore[type-arg]
+    plans: PlanCache[Any]  # PlanEntry lives in the pipeline, above this layer
     urls: dict[str, str]
     # Interface names an @interfaceObject subgraph returns as __typename (never a runtime type).
     placeholders: frozenset[str]

@@ -50,8 +50,9 @@ class Authenticator:
                 return value
             del self._cache[header]
         try:
-            principal: Principal | str = await self._verify(header)
-            until = min(now + self.config.cache_ttl, float(principal.claims["exp"]))
+            verified = await self._verify(header)
+            until = min(now + self.config.cache_ttl, float(verified.claims["exp"]))
+            principal: Principal | str = verified
         except AuthenticationError as e:
             principal, until = str(e), now + _REFUSAL_TTL
         self._cache[header] = (until, principal)
@@ -96,7 +97,7 @@ class Authenticator:
                     audience=self.config.audience or None,
                     issuer=self.config.issuer or None,
                     leeway=self.config.leeway,
-                    options=options,  # type: ignore[arg-type]
+                    options=options,  # type: ignore[arg-type]  # PyJWT's Options TypedDict: these are its keys
                 )
             except jwt.InvalidSignatureError as e:
                 last = e  # no kid: try the next key of this algorithm

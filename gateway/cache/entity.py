@@ -45,7 +45,7 @@ class EntityCache:
         self.store = store
         self.config = config
         self.stats: CacheStats = stats or NullStats()
-        self._fills: set[asyncio.Task[None]] = set()
+        self._fills: set[asyncio.Task[bool]] = set()
         self._later: set[asyncio.Task[None]] = set()
         # Tags written within the settle time: answers holding them may come from a replica that
         # has not replayed the write yet, so they are not stored until it has.
@@ -89,7 +89,7 @@ class EntityCache:
                 if until > now:
                     ttl_ms = min(ttl_ms, max(1, int((until - now) * 1000)))
             prepared.append((key, value, ttl_ms, tuple(ns + t for t in tags)))
-        task = asyncio.get_running_loop().create_task(self.store.set_tagged(prepared, TAG_TTL))  # type: ignore[arg-type]
+        task = asyncio.get_running_loop().create_task(self.store.set_tagged(prepared, TAG_TTL))
         self._fills.add(task)
         task.add_done_callback(self._fills.discard)
 

@@ -31,6 +31,7 @@ from graphql import (
 from gateway.errors import (
     BAD_REQUEST,
     BAD_USER_INPUT,
+    COST_ESTIMATED_TOO_EXPENSIVE,
     INTERNAL_SERVER_ERROR,
     QUERY_PLANNING_FAILED,
     RequestError,
@@ -187,6 +188,10 @@ class Subscribed:
         self.hub._leave(self.sink_id)
 
 
+def _ends_with(errors: list[dict[str, Any]]) -> Callable[[Sink], None]:
+    return lambda sink: sink.error(errors)
+
+
 class SubscriptionHub:
     def __init__(self, gateway: Gateway, nats_urls: dict[str, str] | None = None) -> None:
         self.gateway = gateway
@@ -220,6 +225,14 @@ class SubscriptionHub:
             entry = gw.plan_for(state, prepared, operation, variables)
         except PlanningError as e:
             raise RequestError(str(e), QUERY_PLANNING_FAILED, 500) from e
+        demand = gw.config.demand
+        estimated = entry.estimate.cost(variables) if entry.estimate is not None else None
+        if entry.plan is None or (estimated is not None and demand.over_budget(estimated)):
+            # demand control refused it (before planning when first seen over budget)
+            raise RequestError(
+                f"The operation's estimated cost {estimated} exceeds the limit of {demand.max_cost}.",
+                COST_ESTIMATED_TOO_EXPENSIVE,
+            )
         plan = entry.plan.node
         if not isinstance(plan, Subscription):
             raise RequestError("The subscription selects no field a subgraph serves.", QUERY_PLANNING_FAILED, 500)
@@ -324,7 +337,7 @@ class SubscriptionHub:
                 fresh = self.prepare(request, p.headers)
             except RequestError as e:
                 errs = [{**err, "extensions": {**err.get("extensions", {}), "code": FIELD_REMOVED}} for err in e.errors]
-                stream._end(lambda s, errs=errs: s.error(errs))
+                stream._end(_ends_with(errs))
                 if stream.task is not None:
                     stream.task.cancel()
                 continue
