@@ -104,7 +104,7 @@ class ManagedProcess:
             cwd=self.cwd,
             start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
             preexec_fn=_preexec(),
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
         self.started_at = time.time()
         self._reader = asyncio.create_task(self._read_log(), name=f"log:{self.name}")
@@ -207,7 +207,7 @@ async def run_tool(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         preexec_fn=_preexec(),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), within)

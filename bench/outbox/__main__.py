@@ -29,6 +29,7 @@ from pathlib import Path
 
 import asyncpg
 import nats
+from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -79,7 +80,7 @@ async def run(rate: float, seconds: float, writers: int, writer: str) -> dict[st
 
         arrivals: dict[str, float] = {}
 
-        async def on_event(msg: nats.aio.msg.Msg) -> None:
+        async def on_event(msg: Msg) -> None:
             arrived = time.perf_counter()
             p = json.loads(msg.data)
             arrivals.setdefault(f"{p['projectId']}|{p['at']}", arrived)

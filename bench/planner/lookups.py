@@ -48,7 +48,7 @@ def measure(calls: int = 20_000, batches: int = 25, entries: int = 500) -> dict[
         documents.get(t)
     hot = texts[entries // 2]
     plans: PlanCache[int] = PlanCache(2048)
-    keys = [(f"{i:064x}", f"Op{i}", (("skip", False),), frozenset()) for i in range(entries)]
+    keys = [(f"{i:064x}", f"Op{i}", (("skip", False),), frozenset[str]()) for i in range(entries)]
     for i, k in enumerate(keys):
         plans.put(k, i)
     key = keys[entries // 2]

@@ -18,6 +18,7 @@ from typing import Any
 from gateway.config import GatewayConfig
 from gateway.operation import DocumentCache, Limits, coerce_variables, select_operation
 from gateway.pipeline import Gateway, PlanEntry
+from gateway.planner.nodes import QueryPlan
 from gateway.state import SchemaState, build_state
 
 from .workloads import Op
@@ -77,6 +78,11 @@ class OurPlanner:
         variables = coerce_variables(self.state.api_schema, operation, op.variables)
         return self.gateway.plan_for(self.state, prepared, operation, variables)
 
+    def query_plan(self, op: Op) -> QueryPlan:
+        plan = self.plan(op).plan
+        assert plan is not None  # planned: no cost budget here
+        return plan
+
     def time_op(self, op: Op, iterations: int, calls: int, repeats: int) -> OpTimings:
         timings = OpTimings(op.name)
         state, gw = self.state, self.gateway
@@ -87,6 +93,7 @@ class OurPlanner:
         except Exception as e:  # reported per operation; the run goes on
             timings.error = f"{type(e).__name__}: {e}"
             return timings
+        assert entry.plan is not None  # planned (no cost budget here)
         timings.fetches = entry.plan.fetch_count
         prepared = state.documents.get(op.text)
         operation = select_operation(prepared, None)

@@ -60,6 +60,7 @@ Hook = Callable[[ChangeEvent], Awaitable[None] | None]
 def change_of(event: Event) -> ChangeEvent:
     kind = event.kind
     p = event.payload
+    stale: tuple[EntityRef, ...]
     if kind == "metric_recorded":
         stale = (EntityRef("Project", {"id": p["projectId"]}, ("metrics",)),)
     elif kind in ("project_created", "project_updated"):
@@ -76,7 +77,7 @@ def load_hook(spec: str) -> Hook:
     hook = getattr(importlib.import_module(module), attr)
     if not callable(hook):
         raise ValueError(f"cache hook {spec!r} is not callable")
-    return hook  # type: ignore[no-any-return]
+    return hook
 
 
 class CacheInvalidator:

@@ -18,9 +18,9 @@ def _months(start: dt.date, end: dt.date) -> Iterator[dt.date]:
 
 def generate(project: Mapping[str, object]) -> list[dict[str, object]]:
     rng = random.Random(f"{SEED}:{project['id']}")
-    start = project["start_date"]
-    end = min(project["end_date"], AS_OF)  # type: ignore[type-var]
-    assert isinstance(start, dt.date) and isinstance(end, dt.date)
+    start, end_date = project["start_date"], project["end_date"]
+    assert isinstance(start, dt.date) and isinstance(end_date, dt.date)
+    end = min(end_date, AS_OF)
     months = list(_months(start, end))
     if not months or project["status"] == "planned":
         return []

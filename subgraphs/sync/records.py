@@ -9,7 +9,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from subgraphs.common.enums import ProjectStatus, Sector
 from subgraphs.common.errors import InputErrors
@@ -70,7 +70,7 @@ class Push:
                 + len(self.points_created) + len(self.points_deleted))
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
