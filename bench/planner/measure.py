@@ -68,7 +68,7 @@ class OurPlanner:
         t0 = time.perf_counter()
         self.state: SchemaState = build_state(sdl)
         self.load_ms = (time.perf_counter() - t0) * 1000
-        self.gateway = Gateway(self.state, None, GatewayConfig())  # type: ignore[arg-type]
+        self.gateway = Gateway(self.state, None, GatewayConfig())  # type: ignore[arg-type]  # no transport: planning only
 
     def plan(self, op: Op) -> PlanEntry:
         prepared = self.state.documents.get(op.text)

@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
     c0, t0 = time.process_time(), time.perf_counter()
     state = build_state(sdl)
     load_ms = (time.perf_counter() - t0) * 1000
-    gateway = Gateway(state, None, GatewayConfig())  # type: ignore[arg-type]
+    gateway = Gateway(state, None, GatewayConfig())  # type: ignore[arg-type]  # no transport: planning only
     errors: dict[str, str] = {}
     t1 = time.perf_counter()
     for op in ops:

@@ -166,12 +166,12 @@ def _point(errors: InputErrors, where: str, record_id: str, raw: dict[str, Any])
         return None
     assert ts is not None
     found = InputErrors()
-    check_point(found, where, MetricKind(kind), float(value), ts)  # type: ignore[arg-type]
+    check_point(found, where, MetricKind(kind), float(value), ts)  # type: ignore[arg-type]  # checked above: no problems
     for problem in found.problems:
         errors.add(problem["field"].replace(".at", ".measured_at"), problem["message"])
     if len(errors.problems) > before:
         return None
-    return PointRecord(record_id, project_id, kind, float(value), ts, where)  # type: ignore[arg-type]
+    return PointRecord(record_id, project_id, kind, float(value), ts, where)  # type: ignore[arg-type]  # as above
 
 
 def _record_id(errors: InputErrors, where: str, raw: Any) -> str | None:
