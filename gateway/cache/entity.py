@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from gateway.cache.config import EntityCacheConfig
 from gateway.cache.redis_store import RedisStore
@@ -70,7 +70,7 @@ class EntityCache:
         self.stats.request("entity", "miss", n)
 
     # ------------------------------------------------------------------ writes
-    def fill(self, entries: list[tuple[str, bytes, int, Iterable[str]]]) -> None:
+    def fill(self, entries: Sequence[tuple[str, bytes, int, Iterable[str]]]) -> None:
         """Store (key, value, TTL seconds, tags) entries in the background."""
         if not entries or not self.store.available or len(self._fills) >= MAX_PENDING_FILLS:
             return
