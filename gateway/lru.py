@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from cachetools import LRUCache
+from cachetools import Cache, LRUCache
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -39,6 +39,18 @@ class LRU(LRUCache[K, V]):
         super().__setitem__(key, value)
         while len(self) > self.entries:
             self.popitem()
+
+    def snapshot(self) -> list[tuple[K, V]]:
+        """The entries, without making any of them recent (reports, persistence). Safe to call
+        while another thread uses the cache: an entry evicted meanwhile is left out, and a
+        concurrent insertion raises RuntimeError as a dict does (the caller retries)."""
+        out = []
+        for key in list(self):
+            try:
+                out.append((key, Cache.__getitem__(self, key)))  # the base lookup: no recency
+            except KeyError:
+                continue
+        return out
 
     def fits(self, value: V) -> bool:
         """Whether a value can be stored at all (not larger than the size bound)."""

@@ -128,7 +128,7 @@ class Gateway:
         register = None
         try:
             if self.trusted is not None:
-                text = persisted.trusted_text(self.trusted, request.query, request.extensions, request.document_id)
+                text: str | None = persisted.trusted_text(self.trusted, request.query, request.extensions, request.document_id)
                 request = GraphQLRequest(text, request.operation_name, request.variables, request.extensions)
             elif request.document_id is not None:
                 raise RequestError(

@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         apollo = peers.apollo(w, "time", args.iterations, args.warmup, args.lookups, args.repeats)
     rows += bench_rows(w, timings[0], apollo, planner.load_ms)
     bench_check = PlanValidator(None).check(
-        "TestQuery", planner.query_plan(w.operations[0]), apollo_op(apollo, "TestQuery") if apollo else None)
+        "TestQuery", planner.plan(w.operations[0]), apollo_op(apollo, "TestQuery") if apollo else None)
 
     log("large graph: generating and composing")
     t0 = time.perf_counter()

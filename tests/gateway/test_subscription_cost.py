@@ -1,6 +1,7 @@
 """Demand control covers subscriptions too: one over the cost budget is refused with the cost
 error when it is prepared (found by the type checker: the hub read the plan of an operation that
-demand control had refused before planning, and failed with an AttributeError)."""
+demand control had refused before planning, and failed with an AttributeError; the planner's
+front door then planned subscriptions with no budget at all)."""
 
 from __future__ import annotations
 
