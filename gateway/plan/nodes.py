@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from graphql import GraphQLSchema
+
 from gateway.plan.operation import Operation
 
 
@@ -105,6 +107,20 @@ class QueryPlan:
     def fetch_count(self) -> int:
         """How many subgraph requests (at most) the plan makes."""
         return _count_fetches(self.node)
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole plan: the tree, the local fields and the normalised operation."""
+        from gateway.plan.serialize import query_plan_to_json  # it imports this module
+
+        return query_plan_to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], schema: GraphQLSchema) -> QueryPlan:
+        """A plan written by `to_json`, for the API schema it was planned against (field types
+        are resolved in it). Raises ValueError, KeyError or TypeError for anything else."""
+        from gateway.plan.serialize import query_plan_from_json
+
+        return query_plan_from_json(data, schema)
 
 
 def _count_fetches(node: PlanNode | None) -> int:

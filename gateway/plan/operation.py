@@ -25,3 +25,17 @@ class Operation:
     fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict, repr=False)
     # Derived once per operation by later stages (demand control's estimate).
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when they are the same operation of the same document, normalised to the same
+        fields (field trees compare by value: their JSON)."""
+        if not isinstance(other, Operation):
+            return NotImplemented
+        if self is other:
+            return True
+        from gateway.plan.operation_json import operation_to_json  # it imports this module
+
+        return operation_to_json(self) == operation_to_json(other)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.name, self.text))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphql import GraphQLSchema
+
 from gateway.plan.nodes import (
     Fetch,
     Flatten,
@@ -16,6 +18,7 @@ from gateway.plan.nodes import (
     Sequence,
     Subscription,
 )
+from gateway.plan.operation_json import operation_from_json, operation_to_json
 
 
 def _rep_to_json(s: RepSelection) -> dict[str, Any]:
@@ -107,3 +110,23 @@ def from_json(d: dict[str, Any]) -> PlanNode:
 
 def plan_to_json(plan: QueryPlan) -> dict[str, Any]:
     return {"kind": "QueryPlan", "node": to_json(plan.node) if plan.node else None}
+
+
+def query_plan_to_json(plan: QueryPlan) -> dict[str, Any]:
+    """`plan_to_json` (what `charter plan --json` prints) with everything else executing it needs."""
+    out = plan_to_json(plan)
+    out["localFields"] = list(plan.local_fields)
+    out["operation"] = operation_to_json(plan.operation) if plan.operation is not None else None
+    return out
+
+
+def query_plan_from_json(data: dict[str, Any], schema: GraphQLSchema) -> QueryPlan:
+    if data.get("kind") != "QueryPlan":
+        raise ValueError("not a query plan")
+    node = data.get("node")
+    operation = data.get("operation")
+    return QueryPlan(
+        from_json(node) if node else None,
+        tuple(data.get("localFields", ())),
+        operation_from_json(operation, schema) if operation is not None else None,
+    )

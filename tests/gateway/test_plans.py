@@ -123,3 +123,32 @@ def test_benchmark_query_plan_shape() -> None:
     assert len({(p, f.service) for p, f in fetches}) == len(fetches)
     assert len(fetches) == 13
 
+
+# Cases that plan at all (introspection-only plans included: their operation is what executes).
+PLANS = [(s, q) for s, q in CASES if not isinstance(plan_case(s, q), str)]
+
+
+@pytest.mark.parametrize(("scenario", "query_file"), PLANS, ids=[f"{s}/{q.stem}" for s, q in PLANS])
+def test_whole_query_plan_json_round_trip(scenario: str, query_file: Path) -> None:
+    plan = plan_case(scenario, query_file)
+    assert isinstance(plan, QueryPlan) and plan.operation is not None
+    schema = _states[scenario].api_schema  # type: ignore[attr-defined]
+    data = json.loads(json.dumps(plan.to_json()))
+    again = QueryPlan.from_json(data, schema)
+    assert again == plan
+    assert again.to_json() == data
+    # what `charter plan --json` prints is the same tree
+    assert {k: data[k] for k in ("kind", "node")} == plan_to_json(plan)
+
+
+def test_query_plans_differing_in_the_operation_are_not_equal() -> None:
+    scenario, query_file = PLANNED[0]
+    plan = plan_case(scenario, query_file)
+    assert isinstance(plan, QueryPlan)
+    schema = _states[scenario].api_schema  # type: ignore[attr-defined]
+    data = json.loads(json.dumps(plan.to_json()))
+    data["operation"]["fieldLists"][data["operation"]["fields"]][0]["key"] = "renamed"
+    assert QueryPlan.from_json(data, schema) != plan
+    data = json.loads(json.dumps(plan.to_json()))
+    data["localFields"] = ["__schema"]
+    assert QueryPlan.from_json(data, schema) != plan
