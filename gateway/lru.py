@@ -18,16 +18,17 @@ V = TypeVar("V")
 
 
 class LRU(LRUCache[K, V]):
-    """At most `entries` entries and, with `getsizeof`, at most `max_size` in total; the least
-    recently used go first. A value larger than `max_size` raises ValueError (check `fits`)."""
+    """At most `entries` entries (0: none is kept) and, with `getsizeof`, at most `max_size` in
+    total; the least recently used go first. A value larger than `max_size` raises ValueError
+    (check `fits`)."""
 
     def __init__(
         self, entries: int, max_size: int | None = None, getsizeof: Callable[[V], int] | None = None
     ) -> None:
         if (max_size is None) != (getsizeof is None):
             raise ValueError("a size bound needs both max_size and getsizeof")
-        if entries < 1:
-            raise ValueError("an LRU holds at least one entry")
+        if entries < 0:
+            raise ValueError("an LRU cannot hold fewer than no entries")
         if getsizeof is None:
             super().__init__(entries)
         else:
@@ -36,6 +37,8 @@ class LRU(LRUCache[K, V]):
         self.entries = entries
 
     def __setitem__(self, key: K, value: V) -> None:
+        if not self.entries:
+            return  # a cache of no entries (configured off) keeps nothing
         super().__setitem__(key, value)
         while len(self) > self.entries:
             self.popitem()

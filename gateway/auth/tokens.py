@@ -30,7 +30,7 @@ class Authenticator:
         self.config = config
         self.keys = KeySet(config.jwks, config.refresh)
         self.prefix = config.prefix.lower() + " " if config.prefix else ""
-        self._cache: LRU[str, tuple[float, Principal | str]] = LRU(max(1, config.cache_size))
+        self._cache: LRU[str, tuple[float, Principal | str]] = LRU(config.cache_size)
         self.verified = 0  # signature checks done (the cache's misses), for tests and /metrics
 
     async def start(self) -> None:

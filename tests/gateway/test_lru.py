@@ -38,9 +38,12 @@ def test_a_value_over_the_size_bound_is_refused_not_stored() -> None:
     assert len(lru) == 0
 
 
-def test_bad_bounds_are_refused() -> None:
+def test_an_lru_of_no_entries_keeps_nothing_and_bad_bounds_are_refused() -> None:
+    off: LRU[str, int] = LRU(0)  # e.g. --apq-max-entries 0: the cache is off, not an error
+    off["a"] = 1
+    assert len(off) == 0 and off.get("a") is None
     with pytest.raises(ValueError):
-        LRU(0)
+        LRU(-1)
     with pytest.raises(ValueError):
         LRU(2, 10)  # a size bound without a measure
 
