@@ -42,6 +42,7 @@ up: setup
 lint: $(BIN)/charter
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: setup system-deps lint
 	$(BIN)/pytest

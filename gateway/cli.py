@@ -272,11 +272,11 @@ def run(args: argparse.Namespace) -> int:
             # Workers share their metrics through files, so any worker's /metrics reports them all.
             with tempfile.TemporaryDirectory(prefix="charter-metrics-") as metrics_dir:
                 os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-                uvicorn.run("gateway.http.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
+                uvicorn.run("gateway.http.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]  # `common`: uvicorn's options, loosely typed
         elif config.operator_port:
             _serve_with_operator(create_app(config), config, common)
         else:
-            uvicorn.run(create_app(config), **common)  # type: ignore[arg-type]
+            uvicorn.run(create_app(config), **common)  # type: ignore[arg-type]  # as above
     except (SupergraphError, ValueError) as e:  # ValueError: a manifest or cache config that does not load
         print(f"charter gateway: {e}", file=sys.stderr)
         return 2
@@ -290,10 +290,10 @@ def _serve_with_operator(app: object, config: GatewayConfig, common: dict[str, o
     import uvicorn
     import uvloop
 
-    operator_app = app.operator_app  # type: ignore[attr-defined]
-    main = uvicorn.Server(uvicorn.Config(app, **common))  # type: ignore[arg-type]
+    operator_app = app.operator_app  # type: ignore[attr-defined]  # create_app sets it on the wrapper it returns
+    main = uvicorn.Server(uvicorn.Config(app, **common))  # type: ignore[arg-type]  # `common`: uvicorn's options, loosely typed
     side = uvicorn.Server(
-        uvicorn.Config(operator_app, **{**common, "host": config.operator_host, "port": config.operator_port, "lifespan": "off"})  # type: ignore[arg-type]
+        uvicorn.Config(operator_app, **{**common, "host": config.operator_host, "port": config.operator_port, "lifespan": "off"})  # type: ignore[arg-type]  # as above
     )
 
     async def both() -> None:

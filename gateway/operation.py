@@ -7,7 +7,7 @@ request then only selects its operation and coerces its variables.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from graphql.execution.values import get_variable_values
 from graphql.language import Visitor, visit
 
 from gateway.errors import RequestError
+from gateway.lru import LRU
 
 
 @dataclass(frozen=True)
@@ -212,23 +213,29 @@ class DocumentCache:
         self.limits = limits
         self.size = size
         self.max_bytes = max_bytes
-        self.bytes = 0
-        self._entries: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self._entries: LRU[str, PreparedDocument] = LRU(size, max_bytes, _text_size)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def bytes(self) -> int:
+        return int(self._entries.currsize)
 
     def get(self, text: str) -> PreparedDocument:
-        entry = self._entries.get(text)
-        if entry is not None:
-            self._entries.move_to_end(text)
-            return entry
+        try:
+            return self._entries[text]
+        except KeyError:
+            pass
         entry = prepare(self.schema, text, self.limits)
         if len(text) * 4 > self.max_bytes:
             return entry  # too large to keep: prepared again if it comes again
         self._entries[text] = entry
-        self.bytes += len(text)
-        while len(self._entries) > self.size or self.bytes > self.max_bytes:
-            evicted, _ = self._entries.popitem(last=False)
-            self.bytes -= len(evicted)
         return entry
+
+
+def _text_size(prepared: PreparedDocument) -> int:
+    return len(prepared.text)
 
 
 def select_operation(prepared: PreparedDocument, operation_name: str | None) -> OperationDefinitionNode:

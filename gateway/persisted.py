@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +27,7 @@ import orjson
 from gateway.cache.redis_store import RedisStore as SharedRedis
 from gateway.cache.stats import CacheStats, NullStats
 from gateway.errors import PERSISTED_QUERY_NOT_FOUND, RequestError
+from gateway.lru import LRU
 
 log = logging.getLogger("charter.gateway.apq")
 
@@ -59,30 +59,28 @@ class MemoryStore:
         self.size = size
         self.max_bytes = max_bytes
         self.max_document_bytes = max_document_bytes
-        self.bytes = 0
-        self._entries: OrderedDict[str, str] = OrderedDict()
+        # bounded in UTF-8 bytes, as the document size limit counts them
+        self._entries: LRU[str, str] = LRU(size, max_bytes, _utf8_size)
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def bytes(self) -> int:
+        return int(self._entries.currsize)
+
     async def get(self, digest: str) -> str | None:
-        q = self._entries.get(digest)
-        if q is not None:
-            self._entries.move_to_end(digest)
-        return q
+        return self._entries.get(digest)
 
     async def put(self, digest: str, query: str) -> None:
         size = len(query.encode())
         if size > self.max_document_bytes or size > self.max_bytes:
             return
-        old = self._entries.pop(digest, None)
-        if old is not None:
-            self.bytes -= len(old.encode())
         self._entries[digest] = query
-        self.bytes += size
-        while len(self._entries) > self.size or self.bytes > self.max_bytes:
-            _, evicted = self._entries.popitem(last=False)
-            self.bytes -= len(evicted.encode())
+
+
+def _utf8_size(query: str) -> int:
+    return len(query.encode())
 
 
 class RedisStore:

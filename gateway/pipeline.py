@@ -128,7 +128,7 @@ class Gateway:
         register = None
         try:
             if self.trusted is not None:
-                text = persisted.trusted_text(self.trusted, request.query, request.extensions, request.document_id)
+                text: str | None = persisted.trusted_text(self.trusted, request.query, request.extensions, request.document_id)
                 request = GraphQLRequest(text, request.operation_name, request.variables, request.extensions)
             elif request.document_id is not None:
                 raise RequestError(
@@ -200,11 +200,25 @@ class Gateway:
         self, state: SchemaState, prepared: PreparedDocument, operation_name: str | None, variables: dict[str, Any],
         principal: Principal = ANONYMOUS,
     ) -> QueryPlan:
-        """The request's plan, demand control aside (subscriptions)."""
+        """The request's plan (subscriptions); RequestError when demand control refuses it."""
+        estimated: list[int] = []
+        admit: Callable[[Operation], bool] | None = None
+        if self._demand is not None:
+            demand = self._demand
+
+            def admit(normalised: Operation) -> bool:
+                estimated.append(self._estimate(state, normalised).cost(variables))
+                return not demand.over_budget(estimated[-1])
+
         plan = state.planner.plan(
-            prepared, operation_name, variables, self._always_labels, self.access_key(state, principal)
+            prepared, operation_name, variables, self._always_labels, self.access_key(state, principal), admit
         )
-        assert plan is not None
+        if plan is None:
+            assert self._demand is not None and estimated
+            raise RequestError(
+                f"The operation's estimated cost {estimated[-1]} exceeds the limit of {self._demand.max_cost}.",
+                COST_ESTIMATED_TOO_EXPENSIVE,
+            )
         return plan
 
     def prime(self, state: SchemaState, origins: list[dict[str, Any]]) -> int:

@@ -19,7 +19,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from infra.ports import free_port, port_free
 from infra.processes import ManagedProcess, ProcessFailed, run_tool
 
 POM = Path(__file__).with_name("cassandra") / "pom.xml"
@@ -254,12 +254,7 @@ class CassandraNode:
 
 
 def _bindable(address: str, port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind((address, port))
-        except OSError:
-            return False
-        return True
+    return port_free(port, address)
 
 
 def _pick_addresses(count: int) -> list[str]:
@@ -275,9 +270,7 @@ def _pick_addresses(count: int) -> list[str]:
 
 def _common_free_port(addresses: Sequence[str]) -> int:
     for _ in range(50):
-        with socket.socket() as sock:
-            sock.bind((addresses[0], 0))
-            port = int(sock.getsockname()[1])
+        port = free_port(addresses[0])
         if all(_bindable(a, port) for a in addresses[1:]):
             return port
     raise RuntimeError("no port free on all Cassandra addresses")

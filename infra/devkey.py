@@ -54,7 +54,7 @@ def mint(data_dir: Path, scopes: list[str], subject: str = "developer", ttl: flo
     payload: dict[str, Any] = {"iss": ISSUER, "sub": subject, "iat": now, "exp": now + int(ttl), **claims}
     if scopes:
         payload["scope"] = " ".join(scopes)
-    return jwt.encode(payload, key, algorithm="ES256", headers={"kid": jwk["kid"]})  # type: ignore[arg-type]
+    return jwt.encode(payload, key, algorithm="ES256", headers={"kid": jwk["kid"]})  # type: ignore[arg-type]  # from_jwk of an EC private JWK: a private key
 
 
 def parse_ttl(text: str) -> float:

@@ -60,6 +60,6 @@ def serve_in_loop(app: Any, port: int = 0) -> ServedApp:
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
     # The host process owns its signals: don't let uvicorn capture Ctrl-C for this server.
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]  # a context manager factory, as uvicorn's own
     task = asyncio.create_task(server.serve(sockets=[sock]))
     return ServedApp(app, int(sock.getsockname()[1]), server, task)

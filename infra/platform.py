@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -230,15 +229,12 @@ ENTITY_CACHE_RULES = Path(__file__).resolve().parent / "entity-cache.yaml"
 
 def _available(url: str) -> str:
     """The layout's URL if its port is free now, else the same URL on a free port."""
-    from infra.ports import free_port
+    from infra.ports import free_port, port_free
 
     head, tail = url.rsplit(":", 1)
     port, path = tail.split("/", 1)
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", int(port)))
-        except OSError:
-            return f"{head}:{free_port()}/{path}"
+    if not port_free(int(port)):
+        return f"{head}:{free_port()}/{path}"
     return url
 
 

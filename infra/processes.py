@@ -21,10 +21,16 @@ import ctypes
 import os
 import re
 import signal
+import subprocess
+import tempfile
+import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from infra.runas import RunAs
 
@@ -46,7 +52,7 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _preexec() -> object:
+def _preexec() -> Callable[[], None]:
     parent = os.getpid()
     return lambda: die_with_parent(parent)
 
@@ -98,7 +104,7 @@ class ManagedProcess:
             cwd=self.cwd,
             start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
             preexec_fn=_preexec(),
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
         self.started_at = time.time()
         self._reader = asyncio.create_task(self._read_log(), name=f"log:{self.name}")
@@ -201,7 +207,7 @@ async def run_tool(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         preexec_fn=_preexec(),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), within)
@@ -213,3 +219,188 @@ async def run_tool(
     if proc.returncode != 0:
         raise ProcessFailed(f"{' '.join(argv)} failed ({proc.returncode}):\n{text}")
     return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Synchronous children: what test fixtures and benchmarks start from plain (non-async) code.
+# Same rules as ManagedProcess: a session of its own (signalled as a group, so whatever it forks
+# goes too), killed by the kernel if we die, output in a log file that can never fill a pipe.
+
+
+class ChildProcess:
+    """A started child (and its process group): stop it with `stop()`; its output is in `log_path`."""
+
+    def __init__(self, name: str, popen: subprocess.Popen[bytes], log_path: Path, own_log: bool = False) -> None:
+        self.name = name
+        self.popen = popen
+        self.log_path = log_path
+        self.own_log = own_log  # a temporary log file, removed by `stop()`
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_text(self, last_chars: int | None = None) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return text if last_chars is None else text[-last_chars:]
+
+    def log_lines(self) -> list[str]:
+        return self.log_text().splitlines()
+
+    def log_tail(self, lines: int = 15) -> str:
+        return "\n".join(self.log_lines()[-lines:])
+
+    def stop(self, grace: float = 5.0) -> None:
+        """SIGTERM the group, then SIGKILL it if anything of it lingers past `grace` seconds."""
+        pgid = self.pid  # == the group id, since it leads a new session
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.popen.wait(timeout=wait)
+            if _group_gone_within(pgid, wait):
+                break
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=2.0)  # reaped even if a grandchild outlived the group
+        if self.own_log:
+            self.log_path.unlink(missing_ok=True)
+
+
+def spawn(
+    name: str,
+    argv: Sequence[str],
+    *,
+    log_path: Path | None = None,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stdout: bool = True,
+) -> ChildProcess:
+    """Start argv with stderr (and, with `stdout`, stdout too) written to `log_path` (a fresh
+    file; without one, a temporary file that `stop()` removes); `env` is added to this
+    process's environment."""
+    own_log = log_path is None
+    if log_path is None:
+        fd, name_ = tempfile.mkstemp(prefix=f"{name}-", suffix=".log")
+        os.close(fd)
+        log_path = Path(name_)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        popen = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=log if stdout else subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+            # PR_SET_PDEATHSIG fires when the spawning *thread* ends: only the main thread's
+            # children get it (a fixture run from a worker thread must not lose its server).
+            preexec_fn=_preexec() if threading.current_thread() is threading.main_thread() else None,
+        )
+    return ChildProcess(name, popen, log_path, own_log)
+
+
+def _answers_200(response: httpx.Response) -> bool:
+    return response.status_code == 200
+
+
+def wait_http(
+    child: ChildProcess,
+    url: str,
+    *,
+    within: float = 30.0,
+    ready: Callable[[httpx.Response], bool] = _answers_200,
+    method: str = "GET",
+    json: Any = None,
+) -> None:
+    """Return once `url` answers as `ready` wants; raise ProcessFailed (with the child's log) if
+    the child exits first or `within` seconds pass. The child is left running either way."""
+    deadline = time.monotonic() + within
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if not child.alive():
+                raise ProcessFailed(f"{child.name} exited with {child.returncode}:\n{child.log_text(6000)}")
+            with contextlib.suppress(httpx.TransportError):
+                if ready(client.request(method, url, json=json)):
+                    return
+            time.sleep(0.05)  # a port that is not open yet sends no event to await
+    raise ProcessFailed(f"{child.name} not ready within {within}s at {url}:\n{child.log_text(6000)}")
+
+
+def start_http(
+    name: str,
+    argv: Sequence[str],
+    url: str,
+    *,
+    log_path: Path | None = None,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stdout: bool = True,
+    within: float = 30.0,
+    ready: Callable[[httpx.Response], bool] = _answers_200,
+    method: str = "GET",
+    json: Any = None,
+) -> ChildProcess:
+    """`spawn` and `wait_http`; a child that never gets ready is stopped before the error is raised."""
+    child = spawn(name, argv, log_path=log_path, cwd=cwd, env=env, stdout=stdout)
+    try:
+        wait_http(child, url, within=within, ready=ready, method=method, json=json)
+    except BaseException:
+        child.stop(grace=3.0)
+        raise
+    return child
+
+
+class ProcessRegistry:
+    """Children started under one log directory and stopped together (a benchmark's `finally`)."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.started: list[ChildProcess] = []
+
+    def start(
+        self, name: str, command: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+    ) -> ChildProcess:
+        child = spawn(name, command, log_path=self.log_dir / f"{name}.log", cwd=cwd, env=env)
+        self.started.append(child)
+        return child
+
+    def stop(self, child: ChildProcess, grace: float = 5.0) -> None:
+        if child in self.started:
+            self.started.remove(child)
+        child.stop(grace)
+
+    def close(self) -> None:
+        for child in reversed(list(self.started)):
+            self.stop(child, grace=3.0)
+
+
+def _group_gone_within(pgid: int, seconds: float) -> bool:
+    """Whether the group's last process is gone within `seconds`. The leader is our child and was
+    awaited; the others are not our children (no event to await), so they are polled briefly."""
+    deadline = time.monotonic() + seconds
+    while _group_exists(pgid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _group_exists(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -13,6 +13,7 @@ import pwd
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 SERVICE_USER = os.environ.get("CHARTER_SERVICE_USER", "charter")
 
@@ -25,7 +26,7 @@ class RunAs:
     uid: int | None
     gid: int | None
 
-    def popen_kwargs(self) -> dict[str, int]:
+    def popen_kwargs(self) -> dict[str, Any]:
         if self.uid is None or self.gid is None:
             return {}
         return {"user": self.uid, "group": self.gid, "extra_groups": []}

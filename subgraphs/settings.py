@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_BUDGET_USD = 100_000_000_000
 METRICS_STORES = ("postgres", "cassandra")
@@ -78,7 +79,7 @@ def from_env(
     )
 
 
-def cassandra_from_env(metrics_store: str | None = None) -> dict[str, object]:
+def cassandra_from_env(metrics_store: str | None = None) -> dict[str, Any]:
     store = metrics_store or os.environ.get("CHARTER_METRICS_STORE") or "postgres"
     if store not in METRICS_STORES:
         raise SystemExit(f"unknown metrics store {store!r}; one of {', '.join(METRICS_STORES)}")

@@ -84,13 +84,13 @@ class Observer:
 
     def _status(self) -> dict[str, Any]:
         try:
-            return json.loads((self.data_dir / "status.json").read_text())  # type: ignore[no-any-return]
+            return json.loads((self.data_dir / "status.json").read_text())
         except (OSError, ValueError):
             return {}
 
     async def _get(self, session: aiohttp.ClientSession, url: str) -> dict[str, Any] | None:
         try:
             async with session.get(url) as r:
-                return await r.json(content_type=None)  # type: ignore[no-any-return]
+                return await r.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError):
             return None

@@ -84,7 +84,7 @@ class Client:
         if status != 200 or body.get("errors") or body.get("data") is None:
             self.tally.errors.append(f"{screen} {status}: {raw[:200]!r}")
             return None
-        return body  # type: ignore[no-any-return]
+        return body
 
     async def run(self, deadline: float) -> None:
         while time.monotonic() < deadline:

@@ -1,119 +1,15 @@
-"""Processes the benchmark starts: each in its own process group, killed as a group, measured.
+"""Processes the benchmark starts, and what they cost: tree RSS and CPU time from /proc.
 
-Only what this module started is ever signalled (by process-group id), also on Ctrl-C or errors:
-`ProcessRegistry.close()` runs from the runner's `finally`.
+Starting and stopping is infra's (`infra.processes.ProcessRegistry`: each child in its own
+process group, killed as a group; only what it started is ever signalled, also on Ctrl-C or
+errors, since `ProcessRegistry.close()` runs from the runner's `finally`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
-import subprocess
-import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Started:
-    """One started process (and its group): name, command and where its output goes."""
-
-    name: str
-    popen: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def log_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-@dataclass
-class ProcessRegistry:
-    """Starts processes in new sessions and stops exactly those, group by group."""
-
-    log_dir: Path
-    started: list[Started] = field(default_factory=list)
-
-    def start(
-        self,
-        name: str,
-        command: Sequence[str],
-        *,
-        cwd: Path | None = None,
-        env: Mapping[str, str] | None = None,
-    ) -> Started:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log_path = self.log_dir / f"{name}.log"
-        with log_path.open("wb") as log:
-            popen = subprocess.Popen(
-                list(command),
-                cwd=cwd,
-                env={**os.environ, **(env or {})},
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: killable with its children
-            )
-        started = Started(name, popen, log_path)
-        self.started.append(started)
-        return started
-
-    def stop(self, started: Started, grace: float = 5.0) -> None:
-        """SIGTERM the group, then SIGKILL it if it lingers past `grace` seconds."""
-        if started in self.started:
-            self.started.remove(started)
-        pgid = started.pid  # == the group id, since it leads a new session
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                started.popen.wait(timeout=wait)
-            if _group_gone_within(pgid, wait):
-                return
-
-    def close(self) -> None:
-        for started in reversed(list(self.started)):
-            self.stop(started, grace=3.0)
-
-
-def _group_gone_within(pgid: int, seconds: float) -> bool:
-    """Whether the group's last process is gone within `seconds`. The leader is our child and was
-    awaited; the others are not our children (no event to await), so /proc is polled briefly."""
-    deadline = time.monotonic() + seconds
-    while _group_exists(pgid):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
-def _group_exists(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _children(pid: int) -> list[int]:

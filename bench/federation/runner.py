@@ -27,17 +27,14 @@ from typing import Any
 
 import orjson
 
+from infra.ports import free_port
+from infra.processes import ChildProcess as Started
+from infra.processes import ProcessRegistry
+
 from .check import check_answer
 from .gateways import GATEWAYS, NODE_DIR, GatewaySpec, LaunchOptions, node_ready
 from .load import LoadResult, ensure_wrk, parse_wrk_output, wrk_command, wrk_env
-from .processes import (
-    ProcessRegistry,
-    RssSampler,
-    Started,
-    free_port,
-    machine_busy_cpu_seconds,
-    tree_cpu_seconds,
-)
+from .processes import RssSampler, machine_busy_cpu_seconds, tree_cpu_seconds
 from .report import RoundResult, ratios, ratios_table, results_table, summarise, targets
 from .workload import REPO_ROOT, Workload
 

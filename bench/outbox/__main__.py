@@ -33,6 +33,7 @@ from pathlib import Path
 
 import asyncpg
 import nats
+from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -137,7 +138,7 @@ async def run(rate: float, seconds: float, writers: int, writer: str, to: str = 
             if len(arrivals) >= expected:
                 all_in.set()
 
-        async def on_event(msg: nats.aio.msg.Msg) -> None:
+        async def on_event(msg: Msg) -> None:
             arrived = time.perf_counter()
             p = json.loads(msg.data)
             record(f"{p['projectId']}|{p['at']}", arrived)

@@ -80,7 +80,7 @@ def large_rows(w: Workload, timings: list[OpTimings], probe: dict[str, Any], apo
     a_medians = [median(o["cold_ms"]) for o in a_ok if o["cold_ms"]]
     both = [t.name for t in ok if apollo and (apollo_op(apollo, t.name) or {}).get("cold_ms")]
     ours_both = sum(median(t.cold_ms) for t in ok if t.name in both)
-    apollo_both = sum(median(apollo_op(apollo, n)["cold_ms"]) for n in both) if apollo else None  # type: ignore[index]
+    apollo_both = sum((median(apollo_op(apollo, n)["cold_ms"]) for n in both), 0.0) if apollo else None  # type: ignore[index]  # `both` holds only names Apollo timed
     load_plan = probe["load_and_plan_ms"]
     rss_mb = probe["max_rss_kb"] / 1024
     planned = len(w.operations) - len(probe["errors"])
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         apollo = peers.apollo(w, "time", args.iterations, args.warmup, args.lookups, args.repeats)
     rows += bench_rows(w, timings[0], apollo, planner.load_ms)
     bench_check = PlanValidator(None).check(
-        "TestQuery", planner.plan(w.operations[0]).plan, apollo_op(apollo, "TestQuery") if apollo else None)
+        "TestQuery", planner.plan(w.operations[0]), apollo_op(apollo, "TestQuery") if apollo else None)
 
     log("large graph: generating and composing")
     t0 = time.perf_counter()

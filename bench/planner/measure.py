@@ -94,7 +94,7 @@ class OurPlanner:
         operation = select_operation(prepared, None)
         variables = coerce_variables(state.api_schema, operation, op.variables)
         for _ in range(iterations):
-            state.plans._entries.clear()
+            state.plans.clear()
             t0 = time.perf_counter_ns()
             planner.plan(prepared, None, variables)
             timings.cold_ms.append((time.perf_counter_ns() - t0) / 1e6)
@@ -107,7 +107,7 @@ class OurPlanner:
                 fresh_state.planner.plan(fresh_prepared, None, variables)
                 timings.fresh_ms.append((time.perf_counter_ns() - t0) / 1e6)
         for _ in range(iterations):
-            state.plans._entries.clear()
+            state.plans.clear()
             fresh = DocumentCache(state.api_schema, Limits())
             t0 = time.perf_counter_ns()
             p = fresh.get(op.text)

@@ -24,6 +24,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
+    OperationDefinitionNode,
     get_named_type,
     parse,
     print_ast,
@@ -224,12 +225,12 @@ class OperationWriter:
         for t, f in sorted(self.graph.ownership.requires):
             by_type.setdefault(t, []).append(f)
         entity = self.rng.choice(sorted(t for t, fs in by_type.items() if len(fs) >= 2))
-        t = self.api.get_type(entity)
-        assert isinstance(t, GraphQLObjectType)
+        entity_type = self.api.get_type(entity)
+        assert isinstance(entity_type, GraphQLObjectType)
         fields = by_type[entity]
         hop = ""
-        for ref in self.refs(t):
-            target = get_named_type(t.fields[ref].type)
+        for ref in self.refs(entity_type):
+            target = get_named_type(entity_type.fields[ref].type)
             if target.name in by_type and target.name != entity:
                 hop = f"{ref} {{ name {' '.join(by_type[target.name][:2])} }}"
                 break
@@ -269,6 +270,7 @@ class OperationWriter:
         for i, op in enumerate(parts):
             doc = parse(op.text)
             main = doc.definitions[0]
+            assert isinstance(main, OperationDefinitionNode)
             text = print_ast(main)
             bodies.append(f"p{i}: " + text[text.index("{") + 1 : text.rindex("}")].strip())
             for d in main.variable_definitions or ():

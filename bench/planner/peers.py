@@ -29,7 +29,7 @@ def our_probe(w: Workload, timeout: float = 300.0) -> dict[str, Any]:
         )
     if proc.returncode != 0:
         raise RuntimeError(f"probe failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+    return json.loads(proc.stdout)
 
 
 def apollo(w: Workload, mode: str, iterations: int = 10, warmup: int = 2, lookups: int = 2000,
@@ -45,4 +45,4 @@ def apollo(w: Workload, mode: str, iterations: int = 10, warmup: int = 2, lookup
     )
     if proc.returncode != 0:
         raise RuntimeError(f"Apollo planner failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+    return json.loads(proc.stdout)

@@ -22,7 +22,7 @@ from graphql import (
     visit,
 )
 
-from gateway.plan.nodes import Fetch, Flatten, PlanNode, QueryPlan
+from gateway.plan.nodes import Fetch, Flatten, PlanNode, QueryPlan, Subscription
 
 from .generate import GeneratedGraph
 from .sdl import SubgraphDef
@@ -64,6 +64,8 @@ def fetches(node: PlanNode | None) -> list[Fetch]:
         return [node]
     if isinstance(node, Flatten):
         return [node.node]
+    if isinstance(node, Subscription):
+        return [node.primary, *fetches(node.rest)]
     return [f for n in node.nodes for f in fetches(n)]
 
 

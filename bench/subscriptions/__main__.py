@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -26,7 +25,12 @@ from typing import Any
 
 import httpx
 
+from bench.federation.processes import tree_cpu_seconds, tree_rss_kb
 from bench.subscriptions.subgraphs import PROJECTS_SDL, TICKS_SDL
+from infra.ports import free_port
+from infra.processes import ChildProcess
+from infra.processes import spawn as infra_spawn
+from infra.processes import wait_http as infra_wait_http
 
 REPO = Path(__file__).resolve().parents[2]
 NODE_TOOLS = REPO / "tools" / "node"
@@ -34,80 +38,19 @@ RESULTS = REPO / "bench" / "results"
 TARGETS = {"subscribers": 5000, "p99_ms": 250.0, "delivered": 0.999, "rss_kb_per_subscriber": 30.0}
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _answers(response: httpx.Response) -> bool:
+    return response.status_code < 500
 
 
-def spawn(argv: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        argv, cwd=REPO, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, **(env or {})},
+def spawn(argv: list[str], log: Path) -> ChildProcess:
+    return infra_spawn(Path(argv[0]).name, argv, log_path=log, cwd=REPO)
+
+
+def wait_http(url: str, child: ChildProcess, timeout: float = 60, method: str = "GET") -> None:
+    infra_wait_http(
+        child, url, within=timeout, ready=_answers, method=method,
+        json={"query": "{ __typename }"} if method == "POST" else None,
     )
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60, method: str = "GET") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited ({proc.returncode}) before {url} answered")
-        try:
-            if httpx.request(method, url, timeout=1, json={"query": "{ __typename }"} if method == "POST" else None).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
-
-
-def rss_kb(pid: int) -> int:
-    """Resident memory of the process and its children (Hive forks a worker)."""
-    total = 0
-    for p in [pid, *_children(pid)]:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total
-
-
-def cpu_seconds(pid: int) -> float:
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for p in [pid, *_children(pid)]:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-        except OSError:
-            continue
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for t in Path(f"/proc/{pid}/task").iterdir():
-            kids = (t / "children").read_text().split()
-            for k in kids:
-                out += [int(k), *_children(int(k))]
-    except OSError:
-        pass
-    return out
 
 
 def compose(port: int) -> str:
@@ -148,17 +91,17 @@ def measure(name: str, supergraph: Path, n: int, warmup: float, duration: float,
     gw = spawn(argv, logs / f"{name}-{n}.log")
     try:
         wait_http(health, gw)
-        base = rss_kb(gw.pid)
+        base = tree_rss_kb(gw.pid)
         peak = [base]
         done = threading.Event()
 
         def sample() -> None:
             while not done.wait(0.5):
-                peak[0] = max(peak[0], rss_kb(gw.pid))
+                peak[0] = max(peak[0], tree_rss_kb(gw.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        cpu0 = cpu_seconds(gw.pid)
+        cpu0 = tree_cpu_seconds(gw.pid)
         t0 = time.monotonic()
         clients = subprocess.run(
             ["node", str(REPO / "bench/subscriptions/clients.mjs"), f"ws://127.0.0.1:{port}/graphql", str(NODE_TOOLS),
@@ -166,7 +109,7 @@ def measure(name: str, supergraph: Path, n: int, warmup: float, duration: float,
             capture_output=True, text=True, timeout=warmup + duration + n / 50 + 120, check=False,
         )
         wall = time.monotonic() - t0
-        cpu = cpu_seconds(gw.pid) - cpu0
+        cpu = tree_cpu_seconds(gw.pid) - cpu0
         done.set()
         (logs / f"{name}-{n}-clients.log").write_text(clients.stderr)
         try:
@@ -181,7 +124,7 @@ def measure(name: str, supergraph: Path, n: int, warmup: float, duration: float,
         })
         return result
     finally:
-        stop(gw)
+        gw.stop(10.0)
 
 
 def report(rows: list[dict[str, Any]]) -> str:
@@ -243,7 +186,7 @@ def main() -> int:
                 rows.append(measure(name, supergraph, n, args.warmup, args.duration, logs, args.client))
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     finally:
-        stop(subgraphs)
+        subgraphs.stop(10.0)
     header = (
         f"Subscription benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}: {args.rate:g} events/s, "
         f"{args.duration:g} s measured per run, each event enriched from a second subgraph, {args.client} clients "

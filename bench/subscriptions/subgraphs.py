@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 from aiohttp import WSMsgType, web
-from graphql import build_schema, execute, parse, validate
+from graphql import ExecutionResult, build_schema, execute, parse, validate
 
 TICKS_SDL = """
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
@@ -68,6 +68,7 @@ class Ticker:
                 if not subscribers:
                     continue
                 result = execute(TICKS, document, root_value={"tick": tick}, variable_values=variables)
+                assert isinstance(result, ExecutionResult)  # synchronous resolvers
                 payload = orjson.dumps({"data": result.data, **({"errors": [e.formatted for e in result.errors]} if result.errors else {})}).decode()
                 for ws, op_id in list(subscribers):
                     if ws.closed:
@@ -129,6 +130,7 @@ async def graphql_post(request: web.Request, schema: Any, sdl: str) -> web.Respo
     if "representations" in variables:
         root["_entities"] = _entities(variables["representations"])
     result = execute(schema, document, root_value=root, variable_values=variables, operation_name=body.get("operationName"))
+    assert isinstance(result, ExecutionResult)  # synchronous resolvers
     out: dict[str, Any] = {"data": result.data}
     if result.errors:
         out["errors"] = [e.formatted for e in result.errors]

@@ -45,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
         for hint in result.hints:
             print(f"hint: {hint}", file=sys.stderr)
     if result.supergraph_sdl is None:
-        for e in result.errors:
-            print(_error_line(e.code, e.subgraph, e.coordinate, e.message), file=sys.stderr)
+        for err in result.errors:
+            print(_error_line(err.code, err.subgraph, err.coordinate, err.message), file=sys.stderr)
         return 1
     if not args.output:
         sys.stdout.write(result.supergraph_sdl)

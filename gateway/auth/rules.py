@@ -86,7 +86,7 @@ def _alternatives(d: ConstDirectiveNode, arg: str) -> Alternatives:
 
 def _named(node: object) -> str:
     while not isinstance(node, NamedTypeNode):
-        node = node.type  # type: ignore[attr-defined]
+        node = node.type  # type: ignore[attr-defined]  # a list or non-null type node: both wrap `.type`
     return node.name.value
 
 

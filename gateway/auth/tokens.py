@@ -9,13 +9,13 @@ Refusals are remembered briefly too, so junk tokens cannot make every request do
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 
 import jwt
 
 from gateway.auth.config import ALGORITHMS, AuthConfig
 from gateway.auth.keys import KeySet
 from gateway.auth.principal import ANONYMOUS, Principal, principal_for
+from gateway.lru import LRU
 
 _REFUSAL_TTL = 5.0
 _MAX_TOKEN_BYTES = 16 * 1024
@@ -30,7 +30,7 @@ class Authenticator:
         self.config = config
         self.keys = KeySet(config.jwks, config.refresh)
         self.prefix = config.prefix.lower() + " " if config.prefix else ""
-        self._cache: OrderedDict[str, tuple[float, Principal | str]] = OrderedDict()
+        self._cache: LRU[str, tuple[float, Principal | str]] = LRU(config.cache_size)
         self.verified = 0  # signature checks done (the cache's misses), for tests and /metrics
 
     async def start(self) -> None:
@@ -50,13 +50,12 @@ class Authenticator:
                 return value
             del self._cache[header]
         try:
-            principal: Principal | str = await self._verify(header)
-            until = min(now + self.config.cache_ttl, float(principal.claims["exp"]))
+            verified = await self._verify(header)
+            until = min(now + self.config.cache_ttl, float(verified.claims["exp"]))
+            principal: Principal | str = verified
         except AuthenticationError as e:
             principal, until = str(e), now + _REFUSAL_TTL
         self._cache[header] = (until, principal)
-        if len(self._cache) > self.config.cache_size:
-            self._cache.popitem(last=False)
         if isinstance(principal, str):
             raise AuthenticationError(principal)
         return principal
@@ -98,7 +97,7 @@ class Authenticator:
                     audience=self.config.audience or None,
                     issuer=self.config.issuer or None,
                     leeway=self.config.leeway,
-                    options=options,  # type: ignore[arg-type]
+                    options=options,  # type: ignore[arg-type]  # PyJWT's Options TypedDict: these are its keys
                 )
             except jwt.InvalidSignatureError as e:
                 last = e  # no kid: try the next key of this algorithm

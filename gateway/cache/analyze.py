@@ -36,7 +36,7 @@ from graphql import (
 from gateway.cache.config import EntityCacheConfig, MutationRule
 from gateway.cache.hints import CacheHints
 from gateway.cache.tags import TagPath
-from gateway.plan.nodes import Fetch, Flatten, PlanNode, QueryPlan
+from gateway.plan.nodes import Fetch, Flatten, PlanNode, QueryPlan, Subscription
 from gateway.supergraph.join import Supergraph, field_set_names
 
 MEMO_SIZE = 8192
@@ -80,7 +80,7 @@ def _unwrap(t: GraphQLOutputType) -> tuple[GraphQLNamedType, int]:
         if isinstance(t, GraphQLList):
             depth += 1
         t = t.of_type
-    return t, depth  # type: ignore[return-value]
+    return t, depth
 
 
 class Analyzer:
@@ -241,13 +241,13 @@ class _Walk:
         for s in selection_set.selections:
             if isinstance(s, InlineFragmentNode):
                 target = self.a.schema.get_type(s.type_condition.name.value) if s.type_condition else parent
-                self.selection(target or parent, s.selection_set, path)  # type: ignore[arg-type]
+                self.selection(target or parent, s.selection_set, path)
                 continue
             if isinstance(s, FragmentSpreadNode):
                 frag = self.fragments.get(s.name.value)
                 if frag is not None:
                     target = self.a.schema.get_type(frag.type_condition.name.value)
-                    self.selection(target or parent, frag.selection_set, path)  # type: ignore[arg-type]
+                    self.selection(target or parent, frag.selection_set, path)
                 continue
             if not isinstance(s, FieldNode) or s.name.value.startswith("__"):
                 continue
@@ -279,7 +279,7 @@ class _Walk:
 
     def _entities_at(self, named: GraphQLNamedType, selection_set: SelectionSetNode, path: tuple[str, ...], in_list: bool) -> None:
         if isinstance(named, GraphQLObjectType):
-            candidates = [(named.name, None)]
+            candidates: list[tuple[str, frozenset[str] | None]] = [(named.name, None)]
         elif isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
             candidates = [(t.name, frozenset({t.name})) for t in self.a.schema.get_possible_types(named)]
         else:
@@ -332,6 +332,8 @@ def _fetches(node: PlanNode | None) -> list[Fetch]:
         return [node]
     if isinstance(node, Flatten):
         return [node.node]
+    if isinstance(node, Subscription):
+        return [node.primary, *_fetches(node.rest)]
     return [f for n in node.nodes for f in _fetches(n)]
 
 

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from gateway.cache.config import EntityCacheConfig
 from gateway.cache.redis_store import RedisStore
@@ -45,7 +45,7 @@ class EntityCache:
         self.store = store
         self.config = config
         self.stats: CacheStats = stats or NullStats()
-        self._fills: set[asyncio.Task[None]] = set()
+        self._fills: set[asyncio.Task[bool]] = set()
         self._later: set[asyncio.Task[None]] = set()
         # Tags written within the settle time: answers holding them may come from a replica that
         # has not replayed the write yet, so they are not stored until it has.
@@ -70,7 +70,7 @@ class EntityCache:
         self.stats.request("entity", "miss", n)
 
     # ------------------------------------------------------------------ writes
-    def fill(self, entries: list[tuple[str, bytes, int, Iterable[str]]]) -> None:
+    def fill(self, entries: Sequence[tuple[str, bytes, int, Iterable[str]]]) -> None:
         """Store (key, value, TTL seconds, tags) entries in the background."""
         if not entries or not self.store.available or len(self._fills) >= MAX_PENDING_FILLS:
             return
@@ -89,7 +89,7 @@ class EntityCache:
                 if until > now:
                     ttl_ms = min(ttl_ms, max(1, int((until - now) * 1000)))
             prepared.append((key, value, ttl_ms, tuple(ns + t for t in tags)))
-        task = asyncio.get_running_loop().create_task(self.store.set_tagged(prepared, TAG_TTL))  # type: ignore[arg-type]
+        task = asyncio.get_running_loop().create_task(self.store.set_tagged(prepared, TAG_TTL))
         self._fills.add(task)
         task.add_done_callback(self._fills.discard)
 

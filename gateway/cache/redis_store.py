@@ -110,11 +110,11 @@ class RedisStore:
         if not keys:
             return []
         ok, values = await self.call(lambda c: c.mget(keys))
-        return values if ok else None  # type: ignore[return-value]
+        return values if ok else None
 
     async def get(self, key: str) -> bytes | None:
         _, value = await self.call(lambda c: c.get(key))
-        return value  # type: ignore[return-value]
+        return value
 
     async def set_tagged(self, entries: list[tuple[str, bytes, int, tuple[str, ...]]], tag_ttl: int) -> bool:
         """SET each (key, value, TTL in ms) and add the key to each of its tag sets: one pipeline."""

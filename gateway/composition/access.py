@@ -16,7 +16,7 @@ ACCESS_CONTROL = (FED + "authenticated", FED + "requiresScopes", FED + "policy")
 def build_access_map(m: Merger) -> None:
     """Access control on implementations also guards their interfaces (and @interfaceObject
     fields guard the implementations): element key -> extra applications to merge there."""
-    m.access_extra: dict[str, list[list[Applied]]] = {}
+    m.access_extra = {}
     impls_of: dict[str, list[str]] = {}
     for t in m.out.types.values():
         if t.kind == "object":

@@ -92,10 +92,10 @@ def emit_supergraph(sg: Supergraph, join_version: str, custom_defs: list[Directi
             name = d if (d == feature.name or d in sg.features) else f"{feature.name}__{d}"
             definitions.append(template.format(name=name, prefix=feature.name))
         spec_types += [t.format(prefix=feature.name) for t in feature.types]
-    for url, imports in sg.extra_links:
+    for url, link_imports in sg.extra_links:
         shown = ", ".join(
             f'"@{local}"' if original == local else f'{{name: "@{original}", as: "@{local}"}}'
-            for original, local in imports
+            for original, local in link_imports
         )
         links.append(f'@link(url: "{url}", import: [{shown}])')
     definitions += [_directive_def(d) for d in custom_defs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from graphql.language import NonNullTypeNode, print_ast
+from graphql.language import NonNullTypeNode, ValueNode, print_ast
 
 from .model import PLACEHOLDER, Applied, Field, TypeDef
 from .supergraph import printable_subgraphs
@@ -28,7 +28,7 @@ def merge_input(m: Merger, dest: TypeDef, sources: list[tuple[int, TypeDef]]) ->
         all_equal = m._merge_type_ref(out, present, out.coordinate, is_input=True)
         if not all_equal or len(present) < len(fsources):
             for i, f in present:
-                args = (
+                args: dict[str, ValueNode] = (
                     {"graph": m.g(i)}
                     if all_equal
                     else {"graph": m.g(i), "type": string(print_ast(f.type))}

@@ -68,6 +68,8 @@ class Merger:
         self.overridden: set[tuple[int, str]] = set()
         # ... of which those the subgraph does not even keep (no key or @requires uses them).
         self.dropped: set[tuple[int, str]] = set()
+        # access control to merge onto interfaces and implementations (access.build_access_map)
+        self.access_extra: dict[str, list[list[Applied]]] = {}
         for s in subs:
             self.out.graphs[self.graph[s.name]] = (s.name, s.url)
 
@@ -130,12 +132,12 @@ class Merger:
         for name in sorted(mismatched):
             parts = []
             for s in self.subs:
-                t = s.types.get(name)
-                if t is not None:
+                found = s.types.get(name)
+                if found is not None:
                     label = (
                         "Interface Object Type (Object Type with @interfaceObject)"
-                        if t.has(INTERFACE_OBJECT)
-                        else KIND_NAMES[t.kind]
+                        if found.has(INTERFACE_OBJECT)
+                        else KIND_NAMES[found.kind]
                     )
                     parts.append(f'{label} in subgraph "{s.name}"')
             self.sink.error(
@@ -185,10 +187,10 @@ class Merger:
             ("mutation", "Mutation"),
             ("subscription", "Subscription"),
         ):
-            t = self.out.types.get(name)
-            if t is not None and t.fields:
+            root = self.out.types.get(name)
+            if root is not None and root.fields:
                 self.out.roots[op] = name
-            elif t is not None and t.kind == "object" and not t.fields:
+            elif root is not None and root.kind == "object" and not root.fields:
                 del self.out.types[name]
         if "query" not in self.out.roots:
             self.sink.error(

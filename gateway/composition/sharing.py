@@ -48,9 +48,9 @@ def validate_sharing(
     present = {i for i, _ in fsources}
     for i in range(len(m.subs)):
         if i not in present:
-            for f in _through_interface_objects(m, out, i):
+            for via in _through_interface_objects(m, out, i):
                 categorize(
-                    i, f'"{m.subs[i].name}" (through @interfaceObject field "{f.coordinate}")', f
+                    i, f'"{m.subs[i].name}" (through @interfaceObject field "{via.coordinate}")', via
                 )
     for i, f in fsources:
         o = overrides.get(i)

@@ -104,7 +104,7 @@ class _Names:
 def _import_pairs(directive: DirectiveNode) -> list[tuple[str, str]]:
     """(name in feature, local name) for each `import:` entry of a @link."""
     pairs: list[tuple[str, str]] = []
-    for arg in directive.arguments:
+    for arg in directive.arguments or ():
         if arg.name.value != "import" or not isinstance(arg.value, ListValueNode):
             continue
         for item in arg.value.values:
@@ -119,7 +119,7 @@ def _import_pairs(directive: DirectiveNode) -> list[tuple[str, str]]:
 
 
 def _string_arg(directive: DirectiveNode, name: str) -> str | None:
-    for arg in directive.arguments:
+    for arg in directive.arguments or ():
         if arg.name.value == name and isinstance(arg.value, StringValueNode):
             return arg.value.value
     return None
@@ -227,7 +227,7 @@ def _rename_type(node: TypeNode, renames: dict[str, str]) -> TypeNode:
     if isinstance(node, ListTypeNode):
         return ListTypeNode(type=_rename_type(node.type, renames))
     assert isinstance(node, NonNullTypeNode)
-    return NonNullTypeNode(type=_rename_type(node.type, renames))
+    return NonNullTypeNode(type=_rename_type(node.type, renames))  # type: ignore[arg-type]  # renaming keeps the kind: never non-null in non-null
 
 
 def parse_subgraph(source: SubgraphInput) -> Subgraph:
@@ -245,14 +245,15 @@ def parse_subgraph(source: SubgraphInput) -> Subgraph:
     roots: dict[str, str] = {}
     for node in doc.definitions:
         if isinstance(node, (SchemaDefinitionNode, SchemaExtensionNode)):
-            for op in node.operation_types or ():
-                roots[op.operation.value] = op.type.name.value
+            for op_type in node.operation_types or ():
+                roots[op_type.operation.value] = op_type.type.name.value
             sub.schema_directives.extend(_applied(node.directives, names, False))
     # Subgraphs may name their roots freely; the supergraph always uses Query/Mutation/Subscription.
     default_names = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
     renames = {t: default_names[op] for op, t in roots.items() if t != default_names[op]}
     declared = {
-        getattr(n, "name", None) and n.name.value for n in doc.definitions if type(n) in _KINDS
+        n.name.value for n in doc.definitions
+        if isinstance(n, TypeDefinitionNode | TypeExtensionNode) and type(n) in _KINDS
     }
     for op, t in roots.items():
         if t not in declared:
@@ -271,7 +272,7 @@ def parse_subgraph(source: SubgraphInput) -> Subgraph:
 
     for node in doc.definitions:
         kind = _KINDS.get(type(node))
-        if kind is not None:
+        if kind is not None and isinstance(node, TypeDefinitionNode | TypeExtensionNode):
             _add_type(sub, node, kind, names, renames)
         elif isinstance(node, DirectiveDefinitionNode):
             name = node.name.value

@@ -129,6 +129,8 @@ class CostModel:
         args = 0
         for a in nf.node.arguments or ():
             args += rules.argument_weight.get((nf.parent, nf.name, a.name.value), 0)
+        size_vars: tuple[str, ...]
+        sized: frozenset[str]
         size, size_vars, floor, sized = self.default_list_size, (), None, frozenset()
         spec = rules.list_size.get(key)
         if spec is not None:

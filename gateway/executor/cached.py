@@ -29,7 +29,7 @@ class EntityMisses:
 
 
 def _type_plan(plan: FetchCachePlan, obj: dict[str, Any], rep: bytes) -> TypePlan | None:
-    tp = plan.types.get(obj.get("__typename"))  # type: ignore[arg-type]
+    tp = plan.types.get(obj.get("__typename"))  # type: ignore[arg-type]  # any value: not a str finds no plan
     if tp is None and len(plan.types) > 0:
         # an @interfaceObject representation names the interface, not the object's type
         tp = plan.types.get(orjson.loads(rep).get("__typename"))

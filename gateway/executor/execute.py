@@ -80,8 +80,10 @@ async def execute(node: PlanNode | None, ctx: ExecutionContext) -> None:
         await asyncio.gather(*(execute(child, ctx) for child in node.nodes))
     elif isinstance(node, Flatten):
         await _entity_fetch(node, ctx)
-    else:
+    elif isinstance(node, Fetch):
         await _root_fetch(node, ctx)
+    else:  # a Subscription: the hub runs those, never this executor
+        raise TypeError(f"cannot execute a {type(node).__name__} node here")
 
 
 def _variables_json(fetch: Fetch, ctx: ExecutionContext) -> bytes:

@@ -149,4 +149,4 @@ def compile_shape(fields: list[NField]) -> Callable[[dict[str, Any]], dict[str, 
     for name, value in list(gen.namespace.items()):
         if name.startswith("_t") and isinstance(value, dict):
             gen.namespace[name] = {rt: gen.namespace[fn] for rt, fn in value.items()}
-    return gen.namespace[root]  # type: ignore[no-any-return]
+    return gen.namespace[root]

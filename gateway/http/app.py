@@ -131,7 +131,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await flusher
                 gateway.flush_uses()
-                await plan_store.drain()  # type: ignore[union-attr]
+                await plan_store.drain()  # type: ignore[union-attr]  # the flusher exists only with a plan store
             if consumer is not None:
                 await consumer.close()
             if watcher is not None:
@@ -152,16 +152,16 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         Route("/health", health(gateway), methods=["GET"]),
         Route("/metrics", metrics_endpoint(gateway, metrics), methods=["GET"]),
     ]
-    routes = [
+    app_routes = [
         Route("/graphql", graphql.get, methods=["GET"]),
         Route("/dashboard", dashboard_page, methods=["GET"]),
         Route("/dashboard/assets/{name}", dashboard_asset, methods=["GET"]),
     ]
     if config.graphiql:
-        routes.append(Route("/graphiql/assets/{name}", asset, methods=["GET"]))
+        app_routes.append(Route("/graphiql/assets/{name}", asset, methods=["GET"]))
     if not config.operator_port:
-        routes += operator_routes
-    app = Starlette(routes=routes, lifespan=lifespan)
+        app_routes += operator_routes
+    app = Starlette(routes=app_routes, lifespan=lifespan)
     app.state.gateway = gateway
     app.state.subscriptions = hub
     app.state.websocket = websocket
@@ -182,7 +182,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             max_age=600,
         )
     outer.operator_app = app.state.operator_app
-    return outer  # type: ignore[no-any-return]
+    return outer
 
 
 def auth_config_from_json(raw: dict[str, Any]) -> AuthConfig:

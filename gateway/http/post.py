@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
@@ -23,7 +24,7 @@ from gateway.pipeline import Gateway
 
 log = logging.getLogger("charter.gateway.http")
 
-Scope = dict[str, Any]
+Scope = MutableMapping[str, Any]  # an ASGI scope, as Starlette types it
 
 _ACCEPTED_CONTENT_TYPES = (negotiation.JSON, negotiation.GRAPHQL_RESPONSE, "application/graphql+json")
 
@@ -72,15 +73,15 @@ class GraphQLPost:
             body = orjson.dumps({"errors": [error("Internal server error.", INTERNAL_SERVER_ERROR)]})
             extra = ()
         self.metrics.duration.observe(time.perf_counter() - started)
-        headers = [
+        response_headers = [
             (b"content-type", media_type.encode() + b"; charset=utf-8"),
             (b"content-length", str(len(body)).encode()),
         ]
         if status == 405:
-            headers.append((b"allow", b"GET, POST"))
+            response_headers.append((b"allow", b"GET, POST"))
         if extra:
-            headers.extend(extra)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+            response_headers.extend(extra)
+        await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": body})
 
     async def _stream(self, scope: Scope, receive: Any, send: Any, headers: Headers, mode: str) -> None:

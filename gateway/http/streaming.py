@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ from gateway.http import negotiation
 from gateway.pipeline import GraphQLRequest
 from gateway.subscriptions.hub import Encoded, SubscriptionHub
 
-Scope = dict[str, Any]
+Scope = MutableMapping[str, Any]  # an ASGI scope, as Starlette types it
 HEARTBEAT_SECONDS = 5.0
 SSE_KEEPALIVE_SECONDS = 12.0
 MAX_BUFFERED = 256
@@ -45,9 +46,14 @@ class _Framing:
     heartbeat: bytes
     interval: float
 
-    def next(self, body: bytes) -> bytes: ...
-    def failed(self, errors: list[dict[str, Any]]) -> bytes: ...
-    def end(self) -> bytes: ...
+    def next(self, body: bytes) -> bytes:
+        raise NotImplementedError
+
+    def failed(self, errors: list[dict[str, Any]]) -> bytes:
+        raise NotImplementedError
+
+    def end(self) -> bytes:
+        raise NotImplementedError
 
 
 class _Sse(_Framing):

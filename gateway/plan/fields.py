@@ -37,4 +37,4 @@ class NField:
 def unwrap(t: GraphQLOutputType) -> GraphQLNamedType:
     while isinstance(t, GraphQLNonNull | GraphQLList):
         t = t.of_type
-    return t  # type: ignore[return-value]
+    return t

@@ -88,7 +88,7 @@ def operation_from_json(d: dict[str, Any], schema: GraphQLSchema) -> Operation:
             found = type_from_ast(schema, parse_type(ref))
             if found is None:
                 raise ValueError(f'unknown type "{ref}"')
-            t = types[ref] = found  # type: ignore[assignment]
+            t = types[ref] = found  # type: ignore[assignment]  # a field's type: an output type
         return t
 
     def fields_at(i: int) -> list[NField]:

@@ -95,15 +95,15 @@ def from_json(d: dict[str, Any]) -> PlanNode:
             operation_kind=d["operationKind"],
             operation_name=d.get("operationName"),
             variable_usages=tuple(d.get("variableUsages", ())),
-            requires=tuple(_rep_from_json(r) for r in req) if req is not None else None,  # type: ignore[misc]
+            requires=tuple(_rep_from_json(r) for r in req) if req is not None else None,  # type: ignore[misc]  # a tuple of representations
             id=d.get("id", 0),
             renames=tuple((tuple(r["path"]), r["alias"], r["key"]) for r in d.get("outputRewrites", ())),
         )
     if kind == "Flatten":
-        return Flatten(tuple(d["path"]), from_json(d["node"]))  # type: ignore[arg-type]
+        return Flatten(tuple(d["path"]), from_json(d["node"]))  # type: ignore[arg-type]  # a Flatten wraps a Fetch
     if kind == "Subscription":
         rest = d.get("rest")
-        return Subscription(from_json(d["primary"]), from_json(rest) if rest else None)  # type: ignore[arg-type]
+        return Subscription(from_json(d["primary"]), from_json(rest) if rest else None)  # type: ignore[arg-type]  # its primary is a Fetch
     nodes = tuple(from_json(n) for n in d["nodes"])
     return Sequence(nodes) if kind == "Sequence" else Parallel(nodes)
 

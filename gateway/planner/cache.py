@@ -8,11 +8,11 @@ computation.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 from gateway.inflight import InFlight
+from gateway.lru import LRU
 
 V = TypeVar("V")
 
@@ -20,7 +20,7 @@ V = TypeVar("V")
 class PlanCache(Generic[V]):
     def __init__(self, size: int = 2048) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        self._entries: LRU[Hashable, V] = LRU(size)
         self._inflight: InFlight[V] = InFlight()
         self.hits = 0
         self.misses = 0
@@ -29,34 +29,37 @@ class PlanCache(Generic[V]):
         return len(self._entries)
 
     def values(self) -> list[V]:
-        return list(self._entries.values())
+        return [value for _, value in self._entries.snapshot()]
 
     def items(self) -> list[tuple[Hashable, V]]:
-        return list(self._entries.items())
+        return self._entries.snapshot()
+
+    def clear(self) -> None:
+        self._entries.clear()
 
     def peek(self, key: Hashable) -> V | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-            self.hits += 1
+        try:
+            entry = self._entries[key]
+        except KeyError:
+            return None
+        self.hits += 1
         return entry
 
     def put(self, key: Hashable, value: V) -> None:
         self._entries[key] = value
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
         """Synchronous path: planning is CPU work on the event loop, so no other request can
         start the same computation while this one runs."""
-        entry = self.peek(key)
-        if entry is not None:
-            return entry
-        self.misses += 1
-        value = compute()
-        self.put(key, value)
-        return value
+        try:
+            entry = self._entries[key]  # not through peek(): a hit is one call fewer
+        except KeyError:
+            self.misses += 1
+            value = compute()
+            self.put(key, value)
+            return value
+        self.hits += 1
+        return entry
 
     async def get_or_compute_async(self, key: Hashable, compute: Callable[[], Awaitable[V]]) -> V:
         """For computations that await (a second-level cache, planning off the loop): the first

@@ -68,4 +68,4 @@ def runtime_names(schema: GraphQLSchema, type_name: str) -> set[str]:
     t = schema.get_type(type_name)
     if t is None or isinstance(t, GraphQLObjectType):
         return {type_name}
-    return {o.name for o in schema.get_possible_types(t)} | {type_name}  # type: ignore[arg-type]
+    return {o.name for o in schema.get_possible_types(t)} | {type_name}  # type: ignore[arg-type]  # not an object: abstract (or a leaf, with no possible types)

@@ -61,7 +61,7 @@ class Normalizer:
         if type_condition is None or type_condition == runtime.name:
             return True
         cond = self.schema.get_type(type_condition)
-        return isinstance(cond, GraphQLAbstractType) and self.schema.is_sub_type(cond, runtime)  # type: ignore[arg-type]
+        return isinstance(cond, GraphQLAbstractType) and self.schema.is_sub_type(cond, runtime)
 
     def _collect(
         self,
@@ -130,12 +130,12 @@ class Normalizer:
             if not nf.leaf:
                 subsets = [n.selection_set for n in nodes if n.selection_set is not None]
                 possible = (
-                    self.schema.get_possible_types(named)  # type: ignore[arg-type]
+                    self.schema.get_possible_types(named)  # type: ignore[arg-type]  # nf.abstract: an interface or union
                     if nf.abstract
                     else [named]
                 )
                 for obj in possible:
-                    nf.children[obj.name] = self.fields(obj, subsets)  # type: ignore[arg-type]
+                    nf.children[obj.name] = self.fields(obj, subsets)  # type: ignore[arg-type]  # object types (or named itself, not a leaf)
             result.append(nf)
         return result
 

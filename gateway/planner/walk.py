@@ -93,7 +93,7 @@ class Planner:
             if not isinstance(t, GraphQLObjectType):
                 # Field sets on interfaces (entity interfaces, interface objects): read the fields
                 # through the interface as if it were an object type.
-                t = GraphQLObjectType(type_name, lambda: self.full.get_type(type_name).fields)  # type: ignore[union-attr]
+                t = GraphQLObjectType(type_name, lambda: self.full.get_type(type_name).fields)  # type: ignore[union-attr]  # an interface of this schema
             cached = Normalizer(self.full, {}, {}).fields(t, [selection])
             self._fieldset_cache[cache_key] = cached
         return cached
@@ -149,7 +149,7 @@ class _PlanRun:
         if rec is not None and rec.provides is not None:
             named = nf.named
             t = self.p.full.get_type(named)
-            possible = self.p.full.get_possible_types(t) if not isinstance(t, GraphQLObjectType) else [t]  # type: ignore[arg-type]
+            possible = self.p.full.get_possible_types(t) if not isinstance(t, GraphQLObjectType) else [t]  # type: ignore[arg-type]  # the provided field's abstract type
             norm = Normalizer(self.p.full, {}, {})
             return {o.name: norm.fields(o, [rec.provides]) for o in possible}
         return None
@@ -614,8 +614,8 @@ class _PlanRun:
             chunks = list(by_graph.items())
         for i, (graph, nfs) in enumerate(chunks):
             chunk = i if self.kind == "mutation" else 0
-            g = self.new_group(graph, (), chunk, False)
-            self.plan_fields(g, graph, root, (), g.selection, nfs, None)
+            group = self.new_group(graph, (), chunk, False)
+            self.plan_fields(group, graph, root, (), group.selection, nfs, None)
         emitter = Emitter(self.sg, self.p.full, self.kind, self.op_name, self.var_defs)
         return QueryPlan(emitter.plan_node(self.groups), local)
 

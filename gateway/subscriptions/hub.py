@@ -186,6 +186,10 @@ class Subscribed:
         self.hub._leave(self.sink_id)
 
 
+def _ends_with(errors: list[dict[str, Any]]) -> Callable[[Sink], None]:
+    return lambda sink: sink.error(errors)
+
+
 class SubscriptionHub:
     def __init__(self, gateway: Gateway, nats_urls: dict[str, str] | None = None) -> None:
         self.gateway = gateway
@@ -323,7 +327,7 @@ class SubscriptionHub:
                 fresh = self.prepare(request, p.headers)
             except RequestError as e:
                 errs = [{**err, "extensions": {**err.get("extensions", {}), "code": FIELD_REMOVED}} for err in e.errors]
-                stream._end(lambda s, errs=errs: s.error(errs))
+                stream._end(_ends_with(errs))
                 if stream.task is not None:
                     stream.task.cancel()
                 continue

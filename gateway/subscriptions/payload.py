@@ -59,15 +59,23 @@ def _value_builder(t: Any, sel: SelectionSetNode | None, schema: GraphQLSchema, 
     if isinstance(named, GraphQLObjectType):
         return _object_builder(named, sel, schema, sources)
     # Abstract: the payload must say its type; fields are read per runtime type.
-    per_type = {o.name: _object_builder(o, sel, schema, sources) for o in schema.get_possible_types(named)}  # type: ignore[arg-type]
+    per_type = {o.name: _object_builder(o, sel, schema, sources) for o in schema.get_possible_types(named)}
 
     def abstract(v: Any) -> Any:
         if not isinstance(v, dict):
             return v
-        build = per_type.get(v.get("__typename"))  # type: ignore[arg-type]
+        build = per_type.get(v.get("__typename"))  # type: ignore[arg-type]  # any value: not a str finds no builder
         return build(v) if build else None
 
     return abstract
+
+
+def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:
+    return lambda obj: value
+
+
+def _read_field(name: str, inner: Builder) -> Callable[[dict[str, Any]], Any]:
+    return lambda obj: inner(obj.get(name))
 
 
 def _object_builder(t: GraphQLObjectType, sel: SelectionSetNode, schema: GraphQLSchema, sources: EventSources) -> Builder:
@@ -76,7 +84,7 @@ def _object_builder(t: GraphQLObjectType, sel: SelectionSetNode, schema: GraphQL
         key = node.alias.value if node.alias else node.name.value
         name = node.name.value
         if name == "__typename":
-            steps.append((key, lambda obj, n=t.name: n))
+            steps.append((key, _constant(t.name)))
             continue
         fdef = t.fields.get(name)
         if fdef is None:
@@ -90,7 +98,7 @@ def _object_builder(t: GraphQLObjectType, sel: SelectionSetNode, schema: GraphQL
 
             steps.append((key, read_ref))
         else:
-            steps.append((key, lambda obj, name=name, inner=inner: inner(obj.get(name))))
+            steps.append((key, _read_field(name, inner)))
 
     def build(v: Any) -> Any:
         if not isinstance(v, dict):
@@ -108,6 +116,6 @@ def _fields_for(t: GraphQLObjectType, sel: SelectionSetNode, schema: GraphQLSche
         elif isinstance(s, InlineFragmentNode):
             cond = s.type_condition.name.value if s.type_condition else t.name
             ct = schema.get_type(cond)
-            if cond == t.name or (ct is not None and not isinstance(ct, GraphQLObjectType) and schema.is_sub_type(ct, t)):  # type: ignore[arg-type]
+            if cond == t.name or (ct is not None and not isinstance(ct, GraphQLObjectType) and schema.is_sub_type(ct, t)):  # type: ignore[arg-type]  # not an object type: an abstract one
                 out.extend(_fields_for(t, s.selection_set, schema))
     return out

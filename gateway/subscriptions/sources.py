@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
 import orjson
+from cachetools import FIFOCache
 
 from gateway.errors import error
 from gateway.subscriptions.jetstream import JetStreamFeeds, Listener
@@ -80,7 +80,7 @@ class NatsProviders:
         nc = await self.client(provider)
         feeds = await self.feeds(provider)
         queue: asyncio.Queue[Any] = asyncio.Queue()
-        seen: OrderedDict[str, None] = OrderedDict()
+        seen: FIFOCache[str, None] = FIFOCache(DEDUP_WINDOW)  # the last ids seen, oldest out first
 
         def accept(msg: Any) -> None:
             msg_id = (msg.headers or {}).get("Nats-Msg-Id")
@@ -88,8 +88,6 @@ class NatsProviders:
                 if msg_id in seen:
                     return
                 seen[msg_id] = None
-                if len(seen) > DEDUP_WINDOW:
-                    seen.popitem(last=False)
             if queue.qsize() >= SOURCE_QUEUE:
                 queue.get_nowait()  # a stalled stream loses its oldest events, never memory
                 log.warning("subscription on %s is behind: dropped an event", msg.subject)

@@ -73,7 +73,7 @@ def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
         if not isinstance(d, TypeDefinitionNode | TypeExtensionNode) or d.name.value in hidden_types:
             continue
         updates: dict[str, Any] = {"directives": keep_directives(d.directives)}
-        if getattr(d, "fields", None) is not None:
+        if (fields := getattr(d, "fields", None)) is not None:
             updates["fields"] = tuple(
                 f.__class__(
                     **{
@@ -82,17 +82,17 @@ def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
                         **({"arguments": clean_args(f.arguments)} if hasattr(f, "arguments") else {}),
                     }
                 )
-                for f in d.fields
+                for f in fields
                 if not hidden(f) and _named_type(f) not in hidden_types
             )
-        if getattr(d, "interfaces", None) is not None:
-            updates["interfaces"] = tuple(i for i in d.interfaces if i.name.value not in hidden_types)
-        if getattr(d, "types", None) is not None:
-            updates["types"] = tuple(t for t in d.types if t.name.value not in hidden_types)
-        if getattr(d, "values", None) is not None:
+        if (interfaces := getattr(d, "interfaces", None)) is not None:
+            updates["interfaces"] = tuple(i for i in interfaces if i.name.value not in hidden_types)
+        if (types := getattr(d, "types", None)) is not None:
+            updates["types"] = tuple(t for t in types if t.name.value not in hidden_types)
+        if (values := getattr(d, "values", None)) is not None:
             updates["values"] = tuple(
                 v.__class__(**{**_fields(v), "directives": keep_directives(v.directives)})
-                for v in d.values
+                for v in values
                 if not hidden(v)
             )
         definitions.append(d.__class__(**{**_fields(d), **updates}))

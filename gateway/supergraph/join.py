@@ -82,7 +82,7 @@ def parse_field_set(fields: str) -> SelectionSetNode:
     """A `FieldSet` string ("id organization { id }") as a selection set."""
     doc = parse("{" + fields + "}", no_location=True)
     op = doc.definitions[0]
-    return op.selection_set  # type: ignore[attr-defined,no-any-return]
+    return op.selection_set  # type: ignore[attr-defined]  # `{...}` parses to one operation
 
 
 def field_set_names(selection: SelectionSetNode) -> list[str]:
@@ -218,13 +218,11 @@ class Supergraph:
                             graph=str(a["graph"]) if a.get("graph") is not None else None,
                             requires=parse_field_set(requires) if isinstance(requires, str) else None,
                             provides=parse_field_set(provides) if isinstance(provides, str) else None,
-                            type=a.get("type") if isinstance(a.get("type"), str) else None,  # type: ignore[arg-type]
+                            type=field_type if isinstance(field_type := a.get("type"), str) else None,
                             external=bool(a.get("external")),
-                            override=a.get("override") if isinstance(a.get("override"), str) else None,  # type: ignore[arg-type]
+                            override=source if isinstance(source := a.get("override"), str) else None,
                             used_overridden=bool(a.get("usedOverridden")),
-                            override_label=a.get("overrideLabel")  # type: ignore[arg-type]
-                            if isinstance(a.get("overrideLabel"), str)
-                            else None,
+                            override_label=label if isinstance(label := a.get("overrideLabel"), str) else None,
                         )
                     )
                 if records:
@@ -330,13 +328,13 @@ class Supergraph:
             return set(members.get(graph, ()))
         if abstract in self.union_members or self._is_union(abstract):
             # join v0.1/v0.2: no member records; every member known to the graph.
-            return {t.name for t in self.schema.get_possible_types(self.schema.get_type(abstract))  # type: ignore[arg-type]
+            return {t.name for t in self.schema.get_possible_types(self.schema.get_type(abstract))  # type: ignore[arg-type]  # a union here
                     if self.type_in_graph(t.name, graph)}
         result: set[str] = set()
         iface = self.schema.get_type(abstract)
         if iface is None:
             return result
-        for t in self.schema.get_possible_types(iface):  # type: ignore[arg-type]
+        for t in self.schema.get_possible_types(iface):  # type: ignore[arg-type]  # an interface: not a union, not an object
             impl = self.implements.get(t.name)
             if impl is not None:
                 if abstract in impl.get(graph, ()):

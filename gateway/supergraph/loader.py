@@ -13,7 +13,7 @@ def read_source(location: str, timeout: float = 10.0) -> str:
     if location.startswith(("http://", "https://")):
         try:
             with urllib.request.urlopen(location, timeout=timeout) as resp:
-                return resp.read().decode()  # type: ignore[no-any-return]
+                return resp.read().decode()
         except OSError as e:
             raise SupergraphError(f"cannot fetch supergraph from {location}: {e}") from e
     try:

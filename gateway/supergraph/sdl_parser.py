@@ -125,7 +125,7 @@ class _Parser:
     def value(self) -> ast.ConstValueNode:
         kind, raw = self.toks[self.i] if self.i < len(self.toks) else ("eof", "")
         if kind in ("string", "block"):
-            return self.string()  # type: ignore[return-value]
+            return self.string()
         self.i += 1
         if kind == "int":
             return ast.IntValueNode(value=raw)
@@ -141,14 +141,14 @@ class _Parser:
             values = []
             while not self.skip("]"):
                 values.append(self.value())
-            return ast.ListValueNode(values=tuple(values))
+            return ast.ListValueNode(values=tuple(values))  # type: ignore[return-value]  # graphql-core's parser builds these for constants too
         if raw == "{":
             fields = []
             while not self.skip("}"):
                 n = self.name()
                 self.take(":")
                 fields.append(ast.ObjectFieldNode(name=n, value=self.value()))
-            return ast.ObjectValueNode(fields=tuple(fields))
+            return ast.ObjectValueNode(fields=tuple(fields))  # type: ignore[return-value]  # as graphql-core's parser does for constants
         raise Unsupported
 
     def type_ref(self) -> ast.TypeNode:
@@ -243,7 +243,7 @@ class _Parser:
         handler = _DEFINITIONS.get(keyword)
         if handler is None:
             raise Unsupported
-        return handler(self, desc)  # type: ignore[no-any-return]
+        return handler(self, desc)
 
     def schema_body(
         self,
@@ -331,7 +331,7 @@ class _Parser:
         keyword = self.name().value
         if keyword == "schema":
             directives, ops = self.schema_body()
-            return ast.SchemaExtensionNode(directives=directives, operation_types=ops)
+            return ast.SchemaExtensionNode(directives=directives, operation_types=ops)  # type: ignore[return-value]  # a document definition, though graphql-core derives it from Node only
         n = self.name()
         if keyword == "scalar":
             return ast.ScalarTypeExtensionNode(name=n, directives=self.directives())

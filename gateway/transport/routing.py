@@ -65,7 +65,7 @@ class Endpoint:
     url: str
     region: str = ""
     index: int = 0  # position in the routing file: 0 is the local instance
-    breaker: Breaker = field(default=None)  # type: ignore[assignment]
+    breaker: Breaker = field(default=None)  # type: ignore[assignment]  # set by the Router that owns the endpoint
     verified: bool = True  # identity proven (always True when the route expects none)
     instance: str = ""  # the instance id it last reported
     rtt_ms: float | None = None  # EWMA of probe round trips

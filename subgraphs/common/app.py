@@ -37,7 +37,7 @@ class ConsistencyExtension(SchemaExtension):
         return {"consistencyToken": token} if token else {}
 
 
-class SubgraphGraphQL(GraphQL):
+class SubgraphGraphQL(GraphQL[RequestContext, None]):
     def __init__(self, schema: strawberry.federation.Schema, settings: Settings) -> None:
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
         self.settings = settings

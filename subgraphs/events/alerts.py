@@ -130,6 +130,7 @@ async def _stall(conn: AsyncConnection, project: Any, rules: AlertRules) -> list
         base = (await conn.execute(_BEFORE, {"p": project.id, "kind": "progress", "before": before})).scalar_one_or_none()
         stalled = base is not None and latest.value - base < rules.stall_min_delta
     if await _started(conn, project.id, "progress_stalled", stalled):
+        assert latest is not None  # stalled: there is a latest point
         return [Finding(
             "progress_stalled", "WARNING",
             f"{project.name}: progress has stayed at {latest.value:.1%} for {rules.stall_days:g} days or more",

@@ -20,10 +20,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from cachetools import FIFOCache
 
 from subgraphs.events.consumer import Event
 
@@ -59,6 +60,7 @@ Hook = Callable[[ChangeEvent], Awaitable[None] | None]
 def change_of(event: Event) -> ChangeEvent:
     kind = event.kind
     p = event.payload
+    stale: tuple[EntityRef, ...]
     if kind == "metric_recorded":
         stale = (EntityRef("Project", {"id": p["projectId"]}, ("metrics",)),)
     elif kind in ("project_created", "project_updated"):
@@ -75,7 +77,7 @@ def load_hook(spec: str) -> Hook:
     hook = getattr(importlib.import_module(module), attr)
     if not callable(hook):
         raise ValueError(f"cache hook {spec!r} is not callable")
-    return hook  # type: ignore[no-any-return]
+    return hook
 
 
 class CacheInvalidator:
@@ -83,8 +85,7 @@ class CacheInvalidator:
 
     def __init__(self, hooks: Iterable[Hook] = (), remember: int = 100_000) -> None:
         self.hooks: list[Hook] = list(hooks)
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._remember = remember
+        self._seen: FIFOCache[str, None] = FIFOCache(remember)  # event ids applied, oldest out first
 
     def add_hook(self, hook: Hook) -> None:
         self.hooks.append(hook)
@@ -99,5 +100,3 @@ class CacheInvalidator:
                 if inspect.isawaitable(result):
                     await result
             self._seen[event.event_id] = None
-            if len(self._seen) > self._remember:
-                self._seen.popitem(last=False)

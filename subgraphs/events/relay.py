@@ -119,7 +119,7 @@ class Relay:
             raise error
         return acked
 
-    async def _acked_prefix(self, futures: list[asyncio.Future]) -> tuple[int, BaseException | None]:  # type: ignore[type-arg]
+    async def _acked_prefix(self, futures: list[asyncio.Future]) -> tuple[int, BaseException | None]:
         """How many publishes, in order, were acked; and the first failure, if any."""
         _, pending = await asyncio.wait(futures, timeout=ACK_TIMEOUT_S)
         for f in pending:

@@ -49,7 +49,7 @@ To = Annotated[dt.datetime | None, strawberry.argument(description="exclusive")]
 
 def store_of(ctx: RequestContext) -> MetricsStore:
     assert ctx.metrics is not None, "metrics store not opened (lifespan did not run)"
-    return ctx.metrics  # type: ignore[no-any-return]
+    return ctx.metrics
 
 
 def series_loader(ctx: RequestContext, name: str, owner: Owner) -> Any:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -74,7 +75,7 @@ def _former_names(current: frozenset[str]) -> dict[str, set[str]]:
     return out
 
 
-def search_names(country: Any, row: dict[str, str], info: dict[str, Any], codes: set[str]) -> str:
+def search_names(country: Any, row: dict[str, str], info: Mapping[str, Any], codes: set[str]) -> str:
     """The stored search names of one nation (see `search.encode`)."""
     english = Locale("en").territories.get(country.alpha_2)
     iso_codes = {country.alpha_2, country.alpha_3}

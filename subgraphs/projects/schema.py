@@ -188,7 +188,7 @@ def nation_projects_loader(ctx: RequestContext) -> Any:
                 count_q = select(P.c.nation_code, func.count()).where(P.c.nation_code.in_(missing_totals))
                 if status is not None:
                     count_q = count_q.where(P.c.status == status)
-                for code, n in await ctx.fetch(count_q.group_by(P.c.nation_code)):
+                for code, n in await ctx.fetch(count_q.group_by(P.c.nation_code)):  # type: ignore[misc]  # rows of (code, count)
                     totals[code] = n
             page = Window(offset, limit)
             for code in codes:

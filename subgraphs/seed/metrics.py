@@ -18,14 +18,14 @@ def _months(start: dt.date, end: dt.date) -> Iterator[dt.date]:
 
 def generate(project: Mapping[str, object]) -> list[dict[str, object]]:
     rng = random.Random(f"{SEED}:{project['id']}")
-    start = project["start_date"]
-    end = min(project["end_date"], AS_OF)  # type: ignore[type-var]
-    assert isinstance(start, dt.date) and isinstance(end, dt.date)
+    start, end_date = project["start_date"], project["end_date"]
+    assert isinstance(start, dt.date) and isinstance(end_date, dt.date)
+    end = min(end_date, AS_OF)
     months = list(_months(start, end))
     if not months or project["status"] == "planned":
         return []
-    final = float(project["progress"])  # type: ignore[arg-type]
-    budget = float(project["budget_usd"])  # type: ignore[arg-type]
+    final = float(project["progress"])  # type: ignore[arg-type]  # seed rows: numbers here
+    budget = float(project["budget_usd"])  # type: ignore[arg-type]  # as above
     reach = rng.randrange(500, 200_000)
     points = []
     for i, month in enumerate(months, start=1):

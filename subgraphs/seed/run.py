@@ -25,6 +25,7 @@ async def _copy_points(conn: AsyncConnection, rows: list[dict[str, object]]) -> 
     """Bulk-load points with COPY into a temp table, then insert the missing ones: building a
     60,000-row INSERT in SQLAlchemy takes seconds, COPY takes milliseconds."""
     raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None  # an open connection has its asyncpg connection
     await raw.execute(
         "CREATE TEMP TABLE seed_points (project_id text, kind text, value float8, ts timestamptz) ON COMMIT DROP"
     )

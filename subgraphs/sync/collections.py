@@ -62,7 +62,7 @@ class Collection:
         as a reason to bring it back; `updated` it leaves deleted. Rows stamped from `before` on
         are left for the next pull."""
         raw = func.json_build_object(*(part for name, expr in self.fields for part in (literal(name), expr)))
-        pushed_from = self.table.c.get("sync_pushed_from_ms", literal_column("NULL::bigint"))
+        pushed_from: Any = self.table.c.get("sync_pushed_from_ms", literal_column("NULL::bigint"))
         changed = select(
             self.key.label("key"), self.table.c.sync_created_ms.label("created_ms"),
             pushed_from.label("pushed_from"), raw.label("raw"),
@@ -72,8 +72,10 @@ class Collection:
             changed = changed.where(self.table.c.sync_updated_ms > changed_after)
         rows = changed.subquery()
         ordered = func.json_agg(aggregate_order_by(rows.c.raw, rows.c.key))
-        empty = literal_column("'[]'::json")
+        empty: Any = literal_column("'[]'::json")  # SQL expressions of several classes below
         if created_after is None:
+            created: Any
+            updated: Any
             created, updated = ordered, empty
         else:
             news = and_(rows.c.created_ms > created_after, rows.c.pushed_from.is_distinct_from(pulled_at))

@@ -100,7 +100,7 @@ async def pull(engine: AsyncEngine, last_pulled_at: float | None, schema_version
             # commits it at once: every row stamped below it is committed now, and no later commit
             # can stamp below it. Its own stamp makes its timestamp unique to it, so a push's
             # lastPulledAt tells whose pull it follows.
-            timestamp = int(await conn.scalar(select(func.charter_sync_stamp())))
+            timestamp = int(await conn.scalar(select(func.charter_sync_stamp())))  # type: ignore[arg-type]  # the stamp function never returns NULL
         if since is not None and since >= timestamp:
             raise user_error(f"lastPulledAt {since} is later than this server's clock: not a timestamp it gave")
         async with conn.begin():

@@ -88,7 +88,7 @@ async def apply(
 ) -> PushResult:
     """`metrics_outbox`: the metrics are also kept in a read model fed from `metrics_outbox`
     (Cassandra), so pushed points are enqueued there too, as `recordMetrics` does."""
-    stamp = int(await conn.scalar(select(func.charter_sync_stamp())))
+    stamp = int(await conn.scalar(select(func.charter_sync_stamp())))  # type: ignore[arg-type]  # the stamp function never returns NULL
     lpa = math.floor(last_pulled_at)  # stamps are whole ms (WatermelonDB keeps lastPulledAt as an integer)
     if lpa >= stamp:
         raise user_error(f"lastPulledAt {last_pulled_at} is not a timestamp this server gave (its clock is at {stamp - 1})")

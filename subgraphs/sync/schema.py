@@ -41,7 +41,7 @@ async def sync_pull(
     last_pulled_at = None if last_pulled_at is strawberry.UNSET else last_pulled_at
     migration = None if migration is strawberry.UNSET else migration
     result = await pulling.pull(ctx.db.primary, last_pulled_at, schema_version, migration)
-    return SyncPull(changes=result.changes, timestamp=float(result.timestamp))
+    return SyncPull(changes=result.changes, timestamp=float(result.timestamp))  # type: ignore[arg-type]  # strawberry's JSON scalar holds any JSON value
 
 
 async def sync_push(info: strawberry.Info, changes: JSON, last_pulled_at: float) -> SyncPushResult:

@@ -14,9 +14,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.federation.processes import ProcessRegistry  # noqa: E402
 from bench.federation.runner import start_subgraphs  # noqa: E402
 from bench.federation.workload import Workload  # noqa: E402
+from infra.processes import ProcessRegistry  # noqa: E402
 
 
 @pytest.fixture(scope="session")

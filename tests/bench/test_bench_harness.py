@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bench.federation.load import parse_wrk_output
-from bench.federation.processes import ProcessRegistry, process_tree, tree_rss_kb
+from bench.federation.processes import process_tree, tree_rss_kb
 from bench.federation.report import RoundResult, ratios, results_table, summarise, targets
 from bench.federation.runner import update_readme
+from infra.processes import ProcessRegistry
 
 
 def test_stop_kills_the_whole_process_group_and_only_it(tmp_path: Path) -> None:

@@ -15,9 +15,11 @@ import pytest
 from bench.federation.check import check_answer
 from bench.federation.gateways import GATEWAYS, LaunchOptions, node_ready
 from bench.federation.load import ensure_wrk, parse_wrk_output, wrk_command, wrk_env
-from bench.federation.processes import ProcessRegistry, free_port, tree_rss_kb
+from bench.federation.processes import tree_rss_kb
 from bench.federation.runner import wait_ready
 from bench.federation.workload import REPO_ROOT, Workload
+from infra.ports import free_port
+from infra.processes import ProcessRegistry
 
 pytestmark = [
     pytest.mark.node,

@@ -8,22 +8,18 @@ and log files start empty, and nothing outlives the module that started it.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 
 from bench.federation.workload import DEFAULT_DIR as SCENARIO
 from bench.federation.workload import SUBGRAPHS_ADDRESS
+from infra.ports import free_port
+from infra.processes import start_http
+from tests.gateway.gateway_support import Proc
 
 REPO = Path(__file__).resolve().parents[2]
 WORKLOAD = SCENARIO
@@ -35,65 +31,18 @@ STARTUP_TIMEOUT_S = 30.0
 WORKLOAD_SUBGRAPHS_ADDRESS = SUBGRAPHS_ADDRESS
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Service:
-    """A process serving HTTP on a loopback port, with its stderr kept in a file."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    port: int
-    stderr_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stderr_lines(self) -> list[str]:
-        return self.stderr_path.read_text(errors="replace").splitlines()
-
-    def stop(self, grace_s: float = 10.0) -> None:
-        # Its own session: uvicorn workers or anything it spawned go with it.
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+Service = Proc  # a process serving HTTP on a loopback port, its stderr kept in a file
 
 
 def start_service(
     name: str, argv: list[str], port: int, ready_path: str, logs: Path, env: dict[str, str] | None = None
 ) -> Service:
     """Run argv and wait until GET ready_path answers 200; fail with its stderr otherwise."""
-    stderr_path = logs / f"{name}.stderr.log"
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
-            env={**os.environ, **(env or {})},
-        )
-    service = Service(name, process, port, stderr_path)
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{name} exited with {process.returncode}:\n" + "\n".join(service.stderr_lines())
-                )
-            try:
-                if client.get(service.url + ready_path).status_code == 200:
-                    return service
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)  # a port that is not open yet sends no event to await
-    service.stop()
-    raise RuntimeError(f"{name} not ready in {STARTUP_TIMEOUT_S}s:\n" + "\n".join(service.stderr_lines()))
+    child = start_http(
+        name, argv, f"http://127.0.0.1:{port}{ready_path}", log_path=logs / f"{name}.stderr.log",
+        cwd=REPO, env=env, stdout=False, within=STARTUP_TIMEOUT_S,
+    )
+    return Proc(child, port)
 
 
 def workload_supergraph(subgraphs: Service) -> str:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,63 +10,51 @@ from pathlib import Path
 import httpx
 
 from bench.federation.workload import DEFAULT_DIR as SCENARIO
+from infra.ports import free_port as free_port
+from infra.processes import ChildProcess, start_http
 
 REPO = Path(__file__).resolve().parents[2]
 WORKLOAD = SCENARIO
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out = proc.stderr.read().decode() if proc.stderr else ""
-            raise RuntimeError(f"process exited with {proc.returncode}: {out[-2000:]}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)  # polling a port that has no event to await
-    raise RuntimeError(f"{url} did not come up in {timeout}s")
-
-
 @dataclass
 class Proc:
-    process: subprocess.Popen[bytes]
+    """A server process on a loopback port (infra's ChildProcess), its stderr kept in a file."""
+
+    child: ChildProcess
     port: int
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.child.popen
+
+    @property
+    def stderr_path(self) -> Path:
+        return self.child.log_path
+
+    def stderr_lines(self) -> list[str]:
+        return self.child.log_lines()
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        self.child.stop(grace_s)
+
+
+def _not_a_server_error(response: httpx.Response) -> bool:
+    return response.status_code < 500
 
 
 def spawn(argv: list[str], port: int, health: str, env: dict[str, str] | None = None) -> Proc:
-    proc = subprocess.Popen(
-        argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})}, start_new_session=True,
+    """Run argv (stderr to a temporary log, stdout dropped) and wait until GET `health` on its
+    port answers below 500; fails with its stderr if it exits or never answers."""
+    child = start_http(
+        Path(argv[0]).name, argv, f"http://127.0.0.1:{port}{health}", cwd=REPO, env=env,
+        stdout=False, within=20.0, ready=_not_a_server_error,
     )
-    p = Proc(proc, port)
-    try:
-        wait_http(f"{p.url}{health}", proc)
-    except Exception:
-        p.stop()
-        raise
-    return p
+    return Proc(child, port)
 
 
 GatewayFactory = Callable[..., "Proc"]

@@ -73,8 +73,7 @@ def _definitions(sdl: str) -> tuple[list[DefinitionNode], list[str]]:
                 directives=node.directives,
                 fields=node.fields,
             )
-        keyed = isinstance(node, ObjectTypeDefinitionNode | ObjectTypeExtensionNode)
-        if keyed and _has_key(node) and node.name.value not in entities:
+        if isinstance(node, ObjectTypeDefinitionNode | ObjectTypeExtensionNode) and _has_key(node) and node.name.value not in entities:
             entities.append(node.name.value)
         out.append(node)
     return out, entities

@@ -85,13 +85,13 @@ class OutboxApplier:
         async with self._gate:
             return await self.cass.execute(cql, params, consistency=QUORUM)
 
-    async def _batch(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
+    async def _batch(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
         """UNLOGGED batches of one partition's statements (one replica set, one round trip),
         at most BATCH_ROWS each: Cassandra warns about big batches, then refuses them."""
         chunks = [statements[i : i + BATCH_ROWS] for i in range(0, len(statements), BATCH_ROWS)]
         await asyncio.gather(*(self._one_batch(c) for c in chunks))
 
-    async def _one_batch(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
+    async def _one_batch(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
         batch = BatchStatement(batch_type=BatchType.UNLOGGED, consistency_level=QUORUM)
         for cql, params in statements:
             batch.add(await self.cass.prepare(cql), params)

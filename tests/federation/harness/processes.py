@@ -1,26 +1,19 @@
-"""Start servers on free loopback ports, wait until they answer, and stop them."""
+"""Start servers on free loopback ports, wait until they answer, and stop them (infra's helpers)."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from infra.ports import free_port as free_port
+from infra.processes import ChildProcess, ProcessFailed, start_http
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 STARTUP_TIMEOUT_S = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def closed_port() -> int:
@@ -35,25 +28,26 @@ class StartupError(RuntimeError):
 @dataclass
 class Server:
     name: str
-    process: subprocess.Popen[bytes]
+    child: ChildProcess
     url: str
-    log_path: Path
     files: list[Path] = field(default_factory=list)
 
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.child.popen
+
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:]
+        return self.child.log_text(6000)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                # Graceful shutdown may wait on idle keep-alive connections: don't wait long.
-                self.process.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        for path in [*self.files, self.log_path]:
+        # Graceful shutdown may wait on idle keep-alive connections: don't wait long.
+        self.child.stop(grace=3.0)
+        for path in self.files:
             path.unlink(missing_ok=True)
+
+
+def _answers_200(response: httpx.Response) -> bool:
+    return response.status_code == 200
 
 
 def start_server(
@@ -63,33 +57,18 @@ def start_server(
     health_path: str,
     env: dict[str, str] | None = None,
     files: list[Path] | None = None,
-    ready: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200,
+    ready: Callable[[httpx.Response], bool] = _answers_200,
 ) -> Server:
     """Run argv, poll http://127.0.0.1:port/health_path until `ready`, within STARTUP_TIMEOUT_S.
 
     Fails with the server's own output when it exits or never becomes ready."""
-    with tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False) as log_file:
-        process = subprocess.Popen(
-            list(argv),
-            cwd=REPO_ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
+    url = f"http://127.0.0.1:{port}"
+    try:
+        child = start_http(
+            name, argv, url + health_path, cwd=REPO_ROOT, env=env, within=STARTUP_TIMEOUT_S, ready=ready
         )
-    server = Server(name, process, f"http://127.0.0.1:{port}", Path(log_file.name), files or [])
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = server.log()
-                server.stop()
-                raise StartupError(f"{name} exited with {process.returncode}:\n{output}")
-            try:
-                if ready(client.get(server.url + health_path)):
-                    return server
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)  # polling a port that is not open yet: there is no event to await
-    output = server.log()
-    server.stop()
-    raise StartupError(f"{name} not ready within {STARTUP_TIMEOUT_S}s:\n{output}")
+    except ProcessFailed as error:
+        for path in files or []:
+            path.unlink(missing_ok=True)
+        raise StartupError(str(error)) from None
+    return Server(name, child, url, files or [])
