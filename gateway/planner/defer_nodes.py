@@ -81,7 +81,9 @@ def format_defer(node: Defer, format_node: Callable[[PlanNode], str]) -> str:
     primary = format_node(node.primary) if node.primary is not None else ""
     parts = []
     for d in node.deferred:
-        head = f'Deferred(depends: [{", ".join(map(str, d.depends))}], path: "{"/".join(d.path)}"'
+        # Printed as Apollo prints it: response keys only, list levels implied.
+        path = "/".join(step for step in d.path if step != "@")
+        head = f'Deferred(depends: [{", ".join(map(str, d.depends))}], path: "{path}"'
         head += f', label: "{d.label}")' if d.label is not None else ")"
         body = d.subselection + ":" + ("\n" + format_node(d.node) if d.node is not None else "")
         parts.append(f"{head} {{\n{_indent(body)}\n}},")

@@ -121,3 +121,17 @@ class DeferNormalizer(Normalizer):
                     self._pending.append((label, body))
                 else:
                     self._collect(runtime, [body], out, visited)
+
+
+def normalize(
+    schema: GraphQLSchema,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+    max_fields: int,
+    root: GraphQLObjectType,
+    selection_set: SelectionSetNode,
+) -> tuple[list[NField], DeferredFragments]:
+    """An operation's fields outside its deferred fragments (the initial payload's shape), and the
+    deferred fragments."""
+    normalizer = DeferNormalizer(schema, fragments, variables, max_fields)
+    return normalizer.fields(root, [selection_set]), normalizer.deferred
