@@ -169,7 +169,9 @@ class IncrementalRun:
             if mine or item_errors:
                 item["errors"] = mine + item_errors
             if isinstance(data, dict) and isinstance(view, dict):
-                _deep_merge(view, data)  # nested parts find their objects in what the client has
+                # Nested parts find their objects in what the client has; a copy, since the item
+                # itself is encoded later and must not see what nested parts add.
+                _deep_merge(view, orjson.loads(orjson.dumps(data)))
             items.append(item)
         if items:
             claimed = {id(e) for item in items for e in item.get("errors", ())}

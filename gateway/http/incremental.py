@@ -14,10 +14,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from gateway.http.streaming import MULTIPART_END, MULTIPART_PART
-
 CONTENT_TYPE = b'multipart/mixed;boundary="graphql";deferSpec=20220824'
 DEFER_SPEC = "20220824"
+# Each part is followed at once by the next delimiter (as Apollo Router writes them): a client knows
+# a part is complete when it sees the delimiter after it, so a part must not wait for the next one.
+_OPEN = b"\r\n--graphql"
+_PART = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+_CLOSE = b"--\r\n"  # after the last delimiter: the closing one
 
 
 def accepts_incremental(accept: str) -> bool:
@@ -59,6 +62,7 @@ async def send_parts(
     ]})
     disconnected = asyncio.create_task(_wait_disconnect(receive))
     iterator = parts.__aiter__()
+    opening = _OPEN
     try:
         while True:
             step = asyncio.ensure_future(iterator.__anext__())
@@ -72,8 +76,10 @@ async def send_parts(
                 payload = step.result()
             except StopAsyncIteration:
                 break
-            await send({"type": "http.response.body", "body": MULTIPART_PART + payload, "more_body": True})
-        await send({"type": "http.response.body", "body": MULTIPART_END, "more_body": False})
+            chunk = opening + _PART + payload + _OPEN
+            opening = b""
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": (opening or b"") + _CLOSE, "more_body": False})
     finally:
         disconnected.cancel()
         closer = getattr(iterator, "aclose", None)

@@ -29,10 +29,6 @@ Scope = dict[str, Any]
 HEARTBEAT_SECONDS = 5.0
 SSE_KEEPALIVE_SECONDS = 12.0
 MAX_BUFFERED = 256
-# One part of a `multipart/mixed; boundary="graphql"` body (subscriptions and incremental delivery
-# share it: Apollo Client reads both with one parser), and the closing boundary.
-MULTIPART_PART = b"\r\n--graphql\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
-MULTIPART_END = b"\r\n--graphql--\r\n"
 
 
 def wants_stream(accept: str) -> str | None:
@@ -72,7 +68,7 @@ class _Sse(_Framing):
 class _Multipart(_Framing):
     content_type = b'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
     interval = HEARTBEAT_SECONDS
-    _part = MULTIPART_PART
+    _part = b"\r\n--graphql\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
     heartbeat = _part + b"{}"
 
     def next(self, body: bytes) -> bytes:
@@ -82,7 +78,7 @@ class _Multipart(_Framing):
         return self._part + orjson.dumps({"payload": None, "errors": errors}) + self.end()
 
     def end(self) -> bytes:
-        return MULTIPART_END
+        return b"\r\n--graphql--\r\n"
 
 
 class _HttpSink:

@@ -179,8 +179,11 @@ class _DeferredRun(_Run):
 
     def plan_part(self, type_name: str, fields: list[NField]) -> PlanNode | None:
         for nf in fields:
-            if nf.name != "__typename":
-                self.plan_jump(self.anchor, _ANCHOR, type_name, self.anchor.path, self.anchor.selection, nf)
+            if nf.name == "__typename":
+                continue
+            if not self._candidates(_ANCHOR, type_name, nf):
+                raise PlanningError(f'no key leads to "{type_name}.{nf.name}"')
+            self.plan_jump(self.anchor, _ANCHOR, type_name, self.anchor.path, self.anchor.selection, nf)
         return self.to_plan_node()
 
 

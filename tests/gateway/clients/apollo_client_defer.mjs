@@ -7,9 +7,9 @@
 // Three views of the same operation:
 //   raw      the payloads Apollo's HttpLink parsed from the multipart response, in order, with the
 //            Accept header it sent and the response's content type;
-//   emitted  what a watching component renders: each result ObservableQuery emitted until the
-//            last payload arrived (the first already has the primary fields, the last everything);
-//   final    client.query's result (all payloads merged by Apollo) and the same read from the cache.
+//   final    client.query's result (all payloads merged by Apollo) and the same read from the cache;
+//   emitted  what a watching component renders: each result ObservableQuery emitted until one
+//            equals the final result (the first already has the primary fields).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -46,7 +46,15 @@ out.raw = await new Promise((resolve, reject) => {
 });
 out.sent = sent;
 
-// 2. What a watching UI sees: results as they arrive, until the response is complete.
+// 2. The finished result, and the normalized cache it left behind.
+const client = new ApolloClient({ link: new HttpLink({ uri: gatewayUrl, fetch }), cache: cache() });
+const final = await client.query({ query, variables, fetchPolicy: "network-only", errorPolicy: "all" });
+out.final = { data: final.data ?? null, errors: final.errors ?? null };
+const cached = await client.query({ query, variables, fetchPolicy: "cache-only" });
+out.cached = { data: cached.data ?? null };
+
+// 3. What a watching UI sees: results as they arrive, until one equals the finished result.
+const whole = JSON.stringify(final.data);
 const watchClient = new ApolloClient({ link: new HttpLink({ uri: gatewayUrl, fetch }), cache: cache() });
 out.emitted = await new Promise((resolve, reject) => {
   const results = [];
@@ -55,7 +63,7 @@ out.emitted = await new Promise((resolve, reject) => {
   const subscription = observable.subscribe({
     next: (result) => {
       results.push({ data: result.data ?? null, loading: result.loading, errors: result.errors ?? null });
-      if (results.length >= input.emissions) {
+      if (JSON.stringify(result.data) === whole) {
         clearTimeout(timer);
         subscription.unsubscribe();
         resolve(results);
@@ -64,11 +72,4 @@ out.emitted = await new Promise((resolve, reject) => {
     error: (e) => { clearTimeout(timer); reject(e); },
   });
 });
-
-// 3. The finished result, and the normalized cache it left behind.
-const client = new ApolloClient({ link: new HttpLink({ uri: gatewayUrl, fetch }), cache: cache() });
-const final = await client.query({ query, variables, fetchPolicy: "network-only", errorPolicy: "all" });
-out.final = { data: final.data ?? null, errors: final.errors ?? null };
-const cached = await client.query({ query, variables, fetchPolicy: "cache-only" });
-out.cached = { data: cached.data ?? null };
 process.stdout.write(JSON.stringify(out));
