@@ -9,8 +9,7 @@ fragment and the fields that subgraph @requires. Each deferred fragment is then 
 - at the root of a query: its own root fetches, which need nothing from the primary part;
 - anywhere no key leads (a value type): fetched with its parent, still delivered in its own part.
 
-A deferred fragment depends on the parent fetches that can bring its objects (those at a prefix of
-its path); nested deferred fragments hang off their parent's `Deferred` node as a nested `Defer`.
+A deferred fragment depends on the parent fetches that bring its objects or their fields; nested deferred fragments hang off their parent's `Deferred` node as a nested `Defer`.
 Fetch ids are unique across the whole plan, so `depends` refers to one fetch.
 """
 
@@ -20,7 +19,15 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, GraphQLObjectType, NameNode, OperationDefinitionNode, OperationType
+from graphql import (
+    FieldNode,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    NameNode,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+)
 
 from gateway.planner.build import (
     Group,
@@ -305,8 +312,36 @@ def _fetch_ids(node: PlanNode | None) -> list[int]:
 
 
 def _depends_on(parent: PlanNode | None, path: Path) -> tuple[int, ...]:
-    """The parent's fetches that can bring objects at `path` or their fields: those at a prefix."""
-    return tuple(f.id for p, f in _fetches(parent) if path[: len(p)] == p)
+    """The parent's fetches that bring the objects at `path` or fields of theirs: those at `path`
+    itself, and those at a prefix of it that select the next response key on the way there."""
+    out = []
+    for at, fetch in _fetches(parent):
+        if path[: len(at)] != at:
+            continue
+        rest = [step for step in path[len(at):] if step != "@"]
+        if not rest or rest[0] in _top_keys(fetch):
+            out.append(fetch.id)
+    return tuple(out)
+
+
+def _top_keys(fetch: Fetch) -> set[str]:
+    """The response keys a fetch selects on the objects it fills (inside `_entities` for an entity
+    fetch): parsed from its operation, once per plan."""
+    operation = parse(fetch.operation, no_location=True).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    selections = list(operation.selection_set.selections)
+    if fetch.is_entity_fetch:
+        (entities,) = selections
+        assert isinstance(entities, FieldNode) and entities.selection_set is not None
+        selections = list(entities.selection_set.selections)
+    keys: set[str] = set()
+    while selections:
+        s = selections.pop()
+        if isinstance(s, FieldNode):
+            keys.add(s.alias.value if s.alias else s.name.value)
+        elif isinstance(s, InlineFragmentNode):
+            selections.extend(s.selection_set.selections)
+    return keys
 
 
 def print_fields(fields: list[NField]) -> str:
