@@ -54,16 +54,16 @@ async def send_parts(
 ) -> None:
     """Stream encoded payloads as multipart parts; the client going away stops (and closes) `parts`,
     which cancels the deferred fetches still running."""
-    await send({"type": "http.response.start", "status": 200, "headers": [
-        (b"content-type", CONTENT_TYPE),
-        (b"cache-control", b"no-cache"),
-        (b"x-accel-buffering", b"no"),
-        *headers,
-    ]})
     disconnected = asyncio.create_task(_wait_disconnect(receive))
     iterator = parts.__aiter__()
     opening = _OPEN
     try:
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", CONTENT_TYPE),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),
+            *headers,
+        ]})
         while True:
             step = asyncio.ensure_future(iterator.__anext__())
             done, _ = await asyncio.wait({step, disconnected}, return_when=asyncio.FIRST_COMPLETED)
