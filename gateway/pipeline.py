@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +39,16 @@ from gateway.errors import (
 )
 from gateway.executor import introspection, masking
 from gateway.executor.execute import ExecutionContext, execute
+from gateway.executor.incremental import IncrementalRun
 from gateway.executor.shape import Shaper
 from gateway.executor.shape_codegen import Anomaly, compile_shape
 from gateway.inflight import InFlight
 from gateway.operation import PreparedDocument, coerce_variables, select_operation
+from gateway.planner import defer_normalize
 from gateway.planner.build import PlanningError
-from gateway.planner.nodes import QueryPlan, from_json, to_json
+from gateway.planner.defer import IncrementalPlanner, block_order
+from gateway.planner.defer_normalize import DeferBlock
+from gateway.planner.nodes import Defer, QueryPlan, from_json, to_json
 from gateway.planner.normalize import NField, Normalizer, condition_values
 from gateway.state import SchemaState
 from gateway.transport.meta import FetchMeta
@@ -70,6 +74,8 @@ class Result:
     # Demand control: (estimated, actual or None, refused) when it is on, for /metrics.
     cost: tuple[int, int | None, bool] | None = None
     headers: tuple[tuple[bytes, bytes], ...] = ()  # subgraph response headers passed to the client
+    # Incremental delivery (@defer): the encoded payloads, the first already computed; `body` unused.
+    parts: AsyncIterator[bytes] | None = None
 
 
 class PlanEntry:
@@ -78,7 +84,9 @@ class PlanEntry:
     `estimate` its cost when demand control is on. An operation first seen over budget has no
     plan (`plan` None) until a request within budget (other variables) needs one."""
 
-    __slots__ = ("_build", "_shape", "cache", "errors", "estimate", "fields", "flushed", "origin", "plan", "uses")
+    __slots__ = (
+        "_build", "_shape", "blocks", "cache", "errors", "estimate", "fields", "flushed", "origin", "plan", "uses",
+    )
 
     def __init__(
         self,
@@ -101,6 +109,8 @@ class PlanEntry:
         self.origin = origin or {}
         self.uses = 0  # requests served (ranks the hottest operations)
         self.flushed = 0  # uses already reported to the plan store
+        # Planned for incremental delivery: each Deferred node's fragment, by the node's id.
+        self.blocks: list[DeferBlock] | None = None
 
     def payload(self) -> dict[str, Any]:
         plan = self.ensure_plan()
@@ -169,8 +179,11 @@ class Gateway:
 
     # ------------------------------------------------------------------ entry
     async def run(
-        self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool = True
+        self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool = True,
+        incremental: bool = False,
     ) -> Result:
+        """`incremental`: the client takes incremental delivery (multipart, deferSpec=20220824); an
+        operation using @defer then answers with `Result.parts`, any other as usual."""
         state = self.state
         principal = ANONYMOUS
         if self.auth is not None:
@@ -214,6 +227,10 @@ class Gateway:
         forwarded = self.forwarded_headers(headers)
         if principal.authenticated and self.claims_header:
             forwarded[self.claims_header] = principal.claims_json
+        if incremental and prepared.has_defer and not state.access.fields:
+            # (Field access rules filter the normalised operation, deferred fragments and all:
+            # with them, @defer is answered in one response.) A stream is never shared.
+            return await self._execute(state, prepared, operation, variables, forwarded, principal, True)
         is_query = operation.operation == OperationType.QUERY
         if not (is_query and self.config.dedupe):
             return await self._execute(state, prepared, operation, variables, forwarded, principal)
@@ -257,7 +274,7 @@ class Gateway:
 
     def _plan_key(
         self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
-        principal: Principal = ANONYMOUS,
+        principal: Principal = ANONYMOUS, incremental: bool = False,
     ) -> tuple[tuple[Any, ...], frozenset[str], AccessKey | None]:
         labels = self._labels(state)
         conditions = condition_values(prepared.condition_variables, variables)
@@ -272,21 +289,29 @@ class Gateway:
             if principal is ANONYMOUS
             else rules.key(principal.authenticated, principal.scopes, principal.policies)
         )
-        return (prepared.hash, op_name, conditions, labels, access), labels, access
+        key = (prepared.hash, op_name, conditions, labels, access)
+        return ((*key, "incremental") if incremental else key), labels, access
 
     def _compute(
         self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
         labels: frozenset[str], access: AccessKey | None, plan: QueryPlan | None = None,
+        incremental: bool = False,
     ) -> PlanEntry:
         """Normalise the client's fields, filter them by access and plan them (or take `plan`,
-        already made for them by another process)."""
+        already made for them by another process). `incremental`: with the deferred fragments
+        apart, planned into a Defer node."""
         root = state.api_schema.get_root_type(operation.operation)
         assert isinstance(root, GraphQLObjectType)
-        fields = Normalizer(
-            state.api_schema, prepared.fragments, variables, state.documents.limits.max_fields
-        ).fields(
-            root, [operation.selection_set]
-        )
+        limit = state.documents.limits.max_fields
+        deferred: defer_normalize.DeferredFragments = {}
+        if incremental:
+            fields, deferred = defer_normalize.normalize(
+                state.api_schema, prepared.fragments, variables, limit, root, operation.selection_set
+            )
+        else:
+            fields = Normalizer(state.api_schema, prepared.fragments, variables, limit).fields(
+                root, [operation.selection_set]
+            )
         rules = state.access
         filtered = filter_fields(fields, rules, access) if access is not None else None
         plan_fields, shape_fields = (fields, fields) if filtered is None else (filtered.plan_fields, filtered.shape_fields)
@@ -298,41 +323,53 @@ class Gateway:
             "labels": sorted(labels),
             "access": _access_json(access),
         }
+        if incremental:
+            origin["incremental"] = True
 
         def build() -> QueryPlan:
             if plan is not None:
                 return plan
+            if deferred:
+                return IncrementalPlanner(state.planner, operation, root, deferred, labels).plan(plan_fields)
             if not plan_fields:  # nothing left to ask: no fetch (a denied mutation runs nothing)
                 return QueryPlan(None)
             return state.planner.plan(operation, root, plan_fields, labels)
 
         estimate = None
         if self._demand is not None:
+            # The whole operation costs what it costs, however much of it is deferred.
+            costed = plan_fields if not deferred else Normalizer(
+                state.api_schema, prepared.fragments, variables, limit
+            ).fields(root, [operation.selection_set])
             estimate = CostModel(state.api_schema, state.costs, self._demand.list_size).estimate(
-                plan_fields, operation.operation == OperationType.MUTATION
+                costed, operation.operation == OperationType.MUTATION
             )
             if plan is None and self._demand.over_budget(estimate.cost(variables)):
                 # refused before planning: a hostile operation costs a tree walk, not a plan
-                return PlanEntry(None, shape_fields, errors, estimate, build, origin)
-        return PlanEntry(build(), shape_fields, errors, estimate, origin=origin)
+                entry = PlanEntry(None, shape_fields, errors, estimate, build, origin)
+                entry.blocks = [b for b, _ in block_order(fields, deferred)] if deferred else None
+                return entry
+        entry = PlanEntry(build(), shape_fields, errors, estimate, origin=origin)
+        entry.blocks = [b for b, _ in block_order(fields, deferred)] if deferred else None
+        return entry
 
     def plan_for(
         self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
-        principal: Principal = ANONYMOUS,
+        principal: Principal = ANONYMOUS, incremental: bool = False,
     ) -> PlanEntry:
-        key, labels, access = self._plan_key(state, prepared, operation, variables, principal)
+        key, labels, access = self._plan_key(state, prepared, operation, variables, principal, incremental)
         entry: PlanEntry = state.plans.get_or_compute(
-            key, lambda: self._compute(state, prepared, operation, variables, labels, access)
+            key, lambda: self._compute(state, prepared, operation, variables, labels, access, None, incremental)
         )
         entry.uses += 1
         return entry
 
     async def plan_for_async(
         self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
-        principal: Principal = ANONYMOUS,
+        principal: Principal = ANONYMOUS, incremental: bool = False,
     ) -> PlanEntry:
         """With the plan store: an in-process miss asks Redis before planning."""
-        key, labels, access = self._plan_key(state, prepared, operation, variables, principal)
+        key, labels, access = self._plan_key(state, prepared, operation, variables, principal, incremental)
         store = self.plan_store
         assert store is not None
 
@@ -343,7 +380,7 @@ class Gateway:
                 entry = self._from_payload(state, prepared, operation, variables, labels, access, payload)
                 if entry is not None:
                     return entry
-            entry = self._compute(state, prepared, operation, variables, labels, access)
+            entry = self._compute(state, prepared, operation, variables, labels, access, None, incremental)
             if entry.plan is not None:  # an operation refused over budget is not worth sharing
                 store.put(state.id, digest, entry.payload())
             return entry
@@ -361,7 +398,8 @@ class Gateway:
             plan = QueryPlan(from_json(node) if node else None, tuple(payload.get("localFields", ())))
         except (KeyError, TypeError, ValueError):
             return None  # written by another version: plan again
-        return self._compute(state, prepared, operation, variables, labels, access, plan)
+        incremental = bool(payload.get("incremental"))
+        return self._compute(state, prepared, operation, variables, labels, access, plan, incremental)
 
     def replan(self, state: SchemaState, origin: dict[str, Any]) -> tuple[tuple[Any, ...], PlanEntry] | None:
         """Plan an operation again from its origin, for `state` (a reload, or a warm start)."""
@@ -371,7 +409,8 @@ class Gateway:
         operation = select_operation(prepared, origin.get("operationName"))
         variables = dict(origin.get("conditions") or {})
         key, labels, access = self._plan_key_fixed(state, prepared, operation, variables, origin)
-        return key, self._compute(state, prepared, operation, variables, labels, access)
+        incremental = bool(origin.get("incremental"))
+        return key, self._compute(state, prepared, operation, variables, labels, access, None, incremental)
 
     def prime(self, state: SchemaState, origins: list[dict[str, Any]]) -> int:
         """Put plans for these operations into `state`'s cache; how many were planned."""
@@ -420,7 +459,8 @@ class Gateway:
         op_name = operation.name.value if operation.name else None
         access = _access_from_json(state.access, payload.get("access"))
         conditions = condition_values(prepared.condition_variables, variables)
-        return (prepared.hash, op_name, conditions, labels, access), labels, access
+        key = (prepared.hash, op_name, conditions, labels, access)
+        return ((*key, "incremental") if payload.get("incremental") else key), labels, access
 
     def hottest_origins(self, state: SchemaState, limit: int) -> list[dict[str, Any]]:
         for _ in range(3):  # the loop may touch the LRU while a reload thread reads it
@@ -456,12 +496,13 @@ class Gateway:
         variables: dict[str, Any],
         forwarded: dict[str, str],
         principal: Principal = ANONYMOUS,
+        incremental: bool = False,
     ) -> Result:
         try:
             if self.plan_store is None:
-                entry = self.plan_for(state, prepared, operation, variables, principal)
+                entry = self.plan_for(state, prepared, operation, variables, principal, incremental)
             else:
-                entry = await self.plan_for_async(state, prepared, operation, variables, principal)
+                entry = await self.plan_for_async(state, prepared, operation, variables, principal, incremental)
         except PlanningError as e:
             return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
         except RequestError as e:
@@ -493,8 +534,16 @@ class Gateway:
             # Read-your-writes: a client holding a consistency token reads around the cache.
             ctx.bypass = bool(forwarded.get(CONSISTENCY_HEADER))
             cache_control = "no-store" if ctx.bypass else info.cache_control
+        run = None
         try:
-            await execute(plan.node, ctx)
+            if isinstance(plan.node, Defer):
+                assert entry.blocks is not None
+                run = IncrementalRun(
+                    plan.node, ctx, entry.blocks, self.config.redact_subgraph_errors, self.config.subgraph_timeout
+                )
+                await run.primary()
+            else:
+                await execute(plan.node, ctx)
         except Exception as e:  # a bug must cost this request only, with an error the client can read
             ctx.errors.append(error(f"Execution failed: {e.__class__.__name__}: {e}", INTERNAL_SERVER_ERROR))
         if plan.local_fields:
@@ -516,6 +565,8 @@ class Gateway:
             response["extensions"] = ctx.extensions
         if cache_control is not None and ctx.errors:
             cache_control = "no-store"
+        if run is not None:  # the first payload now, the deferred ones as they complete
+            return Result(b"", False, 200, headers=meta.response_headers(), parts=run.payloads(response))
         if estimated is None:
             return Result(orjson.dumps(response), False, 200, cache_control=cache_control, headers=meta.response_headers())
         assert self._demand is not None

@@ -35,6 +35,28 @@ from gateway.transport.meta import FetchMeta
 Item = dict[str, Any]
 
 
+class Payloads:
+    """The encoded payloads of one response. Closing it cancels the deferred parts still running,
+    also when no payload was asked for yet (an async generator that never started would not run
+    its cleanup)."""
+
+    def __init__(self, run: IncrementalRun, payloads: AsyncIterator[bytes]) -> None:
+        self._run = run
+        self._payloads = payloads
+
+    def __aiter__(self) -> Payloads:
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await self._payloads.__anext__()
+
+    async def aclose(self) -> None:
+        self._run.cancel()
+        closer = getattr(self._payloads, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
 def count_deferred(node: Defer) -> int:
     return sum(1 + (count_deferred(d.node) if isinstance(d.node, Defer) else 0) for d in node.deferred)
 
@@ -63,7 +85,14 @@ class IncrementalRun:
             self._spawn(d, self.primary_sent, self.ctx)
         await self._run(self.plan.primary, self.ctx)
 
-    async def payloads(self, initial: dict[str, Any]) -> AsyncIterator[bytes]:
+    def payloads(self, initial: dict[str, Any]) -> Payloads:
+        return Payloads(self, self._payloads(initial))
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+
+    async def _payloads(self, initial: dict[str, Any]) -> AsyncIterator[bytes]:
         try:
             self.view = initial.get("data")
             remaining = self.pending if isinstance(self.view, dict) else 0
@@ -80,8 +109,7 @@ class IncrementalRun:
                 elif not remaining:
                     yield b'{"hasNext":false}'
         finally:
-            for task in self.tasks:
-                task.cancel()
+            self.cancel()
             for task in self.tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task

@@ -1,5 +1,6 @@
 """The query plan: a tree of Sequence / Parallel / Flatten / Fetch nodes (a Subscription at the root
-of a subscription's plan).
+of a subscription's plan, a Defer at the root of an operation delivered incrementally: see
+`gateway.planner.defer_nodes`).
 
 It is the only thing the planner and the executor share. Nodes are frozen, serialise to JSON (in
 the shape Apollo's query plans use, so the two can be compared) and print readably.
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from graphql import parse, print_ast
+
+from gateway.planner.defer_nodes import Defer, defer_from_json, defer_to_json, format_defer
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class Subscription:
     rest: PlanNode | None = None
 
 
-PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel | Subscription
+PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel | Subscription | Defer
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ def _count_fetches(node: PlanNode | None) -> int:
         return 1
     if isinstance(node, Subscription):
         return 1 + _count_fetches(node.rest)
+    if isinstance(node, Defer):
+        return _count_fetches(node.primary) + sum(_count_fetches(d.node) for d in node.deferred)
     return sum(_count_fetches(n) for n in node.nodes)
 
 
@@ -177,6 +182,8 @@ def to_json(node: PlanNode) -> dict[str, Any]:
         return d
     if isinstance(node, Flatten):
         return {"kind": "Flatten", "path": list(node.path), "node": to_json(node.node)}
+    if isinstance(node, Defer):
+        return defer_to_json(node, to_json)
     if isinstance(node, Subscription):
         return {
             "kind": "Subscription",
@@ -204,6 +211,8 @@ def from_json(d: dict[str, Any]) -> PlanNode:
         )
     if kind == "Flatten":
         return Flatten(tuple(d["path"]), from_json(d["node"]))  # type: ignore[arg-type]
+    if kind == "Defer":
+        return defer_from_json(d, from_json)
     if kind == "Subscription":
         rest = d.get("rest")
         return Subscription(from_json(d["primary"]), from_json(rest) if rest else None)  # type: ignore[arg-type]
@@ -239,6 +248,8 @@ def format_node(node: PlanNode) -> str:
         return f'Fetch(service: "{node.service}") {{\n{_indent(body, 1)}\n}}'
     if isinstance(node, Flatten):
         return f'Flatten(path: "{".".join(node.path)}") {{\n{_indent(format_node(node.node), 1)}\n}}'
+    if isinstance(node, Defer):
+        return format_defer(node, format_node)
     if isinstance(node, Subscription):
         inner = "Primary: {\n" + _indent(format_node(node.primary), 1) + "\n}"
         if node.rest is not None:

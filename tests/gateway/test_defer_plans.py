@@ -3,6 +3,7 @@ fetches for the deferred ones, nesting, `if`, labels, validation, printing and J
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,16 @@ from gateway.operation import coerce_variables, select_operation
 from gateway.planner.defer import IncrementalPlanner, block_order
 from gateway.planner.defer_nodes import Defer
 from gateway.planner.defer_normalize import normalize
-from gateway.planner.nodes import Fetch, Flatten, PlanNode, QueryPlan, Sequence
+from gateway.planner.nodes import (
+    Fetch,
+    Flatten,
+    PlanNode,
+    QueryPlan,
+    Sequence,
+    format_plan,
+    from_json,
+    to_json,
+)
 from gateway.state import SchemaState, build_state
 
 REPO = Path(__file__).resolve().parents[2]
@@ -181,3 +191,20 @@ def test_printed_like_apollos_query_plans(state: SchemaState) -> None:
     assert text.startswith("Defer {\n  Primary {\n    Fetch(service: \"accounts\")")
     assert '  }, [\n    Deferred(depends: [0], path: "me", label: "n") {\n      { name }:\n      Flatten(path: "me")' in text
     assert text.endswith("    },\n  ]\n}")
+
+
+def test_a_defer_plan_round_trips_through_json_and_prints(state: SchemaState) -> None:
+    query = """{ me { id ... @defer { name } } ... @defer(label: "top") { topProducts(first: 1) { name
+        ... @defer(label: "inner") { shippingEstimate reviews { id ... @defer(label: "deep") { body } } } } } }"""
+    result, _ = plan(state, query)
+    assert result.node is not None
+    encoded = json.loads(json.dumps(to_json(result.node)))  # plain JSON, as the plan store keeps it
+    assert encoded["kind"] == "Defer" and encoded["deferred"][0]["label"] == "top"
+    assert from_json(encoded) == result.node
+    printed = format_plan(result)
+    assert printed.startswith("QueryPlan {\n  Defer {\n    Primary {")
+    assert 'Deferred(depends: [], path: "", label: "top")' in printed
+    assert 'Deferred(depends: [3], path: "topProducts/reviews", label: "deep")' in printed
+    # Every part's fetches count: primary me, the same-subgraph name, topProducts, inventory,
+    # reviews, and the deep body.
+    assert result.fetch_count == 6 == len(fetches(result.node))
