@@ -26,10 +26,9 @@ from gateway.executor import masking
 from gateway.executor.execute import ExecutionContext, execute
 from gateway.executor.representations import collect_with_paths
 from gateway.executor.shape import _BUBBLE, LinkedPath, Shaper
-from gateway.planner.defer_nodes import Defer, Deferred
-from gateway.planner.defer_normalize import DeferBlock
-from gateway.planner.nodes import Fetch, Flatten, Parallel, PlanNode
-from gateway.planner.nodes import Sequence as SequenceNode
+from gateway.plan.deferred import DeferBlock
+from gateway.plan.nodes import Defer, Deferred, Fetch, Flatten, Parallel, PlanNode
+from gateway.plan.nodes import Sequence as SequenceNode
 from gateway.transport.meta import FetchMeta
 
 Item = dict[str, Any]

@@ -29,20 +29,24 @@ from graphql import (
     parse,
 )
 
-from gateway.planner.build import (
-    Group,
-    Planner,
-    PlanningError,
-    _copy_rep,
-    _list_depth,
-    _PlanRun,
-    key_at,
+from gateway.plan.deferred import DeferBlock, DeferredFragments
+from gateway.plan.fields import NField
+from gateway.plan.nodes import (
+    Defer,
+    Deferred,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Sequence,
 )
-from gateway.planner.defer_nodes import Defer, Deferred
-from gateway.planner.defer_normalize import DeferBlock, DeferredFragments
-from gateway.planner.nodes import Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
-from gateway.planner.normalize import NField
+from gateway.planner.emit import Emitter
+from gateway.planner.errors import PlanningError
+from gateway.planner.groups import Group
+from gateway.planner.keys import copy_rep, key_at
 from gateway.planner.selection import SelectionSet
+from gateway.planner.walk import Planner, _list_depth, _PlanRun
 
 Path = tuple[str, ...]
 Steps = tuple[tuple[str, str], ...]  # (response key, runtime type below it) from a part's object down
@@ -180,7 +184,7 @@ class _DeferredRun(_Run):
             return self.plan_jump(group, graph, type_name, path, out, nf)
         key = key_at(out, nf)
         if not out.has(key):
-            _copy_rep(out, nf, key)
+            copy_rep(out, nf, key)
             self.needed.append(nf if key == nf.key else dataclasses.replace(nf, key=key))
         return {group}
 
@@ -191,7 +195,7 @@ class _DeferredRun(_Run):
             if not self._candidates(_ANCHOR, type_name, nf):
                 raise PlanningError(f'no key leads to "{type_name}.{nf.name}"')
             self.plan_jump(self.anchor, _ANCHOR, type_name, self.anchor.path, self.anchor.selection, nf)
-        return self.to_plan_node()
+        return Emitter(self.sg, self.p.full, self.kind, self.op_name, self.var_defs).plan_node(self.groups)
 
 
 @dataclass(eq=False)

@@ -1,4 +1,4 @@
-"""`@defer` in the normalised operation: deferred fragments kept apart from the fields around them.
+"""Normalise an operation with its deferred fragments (`@defer`) kept apart (`gateway.plan.deferred`).
 
 A `Normalizer` merges every fragment into its parent's fields. `DeferNormalizer` does the same for
 all fragments but the deferred ones (`@defer`, or `@defer(if: true / $var)` with `$var` true): those
@@ -11,7 +11,6 @@ every other operation is normalised by `Normalizer` alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -26,20 +25,9 @@ from graphql import (
 )
 from graphql.language import DirectiveNode
 
-from gateway.planner.normalize import NField, Normalizer, _condition
-
-
-@dataclass(eq=False)
-class DeferBlock:
-    """One deferred fragment on one runtime object type."""
-
-    label: str | None
-    type_name: str  # the runtime object type it applies to
-    fields: list[NField]  # what it delivers (its nested blocks hang off these lists)
-
-
-# id(field list) -> the deferred fragments selected on that object
-DeferredFragments = dict[int, list[DeferBlock]]
+from gateway.plan.deferred import DeferBlock, DeferredFragments
+from gateway.plan.fields import NField
+from gateway.planner.normalize import Normalizer, _condition
 
 
 def defer_directive(directives: tuple[DirectiveNode, ...] | None, variables: dict[str, Any]) -> tuple[bool, str | None]:

@@ -11,19 +11,10 @@ from typing import Any
 import pytest
 
 from gateway.operation import coerce_variables, select_operation
-from gateway.planner.defer import IncrementalPlanner, block_order
-from gateway.planner.defer_nodes import Defer
-from gateway.planner.defer_normalize import normalize
-from gateway.planner.nodes import (
-    Fetch,
-    Flatten,
-    PlanNode,
-    QueryPlan,
-    Sequence,
-    format_plan,
-    from_json,
-    to_json,
-)
+from gateway.plan.deferred import DeferBlock
+from gateway.plan.nodes import Defer, Fetch, Flatten, PlanNode, QueryPlan, Sequence
+from gateway.plan.printing import format_node, format_plan
+from gateway.plan.serialize import from_json, to_json
 from gateway.state import SchemaState, build_state
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,18 +27,17 @@ def state() -> SchemaState:
     return build_state(BENCH.read_text())
 
 
-def plan(state: SchemaState, query: str, variables: dict[str, Any] | None = None) -> tuple[QueryPlan, list[Any]]:
+def plan(
+    state: SchemaState, query: str, variables: dict[str, Any] | None = None
+) -> tuple[QueryPlan, tuple[DeferBlock, ...]]:
+    """The planner's front door, for a client that takes incremental delivery."""
     prepared = state.documents.get(query)
     assert not prepared.errors, prepared.errors
     operation = select_operation(prepared, None)
     coerced = coerce_variables(state.api_schema, operation, variables)
-    root = state.api_schema.get_root_type(operation.operation)
-    assert root is not None
-    fields, deferred = normalize(
-        state.api_schema, prepared.fragments, coerced, 10_000, root, operation.selection_set  # type: ignore[arg-type]
-    )
-    result = IncrementalPlanner(state.planner, operation, root, deferred, frozenset()).plan(fields)  # type: ignore[arg-type]
-    return result, block_order(fields, deferred)
+    result = state.planner.plan(prepared, None, coerced, incremental=True)
+    assert result is not None and result.operation is not None
+    return result, result.operation.deferred
 
 
 def selects(operation: str, field: str) -> bool:
@@ -84,7 +74,7 @@ def test_deferred_entity_fields_are_fetched_from_the_primary_parts_objects(state
     first, second = deferred.node.nodes
     assert isinstance(first, Flatten) and first.node.service == "reviews" and first.path == ("topProducts", "@")
     assert isinstance(second, Flatten) and second.node.service == "accounts"
-    assert blocks[deferred.id][0].label == "reviews"
+    assert blocks[deferred.id].label == "reviews"
     # Ids are unique across the parts: `depends` names exactly one fetch.
     ids = [f.id for f in fetches(node)]
     assert len(ids) == len(set(ids)) == 3
@@ -131,7 +121,7 @@ def test_nested_deferred_fragments_hang_off_their_parent_part(state: SchemaState
     # @requires of a deferred field: the primary part brings what inventory's representation needs.
     assert isinstance(node.primary, Fetch)
     assert selects(node.primary.operation, "price") and selects(node.primary.operation, "weight")
-    assert [b.label for b, _ in blocks] == ["outer", "inner"]
+    assert [b.label for b in blocks] == ["outer", "inner"]
     assert (outer.id, inner.id) == (0, 1)
 
 
@@ -153,7 +143,7 @@ def test_fragment_spreads_and_abstract_types(state: SchemaState) -> None:
     assert deferred.label == "later" and deferred.subselection == "{ name reviews { body } }"
     services = sorted(f.service for f in fetches(deferred.node))
     assert services == ["accounts", "reviews"]
-    assert blocks[0][0].type_name == "User"
+    assert blocks[0].type_name == "User"
 
 
 def test_validation_follows_graphql_core(state: SchemaState) -> None:
@@ -178,16 +168,9 @@ def test_if_variable_is_a_plan_condition(state: SchemaState) -> None:
 
 
 def test_printed_like_apollos_query_plans(state: SchemaState) -> None:
-    from gateway.planner.defer_nodes import format_defer
-    from gateway.planner.nodes import format_node
-
     result, _ = plan(state, '{ me { id ... @defer(label: "n") { name } } }')
     assert isinstance(result.node, Defer)
-
-    def fmt(n: PlanNode) -> str:
-        return format_defer(n, fmt) if isinstance(n, Defer) else format_node(n)
-
-    text = fmt(result.node)
+    text = format_node(result.node)
     assert text.startswith("Defer {\n  Primary {\n    Fetch(service: \"accounts\")")
     assert '  }, [\n    Deferred(depends: [0], path: "me", label: "n") {\n      { name }:\n      Flatten(path: "me")' in text
     assert text.endswith("    },\n  ]\n}")
@@ -208,3 +191,28 @@ def test_a_defer_plan_round_trips_through_json_and_prints(state: SchemaState) ->
     # Every part's fetches count: primary me, the same-subgraph name, topProducts, inventory,
     # reviews, and the deep body.
     assert result.fetch_count == 6 == len(fetches(result.node))
+    # The whole plan, its operation's deferred fragments too, as the plan store keeps it.
+    again = QueryPlan.from_json(json.loads(json.dumps(result.to_json())), state.api_schema)
+    assert again.node == result.node and again.operation is not None and result.operation is not None
+    assert [(b.label, b.type_name) for b in again.operation.deferred] == [
+        (b.label, b.type_name) for b in result.operation.deferred
+    ]
+    assert [[f.key for f in b.fields] for b in again.operation.deferred] == [
+        ["topProducts"], ["shippingEstimate", "reviews"], ["body"], ["name"]
+    ]
+
+
+def test_without_incremental_delivery_the_same_document_plans_as_one_response(state: SchemaState) -> None:
+    query = '{ me { id ... @defer(label: "n") { name } } }'
+    prepared = state.documents.get(query)
+    single = state.planner.plan(prepared, None, {})
+    assert single is not None and isinstance(single.node, Fetch) and selects(single.node.operation, "name")
+    incremental = state.planner.plan(prepared, None, {}, incremental=True)
+    assert incremental is not None and isinstance(incremental.node, Defer)
+    assert single.operation is not None and not single.operation.deferred
+    # Two plans of one document, each cached under its own key.
+    assert state.planner.plan(prepared, None, {}) is single
+    assert state.planner.plan(prepared, None, {}, incremental=True) is incremental
+    # A document without @defer has one plan whatever the client takes.
+    plain = state.documents.get("{ me { id name } }")
+    assert state.planner.plan(plain, None, {}, incremental=True) is state.planner.plan(plain, None, {})
