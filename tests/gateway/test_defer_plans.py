@@ -216,3 +216,20 @@ def test_without_incremental_delivery_the_same_document_plans_as_one_response(st
     # A document without @defer has one plan whatever the client takes.
     plain = state.documents.get("{ me { id name } }")
     assert state.planner.plan(plain, None, {}, incremental=True) is state.planner.plan(plain, None, {})
+
+
+def test_charter_plan_prints_the_incremental_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from gateway import plan_cli
+
+    query = tmp_path / "q.graphql"
+    query.write_text('{ me { id ... @defer(label: "n") { name } } }')
+    parser = argparse.ArgumentParser()
+    plan_cli.register(parser)
+    base = ["--supergraph", str(BENCH), "--query", str(query)]
+    assert plan_cli.run(parser.parse_args([*base, "--incremental"])) == 0
+    printed = capsys.readouterr().out
+    assert "Defer {" in printed and 'Deferred(depends: [0], path: "me", label: "n")' in printed
+    assert plan_cli.run(parser.parse_args(base)) == 0
+    assert "Defer" not in capsys.readouterr().out  # without it: the one-response plan
