@@ -233,3 +233,16 @@ def test_charter_plan_prints_the_incremental_plan(tmp_path: Path, capsys: pytest
     assert "Defer {" in printed and 'Deferred(depends: [0], path: "me", label: "n")' in printed
     assert plan_cli.run(parser.parse_args(base)) == 0
     assert "Defer" not in capsys.readouterr().out  # without it: the one-response plan
+
+
+def test_a_fragment_deferred_below_a_mutation_root_is_fetched_by_query_after_it() -> None:
+    mutations = build_state(MUTATIONS.read_text())
+    result, _ = plan(mutations, 'mutation { reserve(sku: "a") { id sku ... @defer(label: "cost") { cost } } }')
+    node = result.node
+    assert isinstance(node, Defer) and isinstance(node.primary, Fetch)
+    assert node.primary.operation_kind == "mutation" and not selects(node.primary.operation, "cost")
+    # The mutation runs once; its deferred part reads the reservation through _entities (a query).
+    assert selects(node.primary.operation, "qty")  # what ledger's cost @requires
+    (deferred,) = node.deferred
+    assert isinstance(deferred.node, Flatten) and deferred.node.node.operation_kind == "query"
+    assert deferred.node.node.service == "ledger" and deferred.depends == (node.primary.id,)
