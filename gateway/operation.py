@@ -58,16 +58,20 @@ class PreparedDocument:
     errors: list[GraphQLError]
     operations: dict[str | None, OperationDefinitionNode] = field(default_factory=dict)
     fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
-    condition_variables: tuple[str, ...] = ()  # variables used by @skip/@include
+    condition_variables: tuple[str, ...] = ()  # variables used by @skip/@include (and @defer's `if`)
+    has_defer: bool = False  # uses @defer: planned for incremental delivery when the client takes it
 
 
 class _ConditionVariables(Visitor):
     def __init__(self) -> None:
         super().__init__()
         self.names: list[str] = []
+        self.defer = False
 
     def enter_directive(self, node: Any, *_: Any) -> None:
-        if node.name.value in ("skip", "include"):
+        if node.name.value == "defer":
+            self.defer = True
+        if node.name.value in ("skip", "include", "defer"):
             for arg in node.arguments or ():
                 if isinstance(arg.value, VariableNode) and arg.value.name.value not in self.names:
                     self.names.append(arg.value.name.value)
@@ -200,6 +204,7 @@ def prepare(schema: GraphQLSchema, text: str, limits: Limits) -> PreparedDocumen
     collector = _ConditionVariables()
     visit(document, collector)
     prepared.condition_variables = tuple(collector.names)
+    prepared.has_defer = collector.defer
     return prepared
 
 

@@ -8,7 +8,7 @@ execution and one encoded response when inbound deduplication is on.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,8 @@ class Result:
     # Demand control: (estimated, actual or None, refused) when it is on, for /metrics.
     cost: tuple[int, int | None, bool] | None = None
     headers: tuple[tuple[bytes, bytes], ...] = ()  # subgraph response headers passed to the client
+    # Incremental delivery (@defer): the encoded payloads, the first already computed; `body` unused.
+    parts: AsyncIterator[bytes] | None = None
 
 
 class Gateway:
@@ -113,8 +115,11 @@ class Gateway:
 
     # ------------------------------------------------------------------ entry
     async def run(
-        self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool = True
+        self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool = True,
+        incremental: bool = False,
     ) -> Result:
+        """`incremental`: the client takes incremental delivery (multipart, deferSpec=20220824); an
+        operation using @defer then answers with `Result.parts`, any other as usual."""
         state = self.state
         principal = ANONYMOUS
         if self.auth is not None:
@@ -158,6 +163,8 @@ class Gateway:
         forwarded = self.forwarded_headers(headers)
         if principal.authenticated and self.claims_header:
             forwarded[self.claims_header] = principal.claims_json
+        if incremental and prepared.has_defer:  # a stream is never shared with another request
+            return await self._execute(state, prepared, operation, variables, forwarded, principal, True)
         is_query = operation.operation == OperationType.QUERY
         if not (is_query and self.config.dedupe):
             return await self._execute(state, prepared, operation, variables, forwarded, principal)
@@ -257,6 +264,7 @@ class Gateway:
         variables: dict[str, Any],
         forwarded: dict[str, str],
         principal: Principal = ANONYMOUS,
+        incremental: bool = False,
     ) -> Result:
         op_name = operation.name.value if operation.name else None
         estimated: int | None = None
@@ -273,10 +281,10 @@ class Gateway:
         access = self.access_key(state, principal)
         try:
             if self.plan_store is None:
-                plan = state.planner.plan(prepared, op_name, variables, self._always_labels, access, admit)
+                plan = state.planner.plan(prepared, op_name, variables, self._always_labels, access, admit, incremental)
             else:
                 plan = await state.planner.plan_async(
-                    self.plan_store, prepared, op_name, variables, self._always_labels, access, admit
+                    self.plan_store, prepared, op_name, variables, self._always_labels, access, admit, incremental
                 )
         except PlanningError as e:
             return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
@@ -295,12 +303,14 @@ class Gateway:
         meta = FetchMeta(asyncio.get_running_loop().time() + self.config.subgraph_timeout)
         request = RequestContext(
             self.transport, state.urls, state.placeholders, state.api_schema, variables, forwarded, meta,
-            self.config.redact_subgraph_errors,
+            self.config.redact_subgraph_errors, subgraph_timeout=self.config.subgraph_timeout,
         )
         if self.entity_cache is not None:
             request.entity_cache = self.entity_cache
             request.analyzer = self._analyzer(state)
         response = await execute_plan(plan, request)
+        if response.parts is not None:  # the first payload now, the deferred ones as they complete
+            return Result(b"", False, 200, headers=meta.response_headers(), parts=response.parts)
         body = orjson.dumps(response.body)
         if estimated is None:
             return Result(body, False, 200, cache_control=response.cache_control, headers=meta.response_headers())

@@ -24,6 +24,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variables", default=None, help="JSON object (for @skip/@include)")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.add_argument("--label", action="append", default=[], help="progressive override label to enable")
+    parser.add_argument(
+        "--incremental", action="store_true",
+        help="the plan for a client that takes incremental delivery (@defer: a Defer node)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
         variables = coerce_variables(state.api_schema, operation, orjson.loads(args.variables) if args.variables else None)
         # The plan an anonymous request gets from the gateway.
         anonymous = state.access.anonymous if state.access.fields else None
-        plan = state.planner.plan(prepared, args.operation_name, variables, frozenset(args.label), anonymous)
+        plan = state.planner.plan(
+            prepared, args.operation_name, variables, frozenset(args.label), anonymous, incremental=args.incremental
+        )
         assert plan is not None  # no demand control here: every operation is planned
     except (SupergraphError, PlanningError, OSError, orjson.JSONDecodeError) as e:
         print(f"charter plan: {e}", file=sys.stderr)

@@ -36,7 +36,7 @@ from graphql import (
 from gateway.cache.config import EntityCacheConfig, MutationRule
 from gateway.cache.hints import CacheHints
 from gateway.cache.tags import TagPath
-from gateway.plan.nodes import Fetch, Flatten, PlanNode, QueryPlan, Subscription
+from gateway.plan.nodes import Defer, Fetch, Flatten, PlanNode, QueryPlan, Subscription
 from gateway.supergraph.join import Supergraph, field_set_names
 
 MEMO_SIZE = 8192
@@ -332,6 +332,8 @@ def _fetches(node: PlanNode | None) -> list[Fetch]:
         return [node]
     if isinstance(node, Flatten):
         return [node.node]
+    if isinstance(node, Defer):  # every part's fetches: each part reads and fills the cache too
+        return _fetches(node.primary) + [f for d in node.deferred for f in _fetches(d.node)]
     if isinstance(node, Subscription):
         return [node.primary, *_fetches(node.rest)]
     return [f for n in node.nodes for f in _fetches(n)]

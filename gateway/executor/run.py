@@ -18,9 +18,10 @@ from gateway.cache.entity import CONSISTENCY_HEADER, EntityCache, scope_of
 from gateway.errors import INTERNAL_SERVER_ERROR, error
 from gateway.executor import introspection, masking
 from gateway.executor.execute import ExecutionContext, execute
+from gateway.executor.incremental import IncrementalRun, Payloads
 from gateway.executor.shape import Shaper
 from gateway.executor.shape_codegen import Anomaly, compile_shape
-from gateway.plan.nodes import QueryPlan
+from gateway.plan.nodes import Defer, QueryPlan
 from gateway.transport.meta import FetchMeta
 from gateway.types import Transport
 
@@ -39,12 +40,15 @@ class RequestContext:
     redact_subgraph_errors: bool = False
     entity_cache: EntityCache | None = None
     analyzer: Analyzer | None = None  # the entity cache's analysis of this schema (with the cache)
+    subgraph_timeout: float = 30.0  # a deferred part's fetches get this long from when it starts
 
 
 @dataclass(frozen=True)
 class Response:
     body: dict[str, Any]  # {"data": ..., "errors"?: [...], "extensions"?: {...}}
     cache_control: str | None = None  # with the entity cache: what the response may be cached for
+    # Incremental delivery (a Defer plan): every payload encoded, `body` the first one's content.
+    parts: Payloads | None = None
 
     @property
     def data(self) -> dict[str, Any] | None:
@@ -69,8 +73,15 @@ async def execute_plan(plan: QueryPlan, request: RequestContext) -> Response:
         # Read-your-writes: a client holding a consistency token reads around the cache.
         ctx.bypass = bool(request.headers.get(CONSISTENCY_HEADER))
         cache_control = "no-store" if ctx.bypass else info.cache_control
+    run = None
     try:
-        await execute(plan.node, ctx)
+        if isinstance(plan.node, Defer):
+            run = IncrementalRun(
+                plan.node, ctx, operation.deferred, request.redact_subgraph_errors, request.subgraph_timeout
+            )
+            await run.primary()  # the deferred parts start as their dependencies complete
+        else:
+            await execute(plan.node, ctx)
     except Exception as e:  # a bug must cost this request only, with an error the client can read
         ctx.errors.append(error(f"Execution failed: {e.__class__.__name__}: {e}", INTERNAL_SERVER_ERROR))
     if plan.local_fields:
@@ -87,6 +98,8 @@ async def execute_plan(plan: QueryPlan, request: RequestContext) -> Response:
         response["extensions"] = ctx.extensions
     if cache_control is not None and ctx.errors:
         cache_control = "no-store"
+    if run is not None:
+        return Response(response, None, run.payloads(response))
     return Response(response, cache_control)
 
 

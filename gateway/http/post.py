@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import MutableMapping
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 import orjson
@@ -18,6 +18,7 @@ import orjson
 from gateway.errors import BAD_REQUEST, INTERNAL_SERVER_ERROR, RequestError, error
 from gateway.http import negotiation
 from gateway.http.deadline import BodyDeadline
+from gateway.http.incremental import accepts_incremental, send_parts
 from gateway.http.metrics import Metrics
 from gateway.http.streaming import StreamingPost, wants_stream
 from gateway.pipeline import Gateway
@@ -60,19 +61,26 @@ class GraphQLPost:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         started = time.perf_counter()
         headers = Headers.from_scope(scope, self.wanted)
+        accept = headers.get("accept", "")
         if self.streaming is not None:
-            mode = wants_stream(headers.get("accept", ""))
+            mode = wants_stream(accept)
             if mode is not None:
                 await self._stream(scope, receive, send, headers, mode)
                 return
         try:
-            status, media_type, body, extra = await self._handle(headers, receive)
+            status, media_type, body, extra = await self._handle(headers, receive, accepts_incremental(accept))
         except Exception as e:  # a bug costs this request only, answered as GraphQL
             log.exception("request failed: %s", e)
             status, media_type = 500, negotiation.JSON
             body = orjson.dumps({"errors": [error("Internal server error.", INTERNAL_SERVER_ERROR)]})
             extra = ()
         self.metrics.duration.observe(time.perf_counter() - started)
+        if not isinstance(body, bytes):  # @defer, and the client takes incremental delivery
+            try:
+                await send_parts(send, receive, body, extra)
+            except Exception as e:  # after the response started, all we can do is end it
+                log.exception("incremental response failed: %s", e)
+            return
         response_headers = [
             (b"content-type", media_type.encode() + b"; charset=utf-8"),
             (b"content-length", str(len(body)).encode()),
@@ -102,9 +110,13 @@ class GraphQLPost:
             log.exception("streamed request failed: %s", e)
 
     async def _handle(
-        self, headers: Headers, receive: Any
-    ) -> tuple[int, str, bytes, tuple[tuple[bytes, bytes], ...]]:
+        self, headers: Headers, receive: Any, incremental: bool = False
+    ) -> tuple[int, str, bytes | AsyncIterator[bytes], tuple[tuple[bytes, bytes], ...]]:
+        """The answer; its body is the payloads of a multipart response when the operation defers
+        fragments and the client accepts incremental delivery (`incremental`)."""
         media_type = negotiation.choose_media_type(headers.get("accept"))
+        if media_type is None and incremental:
+            media_type = negotiation.JSON  # errors (and operations without @defer) as plain JSON
         if media_type is None:
             return *self._fail(
                 406,
@@ -142,7 +154,10 @@ class GraphQLPost:
         except RequestError as e:
             self.metrics.requests.labels("request_error").inc()
             return e.status, media_type, orjson.dumps({"errors": e.errors}), ()
-        result = await self.gateway.run(request, headers, allow_mutation=True)
+        result = await self.gateway.run(request, headers, allow_mutation=True, incremental=incremental)
+        if result.parts is not None:
+            self.metrics.requests.labels("ok").inc()
+            return 200, media_type, result.parts, result.headers
         if result.cost is not None:
             self.metrics.observe_cost(result.cost)
         self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()

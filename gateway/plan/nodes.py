@@ -1,5 +1,6 @@
 """The query plan: a tree of Sequence / Parallel / Flatten / Fetch nodes (a Subscription at the root
-of a subscription's plan), with the normalised operation it answers.
+of a subscription's plan, a Defer at the root of an operation delivered incrementally), with the
+normalised operation it answers.
 
 Nodes are frozen; `gateway.plan.serialize` writes them as JSON (in the shape Apollo's query plans
 use, so the two can be compared) and `gateway.plan.printing` prints them readably.
@@ -88,7 +89,30 @@ class Subscription:
     rest: PlanNode | None = None
 
 
-PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel | Subscription
+@dataclass(frozen=True)
+class Deferred:
+    """One deferred fragment's part of a Defer node (Apollo's DeferredNode): it runs once the
+    fetches it `depends` on are done and is delivered at `path`, after its parent part."""
+
+    id: int  # the fragment's place in the operation: `Operation.deferred[id]` is what it delivers
+    depends: tuple[int, ...]  # ids of the fetches whose results this part starts from
+    path: tuple[str, ...]  # response keys from the root to the fragment's objects; "@" = list elements
+    label: str | None
+    type_condition: str  # the runtime object type the fragment applies to
+    subselection: str  # what the part delivers, as GraphQL (for reading plans)
+    node: PlanNode | None  # None: fetched with its parent, delivered on its own
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Incremental delivery (`@defer`), as Apollo's DeferNode: `primary` is fetched and sent first;
+    each deferred part follows (a part with nested deferred fragments has a Defer node of its own)."""
+
+    primary: PlanNode | None
+    deferred: tuple[Deferred, ...]
+
+
+PlanNode: TypeAlias = Fetch | Flatten | Sequence | Parallel | Subscription | Defer
 
 
 @dataclass(frozen=True)
@@ -130,4 +154,6 @@ def _count_fetches(node: PlanNode | None) -> int:
         return 1
     if isinstance(node, Subscription):
         return 1 + _count_fetches(node.rest)
+    if isinstance(node, Defer):
+        return _count_fetches(node.primary) + sum(_count_fetches(d.node) for d in node.deferred)
     return sum(_count_fetches(n) for n in node.nodes)

@@ -7,6 +7,7 @@ from typing import Any
 
 from graphql import FragmentDefinitionNode, OperationDefinitionNode
 
+from gateway.plan.deferred import DeferBlock
 from gateway.plan.fields import NField
 
 
@@ -23,6 +24,9 @@ class Operation:
     # The operation's definition and the document's fragments: introspection answers from them.
     definition: OperationDefinitionNode | None = field(default=None, repr=False)
     fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict, repr=False)
+    # Normalised for incremental delivery: each deferred fragment (a Deferred node's `id` is its
+    # index), its fields apart from `fields`.
+    deferred: tuple[DeferBlock, ...] = ()
     # Derived once per operation by later stages (demand control's estimate).
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -23,6 +23,7 @@ from graphql import (
     type_from_ast,
 )
 
+from gateway.plan.deferred import DeferBlock
 from gateway.plan.fields import NField
 from gateway.plan.operation import Operation
 
@@ -71,6 +72,8 @@ def operation_to_json(op: Operation) -> dict[str, Any]:
     }
     if op.errors:
         out["errors"] = list(op.errors)
+    if op.deferred:
+        out["deferred"] = [{"label": b.label, "type": b.type_name, "fields": ref(b.fields)} for b in op.deferred]
     return out
 
 
@@ -118,6 +121,7 @@ def operation_from_json(d: dict[str, Any], schema: GraphQLSchema) -> Operation:
         errors=tuple(d.get("errors", ())),
         definition=definition,
         fragments=fragments,
+        deferred=tuple(DeferBlock(b["label"], b["type"], fields_at(b["fields"])) for b in d.get("deferred", ())),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from graphql import parse, print_ast
 
 from gateway.plan.nodes import (
+    Defer,
     Fetch,
     Flatten,
     PlanNode,
@@ -47,6 +48,8 @@ def format_node(node: PlanNode) -> str:
         return f'Fetch(service: "{node.service}") {{\n{_indent(body, 1)}\n}}'
     if isinstance(node, Flatten):
         return f'Flatten(path: "{".".join(node.path)}") {{\n{_indent(format_node(node.node), 1)}\n}}'
+    if isinstance(node, Defer):
+        return _format_defer(node)
     if isinstance(node, Subscription):
         inner = "Primary: {\n" + _indent(format_node(node.primary), 1) + "\n}"
         if node.rest is not None:
@@ -55,6 +58,20 @@ def format_node(node: PlanNode) -> str:
     kind = "Sequence" if isinstance(node, Sequence) else "Parallel"
     inner = ",\n".join(format_node(n) for n in node.nodes)
     return f"{kind} {{\n{_indent(inner, 1)}\n}}"
+
+
+def _format_defer(node: Defer) -> str:
+    """As Apollo prints a DeferNode: `Defer { Primary { ... }, [ Deferred(...) { ... }, ] }`."""
+    primary = format_node(node.primary) if node.primary is not None else ""
+    parts = []
+    for d in node.deferred:
+        path = "/".join(step for step in d.path if step != "@")  # as Apollo: list levels implied
+        head = f'Deferred(depends: [{", ".join(map(str, d.depends))}], path: "{path}"'
+        head += f', label: "{d.label}")' if d.label is not None else ")"
+        body = d.subselection + ":" + ("\n" + format_node(d.node) if d.node is not None else "")
+        parts.append(f"{head} {{\n{_indent(body, 1)}\n}},")
+    inner = "Primary {\n" + _indent(primary, 1) + "\n}, [\n" + _indent("\n".join(parts), 1) + "\n]"
+    return "Defer {\n" + _indent(inner, 1) + "\n}"
 
 
 def format_plan(plan: QueryPlan) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 from graphql import GraphQLSchema
 
 from gateway.plan.nodes import (
+    Defer,
+    Deferred,
     Fetch,
     Flatten,
     Parallel,
@@ -74,6 +76,8 @@ def to_json(node: PlanNode) -> dict[str, Any]:
         return d
     if isinstance(node, Flatten):
         return {"kind": "Flatten", "path": list(node.path), "node": to_json(node.node)}
+    if isinstance(node, Defer):
+        return _defer_to_json(node)
     if isinstance(node, Subscription):
         return {
             "kind": "Subscription",
@@ -101,11 +105,52 @@ def from_json(d: dict[str, Any]) -> PlanNode:
         )
     if kind == "Flatten":
         return Flatten(tuple(d["path"]), from_json(d["node"]))  # type: ignore[arg-type]  # a Flatten wraps a Fetch
+    if kind == "Defer":
+        return _defer_from_json(d)
     if kind == "Subscription":
         rest = d.get("rest")
         return Subscription(from_json(d["primary"]), from_json(rest) if rest else None)  # type: ignore[arg-type]  # its primary is a Fetch
     nodes = tuple(from_json(n) for n in d["nodes"])
     return Sequence(nodes) if kind == "Sequence" else Parallel(nodes)
+
+
+def _defer_to_json(node: Defer) -> dict[str, Any]:
+    """As Apollo writes a DeferNode (depends by fetch id, queryPath, subselection)."""
+    return {
+        "kind": "Defer",
+        "primary": {"node": to_json(node.primary) if node.primary is not None else None},
+        "deferred": [
+            {
+                "id": d.id,
+                "depends": [{"id": str(i)} for i in d.depends],
+                "queryPath": list(d.path),
+                "label": d.label,
+                "typeCondition": d.type_condition,
+                "subselection": d.subselection,
+                "node": to_json(d.node) if d.node is not None else None,
+            }
+            for d in node.deferred
+        ],
+    }
+
+
+def _defer_from_json(d: dict[str, Any]) -> Defer:
+    primary = d["primary"].get("node")
+    return Defer(
+        from_json(primary) if primary else None,
+        tuple(
+            Deferred(
+                id=int(x["id"]),
+                depends=tuple(int(dep["id"]) for dep in x["depends"]),
+                path=tuple(x["queryPath"]),
+                label=x.get("label"),
+                type_condition=x["typeCondition"],
+                subselection=x.get("subselection", ""),
+                node=from_json(x["node"]) if x.get("node") else None,
+            )
+            for x in d["deferred"]
+        ),
+    )
 
 
 def plan_to_json(plan: QueryPlan) -> dict[str, Any]:

@@ -19,10 +19,13 @@ from gateway.auth.filter import filter_fields
 from gateway.auth.rules import AccessKey, AccessRules
 from gateway.cache.plans import PlanStore, plan_digest
 from gateway.operation import DocumentCache, PreparedDocument, select_operation
+from gateway.plan.deferred import DeferBlock, DeferredFragments
 from gateway.plan.nodes import QueryPlan
 from gateway.plan.operation import Operation
 from gateway.plan.serialize import from_json, to_json
+from gateway.planner import defer_normalize
 from gateway.planner.cache import PlanCache
+from gateway.planner.defer import IncrementalPlanner, block_order
 from gateway.planner.labels import sample_labels
 from gateway.planner.normalize import Normalizer, condition_values
 from gateway.planner.walk import Planner
@@ -102,17 +105,21 @@ class QueryPlanner:
         labels: frozenset[str] = frozenset(),
         access: AccessKey | None = None,
         admit: Admit | None = None,
+        incremental: bool = False,
     ) -> QueryPlan | None:
         """The plan of `document`'s operation for these condition values (only the `@skip`/
         `@include` variables of `variables` are read), with the override labels `labels` enabled
         (plus the schema's percentage labels, sampled), for a caller with `access` (None: the
-        schema has no access rules). None when `admit` refuses the operation.
+        schema has no access rules). None when `admit` refuses the operation. `incremental`: the
+        caller takes incremental delivery, so `@defer` plans into a Defer node (an operation
+        without @defer, or with access rules, plans as usual).
 
         Raises RequestError (unknown operation, too many fields) and PlanningError."""
         operation = select_operation(document, operation_name)
-        key, active = self._key(document, operation, variables, labels, access)
+        incremental = incremental and document.has_defer and access is None
+        key, active = self._key(document, operation, variables, labels, access, incremental)
         entry = self.cache.get_or_compute(
-            key, lambda: self._normalise(document, operation, variables, active, access)
+            key, lambda: self._normalise(document, operation, variables, active, access, None, incremental)
         )
         entry.uses += 1
         if admit is not None and not admit(entry.operation):
@@ -128,11 +135,13 @@ class QueryPlanner:
         labels: frozenset[str] = frozenset(),
         access: AccessKey | None = None,
         admit: Admit | None = None,
+        incremental: bool = False,
     ) -> QueryPlan | None:
         """`plan`, with a plan store: an in-process miss asks Redis before planning, and shares
         what it planned."""
         operation = select_operation(document, operation_name)
-        key, active = self._key(document, operation, variables, labels, access)
+        incremental = incremental and document.has_defer and access is None
+        key, active = self._key(document, operation, variables, labels, access, incremental)
 
         async def compute() -> Planned:
             digest = plan_digest(key)
@@ -141,7 +150,7 @@ class QueryPlanner:
                 stored = self._from_payload(document, operation, variables, active, access, payload)
                 if stored is not None:
                     return stored
-            entry = self._normalise(document, operation, variables, active, access)
+            entry = self._normalise(document, operation, variables, active, access, None, incremental)
             if admit is None or admit(entry.operation):  # one refused over budget is not worth sharing
                 entry.ensure_plan()
                 store.put(self.supergraph.id, digest, entry.payload())
@@ -161,13 +170,14 @@ class QueryPlanner:
         variables: Mapping[str, Any],
         labels: frozenset[str],
         access: AccessKey | None,
+        incremental: bool = False,
     ) -> tuple[PlanKey, frozenset[str]]:
         # (the common schema has no override labels: no call to sample them)
         active = sample_labels(self.override_labels, labels) if self.override_labels else labels
         names = document.condition_variables
         conditions = condition_values(names, variables) if names else ()
         op_name = operation.name.value if operation.name else None
-        return (document.hash, op_name, conditions, active, access), active
+        return _with_incremental((document.hash, op_name, conditions, active, access), incremental), active
 
     # ------------------------------------------------------------ planning
     def _normalise(
@@ -178,16 +188,29 @@ class QueryPlanner:
         labels: frozenset[str],
         access: AccessKey | None,
         plan: QueryPlan | None = None,
+        incremental: bool = False,
     ) -> Planned:
         """Normalise the client's fields and filter them by access; the plan is built when a
-        request first needs it (or is `plan`, already made for them by another process)."""
+        request first needs it (or is `plan`, already made for them by another process).
+        `incremental` (never with access rules): the deferred fragments apart, planned into a Defer
+        node; `plan_fields` is then the whole operation (what it costs), `fields` the initial
+        payload's shape, `deferred` each fragment's."""
         root = self.api_schema.get_root_type(operation.operation)
         assert isinstance(root, GraphQLObjectType)
-        fields = Normalizer(
-            self.api_schema, document.fragments, variables, self.documents.limits.max_fields
-        ).fields(root, [operation.selection_set])
+        limit = self.documents.limits.max_fields
+        fields = Normalizer(self.api_schema, document.fragments, variables, limit).fields(root, [operation.selection_set])
+        deferred: DeferredFragments = {}
+        blocks: tuple[DeferBlock, ...] = ()
+        if incremental:
+            whole = fields
+            fields, deferred = defer_normalize.normalize(
+                self.api_schema, document.fragments, variables, limit, root, operation.selection_set
+            )
+            blocks = tuple(b for b, _ in block_order(fields, deferred))
         filtered = filter_fields(fields, self.access, access) if access is not None else None
         plan_fields, shape_fields = (fields, fields) if filtered is None else (filtered.plan_fields, filtered.shape_fields)
+        if incremental:
+            plan_fields = whole
         op_name = operation.name.value if operation.name else None
         normalised = Operation(
             kind=operation.operation.value,
@@ -198,6 +221,7 @@ class QueryPlanner:
             errors=filtered.errors if filtered else (),
             definition=operation,
             fragments=document.fragments,
+            deferred=blocks,
         )
         origin = {
             "query": document.text,
@@ -206,10 +230,15 @@ class QueryPlanner:
             "labels": sorted(labels),
             "access": _access_json(access),
         }
+        if incremental:
+            origin["incremental"] = True
         if plan is not None:
             return Planned(normalised, origin, QueryPlan(plan.node, plan.local_fields, normalised))
 
         def build() -> QueryPlan:
+            if deferred:
+                planned = IncrementalPlanner(self.walk, operation, root, deferred, labels).plan(fields)
+                return QueryPlan(planned.node, planned.local_fields, normalised)
             if not plan_fields:  # nothing left to ask: no fetch (a denied mutation runs nothing)
                 return QueryPlan(None, (), normalised)
             walked = self.walk.plan(operation, root, plan_fields, labels)
@@ -231,7 +260,7 @@ class QueryPlanner:
             plan = QueryPlan(from_json(node) if node else None, tuple(payload.get("localFields", ())))
         except (KeyError, TypeError, ValueError):
             return None  # written by another version: plan again
-        return self._normalise(document, operation, variables, labels, access, plan)
+        return self._normalise(document, operation, variables, labels, access, plan, bool(payload.get("incremental")))
 
     # ------------------------------------------------------------ another schema, another process
     def _fixed(self, origin: dict[str, Any]) -> _Fixed | None:
@@ -246,7 +275,8 @@ class QueryPlanner:
         access = _access_from_json(self.access, origin.get("access"))
         op_name = operation.name.value if operation.name else None
         conditions = condition_values(document.condition_variables, variables)
-        return document, operation, variables, (document.hash, op_name, conditions, labels, access), labels, access
+        key = _with_incremental((document.hash, op_name, conditions, labels, access), bool(origin.get("incremental")))
+        return document, operation, variables, key, labels, access
 
     def replan(self, origin: dict[str, Any]) -> tuple[PlanKey, Planned] | None:
         """Plan an operation again from its origin (a reload, or a warm start)."""
@@ -254,7 +284,7 @@ class QueryPlanner:
         if fixed is None:
             return None
         document, operation, variables, key, labels, access = fixed
-        entry = self._normalise(document, operation, variables, labels, access)
+        entry = self._normalise(document, operation, variables, labels, access, None, bool(origin.get("incremental")))
         entry.ensure_plan()
         return key, entry
 
@@ -312,6 +342,11 @@ class QueryPlanner:
                 uses[plan_digest(key)] = delta
                 entry.flushed = entry.uses
         store.record_use(self.supergraph.id, uses)
+
+
+def _with_incremental(key: PlanKey, incremental: bool) -> PlanKey:
+    """An incremental plan of a document is another plan than its single-response one."""
+    return (*key, "incremental") if incremental else key
 
 
 def _access_json(access: AccessKey | None) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from graphql import (
     TypeDefinitionNode,
     TypeExtensionNode,
     build_ast_schema,
+    parse,
 )
 from graphql.language import ConstDirectiveNode, Node
 
@@ -26,6 +27,15 @@ from gateway.supergraph.links import Links
 
 # Directives the API schema keeps on its elements (the spec's own).
 _KEPT_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "oneOf"})
+
+
+# Incremental delivery as Apollo Router offers it (deferSpec=20220824): declared so that clients
+# may use it, and so that graphql-core's @defer rules (not on mutation or subscription roots,
+# unique labels) validate it. @stream is not offered.
+_DEFER = parse(
+    "directive @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT",
+    no_location=True,
+).definitions[0]
 
 
 def _named_type(node: Any) -> str:
@@ -96,6 +106,8 @@ def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
                 if not hidden(v)
             )
         definitions.append(d.__class__(**{**_fields(d), **updates}))
+    if not any(isinstance(d, DirectiveDefinitionNode) and d.name.value == "defer" for d in definitions):
+        definitions.append(_DEFER)
     return build_ast_schema(DocumentNode(definitions=tuple(definitions)), assume_valid_sdl=True)
 
 

@@ -83,6 +83,10 @@ HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
     ),
     "nested_key/alias_shadows_nested_key": _HIVE_ALIAS_CONFLICT,
     "interface_object_requires/all_interface_objects_together": _HIVE_INTERFACE_OBJECT,
+    "defer/error_in_part": _HIVE_LIST_PATH,
+    "defer/null_propagation": (
+        "Hive replaces the subgraph's non-null error with 'Unexpected error.' at ['products', 2, 'ratings']"
+    ),
 }
 
 

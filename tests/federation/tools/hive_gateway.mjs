@@ -20,6 +20,8 @@ for (const entry of entries) {
     logging: "error",
     landingPage: false,
     graphiql: false,
+    // @defer / @stream over multipart (tests/federation/test_defer.py); other operations are untouched.
+    deferStream: true,
   });
 }
 
