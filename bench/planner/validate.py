@@ -22,7 +22,7 @@ from graphql import (
     visit,
 )
 
-from gateway.plan.nodes import Fetch, Flatten, PlanNode, QueryPlan, Subscription
+from gateway.plan.nodes import Defer, Fetch, Flatten, PlanNode, QueryPlan, Subscription
 
 from .generate import GeneratedGraph
 from .sdl import SubgraphDef
@@ -66,6 +66,8 @@ def fetches(node: PlanNode | None) -> list[Fetch]:
         return [node.node]
     if isinstance(node, Subscription):
         return [node.primary, *fetches(node.rest)]
+    if isinstance(node, Defer):
+        return fetches(node.primary) + [f for d in node.deferred for f in fetches(d.node)]
     return [f for n in node.nodes for f in fetches(n)]
 
 

@@ -11,6 +11,7 @@ every other operation is normalised by `Normalizer` alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
@@ -30,7 +31,7 @@ from gateway.plan.fields import NField
 from gateway.planner.normalize import Normalizer, _condition
 
 
-def defer_directive(directives: tuple[DirectiveNode, ...] | None, variables: dict[str, Any]) -> tuple[bool, str | None]:
+def defer_directive(directives: tuple[DirectiveNode, ...] | None, variables: Mapping[str, Any]) -> tuple[bool, str | None]:
     """(deferred?, label) for a fragment's directives: `if` defaults to true; a variable counts only
     when it is true (an unset nullable variable cannot be passed: `if` is Boolean!)."""
     for d in directives or ():
@@ -53,7 +54,7 @@ class DeferNormalizer(Normalizer):
         self,
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
-        variables: dict[str, Any],
+        variables: Mapping[str, Any],
         max_fields: int = 1_000_000,
     ) -> None:
         super().__init__(schema, fragments, variables, max_fields)
@@ -114,7 +115,7 @@ class DeferNormalizer(Normalizer):
 def normalize(
     schema: GraphQLSchema,
     fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
+    variables: Mapping[str, Any],
     max_fields: int,
     root: GraphQLObjectType,
     selection_set: SelectionSetNode,

@@ -223,7 +223,7 @@ class QueryPlanner:
             fragments=document.fragments,
             deferred=blocks,
         )
-        origin = {
+        origin: dict[str, Any] = {
             "query": document.text,
             "operationName": op_name,
             "conditions": {n: variables.get(n) is True for n in document.condition_variables},
