@@ -940,6 +940,36 @@ case(
 type T @key(fields: "id") { id: ID! a: Int b: Int @requires(fields: "a") }""",
 )
 
+# --- @provides on an interface-typed field: the implementations' @external fields it selects are
+# provided, so they count as shareable where provided (Apollo's includeInterfaceFieldsImplementations) ---
+_MEDIA_PROVIDER = """type Query { media: Media @shareable @provides(fields: "animals { id name }") }
+interface Media { id: ID! animals: [Animal] }
+interface Animal { id: ID! name: String }
+type Book implements Media { id: ID! @shareable animals: [Animal] @external }
+type Dog implements Animal { id: ID! @external name: String @external }
+type Cat implements Animal { id: ID! @external name: String @external }"""
+case(
+    "provides-on-interface-external-implementations",
+    a=F2() + _MEDIA_PROVIDER,
+    c=F2()
+    + """interface Media { id: ID! animals: [Animal] }
+interface Animal { id: ID! name: String }
+type Book implements Media @key(fields: "id") { id: ID! animals: [Animal] @shareable }
+type Dog implements Animal @key(fields: "id") { id: ID! name: String @shareable age: Int }
+type Cat implements Animal @key(fields: "id") { id: ID! name: String @shareable age: Int }""",
+)
+case(
+    "error-provides-on-interface-owner-not-shareable",
+    a=F2() + _MEDIA_PROVIDER,
+    c=F2()
+    + """type Query { media: Media @shareable }
+interface Media { id: ID! animals: [Animal] }
+interface Animal { id: ID! name: String }
+type Book implements Media @key(fields: "id") { id: ID! animals: [Animal] @shareable }
+type Dog implements Animal @key(fields: "id") { id: ID! name: String age: Int }
+type Cat implements Animal @key(fields: "id") { id: ID! name: String age: Int }""",
+)
+
 
 def main() -> None:
     for name, subs in cases.items():
