@@ -195,8 +195,11 @@ class Satisfiability:
                     if _inaccessible(f.directives):
                         continue
                     reached = self.reach(current, type_name, fname)
+                    vacuous = False
                     if not reached and t.kind == "interface":
-                        reached = self._through_implementations(current, type_name, fname)
+                        reached, vacuous = self._through_implementations(current, type_name, fname)
+                    if not reached and vacuous:
+                        continue
                     if not reached:
                         self._report(type_name, fname, current, path)
                         continue
@@ -218,15 +221,26 @@ class Satisfiability:
 
     def _through_implementations(
         self, current: frozenset[int], itf: str, field: str
-    ) -> frozenset[int]:
-        """An interface field no subgraph serves on the interface may still be served per type."""
+    ) -> tuple[frozenset[int], bool]:
+        """An interface field no subgraph serves on the interface may still be served per type.
+
+        Returns the subgraphs that serve it for every implementation a current subgraph knows, and
+        whether some current subgraph knows no implementation at all: that subgraph can never
+        return an object there, so the field is vacuously satisfied from it (Apollo type-explodes
+        to zero runtime types and accepts)."""
         out: set[int] = set()
-        impls = [o for o in self._possible(self.sg.types[itf])]
+        vacuous = False
+        impls = self._possible(self.sg.types[itf])
         for i in current:
             known = [o for o in impls if self._knows(i, self.sg.types[itf], o)]
-            if known and all(self.reach(frozenset({i}), o, field) for o in known):
-                out.add(i)
-        return frozenset(out)
+            if not known:
+                vacuous = True
+                continue
+            per_type = [self.reach(frozenset({i}), o, field) for o in known]
+            if all(per_type):
+                for reached in per_type:
+                    out |= reached
+        return frozenset(out), vacuous
 
     def _possible(self, t: TypeDef) -> list[str]:
         if t.kind == "union":

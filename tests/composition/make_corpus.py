@@ -970,6 +970,45 @@ type Dog implements Animal @key(fields: "id") { id: ID! name: String age: Int }
 type Cat implements Animal @key(fields: "id") { id: ID! name: String age: Int }""",
 )
 
+# --- an interface field reached from a subgraph that knows no implementation of the interface: it
+# can never return an object there, so every query through it is (vacuously) satisfiable ---
+case(
+    "sat-interface-without-implementations-in-source",
+    a=F2()
+    + """type Query { node: Node }
+interface Node { id: ID! }""",
+    b=F2()
+    + """interface Node { id: ID! name: String owner: Owner }
+type Owner @shareable { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! name: String owner: Owner }""",
+)
+case(
+    "sat-interface-field-through-implementations",
+    a=F2()
+    + """type Query { node: Node }
+interface Node { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! }
+type Robot implements Node @key(fields: "id") { id: ID! }""",
+    b=F2()
+    + """interface Node { id: ID! owner: Owner }
+type Owner @key(fields: "id") { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! owner: Owner }
+type Robot implements Node @key(fields: "id") { id: ID! owner: Owner }""",
+    c=F2() + """type Owner @key(fields: "id") { id: ID! name: String }""",
+)
+case(
+    "error-sat-interface-field-missing-for-one-implementation",
+    a=F2()
+    + """type Query { node: Node }
+interface Node { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! }
+type Robot implements Node @shareable { id: ID! }""",
+    b=F2()
+    + """interface Node { id: ID! name: String }
+type User implements Node @key(fields: "id") { id: ID! name: String }
+type Robot implements Node @shareable { id: ID! name: String }""",
+)
+
 
 def main() -> None:
     for name, subs in cases.items():
