@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from graphql.language import FieldNode
+from graphql.language import FieldNode, InlineFragmentNode, SelectionSetNode
 
 from .errors import ErrorSink
-from .fieldset import FieldSetError, parse_field_set, walk
+from .fieldset import FieldSetError, parse_field_set
 from .metadata import Metadata
 from .model import INTERFACE_OBJECT, KEY, REQUIRES, Field, Subgraph, TypeDef, named_type
 from .supergraph import Supergraph
@@ -48,6 +48,10 @@ class Satisfiability:
         self.closures: dict[tuple[int, str], frozenset[int]] = {}
         self.checking: set[tuple[int, str]] = set()  # @requires being checked (cycles)
         self.resolvers: dict[tuple[str, str], frozenset[int]] = {}
+        # Closures being computed (their partial sets) and whether a result used a partial one,
+        # in which case it is not memoised: a key's condition may need the closure it extends.
+        self.in_progress: dict[tuple[int, str], set[int]] = {}
+        self.partial = False
 
     # -- what one subgraph can do ------------------------------------------------------------------
     def resolves(self, i: int, type_name: str, field: str) -> bool:
@@ -82,16 +86,6 @@ class Satisfiability:
         finally:
             self.checking.discard((i, f.coordinate))
 
-    def _key_fields_available(self, i: int, type_name: str, fields: str | None) -> bool:
-        if not fields or type_name not in self.subs[i].types:
-            return False
-        try:
-            selected = list(walk(self.subs[i], type_name, parse_field_set(fields)))
-        except FieldSetError:
-            return False
-        # A key field is available where the subgraph resolves it (a @provides counts).
-        return all(self.resolves(i, s.parent, s.field.name) for s in selected)
-
     def _entry_types(self, j: int, type_name: str) -> list[TypeDef]:
         """Types of subgraph j through which an entity of `type_name` can be fetched."""
         out = []
@@ -106,29 +100,88 @@ class Satisfiability:
                     out.append(it)
         return out
 
-    def can_jump(self, i: int, type_name: str, j: int) -> bool:
+    def _can_jump(self, having: frozenset[int], type_name: str, j: int) -> bool:
+        """Can a plan standing at `type_name` in the subgraphs `having` fetch the entity from j?
+
+        As in Apollo's query graph, a key edge's condition is resolved by a sub-plan: every key
+        field must be served by one of `having` (subgraphs the entity is already reachable in),
+        and a nested selection may take further entity jumps from there (a compound key whose
+        parts live in different subgraphs)."""
         for entry in self._entry_types(j, type_name):
             for key in entry.applied(KEY):
                 if key.arg_bool("resolvable") is False:
                     continue
-                if self._key_fields_available(i, type_name, key.arg_str("fields")):
+                try:
+                    selection = parse_field_set(key.arg_str("fields") or "")
+                except FieldSetError:
+                    continue
+                if self._selection_available(having, type_name, selection, top=True):
                     return True
         return False
+
+    def _selection_available(
+        self, having: frozenset[int], type_name: str, selection: SelectionSetNode, top: bool
+    ) -> bool:
+        """Can every field of `selection` be fetched from `having` at `type_name`? At the top the
+        set is the (partial) closure being built, so no jump is taken from it again."""
+        parent = self.sg.types.get(type_name)
+        if parent is None:
+            return False
+        for sel in selection.selections:
+            if isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else type_name
+                knowing = frozenset(k for k in having if cond in self.subs[k].types)
+                if knowing and not self._selection_available(
+                    knowing, cond, sel.selection_set, top and cond == type_name
+                ):
+                    return False
+                continue
+            if not isinstance(sel, FieldNode) or sel.name.value == "__typename":
+                continue
+            name = sel.name.value
+            f = parent.fields.get(name)
+            if f is None:
+                return False
+            reached = (
+                having & self._resolvers(type_name, name)
+                if top
+                else self.reach(having, type_name, name)
+            )
+            if not reached:
+                return False
+            if sel.selection_set is not None and not self._selection_available(
+                reached, named_type(f.type), sel.selection_set, top=False
+            ):
+                return False
+        return True
 
     def closure(self, i: int, type_name: str) -> frozenset[int]:
         """Subgraphs reachable from subgraph i at `type_name` through chains of entity jumps."""
         key = (i, type_name)
-        if key not in self.closures:
-            seen = {i}
-            queue = deque([i])
-            while queue:
-                cur = queue.popleft()
+        found = self.closures.get(key)
+        if found is not None:
+            return found
+        if key in self.in_progress:
+            self.partial = True
+            return frozenset(self.in_progress[key])
+        outer_partial, self.partial = self.partial, False
+        seen = {i}
+        self.in_progress[key] = seen
+        try:
+            grown = True
+            while grown:  # a jump can make another one's condition available
+                grown = False
                 for j in range(len(self.subs)):
-                    if j not in seen and self.can_jump(cur, type_name, j):
+                    if j not in seen and self._can_jump(frozenset(seen), type_name, j):
                         seen.add(j)
-                        queue.append(j)
-            self.closures[key] = frozenset(seen)
-        return self.closures[key]
+                        grown = True
+        finally:
+            del self.in_progress[key]
+        result = frozenset(seen)
+        if not self.partial:
+            self.closures[key] = result
+        self.partial = self.partial or outer_partial
+        return result
 
     def reach(self, current: frozenset[int], type_name: str, field: str) -> frozenset[int]:
         out: set[int] = set()
@@ -145,14 +198,17 @@ class Satisfiability:
         key = (type_name, field)
         found = self.resolvers.get(key)
         if found is None:
+            outer_partial, self.partial = self.partial, False
             found = frozenset(
                 j
                 for j in range(len(self.subs))
                 if self.resolves(j, type_name, field)
                 or self._via_interface_object(j, type_name, field)
             )
-            if not self.checking:  # computed inside a @requires check, it may be partial
+            # Computed inside a @requires check or from a partial closure, it may be partial.
+            if not self.checking and not self.partial:
                 self.resolvers[key] = found
+            self.partial = self.partial or outer_partial
         return found
 
     def _via_interface_object(self, j: int, type_name: str, field: str) -> bool:

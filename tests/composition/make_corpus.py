@@ -1009,6 +1009,28 @@ type User implements Node @key(fields: "id") { id: ID! name: String }
 type Robot implements Node @shareable { id: ID! name: String }""",
 )
 
+# --- a key edge's condition is resolved by a sub-plan: the parts of a compound key may come from
+# several subgraphs, through entity jumps at nested types ---
+_CATALOG = """type Query { catalog: Catalog! }
+type Catalog @key(fields: "items { sku }") { items: [Item!]! }
+type Item @key(fields: "sku") { sku: String! section: Section @shareable }
+type Section @key(fields: "code") { code: String! label: String @shareable }"""
+_CATALOG_PRICES = """type Catalog @key(fields: "items { sku region section { code label } }") { items: [Item!]! featured: Item @shareable }
+type Item @key(fields: "sku region section { code label }") { sku: String! region: String section: Section stock: Int }
+type Section @key(fields: "code label") { code: String! label: String }"""
+case(
+    "sat-compound-key-collected-from-several-subgraphs",
+    a=F2() + _CATALOG,
+    b=F2() + """type Item @key(fields: "sku") @key(fields: "sku region") { sku: String! region: String! }""",
+    c=F2() + _CATALOG_PRICES,
+)
+case(
+    "error-sat-compound-key-part-unreachable",
+    a=F2() + _CATALOG,
+    b=F2() + """type Item @key(fields: "sku region") { sku: String! region: String! }""",
+    c=F2() + _CATALOG_PRICES,
+)
+
 
 def main() -> None:
     for name, subs in cases.items():
