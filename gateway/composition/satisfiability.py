@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from graphql.language import FieldNode, InlineFragmentNode, SelectionSetNode
+from graphql.language import FieldNode, InlineFragmentNode, SelectionSetNode, print_ast
 
 from .errors import ErrorSink
 from .fieldset import FieldSetError, parse_field_set
 from .metadata import Metadata
 from .model import INTERFACE_OBJECT, KEY, REQUIRES, Field, Subgraph, TypeDef, named_type
-from .supergraph import Supergraph
+from .supergraph import Supergraph, printable_subgraphs
 
 MAX_STATES = 20_000  # bounds the walk on pathological supergraphs
 
@@ -262,6 +262,13 @@ class Satisfiability:
                     target = self.sg.types.get(named_type(f.type))
                     if (
                         target is not None
+                        and target.kind in ("interface", "union")
+                        and t.kind == "object"
+                        and not self._runtime_types_intersect(t, f, target, reached, path)
+                    ):
+                        continue
+                    if (
+                        target is not None
                         and target.kind in ("object", "interface", "union")
                         and not _inaccessible(target.directives)
                     ):
@@ -298,6 +305,56 @@ class Satisfiability:
                     out |= reached
         return frozenset(out), vacuous
 
+    def _runtime_types_intersect(
+        self,
+        parent: TypeDef,
+        f: Field,
+        target: TypeDef,
+        reached: frozenset[int],
+        path: tuple[str, ...],
+    ) -> bool:
+        """A shared field of abstract type must be able to return some common runtime type in
+        every subgraph a plan may take it from (Apollo's SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES).
+        Subgraphs seeing the type as an object (@interfaceObject) take no part."""
+        if len(reached) < 2 or len(self._resolvers(parent.name, f.name)) < 2:
+            return True
+        every = set(self._possible(target))
+        per_subgraph: dict[int, list[str]] = {}
+        for j in sorted(reached):
+            seen_as = self.subs[j].types.get(target.name)
+            if seen_as is None or seen_as.kind not in ("interface", "union"):
+                continue
+            per_subgraph[j] = sorted(o for o in every if self._knows(j, target, o))
+        if len(per_subgraph) < 2 or not any(per_subgraph.values()):
+            return True
+        common = set(every)
+        for names in per_subgraph.values():
+            common &= set(names)
+        if common:
+            return True
+        by_types: dict[str, list[str]] = {}
+        for j, names in per_subgraph.items():
+            listed = (
+                ("types " if len(names) > 1 else "type ") + ", ".join(f'"{n}"' for n in names)
+                if names
+                else "no runtime type is defined"
+            )
+            by_types.setdefault(listed, []).append(self.subs[j].name)
+        lines = ";\n".join(
+            f" - in {printable_subgraphs(names)}, {listed}" for listed, names in by_types.items()
+        )
+        self.sink.error(
+            "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES",
+            f"For the following supergraph API query:\n{_witness([*path, f.name, '...'])}\n"
+            f'Shared field "{f.coordinate}" return type "{print_ast(f.type)}" has a non-intersecting'
+            f" set of possible runtime types across subgraphs. Runtime types in subgraphs are:\n"
+            f"{lines}.\nThis is not allowed as shared fields must resolve the same way in all"
+            " subgraphs, and that implies at least some common runtime types between the subgraphs.",
+            None,
+            f.coordinate,
+        )
+        return False
+
     def _possible(self, t: TypeDef) -> list[str]:
         if t.kind == "union":
             return list(t.members)
@@ -332,10 +389,7 @@ class Satisfiability:
         if coordinate in self.reported:
             return
         self.reported.add(coordinate)
-        steps = [*path, field]
-        query = "{\n" + "".join("  " * (n + 1) + s + " {\n" for n, s in enumerate(steps[:-1]))
-        query += "  " * len(steps) + steps[-1] + "\n"
-        query += "".join("  " * (n + 1) + "}\n" for n in reversed(range(len(steps) - 1))) + "}"
+        query = _witness([*path, field])
         having = [
             self.subs[j].name for j in range(len(self.subs)) if self.resolves(j, type_name, field)
         ]
@@ -354,6 +408,13 @@ class Satisfiability:
             None,
             coordinate,
         )
+
+
+def _witness(steps: list[str]) -> str:
+    """The query that reaches the last step, printed the way Apollo prints its witnesses."""
+    query = "{\n" + "".join("  " * (n + 1) + s + " {\n" for n, s in enumerate(steps[:-1]))
+    query += "  " * len(steps) + steps[-1] + "\n"
+    return query + "".join("  " * (n + 1) + "}\n" for n in reversed(range(len(steps) - 1))) + "}"
 
 
 def _inaccessible(directives: list) -> bool:

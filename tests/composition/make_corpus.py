@@ -1031,6 +1031,45 @@ case(
     c=F2() + _CATALOG_PRICES,
 )
 
+# --- a shared field of abstract type must have common runtime types in the subgraphs serving it ---
+case(
+    "error-shareable-mismatched-runtime-types",
+    a=F2()
+    + """type Query { device(id: ID!): Device @shareable kettles: [Kettle] }
+interface Device { id: ID! }
+type Kettle implements Device @key(fields: "id") { id: ID! litres: Int }""",
+    b=F2()
+    + """type Query { device(id: ID!): Device @shareable }
+interface Device { id: ID! }
+type Lamp implements Device @key(fields: "id") { id: ID! watts: Int }""",
+)
+case(
+    "shareable-partly-intersecting-runtime-types",
+    a=F2()
+    + """type Query { device(id: ID!): Device @shareable }
+interface Device { id: ID! }
+type Kettle implements Device @key(fields: "id") { id: ID! litres: Int }
+type Lamp implements Device @key(fields: "id") { id: ID! }""",
+    b=F2()
+    + """type Query { device(id: ID!): Device @shareable }
+interface Device { id: ID! }
+type Lamp implements Device @key(fields: "id") { id: ID! watts: Int }""",
+)
+# --- value types reached through @interfaceObject fields shared by two subgraphs ---
+case(
+    "sat-interface-object-shared-value-type",
+    a=F2()
+    + """interface Media @key(fields: "id") { id: ID! }
+type Book implements Media @key(fields: "id") { id: ID! title: String }""",
+    b=F2()
+    + """type Query { media: [Media] }
+type Media @key(fields: "id") @interfaceObject { id: ID! stats: Stats @shareable }
+type Stats @shareable { views: Int }""",
+    c=F2()
+    + """type Media @key(fields: "id") @interfaceObject { id: ID! stats: Stats @shareable }
+type Stats @shareable { views: Int likes: Int }""",
+)
+
 
 def main() -> None:
     for name, subs in cases.items():
