@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from graphql.language import FieldNode, InlineFragmentNode, SelectionSetNode, print_ast
 
-from .errors import ErrorSink
-from .fieldset import FieldSetError, parse_field_set
-from .metadata import Metadata
-from .model import INTERFACE_OBJECT, KEY, REQUIRES, Field, Subgraph, TypeDef, named_type
-from .supergraph import Supergraph, printable_subgraphs
+from ..context import CompositionContext
+from ..errors import ErrorSink
+from ..fieldset import FieldSetError, parse_field_set
+from ..metadata import Metadata
+from ..model import INTERFACE_OBJECT, KEY, REQUIRES, Field, Subgraph, TypeDef, named_type
+from ..supergraph import Supergraph, printable_subgraphs
 
 MAX_STATES = 20_000  # bounds the walk on pathological supergraphs
 
@@ -421,13 +422,7 @@ def _inaccessible(directives: list) -> bool:
     return any(d.name == "inaccessible" for d in directives)
 
 
-def check_satisfiability(
-    sg: Supergraph,
-    subs: list[Subgraph],
-    metas: list[Metadata],
-    overridden: set[tuple[int, str]],
-    dropped: set[tuple[int, str]],
-    sink: ErrorSink,
-) -> None:
-    """`overridden`: fields a subgraph no longer resolves; `dropped`: those it no longer has."""
-    Satisfiability(sg, subs, metas, overridden, dropped, sink).run()
+def check_satisfiability(ctx: CompositionContext) -> None:
+    """SATISFIABILITY_ERROR (and SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES) over the merged supergraph;
+    `ctx.overridden` are fields a subgraph no longer resolves, `ctx.dropped` those it no longer has."""
+    Satisfiability(ctx.out, ctx.subs, ctx.metas, ctx.overridden, ctx.dropped, ctx.sink).run()

@@ -19,8 +19,9 @@ from graphql.language import (
     print_ast,
 )
 
-from .errors import ErrorSink
-from .model import Subgraph
+from ..context import CompositionContext
+from ..errors import ErrorSink
+from ..model import Subgraph
 
 _SCALARS: dict[str, tuple[type, ...]] = {
     "Int": (IntValueNode,),
@@ -83,3 +84,8 @@ def check_defaults(sub: Subgraph, sink: ErrorSink) -> None:
     for d in sub.directive_defs.values():
         for a in d.args.values():
             check("argument", f"@{d.name}({a.name}:)", a.type, a.default)
+
+
+def check_default_values(ctx: CompositionContext) -> None:
+    for sub in ctx.subs:
+        check_defaults(sub, ctx.sink)
