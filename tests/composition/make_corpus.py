@@ -769,34 +769,56 @@ case(
 
 # --- @composeDirective variants ---
 CD = F("2.3", ["key", "composeDirective", "tag"])
-case("compose-directive-versions",
-a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "@c")
+case(
+    "compose-directive-versions",
+    a=CD
+    + """extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "@c")
 directive @c(a: Int) on FIELD_DEFINITION
-type Query { a: Int @c(a: 1) }''',
-b=CD + '''extend schema @link(url: "https://x.dev/c/v1.1", import: ["@c"]) @composeDirective(name: "@c")
+type Query { a: Int @c(a: 1) }""",
+    b=CD
+    + """extend schema @link(url: "https://x.dev/c/v1.1", import: ["@c"]) @composeDirective(name: "@c")
 directive @c(a: Int, b: String) repeatable on FIELD_DEFINITION | OBJECT
-type Query { b: Int @c(b: "x") @c(a: 2) }''')
-case("compose-directive-renamed-import",
-a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: [{name: "@c", as: "@d"}]) @composeDirective(name: "@d")
+type Query { b: Int @c(b: "x") @c(a: 2) }""",
+)
+case(
+    "compose-directive-renamed-import",
+    a=CD
+    + """extend schema @link(url: "https://x.dev/c/v1.0", import: [{name: "@c", as: "@d"}]) @composeDirective(name: "@d")
 directive @d on FIELD_DEFINITION
-type Query { a: Int @d }''')
-case("compose-directive-of-tag",
-a=CD + '''extend schema @composeDirective(name: "@tag")
-type Query { a: Int @tag(name: "x") }''')
-case("error-compose-federation-directive",
-a=CD + '''extend schema @composeDirective(name: "@key")
-type Query { a: Int }''')
-case("error-compose-directive-not-linked",
-a=CD + '''extend schema @composeDirective(name: "@c")
+type Query { a: Int @d }""",
+)
+case(
+    "compose-directive-of-tag",
+    a=CD
+    + """extend schema @composeDirective(name: "@tag")
+type Query { a: Int @tag(name: "x") }""",
+)
+case(
+    "error-compose-federation-directive",
+    a=CD
+    + """extend schema @composeDirective(name: "@key")
+type Query { a: Int }""",
+)
+case(
+    "error-compose-directive-not-linked",
+    a=CD
+    + """extend schema @composeDirective(name: "@c")
 directive @c on FIELD_DEFINITION
-type Query { a: Int @c }''')
-case("error-compose-directive-without-at",
-a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "c")
+type Query { a: Int @c }""",
+)
+case(
+    "error-compose-directive-without-at",
+    a=CD
+    + """extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "c")
 directive @c on FIELD_DEFINITION
-type Query { a: Int @c }''')
+type Query { a: Int @c }""",
+)
 
-case("error-invalid-default-values",
-a=F2() + '''type Query { f(x: Int = "one", e: Color = PURPLE, i: In = {b: 1}): Int } enum Color { RED } input In { a: Int! = null }''')
+case(
+    "error-invalid-default-values",
+    a=F2()
+    + """type Query { f(x: Int = "one", e: Color = PURPLE, i: In = {b: 1}): Int } enum Color { RED } input In { a: Int! = null }""",
+)
 
 # --- failures ---
 case(
@@ -1021,7 +1043,8 @@ type Section @key(fields: "code label") { code: String! label: String }"""
 case(
     "sat-compound-key-collected-from-several-subgraphs",
     a=F2() + _CATALOG,
-    b=F2() + """type Item @key(fields: "sku") @key(fields: "sku region") { sku: String! region: String! }""",
+    b=F2()
+    + """type Item @key(fields: "sku") @key(fields: "sku region") { sku: String! region: String! }""",
     c=F2() + _CATALOG_PRICES,
 )
 case(
@@ -1068,6 +1091,38 @@ type Stats @shareable { views: Int }""",
     c=F2()
     + """type Media @key(fields: "id") @interfaceObject { id: ID! stats: Stats @shareable }
 type Stats @shareable { views: Int likes: Int }""",
+)
+
+# --- a progressive @override must leave the field reachable with its label on and off ---
+case(
+    "error-sat-progressive-override-to-unreachable-subgraph",
+    a=F("2.7", STD)
+    + """type Query { t: T }
+type T @key(fields: "id") { id: ID! }""",
+    b=F("2.7", STD) + """type T @key(fields: "id") { id: ID! x: Int }""",
+    c=F("2.7", STD)
+    + """type T @key(fields: "id", resolvable: false) { id: ID! x: Int @override(from: "b", label: "percent(50)") }""",
+)
+# --- an @interfaceObject with a non-resolvable key: it can reach the interface's subgraph, but
+# its own fields cannot be fetched from elsewhere ---
+case(
+    "sat-interface-object-non-resolvable-key",
+    a=F2()
+    + """type Query { anyNode: Node }
+interface Node @key(fields: "id") { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! name: String }""",
+    b=F2()
+    + """type Query { nodes: [Node] }
+type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID! }""",
+)
+case(
+    "error-sat-interface-object-non-resolvable-key-field",
+    a=F2()
+    + """type Query { anyNode: Node }
+interface Node @key(fields: "id") { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! name: String }""",
+    b=F2()
+    + """type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID! extra: Int }""",
 )
 
 

@@ -38,8 +38,11 @@ class Satisfiability:
         overridden: set[tuple[int, str]],
         dropped: set[tuple[int, str]],
         sink: ErrorSink,
+        labeled: dict[str, tuple[frozenset[int], frozenset[int]]] | None = None,
     ) -> None:
         self.dropped = dropped
+        # Progressive overrides: coordinate -> (subgraphs overriding it, subgraphs overridden).
+        self.labeled = labeled or {}
         self.sg = sg
         self.subs = subs
         self.metas = metas
@@ -257,7 +260,7 @@ class Satisfiability:
                         reached, vacuous = self._through_implementations(current, type_name, fname)
                     if not reached and vacuous:
                         continue
-                    if not reached:
+                    if not reached or not self._both_label_values(f.coordinate, reached):
                         self._report(type_name, fname, current, path)
                         continue
                     target = self.sg.types.get(named_type(f.type))
@@ -282,6 +285,15 @@ class Satisfiability:
                     if any(self._is_interface_object(i, t.name) for i in current):
                         knowing = frozenset(i for i, s in enumerate(self.subs) if impl in s.types)
                     queue.append((impl, knowing, (*path, f"... on {impl}")))
+
+    def _both_label_values(self, coordinate: str, reached: frozenset[int]) -> bool:
+        """A field behind a progressive @override must be reachable with the label on (only the
+        overriding subgraphs serve it) and off (only the overridden ones do), as Apollo checks."""
+        split = self.labeled.get(coordinate)
+        if split is None:
+            return True
+        overriding, overridden = split
+        return bool(reached - overridden) and bool(reached - overriding)
 
     def _through_implementations(
         self, current: frozenset[int], itf: str, field: str
@@ -425,4 +437,12 @@ def _inaccessible(directives: list) -> bool:
 def check_satisfiability(ctx: CompositionContext) -> None:
     """SATISFIABILITY_ERROR (and SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES) over the merged supergraph;
     `ctx.overridden` are fields a subgraph no longer resolves, `ctx.dropped` those it no longer has."""
-    Satisfiability(ctx.out, ctx.subs, ctx.metas, ctx.overridden, ctx.dropped, ctx.sink).run()
+    labeled = {}
+    for coordinate, overrides in ctx.overrides.items():
+        with_label = {i: o for i, o in overrides.items() if o.label}
+        if with_label:
+            overridden = frozenset(i for i, o in with_label.items() if o.used or o.unused)
+            labeled[coordinate] = (frozenset(with_label) - overridden, overridden)
+    Satisfiability(
+        ctx.out, ctx.subs, ctx.metas, ctx.overridden, ctx.dropped, ctx.sink, labeled
+    ).run()
