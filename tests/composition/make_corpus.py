@@ -1125,6 +1125,26 @@ type User implements Node @key(fields: "id") { id: ID! name: String }""",
     + """type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID! extra: Int }""",
 )
 
+# --- from an @interfaceObject a type condition needs a key jump to a subgraph that defines the
+# interface and the implementation ---
+_VEHICLES = """type Query { vehicles: [Vehicle] }
+interface Vehicle @key(fields: "vin") { vin: ID! plate: String! }
+type Truck implements Vehicle @key(fields: "vin") @key(fields: "plate") { vin: ID! plate: String! axles: Int }"""
+case(
+    "error-sat-interface-object-cannot-reach-implementations",
+    a=F2() + _VEHICLES,
+    b=F2()
+    + """type Query { tagged: [Vehicle] }
+type Vehicle @key(fields: "plate") @interfaceObject { plate: String! tag: String }""",
+)
+case(
+    "sat-interface-object-reaches-implementations-by-interface-key",
+    a=F2() + _VEHICLES,
+    b=F2()
+    + """type Query { tagged: [Vehicle] }
+type Vehicle @key(fields: "vin") @interfaceObject { vin: ID! tag: String }""",
+)
+
 
 def main() -> None:
     for name, subs in cases.items():

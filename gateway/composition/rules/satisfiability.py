@@ -281,10 +281,53 @@ class Satisfiability:
                 for impl in self._possible(t):
                     if _inaccessible(self.sg.types[impl].directives):
                         continue  # not in the API schema: no query can reach it
-                    knowing = frozenset(i for i in current if self._knows(i, t, impl))
-                    if any(self._is_interface_object(i, t.name) for i in current):
-                        knowing = frozenset(i for i, s in enumerate(self.subs) if impl in s.types)
-                    queue.append((impl, knowing, (*path, f"... on {impl}")))
+                    knowing, impossible = self._downcast(current, t, impl)
+                    if knowing:
+                        queue.append((impl, knowing, (*path, f"... on {impl}")))
+                    elif not impossible:
+                        self._report_no_implementation(t.name, impl, current, path)
+
+    def _downcast(
+        self, current: frozenset[int], abstract: TypeDef, impl: str
+    ) -> tuple[frozenset[int], bool]:
+        """Where a plan may stand at `... on impl`, and whether some current subgraph simply never
+        returns `impl` there (no error: the condition never matches). An @interfaceObject does
+        not know the implementations: it must first jump, by a key whose fields it has, to a
+        subgraph that defines the interface and `impl`."""
+        knowing: set[int] = set()
+        impossible = False
+        for i in current:
+            if self._is_interface_object(i, abstract.name):
+                knowing.update(
+                    j
+                    for j in self.closure(i, abstract.name)
+                    if not self._is_interface_object(j, abstract.name)
+                    and self._knows(j, abstract, impl)
+                )
+            elif self._knows(i, abstract, impl):
+                knowing.add(i)
+            else:
+                impossible = True
+        return frozenset(knowing), impossible
+
+    def _report_no_implementation(
+        self, itf: str, impl: str, current: frozenset[int], path: tuple[str, ...]
+    ) -> None:
+        if f"{itf}:{impl}" in self.reported:
+            return
+        self.reported.add(f"{itf}:{impl}")
+        reasons = "\n".join(
+            f'- from subgraph "{self.subs[i].name}": no subgraph can be reached to resolve the'
+            f' implementation type of @interfaceObject type "{itf}"'
+            for i in sorted(current)
+        )
+        self.sink.error(
+            "SATISFIABILITY_ERROR",
+            f"The following supergraph API query:\n{_witness([*path, f'... on {impl}', '...'])}\n"
+            f"cannot be satisfied by the subgraphs because:\n{reasons}",
+            None,
+            itf,
+        )
 
     def _both_label_values(self, coordinate: str, reached: frozenset[int]) -> bool:
         """A field behind a progressive @override must be reachable with the label on (only the
