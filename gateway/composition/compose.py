@@ -49,6 +49,9 @@ def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
         return CompositionResult(None, sink.errors, sink.hints)
     ctx = CompositionContext(subs, sink)
     _run(rules.AS_WRITTEN, ctx)
+    # A subgraph that is not valid GraphQL gets no federation checks (Apollo stops building it).
+    invalid = {e.subgraph for e in sink.errors if e.code == "INVALID_GRAPHQL"}
+    ctx.unchecked.update(i for i, s in enumerate(subs) if s.name in invalid)
     upgrade_all(ctx)
     _run(rules.SUBGRAPH, ctx)
     composed = composed_directives(subs, sink)

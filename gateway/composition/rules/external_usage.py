@@ -22,7 +22,7 @@ def check_external_usage(ctx: CompositionContext) -> None:
                         sub.name,
                         f.coordinate,
                     )
-                elif meta.is_external(f) and not meta.is_used(f) and not f.has(PROVIDES):
+                if meta.is_external(f) and not meta.is_used(f) and not f.has(PROVIDES):
                     ctx.sink.error(
                         "EXTERNAL_UNUSED",
                         f'[{sub.name}] Field "{f.coordinate}" is marked @external but is not used in any federation directive (@key, @provides, @requires) or to satisfy an interface; the field declaration has no use and should be removed (or the field should not be @external).',
