@@ -53,11 +53,13 @@ def _known_arguments(sub: Subgraph, d: Applied, short: str) -> tuple[str, ...] |
 def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
     """Required arguments are present and field sets are strings (else nothing else can be checked)."""
     ok = True
+    broken: set[str] = set()  # definitions already reported: their uses are not checked again
     for canonical, definition in sub.federation_defs.items():
         short = canonical.removeprefix(FED)
         required = REQUIRED_ARGS.get(short)
         if required is not None and required[0] not in definition.args:
             ok = False
+            broken.add(canonical)
             sink.error(
                 "DIRECTIVE_DEFINITION_INVALID",
                 f'[{sub.name}] Invalid definition for directive "@{definition.name}": missing required argument "{required[0]}"',
@@ -68,6 +70,7 @@ def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
             found = print_ast(definition.args[required[0]].type)
             if found != required[1]:
                 ok = False
+                broken.add(canonical)
                 sink.error(
                     "DIRECTIVE_DEFINITION_INVALID",
                     f'[{sub.name}] Invalid definition for directive "@{definition.name}": argument "{required[0]}" should have type "{required[1]}" but found type "{found}"',
@@ -76,6 +79,8 @@ def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
                 )
     for coordinate, _, ds in all_applied(sub):
         for d in ds:
+            if d.name in broken:
+                continue
             short = d.name.removeprefix(FED)
             known = _known_arguments(sub, d, short)
             for arg in d.args:
