@@ -16,7 +16,7 @@ ACCESS_CONTROL = (FED + "authenticated", FED + "requiresScopes", FED + "policy")
 def build_access_map(ctx: CompositionContext) -> None:
     """Access control on implementations also guards their interfaces (and @interfaceObject
     fields guard the implementations): element key -> extra applications to merge there."""
-    ctx.access_extra: dict[str, list[list[Applied]]] = {}
+    ctx.access_extra = {}
     impls_of: dict[str, list[str]] = {}
     for t in ctx.out.types.values():
         if t.kind == "object":

@@ -3,7 +3,7 @@ required somewhere (an error) or @inaccessible."""
 
 from __future__ import annotations
 
-from graphql.language import NonNullTypeNode, print_ast
+from graphql.language import NonNullTypeNode, ValueNode, print_ast
 
 from .context import CompositionContext
 from .fieldtypes import merge_default, merge_type_ref
@@ -25,7 +25,7 @@ def merge_input(ctx: CompositionContext, dest: TypeDef, sources: list[tuple[int,
         all_equal = merge_type_ref(ctx, out, present, out.coordinate, is_input=True)
         if not all_equal or len(present) < len(fsources):
             for i, f in present:
-                args = (
+                args: dict[str, ValueNode] = (
                     {"graph": ctx.g(i)}
                     if all_equal
                     else {"graph": ctx.g(i), "type": string(print_ast(f.type))}

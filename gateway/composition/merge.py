@@ -58,12 +58,12 @@ class Merger:
         for name in sorted(mismatched):
             parts = []
             for s in self.ctx.subs:
-                t = s.types.get(name)
-                if t is not None:
+                found = s.types.get(name)
+                if found is not None:
                     label = (
                         "Interface Object Type (Object Type with @interfaceObject)"
-                        if t.has(INTERFACE_OBJECT)
-                        else KIND_NAMES[t.kind]
+                        if found.has(INTERFACE_OBJECT)
+                        else KIND_NAMES[found.kind]
                     )
                     parts.append(f'{label} in subgraph "{s.name}"')
             self.ctx.sink.error(
@@ -106,10 +106,10 @@ class Merger:
             ("mutation", "Mutation"),
             ("subscription", "Subscription"),
         ):
-            t = self.ctx.out.types.get(name)
-            if t is not None and t.fields:
+            root = self.ctx.out.types.get(name)
+            if root is not None and root.fields:
                 self.ctx.out.roots[op] = name
-            elif t is not None and t.kind == "object" and not t.fields:
+            elif root is not None and root.kind == "object" and not root.fields:
                 del self.ctx.out.types[name]
         if "query" not in self.ctx.out.roots:
             self.ctx.sink.error(

@@ -113,18 +113,18 @@ def _check_directive_arguments(sub: Subgraph, sink: ErrorSink) -> bool:
                     sub.name,
                     coordinate,
                 )
-            definition = sub.directive_defs.get(d.name)
-            if definition is not None:
-                for arg in definition.args.values():
+            declared_def = sub.directive_defs.get(d.name)
+            if declared_def is not None:
+                for param in declared_def.args.values():
                     if (
-                        isinstance(arg.type, NonNullTypeNode)
-                        and arg.default is None
-                        and arg.name not in d.args
+                        isinstance(param.type, NonNullTypeNode)
+                        and param.default is None
+                        and param.name not in d.args
                     ):
                         ok = False
                         sink.error(
                             "INVALID_GRAPHQL",
-                            f'[{sub.name}] Directive "@{d.name}" argument "{arg.name}" of type "{print_ast(arg.type)}" is required, but it was not provided.',
+                            f'[{sub.name}] Directive "@{d.name}" argument "{param.name}" of type "{print_ast(param.type)}" is required, but it was not provided.',
                             sub.name,
                             coordinate,
                         )

@@ -59,9 +59,11 @@ def _check_field(
     present = {i for i, _ in fsources}
     for i in range(len(ctx.subs)):
         if i not in present:
-            for f in _through_interface_objects(ctx, out, i):
+            for via in _through_interface_objects(ctx, out, i):
                 categorize(
-                    i, f'"{ctx.subs[i].name}" (through @interfaceObject field "{f.coordinate}")', f
+                    i,
+                    f'"{ctx.subs[i].name}" (through @interfaceObject field "{via.coordinate}")',
+                    via,
                 )
     for i, f in fsources:
         o = overrides.get(i)

@@ -5,17 +5,19 @@ covariant type and the same arguments, in each subgraph and again in the merged 
 from __future__ import annotations
 
 from ..context import CompositionContext
-from ..implementations import check_implementations
+from ..implementations import Report, check_implementations
 
 
 def check_subgraph_implementations(ctx: CompositionContext) -> None:
     for _, sub, _ in ctx.checked():
-        check_implementations(
-            sub.types,
-            lambda coordinate, message, name=sub.name: ctx.sink.error(
-                "INVALID_GRAPHQL", f"[{name}] {message}", name, coordinate
-            ),
-        )
+        check_implementations(sub.types, _reporter(ctx, sub.name))
+
+
+def _reporter(ctx: CompositionContext, subgraph: str) -> Report:
+    def report(coordinate: str, message: str) -> None:
+        ctx.sink.error("INVALID_GRAPHQL", f"[{subgraph}] {message}", subgraph, coordinate)
+
+    return report
 
 
 def check_supergraph_implementations(ctx: CompositionContext) -> None:
