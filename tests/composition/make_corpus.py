@@ -1145,6 +1145,14 @@ case(
 type Vehicle @key(fields: "vin") @interfaceObject { vin: ID! tag: String }""",
 )
 
+# --- a default input object that leaves out a required field is accepted (Apollo checks only the
+# fields a default gives) ---
+case(
+    "input-default-omits-required-field",
+    a=F2() + """type Query { f(x: In = {a: 1}): Int }
+input In { a: Int b: String! }""",
+)
+
 
 def main() -> None:
     for name, subs in cases.items():

@@ -55,13 +55,9 @@ def _fits(sub: Subgraph, value: ValueNode, type_node: TypeNode) -> bool:
         given = {f.name.value: f.value for f in value.fields}
         if any(n not in t.fields for n in given):
             return False
-        for fname, f in t.fields.items():
-            if fname in given:
-                if not _fits(sub, given[fname], f.type):
-                    return False
-            elif isinstance(f.type, NonNullTypeNode) and f.default is None:
-                return False
-        return True
+        # A required field left out is accepted, as Apollo's check does (unlike GraphQL's
+        # coercion rules): only the fields given are checked.
+        return all(_fits(sub, v, t.fields[n].type) for n, v in given.items())
     return True  # custom scalars accept any literal
 
 
