@@ -1153,6 +1153,22 @@ case(
 input In { a: Int b: String! }""",
 )
 
+# --- interface fields are checked per implementation (Apollo leaves an interface only through
+# type conditions): an implementation's key field @external in one subgraph is served by another ---
+case(
+    "sat-interface-field-external-in-one-implementation",
+    a=F2()
+    + """type Query { item(id: ID!): Item @shareable }
+interface Item { id: ID! }
+type Post implements Item @key(fields: "id") { id: ID! title: String }
+type Comment implements Item @key(fields: "id") { id: ID! @external post: Post }""",
+    b=F2()
+    + """type Query { item(id: ID!): Item @shareable }
+interface Item { id: ID! }
+type Post implements Item @key(fields: "id") { id: ID! @external comments: [Comment] }
+type Comment implements Item @key(fields: "id") { id: ID! body: String }""",
+)
+
 
 def main() -> None:
     for name, subs in cases.items():

@@ -69,7 +69,25 @@ class Satisfiability:
             return (i, f.coordinate) not in self.dropped and f.coordinate in self.metas[i].provided
         if self.metas[i].is_external(f):
             return f.coordinate in self.metas[i].provided
+        if t.kind == "interface" and not self._served_by_every_implementation(i, type_name, field):
+            return False
         return self._requirements_met(i, type_name, f)
+
+    def _served_by_every_implementation(self, i: int, itf: str, field: str) -> bool:
+        """Apollo's query graph has an edge for an interface field only where every supergraph
+        implementation the subgraph defines serves it itself (not @external, no @requires);
+        otherwise a plan goes through the implementations, one by one."""
+        sup = self.sg.types.get(itf)
+        if sup is None:
+            return True
+        for name in self._possible(sup):
+            o = self.subs[i].types.get(name)
+            if o is None:
+                continue
+            f = o.fields.get(field)
+            if f is None or self.metas[i].is_external(f) or f.has(REQUIRES):
+                return False
+        return True
 
     def _requirements_met(self, i: int, type_name: str, f: Field) -> bool:
         """A @requires field needs each required field reachable from its own subgraph."""
@@ -250,16 +268,13 @@ class Satisfiability:
             t = self.sg.types.get(type_name)
             if t is None:
                 continue
-            if t.kind in ("object", "interface"):
+            # As in Apollo's validation, an interface is only left through type conditions: its
+            # fields are checked on each implementation (which has them all), where plans run.
+            if t.kind == "object":
                 for fname, f in t.fields.items():
                     if _inaccessible(f.directives):
                         continue
                     reached = self.reach(current, type_name, fname)
-                    vacuous = False
-                    if not reached and t.kind == "interface":
-                        reached, vacuous = self._through_implementations(current, type_name, fname)
-                    if not reached and vacuous:
-                        continue
                     if not reached or not self._both_label_values(f.coordinate, reached):
                         self._report(type_name, fname, current, path)
                         continue
@@ -337,29 +352,6 @@ class Satisfiability:
             return True
         overriding, overridden = split
         return bool(reached - overridden) and bool(reached - overriding)
-
-    def _through_implementations(
-        self, current: frozenset[int], itf: str, field: str
-    ) -> tuple[frozenset[int], bool]:
-        """An interface field no subgraph serves on the interface may still be served per type.
-
-        Returns the subgraphs that serve it for every implementation a current subgraph knows, and
-        whether some current subgraph knows no implementation at all: that subgraph can never
-        return an object there, so the field is vacuously satisfied from it (Apollo type-explodes
-        to zero runtime types and accepts)."""
-        out: set[int] = set()
-        vacuous = False
-        impls = self._possible(self.sg.types[itf])
-        for i in current:
-            known = [o for o in impls if self._knows(i, self.sg.types[itf], o)]
-            if not known:
-                vacuous = True
-                continue
-            per_type = [self.reach(frozenset({i}), o, field) for o in known]
-            if all(per_type):
-                for reached in per_type:
-                    out |= reached
-        return frozenset(out), vacuous
 
     def _runtime_types_intersect(
         self,
