@@ -1149,7 +1149,8 @@ type Vehicle @key(fields: "vin") @interfaceObject { vin: ID! tag: String }""",
 # fields a default gives) ---
 case(
     "input-default-omits-required-field",
-    a=F2() + """type Query { f(x: In = {a: 1}): Int }
+    a=F2()
+    + """type Query { f(x: In = {a: 1}): Int }
 input In { a: Int b: String! }""",
 )
 
@@ -1167,6 +1168,21 @@ type Comment implements Item @key(fields: "id") { id: ID! @external post: Post }
 interface Item { id: ID! }
 type Post implements Item @key(fields: "id") { id: ID! @external comments: [Comment] }
 type Comment implements Item @key(fields: "id") { id: ID! body: String }""",
+)
+
+# --- a default value in the API schema may not use an @inaccessible enum value or input field ---
+case(
+    "error-default-value-uses-inaccessible",
+    a=F2()
+    + """type Query { users(role: Role = ADMIN, f: F = {x: 1}): Int }
+enum Role { USER ADMIN @inaccessible }
+input F { x: Int @inaccessible y: Int }""",
+)
+case(
+    "default-value-inaccessible-on-hidden-argument",
+    a=F2()
+    + """type Query { users(role: Role = ADMIN @inaccessible): Int }
+enum Role { USER ADMIN @inaccessible }""",
 )
 
 

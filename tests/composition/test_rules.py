@@ -131,6 +131,13 @@ BROKEN: list[tuple[rules.Rule, list[SubgraphInput], str]] = [
         "REFERENCED_INACCESSIBLE",
     ),
     (
+        rules.check_default_value_inaccessible,
+        subgraphs(
+            a=F2 + "type Query { f(r: Role = ADMIN): Int }\nenum Role { USER ADMIN @inaccessible }"
+        ),
+        "DEFAULT_VALUE_USES_INACCESSIBLE",
+    ),
+    (
         rules.check_satisfiability,
         subgraphs(
             a=F2 + "type Query { v: V }\ntype V @shareable { x: Int }",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..context import CompositionContext
 from .access_on_interfaces import check_access_on_interfaces
+from .default_value_inaccessible import check_default_value_inaccessible
 from .default_values import check_default_values
 from .directive_arguments import check_directive_arguments
 from .directive_placement import check_directive_placement
@@ -63,6 +64,7 @@ MERGED: tuple[Rule, ...] = (
 SUPERGRAPH: tuple[Rule, ...] = (
     check_supergraph_implementations,
     check_inaccessible_references,
+    check_default_value_inaccessible,
     check_satisfiability,
 )
 ALL: tuple[Rule, ...] = AS_WRITTEN + SUBGRAPH + MERGED + SUPERGRAPH
