@@ -8,26 +8,26 @@ from typing import TYPE_CHECKING
 from .model import FED, INTERFACE_OBJECT, Applied
 
 if TYPE_CHECKING:
-    from .merge import Merger
+    from .context import CompositionContext
 
 ACCESS_CONTROL = (FED + "authenticated", FED + "requiresScopes", FED + "policy")
 
 
-def build_access_map(m: Merger) -> None:
+def build_access_map(ctx: CompositionContext) -> None:
     """Access control on implementations also guards their interfaces (and @interfaceObject
     fields guard the implementations): element key -> extra applications to merge there."""
-    m.access_extra = {}
+    ctx.access_extra = {}
     impls_of: dict[str, list[str]] = {}
-    for t in m.out.types.values():
+    for t in ctx.out.types.values():
         if t.kind == "object":
             for itf in t.interfaces:
                 impls_of.setdefault(itf, []).append(t.name)
-    itfs_of = {t.name: t.interfaces for t in m.out.types.values() if t.kind == "object"}
+    itfs_of = {t.name: t.interfaces for t in ctx.out.types.values() if t.kind == "object"}
 
     def add(key: str, d: Applied) -> None:
-        m.access_extra.setdefault(key, []).append([d])
+        ctx.access_extra.setdefault(key, []).append([d])
 
-    for i, s in enumerate(m.subs):
+    for i, s in enumerate(ctx.subs):
         for t in s.types.values():
             if t.kind != "object":
                 continue
@@ -36,7 +36,7 @@ def build_access_map(m: Merger) -> None:
                     for itf in itfs_of.get(t.name, []):
                         add(itf, d)
             for f in t.fields.values():
-                if m.metas[i].is_external(f):
+                if ctx.metas[i].is_external(f):
                     continue
                 for d in f.directives:
                     if d.name not in ACCESS_CONTROL:

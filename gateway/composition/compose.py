@@ -1,5 +1,5 @@
 """`compose()`: the one function that chains the stages — parse, upgrade Federation 1 subgraphs,
-check each subgraph, merge, print."""
+merge, print — and runs each phase's validation rules (`rules/`) on the composition context."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ from collections.abc import Sequence
 
 from graphql.language import NonNullTypeNode
 
+from . import rules
 from .applied import merge_applied
-from .compose_directive import composed_directives
+from .compose_directive import ComposedDirectives, composed_directives
+from .context import CompositionContext
 from .errors import ErrorSink, SubgraphParseError
-from .implementations import check_implementations
-from .inaccessible import check_inaccessible
 from .merge import Merger
 from .metadata import Metadata
-from .model import EXTENDS, Argument, DirectiveDef, Subgraph
-from .satisfiability import check_satisfiability
+from .model import Argument, DirectiveDef, Subgraph
 from .specs import join_version
 from .subgraph import parse_subgraph
-from .subgraph_rules import check_as_written, check_subgraph
 from .supergraph import printable_subgraphs
 from .typerefs import is_strict_subtype
 from .types import CompositionError, CompositionResult, SubgraphInput
@@ -46,6 +44,43 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
 
 def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     sink = ErrorSink()
+    subs = parse_all(subgraphs, sink)
+    if sink:
+        return CompositionResult(None, sink.errors, sink.hints)
+    ctx = CompositionContext(subs, sink)
+    _run(rules.AS_WRITTEN, ctx)
+    # A subgraph that is not valid GraphQL gets no federation checks (Apollo stops building it).
+    invalid = {e.subgraph for e in sink.errors if e.code == "INVALID_GRAPHQL"}
+    ctx.unchecked.update(i for i, s in enumerate(subs) if s.name in invalid)
+    upgrade_all(ctx)
+    _run(rules.SUBGRAPH, ctx)
+    composed = composed_directives(subs, sink)
+    if sink:
+        return CompositionResult(None, sink.errors, sink.hints)
+    merge_all(ctx, composed)
+    _run(rules.MERGED, ctx)
+    for rule in rules.SUPERGRAPH:
+        if sink:
+            break
+        rule(ctx)
+    if sink:
+        return CompositionResult(None, sink.errors, sink.hints)
+    from .emit import emit_supergraph
+
+    fed = max((s.fed_version or FED1_UPGRADE_VERSION for s in subs), default=FED1_UPGRADE_VERSION)
+    return CompositionResult(
+        emit_supergraph(ctx.out, join_version(fed), ctx.custom_defs), [], sink.hints
+    )
+
+
+def _run(phase: Sequence[rules.Rule], ctx: CompositionContext) -> None:
+    for rule in phase:
+        rule(ctx)
+
+
+# -- the stages, also used on their own by the rule test harness ------------------------------
+def parse_all(subgraphs: Sequence[SubgraphInput], sink: ErrorSink) -> list[Subgraph]:
+    """Parse every subgraph (in name order, as Apollo); duplicate names and bad SDL are errors."""
     subs: list[Subgraph] = []
     seen: set[str] = set()
     for source in sorted(subgraphs, key=lambda s: s.name):
@@ -63,73 +98,26 @@ def _compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
             sink.errors.append(e.error)
     if not subs and not sink:
         sink.error("NO_QUERIES", "No subgraphs to compose.")
-    if sink:
-        return CompositionResult(None, sink.errors, sink.hints)
+    return subs
 
-    for sub in subs:
-        check_as_written(sub, sink)
-    _check_fed1_extensions(subs, sink)
+
+def upgrade_all(ctx: CompositionContext) -> None:
+    """Upgrade Federation 1 subgraphs in place, then derive every subgraph's metadata."""
     # The upgrade compares against every subgraph as written; only Federation 1 ones change.
-    originals = [copy.deepcopy(s) if s.is_fed1 else s for s in subs]
-    for sub in subs:
+    originals = [copy.deepcopy(s) if s.is_fed1 else s for s in ctx.subs]
+    for sub in ctx.subs:
         if sub.is_fed1:
-            upgrade_fed1(sub, originals, sink)
-    metas = [Metadata(s) for s in subs]
-    for sub, meta in zip(subs, metas, strict=True):
-        check_subgraph(sub, meta, sink)
-    composed = composed_directives(subs, sink)
-    if sink:
-        return CompositionResult(None, sink.errors, sink.hints)
-
-    fed = max((s.fed_version or FED1_UPGRADE_VERSION for s in subs), default=FED1_UPGRADE_VERSION)
-    merger = Merger(subs, metas, sink, composed.names, composed.repeatable)
-    supergraph = merger.merge()
-    supergraph.extra_links = composed.links
-    custom_defs = composed.definitions + _executable_directives(subs, sink)
-    if not sink:
-        check_implementations(
-            supergraph.types,
-            lambda coordinate, message: sink.error("INVALID_GRAPHQL", message, None, coordinate),
-        )
-    if not sink:
-        check_inaccessible(supergraph, custom_defs, sink)
-    if not sink:
-        check_satisfiability(supergraph, subs, metas, merger.overridden, merger.dropped, sink)
-    if sink:
-        return CompositionResult(None, sink.errors, sink.hints)
-    from .emit import emit_supergraph
-
-    return CompositionResult(
-        emit_supergraph(supergraph, join_version(fed), custom_defs), [], sink.hints
-    )
+            upgrade_fed1(sub, originals, ctx.sink)
+    ctx.metas = [Metadata(s) for s in ctx.subs]
 
 
-def _check_fed1_extensions(subs: list[Subgraph], sink: ErrorSink) -> None:
-    """A Federation 1 `extend type` needs a definition in some subgraph (Apollo's pre-upgrade check)."""
-    for sub in subs:
-        if not sub.is_fed1:
-            continue
-        for t in sub.types.values():
-            if t.kind not in ("object", "interface") or t.name in sub.roots.values():
-                continue
-            is_extension = (t.has_extension or t.has(EXTENDS)) and (
-                t.has(EXTENDS) or not t.has_definition
-            )
-            if not is_extension:
-                continue
-            if not any(
-                o is not sub
-                and (ot := o.types.get(t.name)) is not None
-                and ot.has_definition
-                and not ot.has(EXTENDS)
-                for o in subs
-            ):
-                sink.error(
-                    "EXTENSION_WITH_NO_BASE",
-                    f'[{sub.name}] Type "{t.name}" is an extension type, but there is no type definition for "{t.name}" in any subgraph.',
-                    sub.name,
-                    t.name,
-                )
+def merge_all(ctx: CompositionContext, composed: ComposedDirectives) -> None:
+    """Merge into `ctx.out`, with the @composeDirective features and executable directives."""
+    ctx.composed = composed.names
+    ctx.repeatable = composed.repeatable
+    Merger(ctx).merge()
+    ctx.out.extra_links = composed.links
+    ctx.custom_defs = composed.definitions + _executable_directives(ctx.subs, ctx.sink)
 
 
 def _executable_directives(subs: list[Subgraph], sink: ErrorSink) -> list[DirectiveDef]:

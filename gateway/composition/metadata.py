@@ -45,15 +45,18 @@ class Metadata:
         return out
 
     def _targets(self, parent: str, text: str | None) -> set[str]:
-        coords = set()
+        return {f.coordinate for f in self._target_fields(parent, text)}
+
+    def _target_fields(self, parent: str, text: str | None) -> list[Field]:
+        out = []
         for s in target_fields(self.sub, parent, text):
-            coords.add(s.field.coordinate)
+            out.append(s.field)
             # A field selected on an interface also covers its implementations.
             if self.sub.types[s.parent].kind == "interface":
                 for impl in self.sub.implementations(s.parent):
                     if s.field.name in impl.fields:
-                        coords.add(impl.fields[s.field.name].coordinate)
-        return coords
+                        out.append(impl.fields[s.field.name])
+        return out
 
     def is_external(self, f: Field) -> bool:
         parent = self.sub.types.get(f.parent)
@@ -88,9 +91,11 @@ class Metadata:
                 ):
                     out.add(f.coordinate)
                 for p in f.applied(PROVIDES):
-                    for s in target_fields(self.sub, named_type(f.type), p.arg_str("fields")):
-                        if self.is_external(s.field):
-                            out.add(s.field.coordinate)
+                    # Provided through an interface field, the implementations' external
+                    # fields are provided (so shareable) too.
+                    for target in self._target_fields(named_type(f.type), p.arg_str("fields")):
+                        if self.is_external(target):
+                            out.add(target.coordinate)
         return out
 
     def is_shareable(self, f: Field) -> bool:

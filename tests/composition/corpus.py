@@ -18,6 +18,7 @@ APOLLO_COMPOSITION = REPO / "tools" / "node" / "node_modules" / "@apollo" / "com
 
 PROJECT_CONFIG = REPO / "schema" / "supergraph.yaml"
 SCENARIOS = REPO / "tests" / "federation" / "scenarios"
+AUDIT_SUITES = REPO / "tests" / "audit" / "suites"
 
 
 def case_names() -> list[str]:
@@ -26,23 +27,25 @@ def case_names() -> list[str]:
 
 
 def shared_case_names() -> list[str]:
-    """Subgraph sets other parts of the project own (its schema, the gateway's scenarios):
-    compared with the live oracle only, since they change under us."""
+    """Subgraph sets other parts of the project own (its schema, the gateway's scenarios, the
+    federation audit's suites): compared with the live oracle only, since they change under us."""
     names = ["project-schema"] if PROJECT_CONFIG.exists() else []
-    if SCENARIOS.exists():
-        names += sorted(
-            f"scenario-{p.name}"
-            for p in SCENARIOS.iterdir()
-            if any((p / "subgraphs").glob("*.graphql"))
-        )
+    for prefix, folder in (("scenario", SCENARIOS), ("audit", AUDIT_SUITES)):
+        if folder.exists():
+            names += sorted(
+                f"{prefix}-{p.name}"
+                for p in folder.iterdir()
+                if any((p / "subgraphs").glob("*.graphql"))
+            )
     return names
 
 
 def load_case(name: str) -> list[SubgraphInput]:
     if name == "project-schema":
         return load_config(PROJECT_CONFIG)
-    if name.startswith("scenario-"):
-        folder = SCENARIOS / name.removeprefix("scenario-") / "subgraphs"
+    if name.startswith(("scenario-", "audit-")):
+        prefix, _, suite = name.partition("-")
+        folder = (SCENARIOS if prefix == "scenario" else AUDIT_SUITES) / suite / "subgraphs"
         return [
             SubgraphInput(f.stem, f"http://{f.stem}.example:4000/graphql", f.read_text())
             for f in sorted(folder.glob("*.graphql"))

@@ -769,34 +769,56 @@ case(
 
 # --- @composeDirective variants ---
 CD = F("2.3", ["key", "composeDirective", "tag"])
-case("compose-directive-versions",
-a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "@c")
+case(
+    "compose-directive-versions",
+    a=CD
+    + """extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "@c")
 directive @c(a: Int) on FIELD_DEFINITION
-type Query { a: Int @c(a: 1) }''',
-b=CD + '''extend schema @link(url: "https://x.dev/c/v1.1", import: ["@c"]) @composeDirective(name: "@c")
+type Query { a: Int @c(a: 1) }""",
+    b=CD
+    + """extend schema @link(url: "https://x.dev/c/v1.1", import: ["@c"]) @composeDirective(name: "@c")
 directive @c(a: Int, b: String) repeatable on FIELD_DEFINITION | OBJECT
-type Query { b: Int @c(b: "x") @c(a: 2) }''')
-case("compose-directive-renamed-import",
-a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: [{name: "@c", as: "@d"}]) @composeDirective(name: "@d")
+type Query { b: Int @c(b: "x") @c(a: 2) }""",
+)
+case(
+    "compose-directive-renamed-import",
+    a=CD
+    + """extend schema @link(url: "https://x.dev/c/v1.0", import: [{name: "@c", as: "@d"}]) @composeDirective(name: "@d")
 directive @d on FIELD_DEFINITION
-type Query { a: Int @d }''')
-case("compose-directive-of-tag",
-a=CD + '''extend schema @composeDirective(name: "@tag")
-type Query { a: Int @tag(name: "x") }''')
-case("error-compose-federation-directive",
-a=CD + '''extend schema @composeDirective(name: "@key")
-type Query { a: Int }''')
-case("error-compose-directive-not-linked",
-a=CD + '''extend schema @composeDirective(name: "@c")
+type Query { a: Int @d }""",
+)
+case(
+    "compose-directive-of-tag",
+    a=CD
+    + """extend schema @composeDirective(name: "@tag")
+type Query { a: Int @tag(name: "x") }""",
+)
+case(
+    "error-compose-federation-directive",
+    a=CD
+    + """extend schema @composeDirective(name: "@key")
+type Query { a: Int }""",
+)
+case(
+    "error-compose-directive-not-linked",
+    a=CD
+    + """extend schema @composeDirective(name: "@c")
 directive @c on FIELD_DEFINITION
-type Query { a: Int @c }''')
-case("error-compose-directive-without-at",
-a=CD + '''extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "c")
+type Query { a: Int @c }""",
+)
+case(
+    "error-compose-directive-without-at",
+    a=CD
+    + """extend schema @link(url: "https://x.dev/c/v1.0", import: ["@c"]) @composeDirective(name: "c")
 directive @c on FIELD_DEFINITION
-type Query { a: Int @c }''')
+type Query { a: Int @c }""",
+)
 
-case("error-invalid-default-values",
-a=F2() + '''type Query { f(x: Int = "one", e: Color = PURPLE, i: In = {b: 1}): Int } enum Color { RED } input In { a: Int! = null }''')
+case(
+    "error-invalid-default-values",
+    a=F2()
+    + """type Query { f(x: Int = "one", e: Color = PURPLE, i: In = {b: 1}): Int } enum Color { RED } input In { a: Int! = null }""",
+)
 
 # --- failures ---
 case(
@@ -938,6 +960,229 @@ case(
     a=F2()
     + """type Query { t: T }
 type T @key(fields: "id") { id: ID! a: Int b: Int @requires(fields: "a") }""",
+)
+
+# --- @provides on an interface-typed field: the implementations' @external fields it selects are
+# provided, so they count as shareable where provided (Apollo's includeInterfaceFieldsImplementations) ---
+_MEDIA_PROVIDER = """type Query { media: Media @shareable @provides(fields: "animals { id name }") }
+interface Media { id: ID! animals: [Animal] }
+interface Animal { id: ID! name: String }
+type Book implements Media { id: ID! @shareable animals: [Animal] @external }
+type Dog implements Animal { id: ID! @external name: String @external }
+type Cat implements Animal { id: ID! @external name: String @external }"""
+case(
+    "provides-on-interface-external-implementations",
+    a=F2() + _MEDIA_PROVIDER,
+    c=F2()
+    + """interface Media { id: ID! animals: [Animal] }
+interface Animal { id: ID! name: String }
+type Book implements Media @key(fields: "id") { id: ID! animals: [Animal] @shareable }
+type Dog implements Animal @key(fields: "id") { id: ID! name: String @shareable age: Int }
+type Cat implements Animal @key(fields: "id") { id: ID! name: String @shareable age: Int }""",
+)
+case(
+    "error-provides-on-interface-owner-not-shareable",
+    a=F2() + _MEDIA_PROVIDER,
+    c=F2()
+    + """type Query { media: Media @shareable }
+interface Media { id: ID! animals: [Animal] }
+interface Animal { id: ID! name: String }
+type Book implements Media @key(fields: "id") { id: ID! animals: [Animal] @shareable }
+type Dog implements Animal @key(fields: "id") { id: ID! name: String age: Int }
+type Cat implements Animal @key(fields: "id") { id: ID! name: String age: Int }""",
+)
+
+# --- an interface field reached from a subgraph that knows no implementation of the interface: it
+# can never return an object there, so every query through it is (vacuously) satisfiable ---
+case(
+    "sat-interface-without-implementations-in-source",
+    a=F2()
+    + """type Query { node: Node }
+interface Node { id: ID! }""",
+    b=F2()
+    + """interface Node { id: ID! name: String owner: Owner }
+type Owner @shareable { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! name: String owner: Owner }""",
+)
+case(
+    "sat-interface-field-through-implementations",
+    a=F2()
+    + """type Query { node: Node }
+interface Node { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! }
+type Robot implements Node @key(fields: "id") { id: ID! }""",
+    b=F2()
+    + """interface Node { id: ID! owner: Owner }
+type Owner @key(fields: "id") { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! owner: Owner }
+type Robot implements Node @key(fields: "id") { id: ID! owner: Owner }""",
+    c=F2() + """type Owner @key(fields: "id") { id: ID! name: String }""",
+)
+case(
+    "error-sat-interface-field-missing-for-one-implementation",
+    a=F2()
+    + """type Query { node: Node }
+interface Node { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! }
+type Robot implements Node @shareable { id: ID! }""",
+    b=F2()
+    + """interface Node { id: ID! name: String }
+type User implements Node @key(fields: "id") { id: ID! name: String }
+type Robot implements Node @shareable { id: ID! name: String }""",
+)
+
+# --- a key edge's condition is resolved by a sub-plan: the parts of a compound key may come from
+# several subgraphs, through entity jumps at nested types ---
+_CATALOG = """type Query { catalog: Catalog! }
+type Catalog @key(fields: "items { sku }") { items: [Item!]! }
+type Item @key(fields: "sku") { sku: String! section: Section @shareable }
+type Section @key(fields: "code") { code: String! label: String @shareable }"""
+_CATALOG_PRICES = """type Catalog @key(fields: "items { sku region section { code label } }") { items: [Item!]! featured: Item @shareable }
+type Item @key(fields: "sku region section { code label }") { sku: String! region: String section: Section stock: Int }
+type Section @key(fields: "code label") { code: String! label: String }"""
+case(
+    "sat-compound-key-collected-from-several-subgraphs",
+    a=F2() + _CATALOG,
+    b=F2()
+    + """type Item @key(fields: "sku") @key(fields: "sku region") { sku: String! region: String! }""",
+    c=F2() + _CATALOG_PRICES,
+)
+case(
+    "error-sat-compound-key-part-unreachable",
+    a=F2() + _CATALOG,
+    b=F2() + """type Item @key(fields: "sku region") { sku: String! region: String! }""",
+    c=F2() + _CATALOG_PRICES,
+)
+
+# --- a shared field of abstract type must have common runtime types in the subgraphs serving it ---
+case(
+    "error-shareable-mismatched-runtime-types",
+    a=F2()
+    + """type Query { device(id: ID!): Device @shareable kettles: [Kettle] }
+interface Device { id: ID! }
+type Kettle implements Device @key(fields: "id") { id: ID! litres: Int }""",
+    b=F2()
+    + """type Query { device(id: ID!): Device @shareable }
+interface Device { id: ID! }
+type Lamp implements Device @key(fields: "id") { id: ID! watts: Int }""",
+)
+case(
+    "shareable-partly-intersecting-runtime-types",
+    a=F2()
+    + """type Query { device(id: ID!): Device @shareable }
+interface Device { id: ID! }
+type Kettle implements Device @key(fields: "id") { id: ID! litres: Int }
+type Lamp implements Device @key(fields: "id") { id: ID! }""",
+    b=F2()
+    + """type Query { device(id: ID!): Device @shareable }
+interface Device { id: ID! }
+type Lamp implements Device @key(fields: "id") { id: ID! watts: Int }""",
+)
+# --- value types reached through @interfaceObject fields shared by two subgraphs ---
+case(
+    "sat-interface-object-shared-value-type",
+    a=F2()
+    + """interface Media @key(fields: "id") { id: ID! }
+type Book implements Media @key(fields: "id") { id: ID! title: String }""",
+    b=F2()
+    + """type Query { media: [Media] }
+type Media @key(fields: "id") @interfaceObject { id: ID! stats: Stats @shareable }
+type Stats @shareable { views: Int }""",
+    c=F2()
+    + """type Media @key(fields: "id") @interfaceObject { id: ID! stats: Stats @shareable }
+type Stats @shareable { views: Int likes: Int }""",
+)
+
+# --- a progressive @override must leave the field reachable with its label on and off ---
+case(
+    "error-sat-progressive-override-to-unreachable-subgraph",
+    a=F("2.7", STD)
+    + """type Query { t: T }
+type T @key(fields: "id") { id: ID! }""",
+    b=F("2.7", STD) + """type T @key(fields: "id") { id: ID! x: Int }""",
+    c=F("2.7", STD)
+    + """type T @key(fields: "id", resolvable: false) { id: ID! x: Int @override(from: "b", label: "percent(50)") }""",
+)
+# --- an @interfaceObject with a non-resolvable key: it can reach the interface's subgraph, but
+# its own fields cannot be fetched from elsewhere ---
+case(
+    "sat-interface-object-non-resolvable-key",
+    a=F2()
+    + """type Query { anyNode: Node }
+interface Node @key(fields: "id") { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! name: String }""",
+    b=F2()
+    + """type Query { nodes: [Node] }
+type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID! }""",
+)
+case(
+    "error-sat-interface-object-non-resolvable-key-field",
+    a=F2()
+    + """type Query { anyNode: Node }
+interface Node @key(fields: "id") { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! name: String }""",
+    b=F2()
+    + """type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID! extra: Int }""",
+)
+
+# --- from an @interfaceObject a type condition needs a key jump to a subgraph that defines the
+# interface and the implementation ---
+_VEHICLES = """type Query { vehicles: [Vehicle] }
+interface Vehicle @key(fields: "vin") { vin: ID! plate: String! }
+type Truck implements Vehicle @key(fields: "vin") @key(fields: "plate") { vin: ID! plate: String! axles: Int }"""
+case(
+    "error-sat-interface-object-cannot-reach-implementations",
+    a=F2() + _VEHICLES,
+    b=F2()
+    + """type Query { tagged: [Vehicle] }
+type Vehicle @key(fields: "plate") @interfaceObject { plate: String! tag: String }""",
+)
+case(
+    "sat-interface-object-reaches-implementations-by-interface-key",
+    a=F2() + _VEHICLES,
+    b=F2()
+    + """type Query { tagged: [Vehicle] }
+type Vehicle @key(fields: "vin") @interfaceObject { vin: ID! tag: String }""",
+)
+
+# --- a default input object that leaves out a required field is accepted (Apollo checks only the
+# fields a default gives) ---
+case(
+    "input-default-omits-required-field",
+    a=F2()
+    + """type Query { f(x: In = {a: 1}): Int }
+input In { a: Int b: String! }""",
+)
+
+# --- interface fields are checked per implementation (Apollo leaves an interface only through
+# type conditions): an implementation's key field @external in one subgraph is served by another ---
+case(
+    "sat-interface-field-external-in-one-implementation",
+    a=F2()
+    + """type Query { item(id: ID!): Item @shareable }
+interface Item { id: ID! }
+type Post implements Item @key(fields: "id") { id: ID! title: String }
+type Comment implements Item @key(fields: "id") { id: ID! @external post: Post }""",
+    b=F2()
+    + """type Query { item(id: ID!): Item @shareable }
+interface Item { id: ID! }
+type Post implements Item @key(fields: "id") { id: ID! @external comments: [Comment] }
+type Comment implements Item @key(fields: "id") { id: ID! body: String }""",
+)
+
+# --- a default value in the API schema may not use an @inaccessible enum value or input field ---
+case(
+    "error-default-value-uses-inaccessible",
+    a=F2()
+    + """type Query { users(role: Role = ADMIN, f: F = {x: 1}): Int }
+enum Role { USER ADMIN @inaccessible }
+input F { x: Int @inaccessible y: Int }""",
+)
+case(
+    "default-value-inaccessible-on-hidden-argument",
+    a=F2()
+    + """type Query { users(role: Role = ADMIN @inaccessible): Int }
+enum Role { USER ADMIN @inaccessible }""",
 )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from graphql.language import NonNullTypeNode
 
-from .errors import ErrorSink
-from .model import Applied, DirectiveDef, named_type
-from .supergraph import Supergraph
+from ..context import CompositionContext
+from ..errors import ErrorSink
+from ..model import Applied, DirectiveDef, named_type
+from ..supergraph import Supergraph
 
 CHILDREN = {"object": "fields", "interface": "fields", "input": "input fields", "enum": "values"}
 
@@ -96,3 +97,7 @@ def check_inaccessible(sg: Supergraph, directives: list[DirectiveDef], sink: Err
                         None,
                         arg,
                     )
+
+
+def check_inaccessible_references(ctx: CompositionContext) -> None:
+    check_inaccessible(ctx.out, ctx.custom_defs, ctx.sink)

@@ -19,8 +19,9 @@ from graphql.language import (
     print_ast,
 )
 
-from .errors import ErrorSink
-from .model import Subgraph
+from ..context import CompositionContext
+from ..errors import ErrorSink
+from ..model import Subgraph
 
 _SCALARS: dict[str, tuple[type, ...]] = {
     "Int": (IntValueNode,),
@@ -54,13 +55,9 @@ def _fits(sub: Subgraph, value: ValueNode, type_node: TypeNode) -> bool:
         given = {f.name.value: f.value for f in value.fields}
         if any(n not in t.fields for n in given):
             return False
-        for fname, f in t.fields.items():
-            if fname in given:
-                if not _fits(sub, given[fname], f.type):
-                    return False
-            elif isinstance(f.type, NonNullTypeNode) and f.default is None:
-                return False
-        return True
+        # A required field left out is accepted, as Apollo's check does (unlike GraphQL's
+        # coercion rules): only the fields given are checked.
+        return all(_fits(sub, v, t.fields[n].type) for n, v in given.items())
     return True  # custom scalars accept any literal
 
 
@@ -83,3 +80,8 @@ def check_defaults(sub: Subgraph, sink: ErrorSink) -> None:
     for d in sub.directive_defs.values():
         for a in d.args.values():
             check("argument", f"@{d.name}({a.name}:)", a.type, a.default)
+
+
+def check_default_values(ctx: CompositionContext) -> None:
+    for sub in ctx.subs:
+        check_defaults(sub, ctx.sink)
