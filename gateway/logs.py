@@ -81,14 +81,17 @@ def current_request_id() -> str | None:
     return request_id(scope) if scope is not None else None
 
 
+def bind_request(scope: dict[str, Any]) -> None:
+    """Lines logged from now on in this task are this request's (each ASGI request runs in a
+    task, and so a context, of its own: nothing to reset)."""
+    _REQUEST.set(scope)
+
+
 class RequestContext:
     """ASGI middleware: lines logged while a request is served carry its request id."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
-
-    def __getattr__(self, name: str) -> Any:  # attributes read off the wrapped app (operator_app)
-        return getattr(self.app, name)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":

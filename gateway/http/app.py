@@ -16,7 +16,6 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from gateway import logs
 from gateway.auth.config import AuthConfig, Policy
 from gateway.cache.config import load_config
 from gateway.cache.entity import EntityCache
@@ -179,7 +178,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     app.state.operator_app = Starlette(routes=operator_routes) if config.operator_port else None
     post = GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout, StreamingPost(hub))
     graphql_paths = frozenset({"/graphql", "/"})
-    served: Any = logs.RequestContext(Dispatch(app, post, graphql_paths, websocket.asgi))
+    served: Any = Dispatch(app, post, graphql_paths, websocket.asgi)
     if tracer is not None:
         served = TracedGraphQL(served, tracer, graphql_paths)
     outer: Any = served
@@ -220,6 +219,7 @@ def app_from_env() -> Starlette:
     """Factory for `uvicorn --factory` worker processes: the CLI passes its settings as JSON."""
     import orjson
 
+    from gateway import logs
     from gateway.operation import Limits
 
     raw = orjson.loads(os.environ["CHARTER_GATEWAY_CONFIG"])

@@ -21,16 +21,16 @@ ASGIApp = Any
 
 class TracedGraphQL:
     def __init__(self, app: ASGIApp, tracer: Tracer, paths: frozenset[str]) -> None:
-        self.app = app
-        self.tracer = tracer
-        self.paths = paths
+        self._inner = app
+        self._tracer = tracer
+        self._paths = paths
 
-    def __getattr__(self, name: str) -> Any:  # attributes the CLI reads off the app (operator_app)
-        return getattr(self.app, name)
+    def __getattr__(self, name: str) -> Any:  # what callers read off the wrapped app (operator_app, app)
+        return getattr(self._inner, name)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.paths:
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["path"] not in self._paths:
+            await self._inner(scope, receive, send)
             return
         parent = propagate.extract_scope(scope["headers"])
         method = scope["method"]
@@ -49,7 +49,7 @@ class TracedGraphQL:
         client = scope.get("client")
         if client:
             attributes[spans.CLIENT_ADDRESS] = client[0]
-        span = self.tracer.start_span(
+        span = self._tracer.start_span(
             f"{method} {scope['path']}", context=parent, kind=SpanKind.SERVER, attributes=attributes
         )
         token = otel_context.attach(trace.set_span_in_context(span, parent))
@@ -63,7 +63,7 @@ class TracedGraphQL:
             await send(message)
 
         try:
-            await self.app(scope, receive, traced_send)
+            await self._inner(scope, receive, traced_send)
         except BaseException as e:
             span.record_exception(e)
             spans.failed(span, type(e).__qualname__, str(e))
