@@ -188,8 +188,15 @@ class JaegerServer:
 
 def main() -> int:
     """`make setup`: build Jaeger when Go is here (and say so, and go on, when it is not)."""
-    if go_binary() is None and not binary_path().exists():
+    if binary_path().exists():
+        print(f"Jaeger {VERSION}: {binary_path()}")
+        return 0
+    if go_binary() is None:
         print("Go is not installed: no local Jaeger (charter up --tracing needs it; tests use an OTLP receiver)")
+        return 0
+    if os.environ.get("CI"):
+        # Minutes of compiling would eat CI's budget: there the trace test reads an OTLP receiver.
+        print("CI: Jaeger is not built here (make jaeger CI= builds it); the trace test uses an OTLP receiver")
         return 0
     try:
         path = build()
