@@ -215,6 +215,10 @@ class DocumentCache:
         self.bytes = 0
         self._entries: OrderedDict[str, PreparedDocument] = OrderedDict()
 
+    def __contains__(self, text: object) -> bool:
+        """Parsed and validated already (a trace's `charter.document.cache`); no LRU touch."""
+        return text in self._entries
+
     def get(self, text: str) -> PreparedDocument:
         entry = self._entries.get(text)
         if entry is not None:
