@@ -94,6 +94,8 @@ service:
       service.name: jaeger
     metrics:
       level: none
+    traces:
+      level: none
     logs:
       level: info
 extensions:
@@ -102,6 +104,7 @@ extensions:
     http:
       endpoint: "{host}:{health}"
   jaeger_query:
+    enable_tracing: false  # its own spans would go to the default OTLP port
     storage:
       traces: memstore
     http:
