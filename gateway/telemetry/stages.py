@@ -4,7 +4,7 @@ Fetch and Flatten of the plan. Called by the pipeline and the executor only when
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
@@ -22,18 +22,21 @@ def operation_span(tracer: Tracer) -> AbstractContextManager[Span]:
     return tracer.start_as_current_span(OPERATION, record_exception=False, set_status_on_exception=False)
 
 
+async def request(tracer: Tracer, run: Awaitable[T]) -> T:
+    """The pipeline's run under the operation span; a request refused before execution (its
+    result's `request_error`) marks the span failed."""
+    with operation_span(tracer) as span:
+        result = await run
+        if getattr(result, "request_error", False):
+            spans.failed(span, "GRAPHQL_REQUEST_ERROR", f"HTTP {getattr(result, 'status', 400)}")
+        return result
+
+
 def name_operation(operation_type: str, operation_name: str | None, document_hash: str) -> None:
     """The current operation span, once the document is parsed and its operation chosen."""
     span = trace.get_current_span()
     if span.is_recording():
         spans.name_operation(span, operation_type, operation_name, document_hash)
-
-
-def request_failed(code: str | None, status: int) -> None:
-    """The operation was refused before execution (bad document, variables, auth, budget)."""
-    span = trace.get_current_span()
-    if span.is_recording():
-        spans.failed(span, code or "GRAPHQL_REQUEST_ERROR", f"HTTP {status}")
 
 
 def validate(tracer: Tracer, cached: bool) -> AbstractContextManager[Span]:
@@ -43,24 +46,24 @@ def validate(tracer: Tracer, cached: bool) -> AbstractContextManager[Span]:
 
 
 class PlanSpan:
-    """`with PlanSpan(tracer) as plan:` around the plan lookup; `plan.missed()` from the
-    function that computes a plan (so not called: a cache hit)."""
+    """`with PlanSpan(tracer, cache):` around the plan lookup: a miss is the cache's miss count
+    moving meanwhile (the planner is not touched; with the plan store's awaits another
+    request's miss could be counted as this one's, a rare mislabel of a span, not of a plan)."""
 
-    __slots__ = ("_cm", "_span", "miss")
+    __slots__ = ("_cache", "_cm", "_misses", "_span")
 
-    def __init__(self, tracer: Tracer) -> None:
+    def __init__(self, tracer: Tracer, cache: Any) -> None:
         self._cm = tracer.start_as_current_span("graphql.plan")
-        self.miss = False
-
-    def missed(self) -> None:
-        self.miss = True
+        self._cache = cache
+        self._misses = cache.misses
 
     def __enter__(self) -> PlanSpan:
         self._span = self._cm.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._span.set_attribute(spans.PLAN_CACHE, "miss" if self.miss else "hit")
+        missed = self._cache.misses != self._misses
+        self._span.set_attribute(spans.PLAN_CACHE, "miss" if missed else "hit")
         self._cm.__exit__(*exc)
 
 
@@ -77,8 +80,3 @@ async def flatten(tracer: Tracer, service: str, path: tuple[str, ...], run: Awai
         attributes={spans.SUBGRAPH: service, spans.FETCH_KIND: "entity", spans.FLATTEN_PATH: ".".join(path)},
     ):
         return await run
-
-
-def traced_call(tracer: Tracer, name: str, call: Callable[[], T]) -> T:
-    with tracer.start_as_current_span(name):
-        return call()
