@@ -47,6 +47,8 @@ from gateway.planner.build import PlanningError
 from gateway.planner.nodes import QueryPlan, from_json, to_json
 from gateway.planner.normalize import NField, Normalizer, condition_values
 from gateway.state import SchemaState
+from gateway.telemetry import stages
+from gateway.telemetry.client import Tracer
 from gateway.transport.meta import FetchMeta
 from gateway.types import Transport
 
@@ -152,6 +154,7 @@ class Gateway:
         self._demand = config.demand if config.demand.enabled else None
         # Told about each new schema after the swap (open subscriptions re-plan or end).
         self.swap_listeners: list[Callable[[SchemaState], None]] = []
+        self.tracer: Tracer | None = None  # set once at start when tracing is on (gateway/telemetry)
 
     def swap(self, state: SchemaState) -> None:
         """Serve a new schema: requests in flight finish on the state they hold."""
@@ -171,6 +174,11 @@ class Gateway:
     async def run(
         self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool = True
     ) -> Result:
+        if self.tracer is not None:
+            return await stages.request(self.tracer, self._run(request, headers, allow_mutation))
+        return await self._run(request, headers, allow_mutation)
+
+    async def _run(self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool) -> Result:
         state = self.state
         principal = ANONYMOUS
         if self.auth is not None:
@@ -194,11 +202,17 @@ class Gateway:
             elif request.extensions and "persistedQuery" in request.extensions:
                 text, register = await persisted.resolve(self.persisted, request.query, request.extensions)
                 request = GraphQLRequest(text, request.operation_name, request.variables, request.extensions)
-            prepared = self._prepare(state, request)
+            if self.tracer is None:
+                prepared = self._prepare(state, request)
+            else:
+                with stages.validate(self.tracer, request.query in state.documents):
+                    prepared = self._prepare(state, request)
             if register is not None and self.persisted is not None:
                 # Only a document that parsed and validated is ever stored.
                 await self.persisted.put(register, prepared.text)
             operation = select_operation(prepared, request.operation_name)
+            if self.tracer is not None:
+                stages.name_operation(operation.operation.value, operation.name.value if operation.name else None, prepared.hash)
             if operation.operation == OperationType.MUTATION and not allow_mutation:
                 raise RequestError("Mutations are not allowed over GET; use POST.", "METHOD_NOT_ALLOWED", 405)
             if operation.operation == OperationType.SUBSCRIPTION:
@@ -458,10 +472,11 @@ class Gateway:
         principal: Principal = ANONYMOUS,
     ) -> Result:
         try:
-            if self.plan_store is None:
-                entry = self.plan_for(state, prepared, operation, variables, principal)
+            if self.tracer is None:
+                entry = await self._plan(state, prepared, operation, variables, principal)
             else:
-                entry = await self.plan_for_async(state, prepared, operation, variables, principal)
+                with stages.PlanSpan(self.tracer, state.plans):
+                    entry = await self._plan(state, prepared, operation, variables, principal)
         except PlanningError as e:
             return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
         except RequestError as e:
@@ -528,6 +543,14 @@ class Gateway:
             orjson.dumps(response), False, 200, cache_control=cache_control,
             cost=(estimated, actual, False), headers=meta.response_headers(),
         )
+
+    async def _plan(
+        self, state: SchemaState, prepared: PreparedDocument, operation: Any, variables: dict[str, Any],
+        principal: Principal,
+    ) -> PlanEntry:
+        if self.plan_store is None:
+            return self.plan_for(state, prepared, operation, variables, principal)
+        return await self.plan_for_async(state, prepared, operation, variables, principal)
 
     def _cache_info(self, state: SchemaState, entry: PlanEntry, plan: QueryPlan) -> PlanCacheInfo:
         """Once per plan: each fetch's TTL, scope, key prefix and tag paths."""

@@ -109,8 +109,8 @@ async def test_spans_continue_the_clients_trace(bench_supergraph: Path, receiver
 
     fetches = [s for s in spans if s.name.startswith("fetch ")]
     flattens = [s for s in spans if s.name.startswith("flatten ")]
-    assert [f.attributes["charter.subgraph.name"] for f in fetches] == ["accounts"]
-    assert {f.attributes["charter.subgraph.name"] for f in flattens} == {"inventory", "products", "reviews"}
+    assert sorted(f.attributes["charter.subgraph.name"] for f in fetches) == ["accounts", "products"]  # users, topProducts
+    assert {f.attributes["charter.subgraph.name"] for f in flattens} == SUBGRAPHS
     assert all(f.attributes["charter.flatten.path"] for f in flattens)
     calls = [s for s in spans if s.kind == CLIENT]
     assert len(calls) == len(fetches) + len(flattens)  # one subgraph call per node (no dedup, no cache)
