@@ -19,7 +19,7 @@ from gateway.cache.entity import EntityCache
 from gateway.errors import SUBREQUEST_MALFORMED_RESPONSE, error
 from gateway.executor import cached, representations
 from gateway.executor.merge import merge
-from gateway.planner.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
+from gateway.plan.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
 from gateway.telemetry import setup as telemetry
 from gateway.telemetry import stages
 from gateway.transport.errors import SubgraphError
