@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
 
 __all__ = ["Tracer", "traced_call"]
@@ -38,6 +39,12 @@ async def traced_call(
     headers: Mapping[str, str],
     call: Callable[[Mapping[str, str]], Awaitable[tuple[int, bytes, Mapping[str, str]]]],
 ) -> tuple[int, bytes, Mapping[str, str]]:
+    current = trace.get_current_span()
+    if not current.is_recording() and current.get_span_context().is_valid:
+        # Not sampled: no span, but the subgraph hears so (and does not sample either).
+        sent = dict(headers)
+        propagate.inject(sent)
+        return await call(sent)
     attributes = _target(url)
     attributes[spans.SUBGRAPH] = subgraph
     with tracer.start_as_current_span(
