@@ -21,6 +21,9 @@ def _env_timeout() -> float:
 
 
 def register(parser: argparse.ArgumentParser) -> None:
+    from gateway.telemetry.cli import register_tracing
+
+    register_tracing(parser)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--supergraph", help="supergraph SDL file or http(s) URL (a file is watched and reloaded)")
     source.add_argument(
@@ -238,8 +241,14 @@ def run(args: argparse.Namespace) -> int:
     from gateway import logs
     from gateway.http.app import create_app
     from gateway.supergraph.join import SupergraphError
+    from gateway.telemetry.cli import apply_tracing_args
 
     logs.configure(args.log_level)
+    try:
+        apply_tracing_args(args, os.environ)  # as OTEL_* variables: worker processes read them too
+    except ValueError as e:
+        print(f"charter gateway: {e}", file=sys.stderr)
+        return 2
     config = config_from_args(args)
     if config.entity_cache and not config.redis_url:
         print("charter gateway: --entity-cache needs --redis URL (or CHARTER_REDIS_URL)", file=sys.stderr)

@@ -227,6 +227,10 @@ class DocumentCache:
     def bytes(self) -> int:
         return int(self._entries.currsize)
 
+    def __contains__(self, text: object) -> bool:
+        """Parsed and validated already (a trace's `charter.document.cache`); no LRU touch."""
+        return text in self._entries
+
     def get(self, text: str) -> PreparedDocument:
         try:
             return self._entries[text]

@@ -42,6 +42,8 @@ from gateway.plan.nodes import QueryPlan
 from gateway.plan.operation import Operation
 from gateway.planner.errors import PlanningError
 from gateway.state import SchemaState
+from gateway.telemetry import stages
+from gateway.telemetry.client import Tracer
 from gateway.transport.meta import FetchMeta
 from gateway.types import Transport
 
@@ -98,6 +100,7 @@ class Gateway:
         self._demand = config.demand if config.demand.enabled else None
         # Told about each new schema after the swap (open subscriptions re-plan or end).
         self.swap_listeners: list[Callable[[SchemaState], None]] = []
+        self.tracer: Tracer | None = None  # set once at start when tracing is on (gateway/telemetry)
 
     def swap(self, state: SchemaState) -> None:
         """Serve a new schema: requests in flight finish on the state they hold."""
@@ -120,6 +123,13 @@ class Gateway:
     ) -> Result:
         """`incremental`: the client takes incremental delivery (multipart, deferSpec=20220824); an
         operation using @defer then answers with `Result.parts`, any other as usual."""
+        if self.tracer is not None:
+            return await stages.request(self.tracer, self._run(request, headers, allow_mutation, incremental))
+        return await self._run(request, headers, allow_mutation, incremental)
+
+    async def _run(
+        self, request: GraphQLRequest, headers: Mapping[str, str], allow_mutation: bool, incremental: bool
+    ) -> Result:
         state = self.state
         principal = ANONYMOUS
         if self.auth is not None:
@@ -143,11 +153,17 @@ class Gateway:
             elif request.extensions and "persistedQuery" in request.extensions:
                 text, register = await persisted.resolve(self.persisted, request.query, request.extensions)
                 request = GraphQLRequest(text, request.operation_name, request.variables, request.extensions)
-            prepared = self._prepare(state, request)
+            if self.tracer is None:
+                prepared = self._prepare(state, request)
+            else:
+                with stages.validate(self.tracer, request.query in state.documents):
+                    prepared = self._prepare(state, request)
             if register is not None and self.persisted is not None:
                 # Only a document that parsed and validated is ever stored.
                 await self.persisted.put(register, prepared.text)
             operation = select_operation(prepared, request.operation_name)
+            if self.tracer is not None:
+                stages.name_operation(operation.operation.value, operation.name.value if operation.name else None, prepared.hash)
             if operation.operation == OperationType.MUTATION and not allow_mutation:
                 raise RequestError("Mutations are not allowed over GET; use POST.", "METHOD_NOT_ALLOWED", 405)
             if operation.operation == OperationType.SUBSCRIPTION:
@@ -280,12 +296,11 @@ class Gateway:
 
         access = self.access_key(state, principal)
         try:
-            if self.plan_store is None:
-                plan = state.planner.plan(prepared, op_name, variables, self._always_labels, access, admit, incremental)
+            if self.tracer is None:
+                plan = await self._plan(state, prepared, op_name, variables, access, admit, incremental)
             else:
-                plan = await state.planner.plan_async(
-                    self.plan_store, prepared, op_name, variables, self._always_labels, access, admit, incremental
-                )
+                with stages.PlanSpan(self.tracer, state.planner.cache):
+                    plan = await self._plan(state, prepared, op_name, variables, access, admit, incremental)
         except PlanningError as e:
             return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
         except RequestError as e:
@@ -323,6 +338,16 @@ class Gateway:
         return Result(
             body, False, 200, cache_control=response.cache_control,
             cost=(estimated, actual, False), headers=meta.response_headers(),
+        )
+
+    async def _plan(
+        self, state: SchemaState, prepared: PreparedDocument, op_name: str | None, variables: dict[str, Any],
+        access: AccessKey | None, admit: Callable[[Operation], bool] | None, incremental: bool = False,
+    ) -> QueryPlan | None:
+        if self.plan_store is None:
+            return state.planner.plan(prepared, op_name, variables, self._always_labels, access, admit, incremental)
+        return await state.planner.plan_async(
+            self.plan_store, prepared, op_name, variables, self._always_labels, access, admit, incremental
         )
 
     def _analyzer(self, state: SchemaState) -> Analyzer:

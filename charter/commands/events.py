@@ -59,5 +59,12 @@ def run(args: argparse.Namespace) -> int:
             on_ready=lambda: print(f"charter events: ready ({', '.join(parts)})", flush=True),
         )
 
-    asyncio.run(main())
+    from gateway.telemetry import setup
+
+    traced = setup.configure("charter-events") is not None  # OTEL_EXPORTER_OTLP_* (see setup.py)
+    try:
+        asyncio.run(main())
+    finally:
+        if traced:
+            setup.shutdown()
     return 0

@@ -39,10 +39,23 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from gateway import logs
+    from subgraphs.common import tracing
     from subgraphs.common.app import create_app
     from subgraphs.settings import from_env
 
     settings = from_env(args.region, args.database_url, args.replica_url, args.metrics_store)
-    app = create_app(schema_of(args.name), settings, args.name)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False, lifespan="on")
+    logs.configure("info", uvicorn_level="info")  # readiness is read from "Uvicorn running on"
+    traced = tracing.configure(args.name, args.region) is not None
+    app = create_app(schema_of(args.name), settings, args.name, tracing=traced)
+    try:
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_level="info", access_log=False, lifespan="on",
+            log_config=logs.UVICORN_LOG_CONFIG,
+        )
+    finally:
+        if traced:
+            from gateway.telemetry import setup
+
+            setup.shutdown()  # the last spans go out before the process ends
     return 0

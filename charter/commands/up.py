@@ -40,6 +40,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="no Redis and no entity cache (default: an embedded Redis, or REDIS_URL, for the gateway's caches)",
     )
     parser.add_argument(
+        "--tracing", action="store_true",
+        help="run a local Jaeger (built from its Go module once, cached in ~/.cache/charter) and trace into it",
+    )
+    parser.add_argument(
         "--replica-delay-ms", type=int, default=None,
         help="make embedded replicas apply WAL this late (to see read-your-writes at work)",
     )
@@ -74,6 +78,14 @@ async def _main(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with contextlib.AsyncExitStack() as stack:
+        if args.tracing:
+            from infra.tracing import start_tracing
+
+            try:
+                await start_tracing(opts.data_dir, stack, _say)
+            except (RuntimeError, OSError) as exc:
+                _say(f"failed to start tracing: {exc}")
+                return 1
         starting = asyncio.create_task(start_platform(opts, stack, _say))
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({starting, stopper}, return_when=asyncio.FIRST_COMPLETED)

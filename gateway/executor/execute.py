@@ -20,6 +20,8 @@ from gateway.errors import SUBREQUEST_MALFORMED_RESPONSE, error
 from gateway.executor import cached, representations
 from gateway.executor.merge import merge
 from gateway.plan.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
+from gateway.telemetry import setup as telemetry
+from gateway.telemetry import stages
 from gateway.transport.errors import SubgraphError
 from gateway.transport.meta import FetchMeta, highest_token
 from gateway.types import Transport
@@ -38,6 +40,7 @@ class ExecutionContext:
         "headers",
         "meta",
         "placeholders",
+        "tracer",
         "transport",
         "urls",
         "variables",
@@ -68,6 +71,7 @@ class ExecutionContext:
         self.cache_plans: Mapping[int, FetchCachePlan] = {}
         self.cache_scope: str | None = None
         self.bypass = False
+        self.tracer = telemetry.tracer()  # None unless tracing was set up at start
 
 
 async def execute(node: PlanNode | None, ctx: ExecutionContext) -> None:
@@ -79,9 +83,15 @@ async def execute(node: PlanNode | None, ctx: ExecutionContext) -> None:
     elif isinstance(node, Parallel):
         await asyncio.gather(*(execute(child, ctx) for child in node.nodes))
     elif isinstance(node, Flatten):
-        await _entity_fetch(node, ctx)
+        if ctx.tracer is None:
+            await _entity_fetch(node, ctx)
+        else:
+            await stages.flatten(ctx.tracer, node.node.service, node.path, _entity_fetch(node, ctx))
     elif isinstance(node, Fetch):
-        await _root_fetch(node, ctx)
+        if ctx.tracer is None:
+            await _root_fetch(node, ctx)
+        else:
+            await stages.fetch(ctx.tracer, node.service, _root_fetch(node, ctx))
     else:  # a Subscription: the hub runs those, never this executor
         raise TypeError(f"cannot execute a {type(node).__name__} node here")
 

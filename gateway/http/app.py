@@ -43,6 +43,8 @@ from gateway.reload import compose_from_config, poll_subgraphs, watch_file
 from gateway.state import build_state
 from gateway.subscriptions.hub import SubscriptionHub
 from gateway.supergraph.loader import read_source
+from gateway.telemetry import setup as telemetry
+from gateway.telemetry.asgi import TracedGraphQL
 from gateway.transport.health import HealthChecker
 from gateway.transport.http import HttpTransport
 from gateway.transport.routing import load_routes
@@ -83,6 +85,9 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         entity_cache = EntityCache(redis, load_config(config.entity_cache_config), metrics)
     plan_store = PlanStore(redis, stats=metrics) if redis is not None else None
     gateway = Gateway(state, transport, config, store, entity_cache, plan_store, trusted)
+    # Tracing is decided here, once (OTEL_EXPORTER_OTLP_*; see gateway/telemetry/setup.py).
+    tracer = telemetry.ensure("charter-gateway")
+    transport.tracer = gateway.tracer = tracer
     # The hook any event consumer calls; the gateway's own JetStream consumer when asked for.
     invalidator = EventInvalidator(entity_cache) if entity_cache is not None else None
     consumer = None
@@ -147,6 +152,8 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             if redis is not None:
                 await redis.close()
             await post.deadline.close()
+            if tracer is not None:
+                telemetry.flush()
 
     operator_routes = [
         Route("/health", health(gateway), methods=["GET"]),
@@ -170,7 +177,10 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     # With an operator port, /health and /metrics live only there (the CLI serves this app on it).
     app.state.operator_app = Starlette(routes=operator_routes) if config.operator_port else None
     post = GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout, StreamingPost(hub))
-    served = Dispatch(app, post, frozenset({"/graphql", "/"}), websocket.asgi)
+    graphql_paths = frozenset({"/graphql", "/"})
+    served: Any = Dispatch(app, post, graphql_paths, websocket.asgi)
+    if tracer is not None:
+        served = TracedGraphQL(served, tracer, graphql_paths)
     outer: Any = served
     if config.cors_origins:
         # Plain ASGI, so it wraps the fast POST path too; only installed when asked for.

@@ -21,6 +21,7 @@ from gateway.http.deadline import BodyDeadline
 from gateway.http.incremental import accepts_incremental, send_parts
 from gateway.http.metrics import Metrics
 from gateway.http.streaming import StreamingPost, wants_stream
+from gateway.logs import bind_request
 from gateway.pipeline import Gateway
 
 log = logging.getLogger("charter.gateway.http")
@@ -199,6 +200,8 @@ class Dispatch:
         self.websocket = websocket  # ASGI handler for WebSocket upgrades on the GraphQL paths
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            bind_request(scope)  # lines logged while serving carry the request id
         if scope["type"] == "websocket" and self.websocket is not None and scope["path"] in self.paths:
             # Straight to the handler with the server's own `send` (see ws_direct).
             await self.websocket(scope, receive, send)

@@ -16,6 +16,7 @@ from cachetools import FIFOCache
 
 from gateway.errors import error
 from gateway.subscriptions.jetstream import JetStreamFeeds, Listener
+from gateway.telemetry import events, setup
 
 log = logging.getLogger("charter.gateway.subscriptions")
 
@@ -91,7 +92,7 @@ class NatsProviders:
             if queue.qsize() >= SOURCE_QUEUE:
                 queue.get_nowait()  # a stalled stream loses its oldest events, never memory
                 log.warning("subscription on %s is behind: dropped an event", msg.subject)
-            queue.put_nowait(msg.data)
+            queue.put_nowait(msg)
 
         async def on_core(msg: Any) -> None:
             accept(msg)
@@ -112,17 +113,27 @@ class NatsProviders:
             if subs:
                 await nc.flush(timeout=5)  # the server has the subscriptions: events from now on arrive
             ready()
+            tracer = setup.tracer()
             while True:
-                raw = await queue.get()
+                msg = await queue.get()
                 try:
-                    payload = orjson.loads(raw)
+                    payload = orjson.loads(msg.data)
                 except orjson.JSONDecodeError:
                     yield None, [error("An event on the stream is not JSON; skipped.", "EVENT_MALFORMED")]
                     continue
                 if not isinstance(payload, dict):
                     yield None, [error("An event on the stream is not a JSON object; skipped.", "EVENT_MALFORMED")]
                     continue
-                yield {root_key: build(payload)}, []
+                if tracer is None:
+                    yield {root_key: build(payload)}, []
+                    continue
+                # Current while the consumer resolves this event (an async generator runs in
+                # its consumer's context), so its subgraph fetches are the span's children.
+                span, token = events.begin(tracer, msg.subject, msg.headers)
+                try:
+                    yield {root_key: build(payload)}, []
+                finally:
+                    events.end(span, token)
         finally:
             for stream, listener in listeners:
                 with contextlib.suppress(Exception):

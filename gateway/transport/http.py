@@ -21,6 +21,7 @@ import aiohttp
 import orjson
 
 from gateway.inflight import InFlight
+from gateway.telemetry.client import Tracer, traced_call
 from gateway.transport.breaker import State
 from gateway.transport.errors import SubgraphError
 from gateway.transport.failures import Failure, classify_response
@@ -105,6 +106,7 @@ class HttpTransport:
         self.dedupe_enabled = dedupe
         self._session: aiohttp.ClientSession | None = None
         self._inflight: InFlight[tuple[Any, ...]] = InFlight()
+        self.tracer: Tracer | None = None  # set once at start when tracing is on
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -256,17 +258,13 @@ class HttpTransport:
         timeout = limits
         if remaining <= 0:
             raise SubgraphError.timeout(subgraph, self.timeout)
-        session = self._get_session()
         all_headers = {**_BASE_HEADERS, **headers} if headers else _BASE_HEADERS
         try:
-            # A subgraph that redirects is misconfigured (or compromised): never follow it.
-            if timeout is None:
-                async with session.post(url, data=body, headers=all_headers, allow_redirects=False) as resp:
-                    return resp.status, await _read_bounded(resp, self.max_response_bytes), resp.headers
-            async with session.post(
-                url, data=body, headers=all_headers, timeout=timeout, allow_redirects=False
-            ) as resp:
-                return resp.status, await _read_bounded(resp, self.max_response_bytes), resp.headers
+            if self.tracer is not None:
+                return await traced_call(
+                    self.tracer, subgraph, url, all_headers, lambda h: self._exchange(url, body, h, timeout)
+                )
+            return await self._exchange(url, body, all_headers, timeout)
         except _TooLarge:
             raise SubgraphError.malformed(
                 subgraph, f"the response is larger than {self.max_response_bytes} bytes"
@@ -285,6 +283,18 @@ class HttpTransport:
             ) from e
         except aiohttp.ClientError as e:
             raise SubgraphError.unreachable(subgraph, str(e) or e.__class__.__name__) from e
+
+
+    async def _exchange(
+        self, url: str, body: bytes, headers: Mapping[str, str], limits: aiohttp.ClientTimeout | None
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        session = self._get_session()
+        # A subgraph that redirects is misconfigured (or compromised): never follow it.
+        if limits is None:
+            async with session.post(url, data=body, headers=headers, allow_redirects=False) as resp:
+                return resp.status, await _read_bounded(resp, self.max_response_bytes), resp.headers
+        async with session.post(url, data=body, headers=headers, timeout=limits, allow_redirects=False) as resp:
+            return resp.status, await _read_bounded(resp, self.max_response_bytes), resp.headers
 
 
 def _succeeded(route: Route, endpoint: Endpoint) -> None:

@@ -19,7 +19,9 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
 
+from gateway.logs import RequestContext as LogContext
 from subgraphs.common.context import RequestContext
+from subgraphs.common.error_log import log_errors
 from subgraphs.common.identity import IdentityHeaders, instance_id, schema_hash
 from subgraphs.db.consistency import HEADER
 from subgraphs.db.engines import Database, open_database
@@ -56,7 +58,16 @@ class SubgraphGraphQL(GraphQL[RequestContext, None]):
         )
 
 
-def create_app(schema: strawberry.federation.Schema, settings: Settings, name: str) -> Starlette:
+def create_app(
+    schema: strawberry.federation.Schema, settings: Settings, name: str, tracing: bool = False
+) -> Starlette:
+    """`tracing`: tracing is configured (subgraphs.common.tracing.configure): instrument the
+    schema, the engines and the HTTP server."""
+    if tracing:
+        from subgraphs.common import tracing as traced
+
+        traced.instrument_schema(schema)
+    schema.process_errors = log_errors  # type: ignore[method-assign]
     graphql = SubgraphGraphQL(schema, settings)
     sdl_hash = schema_hash(schema.as_str())
     instance = instance_id()
@@ -64,6 +75,8 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         graphql.db = open_database(settings.primary_url, settings.replica_url)
+        if tracing:
+            traced.instrument_database(graphql.db)
         app.state.db = graphql.db
         graphql.db.replica_health = ReplicaHealth(settings.max_replica_lag_ms)
         monitor = ReplicaMonitor(graphql.db, graphql.db.replica_health)
@@ -103,8 +116,17 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
                     body["status"] = "degraded"
         return JSONResponse(body)
 
-    return Starlette(
+    app = Starlette(
         routes=[Route("/health", health), Route("/graphql", graphql, methods=["GET", "POST"])],
-        middleware=[Middleware(IdentityHeaders, name=name, sdl_hash=sdl_hash, instance=instance)],
+        middleware=[
+            Middleware(LogContext),  # lines logged while serving carry the request id
+            Middleware(IdentityHeaders, name=name, sdl_hash=sdl_hash, instance=instance),
+        ],
         lifespan=lifespan,
     )
+    if tracing:
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        # Outermost: the server span covers everything the request costs.
+        app.add_middleware(OpenTelemetryMiddleware, excluded_urls="health", exclude_spans=["receive", "send"])
+    return app

@@ -157,6 +157,9 @@ outbox = Table(
     Column("payload", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
+    # the writer's W3C trace context (migration 0006), sent on in the NATS message's headers
+    Column("traceparent", Text),
+    Column("tracestate", Text),
     Index("ix_outbox_pending", "seq", postgresql_where=text("sent_at IS NULL")),
 )
 

@@ -37,7 +37,10 @@ from dataclasses import dataclass
 import asyncpg
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from gateway.telemetry import propagate
 from subgraphs.db.urls import plain_url
 from subgraphs.events.config import EventSettings
 from subgraphs.events.connection import connect
@@ -51,7 +54,7 @@ ACK_TIMEOUT_S = 5.0
 _STREAM_OF = {"covenant": "COVENANT", "alerts": "ALERTS", "notifications": "NOTIFICATIONS", "audit": "AUDIT"}
 
 _PENDING = """
-SELECT seq, id::text AS id, subject, payload::text AS payload FROM outbox
+SELECT seq, id::text AS id, subject, payload::text AS payload, traceparent, tracestate FROM outbox
 WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 
@@ -85,6 +88,7 @@ class Relay:
         self._js: JetStreamContext | None = None
         self._streams_ready = False
         self._fault_after = _fault_after()
+        self._tracer = trace.get_tracer("charter.events.relay")  # a no-op one unless configured
 
     # -- one pass -------------------------------------------------------------------------------
 
@@ -99,13 +103,19 @@ class Relay:
             if not rows:
                 return 0
             futures = []
+            spans = []
             for row in rows:
                 stream = _STREAM_OF.get(row["subject"].split(".", 1)[0])
+                span, headers = self._producer(row)
+                spans.append(span)
                 futures.append(await self._js.publish_async(
-                    row["subject"], row["payload"].encode("utf-8"),
-                    stream=stream, headers={"Nats-Msg-Id": row["id"]},
+                    row["subject"], row["payload"].encode("utf-8"), stream=stream, headers=headers,
                 ))
             acked, error = await self._acked_prefix(futures)
+            for i, span in enumerate(spans):
+                if i >= acked:
+                    span.set_status(Status(StatusCode.ERROR, "no JetStream ack"))
+                span.end()
             if self._fault_after is not None and self.stats.published + acked >= self._fault_after:
                 log.warning("fault injection: killed after publishing, before marking %d rows", acked)
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -118,6 +128,27 @@ class Relay:
         if error is not None:
             raise error
         return acked
+
+    def _producer(self, row: asyncpg.Record) -> tuple[Span, dict[str, str]]:
+        """The message's headers, with the writer's trace context passed on: under a PRODUCER
+        span of the writer's trace when this process is traced, else as the writer left it."""
+        headers = {"Nats-Msg-Id": row["id"]}
+        parent = None
+        if row["traceparent"]:
+            carrier = {"traceparent": row["traceparent"]}
+            if row["tracestate"]:
+                carrier["tracestate"] = row["tracestate"]
+            parent = propagate.extract(carrier)
+        span = self._tracer.start_span(
+            f"publish {row['subject']}", context=parent, kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "nats", "messaging.operation.type": "send",
+                "messaging.destination.name": row["subject"], "messaging.message.id": row["id"],
+            },
+        )
+        if parent is not None or span.get_span_context().is_valid:
+            propagate.inject(headers, trace.set_span_in_context(span))
+        return span, headers
 
     async def _acked_prefix(self, futures: list[asyncio.Future]) -> tuple[int, BaseException | None]:
         """How many publishes, in order, were acked; and the first failure, if any."""

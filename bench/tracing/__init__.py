@@ -1,0 +1,1 @@
+"""Tracing cost benchmark: the gateway with tracing off, sampled and on (see __main__.py)."""
