@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
@@ -27,7 +28,7 @@ _SANE_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
 # The ASGI scope of the request being served (set once per request: one context variable),
 # read only when a line is written.
-_REQUEST: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("charter_request", default=None)
+_REQUEST: contextvars.ContextVar[MutableMapping[str, Any] | None] = contextvars.ContextVar("charter_request", default=None)
 
 _SECRETS = [
     # header-like pairs: "authorization: Bearer x", 'Authorization': 'x', cookie=...
@@ -81,7 +82,7 @@ def current_request_id() -> str | None:
     return request_id(scope) if scope is not None else None
 
 
-def bind_request(scope: dict[str, Any]) -> None:
+def bind_request(scope: MutableMapping[str, Any]) -> None:
     """Lines logged from now on in this task are this request's (each ASGI request runs in a
     task, and so a context, of its own: nothing to reset)."""
     _REQUEST.set(scope)

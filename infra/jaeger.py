@@ -163,7 +163,8 @@ class JaegerServer:
             self.ports = free_ports(5, self.host)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / "jaeger.yaml"
-        config.write_text(_config(*self.ports, host=self.host))
+        otlp_grpc, otlp_http, query_http, query_grpc, health = self.ports
+        config.write_text(_config(otlp_grpc, otlp_http, query_http, query_grpc, health, host=self.host))
         self._process = ManagedProcess(
             "jaeger", [str(binary), "--config", str(config)], log_path=self.data_dir / "jaeger.log"
         )

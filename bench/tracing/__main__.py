@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 
 from bench.federation.gateways import GATEWAYS, LaunchOptions
 from bench.federation.load import LoadResult, ensure_wrk, parse_wrk_output, wrk_command, wrk_env
-from bench.federation.processes import ProcessRegistry, free_port
 from bench.federation.runner import start_subgraphs, wait_ready
 from bench.federation.workload import REPO_ROOT, Workload
 from infra.otlp_receiver import OtlpReceiver
+from infra.ports import free_port
+from infra.processes import ProcessRegistry
 
 MODES = ("off", "sampled", "on")
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.util.types import AttributeValue
 
 __all__ = ["Tracer", "traced_call"]
 
@@ -17,7 +18,7 @@ from gateway.telemetry import propagate, spans
 T = TypeVar("T")  # (status, body, headers)
 
 
-def _target(url: str) -> dict[str, object]:
+def _target(url: str) -> dict[str, AttributeValue]:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     # url.full without credentials: a subgraph URL could carry user:password@
