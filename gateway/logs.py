@@ -60,7 +60,7 @@ def redact(text: str) -> str:
     return text
 
 
-def request_id(scope: dict[str, Any]) -> str:
+def request_id(scope: MutableMapping[str, Any]) -> str:
     """The request's id: the client's X-Request-Id if sane, else made once and kept in the scope."""
     state = scope.setdefault("state", {})
     rid = state.get(_STATE_KEY)
