@@ -14,13 +14,14 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
 
 from subgraphs.common.context import RequestContext
 from subgraphs.common.identity import IdentityHeaders, instance_id, schema_hash
+from subgraphs.common.prometheus import SubgraphMetrics, instrument_schema
 from subgraphs.db.consistency import HEADER
 from subgraphs.db.engines import Database, open_database
 from subgraphs.db.replica import ReplicaHealth, ReplicaMonitor
@@ -60,11 +61,14 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
     graphql = SubgraphGraphQL(schema, settings)
     sdl_hash = schema_hash(schema.as_str())
     instance = instance_id()
+    prometheus = SubgraphMetrics(name)
+    instrument_schema(schema)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         graphql.db = open_database(settings.primary_url, settings.replica_url)
         app.state.db = graphql.db
+        prometheus.watch(graphql.db)
         graphql.db.replica_health = ReplicaHealth(settings.max_replica_lag_ms)
         monitor = ReplicaMonitor(graphql.db, graphql.db.replica_health)
         monitor.start()
@@ -103,8 +107,16 @@ def create_app(schema: strawberry.federation.Schema, settings: Settings, name: s
                     body["status"] = "degraded"
         return JSONResponse(body)
 
-    return Starlette(
-        routes=[Route("/health", health), Route("/graphql", graphql, methods=["GET", "POST"])],
+    async def metrics(request: Request) -> Response:
+        return Response(prometheus.render(), media_type="text/plain; version=0.0.4")
+
+    app = Starlette(
+        routes=[
+            Route("/health", health), Route("/metrics", metrics, methods=["GET"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
         middleware=[Middleware(IdentityHeaders, name=name, sdl_hash=sdl_hash, instance=instance)],
         lifespan=lifespan,
     )
+    app.state.prometheus = prometheus  # root resolvers find it here (subgraphs/common/prometheus.py)
+    return app
