@@ -31,6 +31,27 @@ INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 CSRF_BLOCKED = "CSRF_BLOCKED"
 COST_ESTIMATED_TOO_EXPENSIVE = "COST_ESTIMATED_TOO_EXPENSIVE"
 
+# A request's outcome, as /metrics counts it: the operation ran and answered everything
+# (success), ran and answered with errors beside data (partial), did not give data (error: an
+# invalid request, a planning or execution failure), or the gateway would not run it (refused:
+# HTTP negotiation or size limits, authentication, cost, introspection off, unsafe requests).
+SUCCESS = "success"
+PARTIAL = "partial"
+FAILED = "error"
+REFUSED = "refused"
+OUTCOMES = (SUCCESS, PARTIAL, FAILED, REFUSED)
+REFUSAL_CODES = frozenset({
+    UNAUTHENTICATED, INTROSPECTION_DISABLED, CSRF_BLOCKED, COST_ESTIMATED_TOO_EXPENSIVE, "METHOD_NOT_ALLOWED",
+    "PERSISTED_QUERY_NOT_SUPPORTED", "PERSISTED_QUERY_NOT_IN_LIST", "QUERY_NOT_IN_SAFELIST",
+})
+
+
+def outcome_of(errors: list[JSONObject]) -> str:
+    """The outcome of a request stopped before execution with these errors."""
+    ext = errors[0].get("extensions") if errors else None
+    code = ext.get("code") if isinstance(ext, dict) else None
+    return REFUSED if code in REFUSAL_CODES else FAILED
+
 
 def error(
     message: str, code: str | None = None, path: ResponsePath | None = None, **extensions: Any

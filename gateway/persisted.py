@@ -55,12 +55,15 @@ class MemoryStore:
         size: int = DEFAULT_MAX_ENTRIES,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+        stats: CacheStats | None = None,
     ) -> None:
         self.size = size
         self.max_bytes = max_bytes
         self.max_document_bytes = max_document_bytes
         self.bytes = 0
         self._entries: OrderedDict[str, str] = OrderedDict()
+        # Counts lookups only when it is the store (not the local layer of RedisStore, which counts).
+        self.stats: CacheStats = stats or NullStats()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -69,6 +72,9 @@ class MemoryStore:
         q = self._entries.get(digest)
         if q is not None:
             self._entries.move_to_end(digest)
+            self.stats.request("apq", "hit")
+        else:
+            self.stats.request("apq", "miss")
         return q
 
     async def put(self, digest: str, query: str) -> None:

@@ -70,6 +70,10 @@ class Result:
     # Demand control: (estimated, actual or None, refused) when it is on, for /metrics.
     cost: tuple[int, int | None, bool] | None = None
     headers: tuple[tuple[bytes, bytes], ...] = ()  # subgraph response headers passed to the client
+    # For /metrics: success | partial | error | refused (gateway.errors.OUTCOMES; "" derives it
+    # from `request_error`), and the operation that ran ("" when none was selected, None: anonymous).
+    outcome: str = ""
+    operation: str | None = ""
 
 
 class PlanEntry:

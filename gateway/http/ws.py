@@ -69,8 +69,8 @@ class _Sink:
         self.id = op_id
         self.prefix = '{"id":' + orjson.dumps(op_id).decode() + ',"type":"next","payload":'
 
-    def next(self, result: Encoded) -> None:
-        self.conn.push(self.prefix + result.text + "}")
+    def next(self, result: Encoded) -> bool:
+        return self.conn.push(self.prefix + result.text + "}")
 
     def error(self, errors: list[dict[str, Any]]) -> None:
         if self.conn.ops.pop(self.id, None) is not None:
@@ -98,17 +98,19 @@ class _Connection:
         self.gone = False  # the client disconnected
 
     # ------------------------------------------------------------ writing
-    def push(self, message: str) -> None:
+    def push(self, message: str) -> bool:
+        """Write or queue `message`; False when it is dropped (closing, or the buffer is full)."""
         if self.closing is not None:
-            return
+            return False
         idle = not self.out and (self.writer is None or self.writer.done())
         if idle and self.direct is not None and self.direct(message):
-            return  # written at once: the common case, no task and no buffer
+            return True  # written at once: the common case, no task and no buffer
         if len(self.out) >= self.limits.max_buffered:
             self.close(1013, "client too slow: its buffer is full")
-            return
+            return False
         self.out.append(message)
         self._kick()
+        return True
 
     def _kick(self) -> None:
         if self.writer is None or self.writer.done():
