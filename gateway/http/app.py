@@ -173,6 +173,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.gateway = gateway
     app.state.subscriptions = hub
+    app.state.loop_lag = lag
     app.state.websocket = websocket
     app.state.invalidator = invalidator
     app.state.invalidation_consumer = consumer

@@ -20,6 +20,7 @@ class LoopLagMonitor:
         self.observer = observer
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
+        self._waiters: list[asyncio.Future[float]] = []
 
     def start(self) -> None:
         if self._task is None:
@@ -37,4 +38,16 @@ class LoopLagMonitor:
         while True:
             asked = loop.time() + self.interval
             await asyncio.sleep(self.interval)
-            self.observer.observe(max(loop.time() - asked, 0.0))
+            lag = max(loop.time() - asked, 0.0)
+            self.observer.observe(lag)
+            if self._waiters:
+                waiters, self._waiters = self._waiters, []
+                for w in waiters:
+                    if not w.done():
+                        w.set_result(lag)
+
+    async def next_round(self) -> float:
+        """The lag of the next observation, once it is made (tests, tools; bound it with a timeout)."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        return await waiter
