@@ -31,26 +31,16 @@ INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 CSRF_BLOCKED = "CSRF_BLOCKED"
 COST_ESTIMATED_TOO_EXPENSIVE = "COST_ESTIMATED_TOO_EXPENSIVE"
 
-# A request's outcome, as /metrics counts it: the operation ran and answered everything
-# (success), ran and answered with errors beside data (partial), did not give data (error: an
-# invalid request, a planning or execution failure), or the gateway would not run it (refused:
-# HTTP negotiation or size limits, authentication, cost, introspection off, unsafe requests).
+# A request's outcome, as /metrics counts it (like HTTP's 2xx / 4xx / 5xx): the operation ran and
+# answered everything (success), or answered with errors beside data (partial: a subgraph failed);
+# the gateway failed to give data (error: planning, every fetch, or a bug), or would not run the
+# request as sent (refused: invalid or malformed, over a limit, unauthenticated, not allowed). Error
+# rate objectives count partial and error over the requests not refused.
 SUCCESS = "success"
 PARTIAL = "partial"
 FAILED = "error"
 REFUSED = "refused"
 OUTCOMES = (SUCCESS, PARTIAL, FAILED, REFUSED)
-REFUSAL_CODES = frozenset({
-    UNAUTHENTICATED, INTROSPECTION_DISABLED, CSRF_BLOCKED, COST_ESTIMATED_TOO_EXPENSIVE, "METHOD_NOT_ALLOWED",
-    "PERSISTED_QUERY_NOT_SUPPORTED", "PERSISTED_QUERY_NOT_IN_LIST", "QUERY_NOT_IN_SAFELIST",
-})
-
-
-def outcome_of(errors: list[JSONObject]) -> str:
-    """The outcome of a request stopped before execution with these errors."""
-    ext = errors[0].get("extensions") if errors else None
-    code = ext.get("code") if isinstance(ext, dict) else None
-    return REFUSED if code in REFUSAL_CODES else FAILED
 
 
 def error(

@@ -9,7 +9,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from gateway.errors import BAD_REQUEST, CSRF_BLOCKED, REFUSED, RequestError, error, outcome_of
+from gateway.errors import BAD_REQUEST, CSRF_BLOCKED, REFUSED, RequestError, error
 from gateway.http import csrf, dashboard, graphiql, negotiation
 from gateway.http.metrics import Metrics
 from gateway.pipeline import Gateway, GraphQLRequest, Result
@@ -47,7 +47,7 @@ class GraphQLEndpoints:
         return await self._run(gql, request, media_type, started, allow_mutation=False)
 
     def _request_error(self, e: RequestError, media_type: str, started: float) -> Response:
-        self.metrics.stopped(outcome_of(e.errors)).observe(time.perf_counter() - started)
+        self.metrics.stopped(REFUSED).observe(time.perf_counter() - started)
         return Response(
             orjson.dumps({"errors": e.errors}),
             status_code=e.status if e.status in (405, 413, 415) else (e.status if media_type == negotiation.GRAPHQL_RESPONSE else 400),
@@ -61,7 +61,7 @@ class GraphQLEndpoints:
         if result.cost is not None:
             self.metrics.observe_cost(result.cost)
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
-        self.metrics.answered(result.outcome, result.request_error, result.operation).observe(
+        self.metrics.answered(result.outcome, result.request_error, result.status, result.operation).observe(
             time.perf_counter() - started
         )
         headers = {"allow": "POST"} if status == 405 else {}

@@ -15,7 +15,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from gateway.errors import FAILED, OUTCOMES, SUCCESS
+from gateway.errors import FAILED, OUTCOMES, REFUSED, SUCCESS
 from gateway.http.fetch_metrics import FetchMetrics
 from gateway.http.operation_labels import DEFAULT_CAP, OperationLabels
 
@@ -125,9 +125,11 @@ class Metrics:
         if down:
             self.redis_episodes.inc()
 
-    def answered(self, outcome: str, request_error: bool, operation: str | None) -> Any:
+    def answered(self, outcome: str, request_error: bool, status: int, operation: str | None) -> Any:
         """Count a pipeline result's outcome; the latency histogram child to observe it in."""
-        self.outcome[outcome or (FAILED if request_error else SUCCESS)].inc()
+        if not outcome:  # a request error: refused, unless the gateway itself failed (5xx)
+            outcome = (FAILED if status >= 500 else REFUSED) if request_error else SUCCESS
+        self.outcome[outcome].inc()
         return self.operations.none if operation == "" else self.operations.child(operation)
 
     def stopped(self, outcome: str) -> Any:

@@ -21,7 +21,6 @@ from gateway.errors import (
     REFUSED,
     RequestError,
     error,
-    outcome_of,
 )
 from gateway.http import negotiation
 from gateway.http.deadline import BodyDeadline
@@ -149,12 +148,12 @@ class GraphQLPost:
         try:
             request = negotiation.from_json_body(body)
         except RequestError as e:
-            latency = self.metrics.stopped(outcome_of(e.errors))
+            latency = self.metrics.stopped(REFUSED)
             return e.status, media_type, orjson.dumps({"errors": e.errors}), (), latency
         result = await self.gateway.run(request, headers, allow_mutation=True)
         if result.cost is not None:
             self.metrics.observe_cost(result.cost)
-        latency = self.metrics.answered(result.outcome, result.request_error, result.operation)
+        latency = self.metrics.answered(result.outcome, result.request_error, result.status, result.operation)
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
         extra = result.headers
         if result.cache_control is not None:

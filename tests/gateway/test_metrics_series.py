@@ -119,8 +119,8 @@ async def test_request_outcomes(client: httpx.AsyncClient) -> None:
     d = Delta(before, await scrape(client))
     assert d("charter_gateway_requests_total", outcome="success") == 1
     assert d("charter_gateway_requests_total", outcome="partial") == 1
-    assert d("charter_gateway_requests_total", outcome="error") == 2
-    assert d("charter_gateway_requests_total", outcome="refused") == 2
+    assert d("charter_gateway_requests_total", outcome="error") == 1  # no data: the gateway failed
+    assert d("charter_gateway_requests_total", outcome="refused") == 3  # invalid, not allowed, not negotiable
 
 
 async def test_latency_per_operation_name(client: httpx.AsyncClient) -> None:
