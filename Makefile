@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NODE_DIR := tools/node
 
-.PHONY: up test lint setup node-deps system-deps cassandra-jars bench clean
+.PHONY: up test lint setup node-deps system-deps cassandra-jars promtool bench clean
 
 $(BIN)/charter: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,12 +13,17 @@ $(BIN)/charter: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
-setup: $(BIN)/charter node-deps cassandra-jars
+setup: $(BIN)/charter node-deps cassandra-jars promtool
 
 # Apache Cassandra's jars from Maven Central into ~/.cache/charter/cassandra (once; needs Java 17
 # and Maven, else it says so and the metrics stay in Postgres).
 cassandra-jars: $(BIN)/charter
 	@$(BIN)/python -m infra.cassandra
+
+# Prometheus's promtool, built from its Go module into ~/.cache/charter/promtool (once; needs Go,
+# else it says so): the tests check and unit-test infra/observability's alerting rules with it.
+promtool: $(BIN)/charter
+	@$(BIN)/python -m infra.promtool
 
 # npm packages: GraphiQL assets the gateway serves offline, test clients and peer gateways (oracles).
 $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
