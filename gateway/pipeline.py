@@ -28,11 +28,14 @@ from gateway.config import GatewayConfig
 from gateway.demand.estimate import CostModel, Estimate, actual_cost
 from gateway.errors import (
     COST_ESTIMATED_TOO_EXPENSIVE,
+    FAILED,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
     INTROSPECTION_DISABLED,
+    PARTIAL,
     QUERY_PLANNING_FAILED,
+    SUCCESS,
     UNAUTHENTICATED,
     RequestError,
     error,
@@ -520,8 +523,13 @@ class Gateway:
             response["extensions"] = ctx.extensions
         if cache_control is not None and ctx.errors:
             cache_control = "no-store"
+        outcome = SUCCESS if not ctx.errors else PARTIAL if data is not None else FAILED
+        op_name = operation.name.value if operation.name else None
         if estimated is None:
-            return Result(orjson.dumps(response), False, 200, cache_control=cache_control, headers=meta.response_headers())
+            return Result(
+                orjson.dumps(response), False, 200, cache_control=cache_control, headers=meta.response_headers(),
+                outcome=outcome, operation=op_name,
+            )
         assert self._demand is not None
         actual = (
             actual_cost(data, entry.fields, state.costs, operation.operation == OperationType.MUTATION)
@@ -530,7 +538,7 @@ class Gateway:
         )
         return Result(
             orjson.dumps(response), False, 200, cache_control=cache_control,
-            cost=(estimated, actual, False), headers=meta.response_headers(),
+            cost=(estimated, actual, False), headers=meta.response_headers(), outcome=outcome, operation=op_name,
         )
 
     def _cache_info(self, state: SchemaState, entry: PlanEntry, plan: QueryPlan) -> PlanCacheInfo:

@@ -126,16 +126,17 @@ def test_metrics_count_outcomes_and_plans(http: httpx.Client, gateway_process: S
     assert delta("charter_gateway_requests_total", outcome="success") == 3
     assert delta("charter_gateway_requests_total", outcome="refused") == 2  # invalid: the client's to fix
     assert delta("charter_gateway_requests_total", outcome="error") == 0
-    # latency by operation: the benchmark and the GET are anonymous; the invalid ones selected none
-    assert delta("charter_gateway_request_seconds_count", operation="anonymous") == 3
+    # latency by operation: the benchmark's TestQuery twice, the anonymous GET; the invalid ones selected none
+    assert delta("charter_gateway_request_seconds_count", operation="TestQuery") == 2
+    assert delta("charter_gateway_request_seconds_count", operation="anonymous") == 1
     assert delta("charter_gateway_request_seconds_count", operation="none") == 2
-    assert delta("charter_gateway_request_seconds_sum", operation="anonymous") > 0
+    assert delta("charter_gateway_request_seconds_sum", operation="TestQuery") > 0
     buckets = sorted(
         (float(dict(labels)["le"]), v) for (name, labels), v in after.items()
-        if name == "charter_gateway_request_seconds_bucket" and dict(labels)["operation"] == "anonymous"
+        if name == "charter_gateway_request_seconds_bucket" and dict(labels)["operation"] == "TestQuery"
     )
     assert [v for _, v in buckets] == sorted(v for _, v in buckets), "buckets must be cumulative"
-    assert buckets[-1] == (float("inf"), value(after, "charter_gateway_request_seconds_count", operation="anonymous"))
+    assert buckets[-1] == (float("inf"), value(after, "charter_gateway_request_seconds_count", operation="TestQuery"))
     assert 0.1 in {edge for edge, _ in buckets}, "the 100 ms objective needs a bucket edge"
     assert delta("charter_gateway_plan_cache_hits") >= 1  # the repeated benchmark query
     assert delta("charter_gateway_plan_cache_misses") >= 1  # the GET query, new to this gateway
