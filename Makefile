@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NODE_DIR := tools/node
 
-.PHONY: up test lint setup node-deps system-deps cassandra-jars jaeger bench clean
+.PHONY: up test lint setup node-deps system-deps cassandra-jars jaeger promtool bench clean
 
 $(BIN)/charter: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(BIN)/charter: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
-setup: $(BIN)/charter node-deps cassandra-jars jaeger
+setup: $(BIN)/charter node-deps cassandra-jars jaeger promtool
 
 # Apache Cassandra's jars from Maven Central into ~/.cache/charter/cassandra (once; needs Java 17
 # and Maven, else it says so and the metrics stay in Postgres).
@@ -25,6 +25,11 @@ cassandra-jars: $(BIN)/charter
 # minutes, and the trace test then reads an OTLP receiver instead. `make jaeger CI=` builds anyway.
 jaeger: $(BIN)/charter
 	@$(BIN)/python -m infra.jaeger
+
+# Prometheus's promtool, built from its Go module into ~/.cache/charter/promtool (once; needs Go,
+# else it says so): the tests check and unit-test infra/observability's alerting rules with it.
+promtool: $(BIN)/charter
+	@$(BIN)/python -m infra.promtool
 
 # npm packages: GraphiQL assets the gateway serves offline, test clients and peer gateways (oracles).
 $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json

@@ -31,6 +31,17 @@ INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 CSRF_BLOCKED = "CSRF_BLOCKED"
 COST_ESTIMATED_TOO_EXPENSIVE = "COST_ESTIMATED_TOO_EXPENSIVE"
 
+# A request's outcome, as /metrics counts it (like HTTP's 2xx / 4xx / 5xx): the operation ran and
+# answered everything (success), or answered with errors beside data (partial: a subgraph failed);
+# the gateway failed to give data (error: planning, every fetch, or a bug), or would not run the
+# request as sent (refused: invalid or malformed, over a limit, unauthenticated, not allowed). Error
+# rate objectives count partial and error over the requests not refused.
+SUCCESS = "success"
+PARTIAL = "partial"
+FAILED = "error"
+REFUSED = "refused"
+OUTCOMES = (SUCCESS, PARTIAL, FAILED, REFUSED)
+
 
 def error(
     message: str, code: str | None = None, path: ResponsePath | None = None, **extensions: Any

@@ -55,12 +55,15 @@ class MemoryStore:
         size: int = DEFAULT_MAX_ENTRIES,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+        stats: CacheStats | None = None,
     ) -> None:
         self.size = size
         self.max_bytes = max_bytes
         self.max_document_bytes = max_document_bytes
         # bounded in UTF-8 bytes, as the document size limit counts them
         self._entries: LRU[str, str] = LRU(size, max_bytes, _utf8_size)
+        # Counts lookups only when it is the store (not the local layer of RedisStore, which counts).
+        self.stats: CacheStats = stats or NullStats()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -70,7 +73,9 @@ class MemoryStore:
         return int(self._entries.currsize)
 
     async def get(self, digest: str) -> str | None:
-        return self._entries.get(digest)
+        q = self._entries.get(digest)
+        self.stats.request("apq", "hit" if q is not None else "miss")
+        return q
 
     async def put(self, digest: str, query: str) -> None:
         size = len(query.encode())

@@ -27,10 +27,13 @@ from gateway.config import GatewayConfig
 from gateway.demand.estimate import CostModel, Estimate, actual_cost
 from gateway.errors import (
     COST_ESTIMATED_TOO_EXPENSIVE,
+    FAILED,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTROSPECTION_DISABLED,
+    PARTIAL,
     QUERY_PLANNING_FAILED,
+    SUCCESS,
     UNAUTHENTICATED,
     RequestError,
     error,
@@ -69,6 +72,10 @@ class Result:
     headers: tuple[tuple[bytes, bytes], ...] = ()  # subgraph response headers passed to the client
     # Incremental delivery (@defer): the encoded payloads, the first already computed; `body` unused.
     parts: AsyncIterator[bytes] | None = None
+    # For /metrics: success | partial | error | refused (gateway.errors.OUTCOMES; "" derives it
+    # from `request_error`), and the operation that ran ("" when none was selected, None: anonymous).
+    outcome: str = ""
+    operation: str | None = ""
 
 
 class Gateway:
@@ -325,10 +332,16 @@ class Gateway:
             request.analyzer = self._analyzer(state)
         response = await execute_plan(plan, request)
         if response.parts is not None:  # the first payload now, the deferred ones as they complete
-            return Result(b"", False, 200, headers=meta.response_headers(), parts=response.parts)
+            # counted when the first payload is ready (the later parts' errors are theirs)
+            return Result(b"", False, 200, headers=meta.response_headers(), parts=response.parts, operation=op_name)
         body = orjson.dumps(response.body)
+        # For /metrics: errors beside data are a partial answer; errors and no data, an error.
+        outcome = SUCCESS if "errors" not in response.body else PARTIAL if response.data is not None else FAILED
         if estimated is None:
-            return Result(body, False, 200, cache_control=response.cache_control, headers=meta.response_headers())
+            return Result(
+                body, False, 200, cache_control=response.cache_control, headers=meta.response_headers(),
+                outcome=outcome, operation=op_name,
+            )
         assert self._demand is not None and plan.operation is not None
         actual = (
             actual_cost(response.data, plan.operation.fields, state.costs, plan.operation.kind == "mutation")
@@ -337,7 +350,7 @@ class Gateway:
         )
         return Result(
             body, False, 200, cache_control=response.cache_control,
-            cost=(estimated, actual, False), headers=meta.response_headers(),
+            cost=(estimated, actual, False), headers=meta.response_headers(), outcome=outcome, operation=op_name,
         )
 
     async def _plan(

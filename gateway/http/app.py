@@ -33,6 +33,7 @@ from gateway.http.endpoints import (
     health,
     metrics_endpoint,
 )
+from gateway.http.loop_lag import LoopLagMonitor
 from gateway.http.metrics import Metrics
 from gateway.http.post import Dispatch, GraphQLPost
 from gateway.http.streaming import StreamingPost
@@ -73,11 +74,17 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         if routes and config.health_interval > 0 else None
     )
     metrics = Metrics()
+    transport.observe(metrics.fetches)
+    lag = LoopLagMonitor(metrics.loop_lag)
     # One pool, one deadline and one breaker for every cache that lives in Redis.
     redis = SharedRedis(config.redis_url, timeout=config.redis_timeout, stats=metrics) if config.redis_url else None
     store: QueryStore | None = None
     if config.persisted_queries:
-        local = MemoryStore(config.apq_max_entries, config.apq_max_bytes, config.apq_max_document_bytes)
+        # Alone, the local store counts APQ hits; in front of Redis, the Redis store counts them.
+        local = MemoryStore(
+            config.apq_max_entries, config.apq_max_bytes, config.apq_max_document_bytes,
+            stats=metrics if redis is None else None,
+        )
         store = RedisStore(redis, local=local, stats=metrics) if redis is not None else local
     trusted = TrustedDocuments.load(config.trusted_documents) if config.trusted_documents else None
     entity_cache = None
@@ -95,7 +102,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         subjects = tuple(dict.fromkeys(r.subject for r in invalidator.rules)) or ("covenant.>",)
         consumer = InvalidationConsumer(config.invalidate_from, invalidator, subjects)
     graphql = GraphQLEndpoints(gateway, metrics, config.graphiql)
-    hub = SubscriptionHub(gateway, {"default": config.nats_url} if config.nats_url else {})
+    hub = SubscriptionHub(gateway, {"default": config.nats_url} if config.nats_url else {}, metrics)
     limits = WsLimits(
         init_timeout=config.ws_init_timeout,
         max_subscriptions=config.max_subscriptions_per_connection,
@@ -128,9 +135,11 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
             flusher = asyncio.create_task(_flush_plan_uses(gateway, PLAN_USE_FLUSH_SECONDS))
         if checker is not None:
             await checker.start()
+        lag.start()
         try:
             yield
         finally:
+            await lag.stop()
             if flusher is not None:
                 flusher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -171,6 +180,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     app = Starlette(routes=app_routes, lifespan=lifespan)
     app.state.gateway = gateway
     app.state.subscriptions = hub
+    app.state.loop_lag = lag
     app.state.websocket = websocket
     app.state.invalidator = invalidator
     app.state.invalidation_consumer = consumer

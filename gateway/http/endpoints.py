@@ -9,7 +9,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from gateway.errors import BAD_REQUEST, CSRF_BLOCKED, RequestError, error
+from gateway.errors import BAD_REQUEST, CSRF_BLOCKED, REFUSED, RequestError, error
 from gateway.http import csrf, dashboard, graphiql, negotiation
 from gateway.http.metrics import Metrics
 from gateway.pipeline import Gateway, GraphQLRequest, Result
@@ -34,19 +34,20 @@ class GraphQLEndpoints:
             return HTMLResponse(graphiql.page(str(request.url.path), "/graphiql/assets"))
         media_type = negotiation.choose_media_type(accept)
         if media_type is None:
+            self.metrics.stopped(REFUSED).observe(time.perf_counter() - started)
             return _error_response("Not acceptable.", 406, negotiation.JSON)
         config = self.gateway.config
         if config.csrf_prevention and not csrf.preflighted(request.headers, config.csrf_headers):
-            self.metrics.requests.labels("request_error").inc()
+            self.metrics.stopped(REFUSED).observe(time.perf_counter() - started)
             return _error_response(csrf.MESSAGE + ", ".join(config.csrf_headers), 400, media_type, CSRF_BLOCKED)
         try:
             gql = negotiation.from_query_params(params)
         except RequestError as e:
-            return self._request_error(e, media_type)
+            return self._request_error(e, media_type, started)
         return await self._run(gql, request, media_type, started, allow_mutation=False)
 
-    def _request_error(self, e: RequestError, media_type: str) -> Response:
-        self.metrics.requests.labels("request_error").inc()
+    def _request_error(self, e: RequestError, media_type: str, started: float) -> Response:
+        self.metrics.stopped(REFUSED).observe(time.perf_counter() - started)
         return Response(
             orjson.dumps({"errors": e.errors}),
             status_code=e.status if e.status in (405, 413, 415) else (e.status if media_type == negotiation.GRAPHQL_RESPONSE else 400),
@@ -60,8 +61,9 @@ class GraphQLEndpoints:
         if result.cost is not None:
             self.metrics.observe_cost(result.cost)
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
-        self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
-        self.metrics.duration.observe(time.perf_counter() - started)
+        self.metrics.answered(result.outcome, result.request_error, result.status, result.operation).observe(
+            time.perf_counter() - started
+        )
         headers = {"allow": "POST"} if status == 405 else {}
         if result.cache_control is not None:
             headers["cache-control"] = result.cache_control

@@ -2,26 +2,63 @@
 
 With `--workers N` the CLI sets PROMETHEUS_MULTIPROC_DIR: each worker writes its samples to files
 there and a scrape of any worker reports the sum over all of them.
+
+The hot path touches only label children bound here once (`outcome`, `operations.child(name)`,
+the transport's per-subgraph recorders): no label lookup or dict built per request.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+from gateway.errors import FAILED, OUTCOMES, REFUSED, SUCCESS
+from gateway.http.fetch_metrics import FetchMetrics
+from gateway.http.operation_labels import DEFAULT_CAP, OperationLabels
+
+# Request latency: fine around the seed's 100 ms p99 objective (an SLO needs a bucket edge there).
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10)
+_LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, max_operations: int = DEFAULT_CAP) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "charter_gateway_requests", "GraphQL requests by outcome", ["outcome"], registry=self.registry
+            "charter_gateway_requests",
+            "GraphQL requests by outcome: success, partial (data with errors), error, refused",
+            ["outcome"], registry=self.registry,
         )
+        self.outcome: dict[str, Any] = {o: self.requests.labels(o) for o in OUTCOMES}
         self.duration = Histogram(
-            "charter_gateway_request_seconds", "GraphQL request latency", buckets=_BUCKETS, registry=self.registry
+            "charter_gateway_request_seconds",
+            'GraphQL request latency by operation name (capped: later names count as "other")',
+            ["operation"], buckets=_BUCKETS, registry=self.registry,
+        )
+        self.operations = OperationLabels(self.duration, max_operations)
+        self.fetches = FetchMetrics(self.registry)
+        # Open now, summed over live workers.
+        self.subscriptions_open = Gauge(
+            "charter_gateway_subscriptions_open", "Client subscription operations open",
+            registry=self.registry, multiprocess_mode="livesum",
+        )
+        self.subscription_streams_open = Gauge(
+            "charter_gateway_subscription_streams_open", "Shared upstream subscription streams open",
+            registry=self.registry, multiprocess_mode="livesum",
+        )
+        self.subscription_events = Counter(
+            "charter_gateway_subscription_events",
+            "Subscription events per client: delivered, or dropped (client too slow or closing)",
+            ["result"], registry=self.registry,
+        )
+        self._delivered = self.subscription_events.labels("delivered")
+        self._dropped = self.subscription_events.labels("dropped")
+        self.loop_lag = Histogram(
+            "charter_gateway_event_loop_lag_seconds", "How late the event loop runs a timer",
+            buckets=_LAG_BUCKETS, registry=self.registry,
         )
         # Set at scrape time by the answering worker: per-process series ("liveall") in multiprocess mode.
         self.plan_cache = Gauge(
@@ -87,6 +124,29 @@ class Metrics:
         self.redis_degraded.set(1 if down else 0)
         if down:
             self.redis_episodes.inc()
+
+    def answered(self, outcome: str, request_error: bool, status: int, operation: str | None) -> Any:
+        """Count a pipeline result's outcome; the latency histogram child to observe it in."""
+        if not outcome:  # a request error: refused, unless the gateway itself failed (5xx)
+            outcome = (FAILED if status >= 500 else REFUSED) if request_error else SUCCESS
+        self.outcome[outcome].inc()
+        return self.operations.none if operation == "" else self.operations.child(operation)
+
+    def stopped(self, outcome: str) -> Any:
+        """Count a request stopped before the pipeline (HTTP refusals, bodies that are not JSON)."""
+        self.outcome[outcome].inc()
+        return self.operations.none
+
+    # SubscriptionStats (gateway.subscriptions.stats)
+    def open(self, streams: int, subscriptions: int) -> None:
+        self.subscription_streams_open.set(streams)
+        self.subscriptions_open.set(subscriptions)
+
+    def events(self, delivered: int, dropped: int) -> None:
+        if delivered:
+            self._delivered.inc(delivered)
+        if dropped:
+            self._dropped.inc(dropped)
 
     def observe_cost(self, cost: tuple[int, int | None, bool]) -> None:
         estimated, actual, refused = cost

@@ -15,7 +15,14 @@ from typing import Any
 
 import orjson
 
-from gateway.errors import BAD_REQUEST, INTERNAL_SERVER_ERROR, RequestError, error
+from gateway.errors import (
+    BAD_REQUEST,
+    FAILED,
+    INTERNAL_SERVER_ERROR,
+    REFUSED,
+    RequestError,
+    error,
+)
 from gateway.http import negotiation
 from gateway.http.deadline import BodyDeadline
 from gateway.http.incremental import accepts_incremental, send_parts
@@ -69,13 +76,15 @@ class GraphQLPost:
                 await self._stream(scope, receive, send, headers, mode)
                 return
         try:
-            status, media_type, body, extra = await self._handle(headers, receive, accepts_incremental(accept))
+            status, media_type, body, extra, latency = await self._handle(headers, receive, accepts_incremental(accept))
         except Exception as e:  # a bug costs this request only, answered as GraphQL
             log.exception("request failed: %s", e)
             status, media_type = 500, negotiation.JSON
             body = orjson.dumps({"errors": [error("Internal server error.", INTERNAL_SERVER_ERROR)]})
             extra = ()
-        self.metrics.duration.observe(time.perf_counter() - started)
+            latency = self.metrics.stopped(FAILED)
+        # For an incremental answer: the time to its first part (the rest streams after).
+        latency.observe(time.perf_counter() - started)
         if not isinstance(body, bytes):  # @defer, and the client takes incremental delivery
             try:
                 await send_parts(send, receive, body, extra)
@@ -112,9 +121,10 @@ class GraphQLPost:
 
     async def _handle(
         self, headers: Headers, receive: Any, incremental: bool = False
-    ) -> tuple[int, str, bytes | AsyncIterator[bytes], tuple[tuple[bytes, bytes], ...]]:
-        """The answer; its body is the payloads of a multipart response when the operation defers
-        fragments and the client accepts incremental delivery (`incremental`)."""
+    ) -> tuple[int, str, bytes | AsyncIterator[bytes], tuple[tuple[bytes, bytes], ...], Any]:
+        """The answer, and the latency histogram child to observe it in (its outcome is counted);
+        its body is the payloads of a multipart response when the operation defers fragments and
+        the client accepts incremental delivery (`incremental`)."""
         media_type = negotiation.choose_media_type(headers.get("accept"))
         if media_type is None and incremental:
             media_type = negotiation.JSON  # errors (and operations without @defer) as plain JSON
@@ -123,15 +133,15 @@ class GraphQLPost:
                 406,
                 negotiation.JSON,
                 "Not acceptable: this endpoint answers application/graphql-response+json or application/json.",
-            ), ()
+            ), (), self.metrics.operations.none
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in _ACCEPTED_CONTENT_TYPES:
             return *self._fail(
                 415, media_type, "Unsupported content type: POST a JSON body with Content-Type: application/json."
-            ), ()
+            ), (), self.metrics.operations.none
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            return *self._fail(413, media_type, "The request body is too large."), ()
+            return *self._fail(413, media_type, "The request body is too large."), (), self.metrics.operations.none
         # One deadline for the whole body: a client trickling bytes (slowloris) cannot hold the
         # connection and its buffers for longer than this.
         task = asyncio.current_task()
@@ -144,29 +154,29 @@ class GraphQLPost:
             if deadline.expired(task):
                 return *self._fail(
                     408, media_type, f"The request body did not arrive within {self.body_timeout:g}s."
-                ), ()
+                ), (), self.metrics.operations.none
             raise
         finally:
             deadline.reading.pop(task, None)
         if body is None:
-            return *self._fail(413, media_type, "The request body is too large."), ()
+            return *self._fail(413, media_type, "The request body is too large."), (), self.metrics.operations.none
         try:
             request = negotiation.from_json_body(body)
         except RequestError as e:
-            self.metrics.requests.labels("request_error").inc()
-            return e.status, media_type, orjson.dumps({"errors": e.errors}), ()
+            latency = self.metrics.stopped(REFUSED)
+            return e.status, media_type, orjson.dumps({"errors": e.errors}), (), latency
         result = await self.gateway.run(request, headers, allow_mutation=True, incremental=incremental)
         if result.parts is not None:
-            self.metrics.requests.labels("ok").inc()
-            return 200, media_type, result.parts, result.headers
+            latency = self.metrics.answered(result.outcome, result.request_error, result.status, result.operation)
+            return 200, media_type, result.parts, result.headers, latency
         if result.cost is not None:
             self.metrics.observe_cost(result.cost)
-        self.metrics.requests.labels("request_error" if result.request_error else "ok").inc()
+        latency = self.metrics.answered(result.outcome, result.request_error, result.status, result.operation)
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
         extra = result.headers
         if result.cache_control is not None:
             extra = (*extra, (b"cache-control", result.cache_control.encode()))
-        return status, media_type, result.body, extra
+        return status, media_type, result.body, extra, latency
 
     async def _read_body(self, receive: Any) -> bytes | None:
         chunks: list[bytes] = []
@@ -185,7 +195,8 @@ class GraphQLPost:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _fail(self, status: int, media_type: str, message: str) -> tuple[int, str, bytes]:
-        self.metrics.requests.labels("request_error").inc()
+        """Refused at the HTTP level (negotiation, size, deadline)."""
+        self.metrics.stopped(REFUSED)
         return status, media_type, orjson.dumps({"errors": [error(message, BAD_REQUEST)]})
 
 
@@ -212,6 +223,7 @@ class Dispatch:
                 await self.post(scope, receive, send)
                 return
             if method not in ("GET", "HEAD"):
+                self.post.metrics.stopped(REFUSED)
                 await self._method_not_allowed(send)
                 return
         await self.app(scope, receive, send)

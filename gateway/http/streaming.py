@@ -104,12 +104,15 @@ class _HttpSink:
         self.done = last
         self.wake.set()
 
-    def next(self, result: Encoded) -> None:
+    def next(self, result: Encoded) -> bool:
+        if self.done:
+            return False
         if len(self.out) >= MAX_BUFFERED:
             self.out.clear()
             self._put(self.framing.failed([error("The client is too slow: its buffer is full.", "CLIENT_TOO_SLOW")]), True)
-            return
+            return False
         self._put(self.framing.next(result.body))
+        return True
 
     def error(self, errors: list[dict[str, Any]]) -> None:
         self._put(self.framing.failed(errors), True)

@@ -69,8 +69,8 @@ class _Sink:
         self.id = op_id
         self.prefix = b'{"id":' + orjson.dumps(op_id) + b',"type":"next","payload":'
 
-    def next(self, result: Encoded) -> None:
-        self.conn.push_joined(self.prefix, result)
+    def next(self, result: Encoded) -> bool:
+        return self.conn.push_joined(self.prefix, result)
 
     def error(self, errors: list[dict[str, Any]]) -> None:
         if self.conn.ops.pop(self.id, None) is not None:
@@ -98,27 +98,29 @@ class _Connection:
         self.gone = False  # the client disconnected
 
     # ------------------------------------------------------------ writing
-    def push(self, message: str) -> None:
+    def push(self, message: str) -> bool:
+        """Write or queue `message`; False when it is dropped (closing, or the buffer is full)."""
         if self.closing is not None:
-            return
+            return False
         idle = not self.out and (self.writer is None or self.writer.done())
         if idle and self.direct is not None and self.direct(message):
-            return  # written at once: the common case, no task and no buffer
+            return True  # written at once: the common case, no task and no buffer
         if len(self.out) >= self.limits.max_buffered:
             self.close(1013, "client too slow: its buffer is full")
-            return
+            return False
         self.out.append(message)
         self._kick()
+        return True
 
-    def push_joined(self, prefix: bytes, result: Encoded) -> None:
+    def push_joined(self, prefix: bytes, result: Encoded) -> bool:
         """An event for one subscription: the stream's shared encoding inside this operation's
-        `next` envelope, framed directly when the connection can take it now."""
+        `next` envelope, framed directly when the connection can take it now; False when dropped."""
         if self.closing is not None:
-            return
+            return False
         idle = not self.out and (self.writer is None or self.writer.done())
         if idle and self.direct is not None and self.direct.joined(prefix, result.body, b"}"):
-            return
-        self.push(prefix.decode() + result.text + "}")
+            return True
+        return self.push(prefix.decode() + result.text + "}")
 
     def _kick(self) -> None:
         if self.writer is None or self.writer.done():

@@ -46,6 +46,7 @@ from gateway.planner.errors import PlanningError
 from gateway.state import SchemaState
 from gateway.subscriptions.payload import compile_root
 from gateway.subscriptions.sources import Event, NatsProviders, SourceError, upstream_ws
+from gateway.subscriptions.stats import NullSubscriptionStats, SubscriptionStats
 from gateway.supergraph.events import SubjectError
 
 log = logging.getLogger("charter.gateway.subscriptions")
@@ -72,7 +73,7 @@ class Encoded:
 class Sink(Protocol):
     """One client operation receiving a stream's results."""
 
-    def next(self, result: Encoded) -> None: ...
+    def next(self, result: Encoded) -> bool: ...  # False: dropped (the client is too slow, or closing)
     def error(self, errors: list[dict[str, Any]]) -> None: ...  # the stream ended with errors
     def complete(self) -> None: ...
 
@@ -133,8 +134,12 @@ class Stream:
             async for data, errors in self.hub.source(self):
                 body = await self._result(self.p, data, errors)
                 self.events += 1
-                for sink in list(self.sinks.values()):
-                    sink.next(body)
+                delivered = 0
+                sinks = list(self.sinks.values())
+                for sink in sinks:
+                    if sink.next(body) is not False:
+                        delivered += 1
+                self.hub.stats.events(delivered, len(sinks) - delivered)
         except asyncio.CancelledError:
             raise
         except SourceError as e:
@@ -154,6 +159,7 @@ class Stream:
         for sink_id, sink in sinks.items():
             self.hub._sink_streams.pop(sink_id, None)
             how(sink)
+        self.hub.report()
 
     async def _result(self, p: Prepared, data: dict[str, Any] | None, errors: list[dict[str, Any]]) -> Encoded:
         state = p.state
@@ -191,8 +197,11 @@ def _ends_with(errors: list[dict[str, Any]]) -> Callable[[Sink], None]:
 
 
 class SubscriptionHub:
-    def __init__(self, gateway: Gateway, nats_urls: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, gateway: Gateway, nats_urls: dict[str, str] | None = None, stats: SubscriptionStats | None = None
+    ) -> None:
         self.gateway = gateway
+        self.stats: SubscriptionStats = stats or NullSubscriptionStats()
         self.nats = NatsProviders(nats_urls or {})
         self.streams: dict[tuple[Any, ...], Stream] = {}
         self._ids = 0
@@ -352,8 +361,13 @@ class SubscriptionHub:
                     self._sink_streams[sink_id] = replacement
                 self.streams[fresh.key] = replacement
                 replacement.start()
+        self.report()
+
+    def report(self) -> None:
+        self.stats.open(len(self.streams), len(self._sink_streams))
 
     def changed(self) -> None:
+        self.report()
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_result(None)
@@ -378,6 +392,8 @@ class SubscriptionHub:
             if stream.task is not None:
                 stream.task.cancel()
         self.streams.clear()
+        self._sink_streams.clear()
+        self.report()
         await self.nats.close()
         if self._session is not None:
             with contextlib.suppress(Exception):

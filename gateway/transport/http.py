@@ -13,6 +13,7 @@ once sent it is never repeated, and waits for its answer up to the request deadl
 from __future__ import annotations
 
 import asyncio
+import time
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -24,9 +25,18 @@ from gateway.inflight import InFlight
 from gateway.telemetry.client import Tracer, traced_call
 from gateway.transport.breaker import State
 from gateway.transport.errors import SubgraphError
-from gateway.transport.failures import Failure, classify_response
+from gateway.transport.failures import UNAVAILABLE_STATUS_MIN, Failure, classify_response
 from gateway.transport.meta import CONSISTENCY, READ_SOURCE, FetchMeta
 from gateway.transport.routing import SCHEMA_HEADER, SUBGRAPH_HEADER, Endpoint, Route, Routes
+from gateway.transport.stats import (
+    ERRORS,
+    FAILED,
+    OK,
+    TIMEOUT,
+    FetchRecorder,
+    FetchStats,
+    NullFetchStats,
+)
 
 _BASE_HEADERS = {
     "content-type": "application/json",
@@ -107,6 +117,20 @@ class HttpTransport:
         self._session: aiohttp.ClientSession | None = None
         self._inflight: InFlight[tuple[Any, ...]] = InFlight()
         self.tracer: Tracer | None = None  # set once at start when tracing is on
+        self.stats: FetchStats = NullFetchStats()
+        self._recorders: dict[str, FetchRecorder] = {}  # per subgraph name (bounded by the schema)
+
+    def observe(self, stats: FetchStats) -> None:
+        """Report every fetch and circuit change to `stats` (the gateway's metrics)."""
+        self.stats = stats
+        self._recorders.clear()
+        self.routes.observe(stats)
+
+    def _recorder(self, subgraph: str) -> FetchRecorder:
+        recorder = self._recorders.get(subgraph)
+        if recorder is None:
+            recorder = self._recorders[subgraph] = self.stats.recorder(subgraph)
+        return recorder
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -140,18 +164,30 @@ class HttpTransport:
         meta: FetchMeta | None = None,
     ) -> dict[str, Any]:
         deadline = meta.deadline if meta is not None else asyncio.get_running_loop().time() + self.timeout
-        if dedupe and self.dedupe_enabled:
-            key = (url, body, tuple(sorted(headers.items())))
-            answer = await self._inflight.run(
-                key, lambda: self._send(subgraph, url, body, headers, dedupe, deadline)
+        # Measured per fetch the executor waits for (a deduplicated one included: it is what the
+        # request waited), from here to the parsed answer.
+        started = time.perf_counter()
+        try:
+            if dedupe and self.dedupe_enabled:
+                key = (url, body, tuple(sorted(headers.items())))
+                answer = await self._inflight.run(
+                    key, lambda: self._send(subgraph, url, body, headers, dedupe, deadline)
+                )
+            else:
+                answer = await self._send(subgraph, url, body, headers, dedupe, deadline)
+            status, raw, consistency, read_source = answer
+            if meta is not None and (consistency or read_source):
+                meta.record(consistency, read_source)
+            # Every caller parses its own copy: the executor merges into (and so mutates) what it gets.
+            parsed = _parse(subgraph, status, raw)
+        except SubgraphError as e:
+            self._recorder(subgraph).record(
+                TIMEOUT if e.failure is Failure.TIMEOUT else FAILED, time.perf_counter() - started
             )
-        else:
-            answer = await self._send(subgraph, url, body, headers, dedupe, deadline)
-        status, raw, consistency, read_source = answer
-        if meta is not None and (consistency or read_source):
-            meta.record(consistency, read_source)
-        # Every caller parses its own copy: the executor merges into (and so mutates) what it gets.
-        return _parse(subgraph, status, raw)
+            raise
+        outcome = FAILED if status >= UNAVAILABLE_STATUS_MIN else ERRORS if parsed.get("errors") else OK
+        self._recorder(subgraph).record(outcome, time.perf_counter() - started)
+        return parsed
 
     async def _send(
         self, subgraph: str, url: str, body: bytes, headers: Mapping[str, str], idempotent: bool, deadline: float

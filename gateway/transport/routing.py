@@ -38,6 +38,7 @@ import yaml
 
 from gateway.transport.breaker import Breaker, State
 from gateway.transport.failures import Failure
+from gateway.transport.stats import FetchStats
 
 log = logging.getLogger("charter.gateway.routing")
 
@@ -99,6 +100,11 @@ class Endpoint:
             out["reason"] = self.breaker.last_reason
         return out
 
+    @property
+    def label(self) -> str:
+        """The endpoint in metrics: its region, else its place in the routing file (bounded by the file)."""
+        return self.region or str(self.index)
+
     def observe_rtt(self, ms: float) -> None:
         self.rtt_ms = ms if self.rtt_ms is None else (1 - _RTT_WEIGHT) * self.rtt_ms + _RTT_WEIGHT * ms
 
@@ -118,16 +124,25 @@ class Route:
         self._writes: list[Endpoint] = []
         self._dirty = True
         self.any_open = False
+        self.stats: FetchStats | None = None  # told about every circuit change (metrics)
         for i, e in enumerate(endpoints):
             e.index = i
-            e.breaker = Breaker(policy.threshold, policy.cooldown, self._changed)
+            e.breaker = Breaker(policy.threshold, policy.cooldown, lambda e=e: self._changed(e))
             if schema_hash:
                 # Unproven until the first probe: no request (and no credential) goes there before.
                 e.verified = False
                 e.breaker.state = State.OPEN
 
-    def _changed(self) -> None:
+    def _changed(self, endpoint: Endpoint) -> None:
         self._dirty = True
+        if self.stats is not None:
+            self.stats.breaker(self.service, endpoint.label, endpoint.breaker.state)
+
+    def observe(self, stats: FetchStats) -> None:
+        """Report every circuit's state to `stats` now and on each change."""
+        self.stats = stats
+        for e in self.endpoints:
+            stats.breaker(self.service, e.label, e.breaker.state)
 
     def _recompute(self) -> None:
         self._dirty = False
@@ -235,6 +250,10 @@ class Routes:
         if route is None:
             return []
         return route.ordered()
+
+    def observe(self, stats: FetchStats) -> None:
+        for route in self._routes.values():
+            route.observe(stats)
 
     def set_passive_recovery(self, on: bool) -> None:
         """Without active checks, a cooled-down circuit half-opens by itself (a real request is the trial)."""

@@ -14,7 +14,7 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
@@ -23,6 +23,7 @@ from gateway.logs import RequestContext as LogContext
 from subgraphs.common.context import RequestContext
 from subgraphs.common.error_log import log_errors
 from subgraphs.common.identity import IdentityHeaders, instance_id, schema_hash
+from subgraphs.common.prometheus import SubgraphMetrics, instrument_schema
 from subgraphs.db.consistency import HEADER
 from subgraphs.db.engines import Database, open_database
 from subgraphs.db.replica import ReplicaHealth, ReplicaMonitor
@@ -71,6 +72,8 @@ def create_app(
     graphql = SubgraphGraphQL(schema, settings)
     sdl_hash = schema_hash(schema.as_str())
     instance = instance_id()
+    prometheus = SubgraphMetrics(name)
+    instrument_schema(schema)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -78,6 +81,7 @@ def create_app(
         if tracing:
             traced.instrument_database(graphql.db)
         app.state.db = graphql.db
+        prometheus.watch(graphql.db)
         graphql.db.replica_health = ReplicaHealth(settings.max_replica_lag_ms)
         monitor = ReplicaMonitor(graphql.db, graphql.db.replica_health)
         monitor.start()
@@ -116,14 +120,21 @@ def create_app(
                     body["status"] = "degraded"
         return JSONResponse(body)
 
+    async def metrics(request: Request) -> Response:
+        return Response(prometheus.render(), media_type="text/plain; version=0.0.4")
+
     app = Starlette(
-        routes=[Route("/health", health), Route("/graphql", graphql, methods=["GET", "POST"])],
+        routes=[
+            Route("/health", health), Route("/metrics", metrics, methods=["GET"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
         middleware=[
             Middleware(LogContext),  # lines logged while serving carry the request id
             Middleware(IdentityHeaders, name=name, sdl_hash=sdl_hash, instance=instance),
         ],
         lifespan=lifespan,
     )
+    app.state.prometheus = prometheus  # root resolvers find it here (subgraphs/common/prometheus.py)
     if tracing:
         from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 

@@ -123,16 +123,21 @@ def test_metrics_count_outcomes_and_plans(http: httpx.Client, gateway_process: S
     def delta(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
 
-    assert delta("charter_gateway_requests_total", outcome="ok") == 3
-    assert delta("charter_gateway_requests_total", outcome="request_error") == 2
-    assert delta("charter_gateway_request_seconds_count") >= 3
-    assert delta("charter_gateway_request_seconds_sum") > 0
+    assert delta("charter_gateway_requests_total", outcome="success") == 3
+    assert delta("charter_gateway_requests_total", outcome="refused") == 2  # invalid: the client's to fix
+    assert delta("charter_gateway_requests_total", outcome="error") == 0
+    # latency by operation: the benchmark's TestQuery twice, the anonymous GET; the invalid ones selected none
+    assert delta("charter_gateway_request_seconds_count", operation="TestQuery") == 2
+    assert delta("charter_gateway_request_seconds_count", operation="anonymous") == 1
+    assert delta("charter_gateway_request_seconds_count", operation="none") == 2
+    assert delta("charter_gateway_request_seconds_sum", operation="TestQuery") > 0
     buckets = sorted(
         (float(dict(labels)["le"]), v) for (name, labels), v in after.items()
-        if name == "charter_gateway_request_seconds_bucket"
+        if name == "charter_gateway_request_seconds_bucket" and dict(labels)["operation"] == "TestQuery"
     )
     assert [v for _, v in buckets] == sorted(v for _, v in buckets), "buckets must be cumulative"
-    assert buckets[-1] == (float("inf"), value(after, "charter_gateway_request_seconds_count"))
+    assert buckets[-1] == (float("inf"), value(after, "charter_gateway_request_seconds_count", operation="TestQuery"))
+    assert 0.1 in {edge for edge, _ in buckets}, "the 100 ms objective needs a bucket edge"
     assert delta("charter_gateway_plan_cache_hits") >= 1  # the repeated benchmark query
     assert delta("charter_gateway_plan_cache_misses") >= 1  # the GET query, new to this gateway
     assert value(after, "charter_gateway_plan_cache_entries") >= 2
@@ -287,7 +292,7 @@ def test_reload_swaps_good_schemas_and_rejects_bad_ones(
 
 
 def test_refused_requests_are_counted(http: httpx.Client, gateway_process: Service) -> None:
-    """Requests refused before parsing (415, 406, 413) are request errors an operator must see."""
+    """Requests refused before parsing (415, 406, 413) are refusals an operator must see."""
     before, _ = scrape(http, gateway_process)
     url = f"{gateway_process.url}/graphql"
     refused = [
@@ -297,8 +302,8 @@ def test_refused_requests_are_counted(http: httpx.Client, gateway_process: Servi
     ]
     assert [r.status_code for r in refused] == [415, 406, 413]
     after, _ = scrape(http, gateway_process)
-    counted = value(after, "charter_gateway_requests_total", outcome="request_error") - value(
-        before, "charter_gateway_requests_total", outcome="request_error"
+    counted = value(after, "charter_gateway_requests_total", outcome="refused") - value(
+        before, "charter_gateway_requests_total", outcome="refused"
     )
     assert counted == 3
 
@@ -327,7 +332,7 @@ async def test_metrics_add_up_across_workers(two_workers: Service) -> None:
     assert [a.status_code for a in answers] == [200] * queries
     async with httpx.AsyncClient(timeout=30.0) as client:
         pages = await asyncio.gather(*(client.get(f"{two_workers.url}/metrics") for _ in range(scrapes)))
-    seen = [value(parse_metrics(p.text)[0], "charter_gateway_requests_total", outcome="ok") for p in pages]
+    seen = [value(parse_metrics(p.text)[0], "charter_gateway_requests_total", outcome="success") for p in pages]
     assert seen == [queries] * scrapes
 
 

@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 import pytest_asyncio
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -184,6 +186,7 @@ async def test_strict_gateway_init_timeout_auth_and_connection_limit(strict: Ser
 async def test_slow_client_is_closed_and_the_others_keep_receiving(tight: ServedApp, nats_server: Nats, project_id: str) -> None:
     strict = tight
     hub = hub_of(tight)
+    before = await _subscription_metrics(tight)
     fast = await acked(strict, {"Authorization": "Bearer same"})
     # The slow client never reads: a tiny receive buffer and queue, so back-pressure reaches the
     # gateway after a few events instead of after many megabytes of kernel buffers.
@@ -198,6 +201,8 @@ async def test_slow_client_is_closed_and_the_others_keep_receiving(tight: Served
     slow.transport.pause_reading()
     # Identical subscriptions (same document, variables, auth): one stream for both.
     await asyncio.wait_for(hub.wait_until(lambda h: h.subscribers() == 2 and h.ready_streams() == 1), 10)
+    both = await _subscription_metrics(tight)
+    assert (both["open"], both["streams"]) == (2, 1)  # two client operations, one shared stream
     big = os.urandom(100_000).hex()  # large, incompressible events fill the socket buffers quickly
     received = 0
     for i in range(80):
@@ -213,7 +218,30 @@ async def test_slow_client_is_closed_and_the_others_keep_receiving(tight: Served
     # The gateway closed the slow one (1013) once its buffer was full; it sees that after the
     # events that did reach it.
     assert await closed_with(slow) == 1013
+    during = await _subscription_metrics(tight)
+    assert during["open"] == 1
+    assert during["delivered"] - before["delivered"] >= 80  # every event reached the fast client
+    assert during["dropped"] - before["dropped"] >= 1  # and one, at least, was dropped for the slow one
     await fast.close()
+    await asyncio.wait_for(hub.wait_until(lambda h: not h.streams), 10)
+    after = await _subscription_metrics(tight)
+    assert (after["open"], after["streams"]) == (0, 0)
+
+
+async def _subscription_metrics(gw: ServedApp) -> dict[str, float]:
+    """The gateway's subscription series, from its /metrics."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        text = (await client.get(f"http://127.0.0.1:{gw.port}/metrics")).text
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text) for s in family.samples
+    }
+    return {
+        "open": samples[("charter_gateway_subscriptions_open", ())],
+        "streams": samples[("charter_gateway_subscription_streams_open", ())],
+        "delivered": samples.get(("charter_gateway_subscription_events_total", (("result", "delivered"),)), 0.0),
+        "dropped": samples.get(("charter_gateway_subscription_events_total", (("result", "dropped"),)), 0.0),
+    }
 
 
 async def test_event_source_failure_is_an_error_message(supergraph_file: Any) -> None:
