@@ -28,6 +28,7 @@ gets nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -127,7 +128,7 @@ class Route:
         self.stats: FetchStats | None = None  # told about every circuit change (metrics)
         for i, e in enumerate(endpoints):
             e.index = i
-            e.breaker = Breaker(policy.threshold, policy.cooldown, lambda e=e: self._changed(e))
+            e.breaker = Breaker(policy.threshold, policy.cooldown, functools.partial(self._changed, e))
             if schema_hash:
                 # Unproven until the first probe: no request (and no credential) goes there before.
                 e.verified = False
