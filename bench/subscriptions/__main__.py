@@ -184,6 +184,10 @@ def measure(name: str, supergraph: Path, n: int, warmup: float, duration: float,
         stop(gw)
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
 def report(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| gateway | subscribers | connected | delivered | p50 ms | p99 ms | RSS base → peak MB | KB per subscriber | gateway cores |",
@@ -195,7 +199,7 @@ def report(rows: list[dict[str, Any]]) -> str:
             continue
         lines.append(
             f"| {r['label']} | {r['subscribers']:,} | {r['connected']:,} | {100 * r['deliveredRatio']:.2f} % | "
-            f"{r['p50'] if r['p50'] is not None else '-'} | {r['p99'] if r['p99'] is not None else '-'} | "
+            f"{_ms(r['p50'])} | {_ms(r['p99'])} | "
             f"{r['rss_base_mb']:.0f} → {r['rss_peak_mb']:.0f} | {r['rss_kb_per_subscriber']:.1f} | {r['gateway_cores']:.2f} |"
         )
     ours = [r for r in rows if r["gateway"] == "charter" and r["status"] == "ok"]
