@@ -85,7 +85,75 @@ def gateway_label(name: str) -> str:
     return "Charter gateway"
 
 
-def measure(name: str, supergraph: Path, n: int, warmup: float, duration: float, logs: Path, client: str) -> dict[str, Any]:
+def run_coordinated(
+    url: str, n: int, warmup: float, duration: float, client: str, processes: int, log: Path
+) -> dict[str, Any] | None:
+    """`processes` client processes (the load generator on more than one core) sharing one
+    measurement window: each reports ready once its clients have their first events, all get the
+    same window start, and their delays are merged into one distribution."""
+    shares = [n // processes + (1 if i < n % processes else 0) for i in range(processes)]
+    procs = [
+        subprocess.Popen(
+            ["node", str(REPO / "bench/subscriptions/clients.mjs"), url, str(NODE_TOOLS), str(k), str(warmup),
+             str(duration), client, "coordinated"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(log.with_suffix(f".{i}.log"), "w"), text=True,  # noqa: SIM115
+        )
+        for i, k in enumerate(shares)
+    ]
+    try:
+        for proc in procs:  # each prints {"ready": ...} once connected (bounded by its own warm-up)
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line or not json.loads(line).get("ready"):
+                return None
+        window_at = int(time.time() * 1000) + 1000
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(f"{window_at}\n")
+            proc.stdin.flush()
+        parts = []
+        for proc in procs:
+            out, _ = proc.communicate(timeout=duration + 120)
+            parts.append(json.loads(out.strip().splitlines()[-1]))
+    except (subprocess.TimeoutExpired, json.JSONDecodeError, IndexError, OSError) as e:
+        print(f"client processes failed: {e!r}", file=sys.stderr)
+        return None
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    ranges = [(p["lo"], p["hi"]) for p in parts if p.get("hi") is not None and p["hi"] >= p["lo"]]
+    ticks = (max(h for _, h in ranges) - min(lo for lo, _ in ranges) + 1) if ranges else 0
+    counts: dict[int, int] = {}
+    for part in parts:
+        for ms, k in part["hist"]:
+            counts[ms] = counts.get(ms, 0) + k
+    bins = sorted(counts.items())
+    delivered = sum(k for _, k in bins)
+
+    def q(x: float) -> float | None:
+        """The x-quantile of the merged delays (whole ms, rounded up: an upper bound)."""
+        rank, seen = min(delivered - 1, int(x * delivered)), 0
+        for ms, k in bins:
+            seen += k
+            if seen > rank:
+                return float(ms)
+        return None
+
+    return {
+        "subscribers": n, "connected": sum(p["connected"] for p in parts), "withEvents": sum(p["withEvents"] for p in parts),
+        "errors": sum(p["errors"] for p in parts), "closedEarly": sum(p["closedEarly"] for p in parts),
+        "ticksInWindow": ticks, "expected": ticks * n, "delivered": delivered,
+        "deliveredRatio": delivered / (ticks * n) if ticks else 0.0,
+        "p50": q(0.5), "p99": q(0.99), "max": float(bins[-1][0]) if bins else None,
+        "connectSeconds": max(p["connectSeconds"] for p in parts), "clientProcesses": processes,
+        "allArrivals": sum(p["allArrivals"] for p in parts),
+    }
+
+
+def measure(
+    name: str, supergraph: Path, n: int, warmup: float, duration: float, logs: Path, client: str, processes: int = 1
+) -> dict[str, Any]:
     port = free_port()
     argv, health = gateway_command(name, supergraph, port)
     gw = spawn(argv, logs / f"{name}-{n}.log")
@@ -103,19 +171,26 @@ def measure(name: str, supergraph: Path, n: int, warmup: float, duration: float,
         sampler.start()
         cpu0 = tree_cpu_seconds(gw.pid)
         t0 = time.monotonic()
-        clients = subprocess.run(
-            ["node", str(REPO / "bench/subscriptions/clients.mjs"), f"ws://127.0.0.1:{port}/graphql", str(NODE_TOOLS),
-             str(n), str(warmup), str(duration), client],
-            capture_output=True, text=True, timeout=warmup + duration + n / 50 + 120, check=False,
-        )
+        url = f"ws://127.0.0.1:{port}/graphql"
+        if processes > 1:
+            merged = run_coordinated(url, n, warmup, duration, client, processes, logs / f"{name}-{n}-clients.log")
+            if merged is None:
+                return {"gateway": name, "subscribers": n, "status": "FAILED", "why": "a client process failed (see its log)"}
+            result: dict[str, Any] = merged
+        else:
+            clients = subprocess.run(
+                ["node", str(REPO / "bench/subscriptions/clients.mjs"), url, str(NODE_TOOLS),
+                 str(n), str(warmup), str(duration), client],
+                capture_output=True, text=True, timeout=warmup + duration + n / 50 + 120, check=False,
+            )
+            (logs / f"{name}-{n}-clients.log").write_text(clients.stderr)
+            try:
+                result = json.loads(clients.stdout.strip().splitlines()[-1])
+            except (IndexError, json.JSONDecodeError):
+                return {"gateway": name, "subscribers": n, "status": "FAILED", "why": clients.stderr[-500:]}
         wall = time.monotonic() - t0
         cpu = tree_cpu_seconds(gw.pid) - cpu0
         done.set()
-        (logs / f"{name}-{n}-clients.log").write_text(clients.stderr)
-        try:
-            result: dict[str, Any] = json.loads(clients.stdout.strip().splitlines()[-1])
-        except (IndexError, json.JSONDecodeError):
-            return {"gateway": name, "subscribers": n, "status": "FAILED", "why": clients.stderr[-500:]}
         result.update({
             "gateway": name, "label": gateway_label(name), "status": "ok",
             "rss_base_mb": base / 1024, "rss_peak_mb": peak[0] / 1024,
@@ -125,6 +200,10 @@ def measure(name: str, supergraph: Path, n: int, warmup: float, duration: float,
         return result
     finally:
         gw.stop(10.0)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
 
 
 def report(rows: list[dict[str, Any]]) -> str:
@@ -138,7 +217,7 @@ def report(rows: list[dict[str, Any]]) -> str:
             continue
         lines.append(
             f"| {r['label']} | {r['subscribers']:,} | {r['connected']:,} | {100 * r['deliveredRatio']:.2f} % | "
-            f"{r['p50'] if r['p50'] is not None else '-'} | {r['p99'] if r['p99'] is not None else '-'} | "
+            f"{_ms(r['p50'])} | {_ms(r['p99'])} | "
             f"{r['rss_base_mb']:.0f} → {r['rss_peak_mb']:.0f} | {r['rss_kb_per_subscriber']:.1f} | {r['gateway_cores']:.2f} |"
         )
     ours = [r for r in rows if r["gateway"] == "charter" and r["status"] == "ok"]
@@ -167,6 +246,10 @@ def main() -> int:
         "--client", choices=("graphql-ws", "raw"), default="graphql-ws",
         help="graphql-ws: the npm client per subscriber; raw: the same protocol over `ws`, lighter",
     )
+    parser.add_argument(
+        "--client-processes", type=int, default=1,
+        help="split the subscribers over this many client processes sharing one window (a load generator on more than one core)",
+    )
     args = parser.parse_args()
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     logs = RESULTS / f"subscriptions-{stamp}-logs"
@@ -183,7 +266,7 @@ def main() -> int:
             counts = args.hive_subscribers if name == "hive" else args.subscribers
             for n in (int(c) for c in counts.split(",") if c):
                 print(f"{name}: {n} subscribers ...", file=sys.stderr, flush=True)
-                rows.append(measure(name, supergraph, n, args.warmup, args.duration, logs, args.client))
+                rows.append(measure(name, supergraph, n, args.warmup, args.duration, logs, args.client, args.client_processes))
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     finally:
         subgraphs.stop(10.0)

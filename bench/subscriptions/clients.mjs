@@ -1,16 +1,21 @@
 // N graphql-ws clients (one WebSocket each) subscribed to the benchmark's tick, enriched with the
 // project's name; prints one JSON summary on stdout.
 //
-// usage: node clients.mjs GATEWAY_WS_URL TOOLS_NODE_DIR N WARMUP_S DURATION_S [graphql-ws|raw]
+// usage: node clients.mjs GATEWAY_WS_URL TOOLS_NODE_DIR N WARMUP_S DURATION_S [graphql-ws|raw] [coordinated]
 // raw: the same graphql-transport-ws messages over the `ws` package directly, without the
 // graphql-ws client's per-message work: a lighter load generator for a crowded machine.
 // Connects in batches, waits until every client has its first event (or `WARMUP_S` passed), then
 // measures for DURATION_S: every tick n sent in the window is expected by every client; a tick a
 // client got more than 2 s late or not at all is missing. Delay = arrival - the tick's sentAt.
+// coordinated: one of several client processes (the load generator on more than one core): once
+// its clients have their first events it prints {"ready": ...} on stdout and reads the window's
+// start (epoch ms, shared by all processes) from stdin; its summary then carries every delay, so
+// the driver can merge percentiles.
 import { createRequire } from "node:module";
 import path from "node:path";
 
-const [url, toolsDir, nArg, warmupArg, durationArg, mode = "graphql-ws"] = process.argv.slice(2);
+const [url, toolsDir, nArg, warmupArg, durationArg, mode = "graphql-ws", coord = ""] = process.argv.slice(2);
+const COORDINATED = coord === "coordinated";
 const require = createRequire(path.join(path.resolve(toolsDir), "package.json"));
 const { createClient } = require("graphql-ws");
 const WebSocket = require("ws");
@@ -96,11 +101,23 @@ for (let i = 0; i < N; i += BATCH) {
 }
 const connectedAt = Date.now();
 while (firstEvents < connected && Date.now() - connectedAt < WARMUP) await new Promise((r) => setTimeout(r, 100));
-await new Promise((r) => setTimeout(r, 1000));
-windowStart = Date.now();
+if (COORDINATED) {
+  process.stdout.write(JSON.stringify({ ready: true, connected, withEvents: firstEvents }) + "\n");
+  const line = await new Promise((resolve) => {
+    let buf = "";
+    process.stdin.on("data", (chunk) => {
+      buf += chunk;
+      if (buf.includes("\n")) resolve(buf.split("\n")[0]);
+    });
+  });
+  windowStart = Number(line);
+} else {
+  await new Promise((r) => setTimeout(r, 1000));
+  windowStart = Date.now();
+}
 windowEnd = windowStart + DURATION;
 process.stderr.write(`measuring: ${connected}/${N} connected, ${firstEvents} with events\n`);
-await new Promise((r) => setTimeout(r, DURATION + LATE_MS));
+await new Promise((r) => setTimeout(r, Math.max(0, windowEnd - Date.now()) + LATE_MS));
 
 // The ticks in the window: every n any client saw (a tick nobody saw is counted from the range).
 let lo = Infinity, hi = -Infinity;
@@ -122,6 +139,16 @@ process.stdout.write(JSON.stringify({
   connectSeconds: (connectedAt - started) / 1000,
   // every arrival in the window, late ones too: where a backlog shows
   allArrivals: all.length, allP50: all.length ? all[Math.floor(all.length / 2)] : null, allMax: all.length ? all[all.length - 1] : null,
-}) + "\n");
-for (const c of clients) c.dispose();
-process.exit(0);
+  // coordinated: the delays as a histogram of whole milliseconds (rounded up), for the merge
+  ...(COORDINATED ? { lo, hi, hist: histogram(delays) } : {}),
+}) + "\n", () => {
+  // exit only once the summary is written: stdout to a pipe is asynchronous
+  for (const c of clients) c.dispose();
+  process.exit(0);
+});
+
+function histogram(values) {
+  const counts = new Map();
+  for (const v of values) { const k = Math.ceil(v); counts.set(k, (counts.get(k) ?? 0) + 1); }
+  return [...counts.entries()].sort((a, b) => a[0] - b[0]);
+}
