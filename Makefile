@@ -28,8 +28,9 @@ jaeger: $(BIN)/charter
 
 # Prometheus's promtool, built from its Go module into ~/.cache/charter/promtool (once; needs Go,
 # else it says so): the tests check and unit-test infra/observability's alerting rules with it.
+# A cold build takes minutes, so it runs in the background while the tests before those start.
 promtool: $(BIN)/charter
-	@$(BIN)/python -m infra.promtool
+	@$(BIN)/python -m infra.promtool --background
 
 # npm packages: GraphiQL assets the gateway serves offline, test clients and peer gateways (oracles).
 $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json

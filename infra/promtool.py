@@ -1,8 +1,12 @@
 """Prometheus's own `promtool`, to check and unit-test the alerting rules in infra/observability/.
 
 Built from its Go module (github.com/prometheus/prometheus/cmd/promtool, through the Go module
-proxy) into a cache outside the repository, once per version: `python -m infra.promtool` (run by
-`make setup` where Go is installed). Machines without Go say so and skip the build.
+proxy) into a cache outside the repository, once per version: `python -m infra.promtool`. Machines
+without Go say so and skip the build.
+
+A cold build takes minutes (its modules are downloaded too), so `make setup` starts it in the
+background (`--background`) and goes on; the tests that need promtool wait for that build
+(`wait_for_build`), which overlaps with the tests that run before them instead of adding to CI.
 """
 
 from __future__ import annotations
@@ -36,6 +40,58 @@ def cached() -> Path | None:
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
+def _build_files() -> tuple[Path, Path]:
+    """The background build's pid file and log, beside the versioned cache directory."""
+    base = cache_dir()
+    return base.with_name(base.name + ".build.pid"), base.with_name(base.name + ".build.log")
+
+
+def building() -> int | None:
+    """The pid of a background build still running, if any."""
+    pid_file, _ = _build_files()
+    try:
+        pid = int(pid_file.read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def start_background() -> str:
+    """Start the build detached (its own session, so it outlives `make`); say what happened."""
+    if cached() is not None:
+        return f"promtool {VERSION} in {cached()}"
+    if go() is None:
+        return "skipping promtool: it is built from its Go module; install Go (https://go.dev/dl/)"
+    if building() is not None:
+        return f"promtool {VERSION} is being built (pid {building()})"
+    pid_file, log = _build_files()
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "infra.promtool"], stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True, cwd=Path(__file__).resolve().parents[1],
+        )
+    pid_file.write_text(str(proc.pid))
+    return f"building promtool {VERSION} in the background (pid {proc.pid}, log {log})"
+
+
+def wait_for_build(within: float = 1500.0) -> Path | None:
+    """Wait for a background build to end (bounded); the binary, or None when there is none."""
+    deadline = time.monotonic() + within
+    while cached() is None and building() is not None and time.monotonic() < deadline:
+        time.sleep(1.0)  # another process's build: nothing to await but its end
+    return cached()
+
+
+def build_log_tail() -> str:
+    _, log = _build_files()
+    try:
+        return log.read_text()[-3000:]
+    except OSError:
+        return "(no build log)"
+
+
 def go() -> str | None:
     return shutil.which("go") or (str(Path("/usr/local/go/bin/go")) if Path("/usr/local/go/bin/go").is_file() else None)
 
@@ -66,8 +122,12 @@ def build() -> Path:
     return target / "promtool"
 
 
-def main() -> int:
-    """`python -m infra.promtool`: build promtool now (make setup), or say why not."""
+def main(argv: list[str] | None = None) -> int:
+    """`python -m infra.promtool [--background]`: build promtool now (or start building it and
+    return), or say why not."""
+    if "--background" in (sys.argv[1:] if argv is None else argv):
+        print(start_background(), flush=True)
+        return 0
     if cached() is not None:
         print(f"promtool {VERSION} in {cached()}")
         return 0

@@ -38,11 +38,13 @@ UNITLESS_HISTOGRAMS = {"charter_gateway_cost_estimated", "charter_gateway_cost_a
 
 @pytest.fixture(scope="module")
 def promtool_bin() -> Path:
-    path = promtool.cached()
+    path = promtool.cached() or promtool.wait_for_build()  # `make setup` may still be building it
     if path is None:
         if promtool.go() is None:
             pytest.skip("no Go toolchain here to build promtool (python -m infra.promtool says how)")
-        pytest.fail("promtool is not built: run `make setup` (python -m infra.promtool)")
+        pytest.fail(
+            "promtool is not built: run `make setup` (python -m infra.promtool)\n" + promtool.build_log_tail()
+        )
     return path
 
 
