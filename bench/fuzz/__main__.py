@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
                 def ask() -> dict[str, object]:
                     r = client.post("/graphql", json={"query": QUERY}, headers={"accept": "application/json"})
                     statuses[str(r.status_code)] += 1
-                    return check(r.status_code, r.headers.get("content-type", ""), r.text)
+                    sent = subgraphs.answers["/catalog"].body + subgraphs.answers["/pricing"].body
+                    return check(r.status_code, r.headers.get("content-type", ""), r.text, sent)
 
                 subgraphs.answers["/catalog"] = Answer(b'{"data": {"items": [{"__typename": "Item", "id": "1", "name": "n"}]}}')
                 subgraphs.answers["/pricing"] = Answer(b'{"data": {"_entities": [{"__typename": "Item", "price": 1}]}}')

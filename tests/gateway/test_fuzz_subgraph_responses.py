@@ -56,7 +56,7 @@ def test_any_subgraph_answer_gives_a_valid_response(
 ) -> None:
     subgraphs, _, client = stack
     subgraphs.answers["/catalog"], subgraphs.answers["/pricing"] = catalog, pricing
-    check(*_ask(client))
+    check(*_ask(client), sent=catalog.body + pricing.body)
 
 
 def test_alive_and_bounded_after_fuzzing(stack: tuple[FuzzSubgraphs, FuzzGateway, httpx.Client], baseline: float) -> None:
