@@ -30,6 +30,7 @@ UNAUTHENTICATED = "UNAUTHENTICATED"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 CSRF_BLOCKED = "CSRF_BLOCKED"
 COST_ESTIMATED_TOO_EXPENSIVE = "COST_ESTIMATED_TOO_EXPENSIVE"
+COST_QUERY_PARSE_FAILURE = "COST_QUERY_PARSE_FAILURE"  # Apollo Router's code: the operation cannot be sized
 
 # A request's outcome, as /metrics counts it (like HTTP's 2xx / 4xx / 5xx): the operation ran and
 # answered everything (success), or answered with errors beside data (partial: a subgraph failed);

@@ -27,6 +27,7 @@ from gateway.config import GatewayConfig
 from gateway.demand.estimate import CostModel, Estimate, actual_cost
 from gateway.errors import (
     COST_ESTIMATED_TOO_EXPENSIVE,
+    COST_QUERY_PARSE_FAILURE,
     FAILED,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
@@ -291,14 +292,20 @@ class Gateway:
     ) -> Result:
         op_name = operation.name.value if operation.name else None
         estimated: int | None = None
+        unsized: str | None = None
         admit: Callable[[Operation], bool] | None = None
         if self._demand is not None:
             demand = self._demand
 
             def admit(normalised: Operation) -> bool:
                 # Refused before planning: a hostile operation costs a tree walk, not a plan.
-                nonlocal estimated
-                estimated = self._estimate(state, normalised).cost(variables)
+                nonlocal estimated, unsized
+                estimate = self._estimate(state, normalised)
+                if demand.mode == "enforce":
+                    unsized = estimate.slicing_error(variables)
+                    if unsized is not None:
+                        return False
+                estimated = estimate.cost(variables)
                 return not demand.over_budget(estimated)
 
         access = self.access_key(state, principal)
@@ -313,7 +320,10 @@ class Gateway:
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status)
         if plan is None:
-            assert self._demand is not None and estimated is not None
+            assert self._demand is not None
+            if unsized is not None:  # @listSize(requireOneSlicingArgument:), as Apollo Router refuses it
+                return Result(orjson.dumps({"errors": [error(unsized, COST_QUERY_PARSE_FAILURE)]}), True, 400)
+            assert estimated is not None
             message = f"The operation's estimated cost {estimated} exceeds the limit of {self._demand.max_cost}."
             body = orjson.dumps(
                 {"errors": [error(message, COST_ESTIMATED_TOO_EXPENSIVE, cost={"estimated": estimated, "max": self._demand.max_cost})]}

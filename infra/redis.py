@@ -75,7 +75,11 @@ class EmbeddedRedis:
         return self._proc.running
 
     async def start(self, within: float = 30.0) -> None:
+        """Start (or, under `charter up`'s supervisor, start again: same port, empty cache)."""
         await self._proc.start(READY, within=within)
+
+    async def wait_exited(self) -> int | None:
+        return await self._proc.wait_exited()
 
     async def stop(self) -> None:
         await self._proc.stop()

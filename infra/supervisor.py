@@ -43,7 +43,7 @@ class Startable(Protocol):
 @dataclass
 class Unit:
     name: str
-    role: str  # gateway | subgraph | postgres-primary | postgres-replica | nats | events
+    role: str  # gateway | subgraph | postgres-primary | postgres-replica | nats | events | redis
     process: Startable
     start: Callable[[], Awaitable[None]]  # (re)start and wait until ready
     region: str | None = None

@@ -25,7 +25,7 @@ import aiohttp
 import orjson
 
 from bench.domain.check import check_answers
-from bench.domain.client import Client, Tally, headers
+from bench.domain.client import Client, Tally, headers, tail_report, watch_loop
 from bench.domain.workload import GROUPS, QUERIES, DataSet, Picker
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -81,10 +81,11 @@ async def run_mix(url: str, data: DataSet, clients: int, seconds: float, seed: i
     connector = aiohttp.TCPConnector(limit=clients * 2)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
         deadline = time.monotonic() + seconds
-        await asyncio.gather(*(
-            Client(session, url, Picker(data, seed * 1000 + i), owned[i], tally, i, auth).run(deadline)
-            for i in range(clients)
-        ))
+        await asyncio.gather(
+            watch_loop(tally, deadline),
+            *(Client(session, url, Picker(data, seed * 1000 + i), owned[i], tally, i, auth).run(deadline)
+              for i in range(clients)),
+        )
     return tally
 
 
@@ -192,8 +193,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 "redis_roundtrips_per_request": delta("charter_cache_redis_roundtrips_total") / tally.requests
                 if tally.requests else 0.0,
                 "by_screen": tally.by_screen,
+                "tail": tail_report(tally),
             }
-            print(f"  {orjson.dumps({k: v for k, v in results[mode].items() if k != 'by_screen'}).decode()}", flush=True)
+            print(f"  {orjson.dumps({k: v for k, v in results[mode].items() if k not in ('by_screen', 'tail')}).decode()}", flush=True)
+            print(f"  tail: {orjson.dumps(results[mode]['tail']).decode()}", flush=True)
             last_tally = tally
         await asyncio.sleep(1.5)  # the freshness bound (1 s) has passed for every write
         checked, mismatches = await check_answers(cached_url, plain_url, running.primary_url, last_tally)

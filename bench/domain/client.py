@@ -4,6 +4,7 @@ project back at once: a stale answer there is a stale read of a client's own wri
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ def headers(token: str | None = None, auth: str | None = None) -> dict[str, str]
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    # (screen, carried a consistency token, seconds): where the tail comes from
+    samples: list[tuple[str, bool, float]] = field(default_factory=list)
+    loop_lag: list[float] = field(default_factory=list)  # the client's own event loop, late by (s)
     by_screen: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     writes: int = 0
@@ -43,6 +47,38 @@ class Tally:
     @property
     def requests(self) -> int:
         return len(self.latencies)
+
+
+async def watch_loop(tally: Tally, deadline: float, every: float = 0.05) -> None:
+    """How late the load generator's own event loop wakes up: if it lags, its latencies measure
+    itself, not the gateway."""
+    while time.monotonic() < deadline:
+        asked = time.perf_counter()
+        await asyncio.sleep(every)
+        tally.loop_lag.append(time.perf_counter() - asked - every)
+
+
+def tail_report(tally: Tally) -> dict[str, Any]:
+    """p50/p99 per (screen, token) group, and which groups the slowest 1 % of requests are."""
+    groups: dict[str, list[float]] = {}
+    for screen, token, seconds in tally.samples:
+        groups.setdefault(f"{screen}{' +token' if token else ''}", []).append(seconds)
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1) if ordered else 0.0
+
+    slowest = sorted(tally.samples, key=lambda s: s[2], reverse=True)[: max(1, len(tally.samples) // 100)]
+    share: dict[str, int] = {}
+    for screen, token, _ in slowest:
+        key = f"{screen}{' +token' if token else ''}"
+        share[key] = share.get(key, 0) + 1
+    return {
+        "groups": {k: {"n": len(v), "p50_ms": pct(v, 0.5), "p99_ms": pct(v, 0.99)} for k, v in sorted(groups.items())},
+        "slowest_1pct": share,
+        "client_loop_lag_ms": {"p50": pct(tally.loop_lag, 0.5), "p99": pct(tally.loop_lag, 0.99),
+                               "max": pct(tally.loop_lag, 1.0)},
+    }
 
 
 class Client:
@@ -78,7 +114,9 @@ class Client:
             self.tally.latencies.append(time.perf_counter() - started)
             self.tally.errors.append(f"{screen}: {e!r}")
             return None
-        self.tally.latencies.append(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self.tally.latencies.append(elapsed)
+        self.tally.samples.append((screen, token is not None, elapsed))
         self.tally.by_screen[screen] = self.tally.by_screen.get(screen, 0) + 1
         body = orjson.loads(raw) if raw else {}
         if status != 200 or body.get("errors") or body.get("data") is None:

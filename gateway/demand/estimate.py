@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
+    GraphQLArgument,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -58,18 +59,51 @@ class _Node:
         return max(*given, self.floor) if self.floor is not None else max(given)
 
 
+class SlicingCheck:
+    """`@listSize(requireOneSlicingArgument: true)` on a field of the operation: exactly one of its
+    slicing arguments must have a size (Apollo Router's rule, counted as it counts them)."""
+
+    __slots__ = ("constants", "coordinate", "names", "variables")
+
+    def __init__(self, coordinate: str, names: tuple[str, ...], constants: int, variables: tuple[str, ...]) -> None:
+        self.coordinate = coordinate
+        self.names = names
+        self.constants = constants  # slicing arguments given as integers, or left to an integer default
+        self.variables = variables  # slicing arguments given as variables: they count when an integer
+
+    def found(self, variables: Mapping[str, Any]) -> int:
+        return self.constants + sum(
+            1 for name in self.variables if isinstance(variables.get(name), int) and not isinstance(variables.get(name), bool)
+        )
+
+    def message(self, found: int) -> str:
+        return (
+            f"Exactly one slicing argument is required on {self.coordinate} (one of {', '.join(self.names)}),"
+            f" but found {found}."
+        )
+
+
 class Estimate:
     """What an operation is expected to cost."""
 
-    __slots__ = ("base", "constant", "roots")
+    __slots__ = ("base", "checks", "constant", "roots")
 
-    def __init__(self, roots: list[_Node], base: int, variable: bool) -> None:
+    def __init__(self, roots: list[_Node], base: int, variable: bool, checks: list[SlicingCheck] | None = None) -> None:
         self.roots = roots
         self.base = base
+        self.checks = checks or []
         self.constant: int | None = None if variable else self._evaluate({})
 
     def cost(self, variables: Mapping[str, Any]) -> int:
         return self.constant if self.constant is not None else self._evaluate(variables)
+
+    def slicing_error(self, variables: Mapping[str, Any]) -> str | None:
+        """Why the operation cannot be sized (a list field without exactly one slicing argument)."""
+        for check in self.checks:
+            found = check.found(variables)
+            if found != 1:
+                return check.message(found)
+        return None
 
     def _evaluate(self, variables: Mapping[str, Any]) -> int:
         memo: dict[tuple[int, int | None], int] = {}
@@ -92,6 +126,20 @@ class Estimate:
         return self.base + sum(field(n, None) for n in self.roots)
 
 
+def _int_default(arg: GraphQLArgument) -> int | None:
+    """An argument's integer default. graphql-core 3.3 keeps a schema's defaults as literals
+    (`default.literal`), no longer as coerced `default_value`s; both are read."""
+    value = arg.default_value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    default = getattr(arg, "default", None)
+    value = getattr(default, "value", None)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    literal = getattr(default, "literal", None)
+    return int(literal.value) if isinstance(literal, IntValueNode) else None
+
+
 class CostModel:
     def __init__(self, schema: GraphQLSchema, rules: CostRules, default_list_size: int) -> None:
         self.schema = schema
@@ -101,6 +149,7 @@ class CostModel:
     def estimate(self, fields: list[NField], mutation: bool) -> Estimate:
         memo: dict[int, list[_Node]] = {}
         variable = False
+        checks: list[SlicingCheck] = []
 
         def nodes(fs: list[NField]) -> list[_Node]:
             nonlocal variable
@@ -112,15 +161,15 @@ class CostModel:
             for nf in fs:
                 if nf.type is None or nf.denied:
                     continue  # __typename, introspection, fields removed by authorization: free
-                node = self._node(nf, nodes)
+                node = self._node(nf, nodes, checks)
                 variable = variable or bool(node.size_vars)
                 out.append(node)
             return out
 
         roots = nodes(fields)
-        return Estimate(roots, MUTATION_COST if mutation else 0, variable)
+        return Estimate(roots, MUTATION_COST if mutation else 0, variable, checks)
 
-    def _node(self, nf: NField, nodes: Any) -> _Node:
+    def _node(self, nf: NField, nodes: Any, checks: list[SlicingCheck]) -> _Node:
         rules = self.rules
         key = (nf.parent, nf.name)
         weight = rules.field_weight.get(key)
@@ -134,18 +183,21 @@ class CostModel:
         size, size_vars, floor, sized = self.default_list_size, (), None, frozenset()
         spec = rules.list_size.get(key)
         if spec is not None:
-            size, size_vars, floor = self._slicing(nf, spec.slicing_arguments, spec.assumed_size)
+            size, size_vars, floor, constants = self._slicing(nf, spec.slicing_arguments, spec.assumed_size)
             sized = frozenset(spec.sized_fields)
+            if spec.require_one_slicing_argument and spec.slicing_arguments:
+                checks.append(SlicingCheck(f"{nf.parent}.{nf.name}", spec.slicing_arguments, constants, size_vars))
         children = [nodes(kids) for kids in nf.children.values()] if nf.children else []
         return _Node(nf.name, weight, args, _is_list(nf.type), size, size_vars, floor, sized, children)
 
     def _slicing(
         self, nf: NField, names: tuple[str, ...], assumed: int | None
-    ) -> tuple[int, tuple[str, ...], int | None]:
-        """(size without variables, slicing variables, largest literal slicing value)."""
+    ) -> tuple[int, tuple[str, ...], int | None, int]:
+        """(size without variables, slicing variables, largest literal slicing value, how many
+        slicing arguments have a literal or default integer value)."""
         fallback = assumed if assumed is not None else self.default_list_size
         if not names:
-            return fallback, (), None
+            return fallback, (), None, 0
         given = {a.name.value: a.value for a in nf.node.arguments or ()}
         constants: list[int] = []
         variables: list[str] = []
@@ -158,11 +210,11 @@ class CostModel:
             elif isinstance(value, VariableNode):
                 variables.append(value.name.value)
             elif value is None and definition is not None and name in definition.args:
-                default = definition.args[name].default_value
-                if isinstance(default, int) and not isinstance(default, bool):
+                default = _int_default(definition.args[name])
+                if default is not None:
                     constants.append(default)
         floor = max(constants) if constants else None
-        return (floor if floor is not None else fallback), tuple(variables), floor
+        return (floor if floor is not None else fallback), tuple(variables), floor, len(constants)
 
 
 def actual_cost(data: Any, fields: list[NField], rules: CostRules, mutation: bool) -> int:

@@ -31,9 +31,37 @@ def scrub(message: str) -> str:
     return message
 
 
+NO_MESSAGE = "The subgraph reported an error without a message."
+
+
+def _well_formed(e: Any) -> dict[str, Any]:
+    """A GraphQL error as the spec has it, whatever a subgraph sent: a non-empty string message,
+    a path of names and indices or none, extensions an object or none."""
+    if not isinstance(e, dict):
+        return {"message": NO_MESSAGE}
+    message = e.get("message")
+    path = e.get("path")
+    ext = e.get("extensions")
+    if isinstance(message, str) and message and (path is None or _is_path(path)) and (ext is None or isinstance(ext, dict)):
+        return e
+    fixed: dict[str, Any] = {"message": message if isinstance(message, str) and message else NO_MESSAGE}
+    if _is_path(path):
+        fixed["path"] = path
+    if isinstance(ext, dict):
+        fixed["extensions"] = ext
+    return fixed
+
+
+def _is_path(path: Any) -> bool:
+    return isinstance(path, list) and all(
+        isinstance(p, str) or (isinstance(p, int) and not isinstance(p, bool)) for p in path
+    )
+
+
 def clean(errors: list[dict[str, Any]], redact: bool) -> list[dict[str, Any]]:
     out = []
     for e in errors:
+        e = _well_formed(e)
         ext = e.get("extensions")
         from_subgraph = isinstance(ext, dict) and "service" in ext
         if isinstance(ext, dict) and not _INTERNAL_EXTENSIONS.isdisjoint(ext):

@@ -1,7 +1,8 @@
 """A circuit breaker per endpoint: closed (traffic flows), open (no traffic), half-open (one trial).
 
 closed --failure x threshold--> open --cooldown elapsed (and, with active checks, a probe
-passed)--> half-open --the trial request succeeds--> closed; a failed trial opens it again.
+passed)--> half-open --the trial request succeeds (or, with active checks and no request in a
+probe interval, the next probe passes)--> closed; a failed trial opens it again.
 
 The breaker only keeps state; `Routes` turns state changes into the cached order the hot path reads.
 """

@@ -3,7 +3,8 @@ with no client header at all (so no credentials), bounded by `timeout`.
 
 A probe that fails opens the endpoint's circuit even when no client traffic goes there (a frozen
 local instance is found before a client waits on it). A probe that passes on an open circuit
-whose cooldown is over half-opens it: the next real request is the trial. A probe also proves the
+whose cooldown is over half-opens it: the next real request is the trial; if none comes before
+the next probe (every answer a cache hit), that probe, passing, is the trial and closes it. A probe also proves the
 endpoint's identity (its subgraph name and schema hash headers) and measures its round trip,
 which orders the failover regions (nearest first).
 """
@@ -111,6 +112,13 @@ class HealthChecker:
             if breaker.state is State.OPEN and breaker.opened_at == 0.0:
                 breaker.success()  # never served before: proven now, no trial needed
                 return
+        if breaker.state is State.HALF_OPEN and not breaker.trial_in_flight:
+            # Half-opened by an earlier probe, and no request has come as its trial in a whole
+            # interval (with the entity cache every answer may be a hit): this probe is the trial,
+            # or the circuit would stay half-open, and out of the read order, for as long as
+            # the cache answers.
+            route.succeeded(endpoint)
+            return
         if breaker.state is State.OPEN and breaker.cooled_down(time.monotonic()):
             breaker.half_open()
 

@@ -233,3 +233,50 @@ async def test_queries_waiting_on_an_endpoint_move_on_when_its_circuit_opens(ser
     finally:
         release.set()
         await t.close()
+
+
+async def test_a_half_open_circuit_without_traffic_is_closed_by_the_next_passing_probe(servers) -> None:  # type: ignore[no-untyped-def]
+    # With the entity cache on, every answer may be a hit: no request comes to be the trial.
+    flaky = await servers()
+    flaky.answer = lambda: web.Response(status=502)
+    routes = _routes(flaky, regions=("ams",), cooldown=0.0)
+    t = HttpTransport(routes=routes)
+    route = routes.get("svc")
+    assert route is not None
+    breaker = route.endpoints[0].breaker
+    checker = HealthChecker(routes, interval=3600, timeout=1)  # rounds driven by the test
+    try:
+        with pytest.raises(SubgraphError):
+            await _query(t)
+        assert breaker.state is State.OPEN
+        flaky.answer = lambda: web.json_response({"data": {"__typename": "Query"}})
+        await checker.start()  # the first round: cooled down and passing, half-open
+        assert breaker.state is State.HALF_OPEN and route.candidates(False) == route.endpoints
+        hits = flaky.hits
+        await checker.check_all()  # no trial came in a whole interval: the passing probe closes it
+        assert breaker.state is State.CLOSED and flaky.hits == hits + 1
+        flaky.answer = lambda: web.Response(status=502)
+        with pytest.raises(SubgraphError):
+            await _query(t)  # it counts failures again as any closed circuit
+        assert breaker.state is State.OPEN
+    finally:
+        await checker.stop()
+        await t.close()
+
+
+async def test_a_probe_does_not_close_a_circuit_whose_trial_is_in_flight(servers) -> None:  # type: ignore[no-untyped-def]
+    server = await servers()
+    routes = _routes(server, regions=("ams",), cooldown=0.0)
+    route = routes.get("svc")
+    assert route is not None
+    breaker = route.endpoints[0].breaker
+    breaker.trip()
+    checker = HealthChecker(routes, interval=3600, timeout=1)
+    try:
+        await checker.start()
+        assert breaker.state is State.HALF_OPEN
+        assert breaker.admit()  # a real request took the trial
+        await checker.check_all()
+        assert breaker.state is State.HALF_OPEN  # its outcome, not the probe, decides
+    finally:
+        await checker.stop()

@@ -103,6 +103,39 @@ async def _the_gateway_caches_in_redis(client: httpx.AsyncClient, url: str, firs
     assert hits((await client.get(metrics)).text) > before, "no entity cache hits through charter up"
 
 
+async def _redis_dies_and_the_cache_recovers(client: httpx.AsyncClient, url: str, data_dir: Path, first: dict[str, object]) -> None:
+    """The embedded Redis is supervised: killed, it is restarted on its port; meanwhile every
+    answer comes from the subgraphs (0 failed requests), and after it the cache hits again."""
+    metrics = url.replace("/graphql", "/metrics")
+
+    def hits(text: str) -> float:
+        m = re.search(r'^charter_cache_requests_total\{cache="entity",result="hit"\} (\S+)$', text, re.M)
+        return float(m.group(1)) if m else 0.0
+
+    def redis_unit() -> dict[str, object]:
+        return next(p for p in json.loads((data_dir / "status.json").read_text())["processes"] if p["role"] == "redis")
+
+    victim = redis_unit()
+    os.kill(int(victim["pid"]), signal.SIGKILL)  # type: ignore[call-overload]
+    answered, hits_after_restart = 0, None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # a restart and the cache's own probe: no event to await here
+        body = (await client.post(url, json={"query": QUERY})).json()
+        assert body == first, body  # no request fails while Redis is gone or empty
+        answered += 1
+        now = hits((await client.get(metrics)).text)
+        unit = redis_unit()
+        if hits_after_restart is None:
+            if unit["restarts"] == 1 and unit["state"] == "running":
+                hits_after_restart = now
+        elif now > hits_after_restart:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(f"the cache did not hit again after Redis restarted: {redis_unit()}")
+    assert redis_unit()["pid"] != victim["pid"] and answered > 1
+
+
 async def _ams_dies_and_jnb_answers(url: str, data_dir: Path, up_pid: int) -> None:
     """The gateway serves region ams; when ams's nations subgraph dies, jnb's (next in ams's
     failover order) answers, with no failed request; the supervisor restarts the dead one, and the
@@ -230,6 +263,7 @@ async def test_charter_up_serves_the_platform_and_stops_cleanly() -> None:
         async with httpx.AsyncClient(timeout=30) as client:
             response = await client.post(url, json={"query": QUERY})
             await _the_gateway_caches_in_redis(client, url, response.json())
+            await _redis_dies_and_the_cache_recovers(client, url, data_dir, response.json())
             auth = await _writes_need_the_scope(client, url, data_dir)
             await _read_your_writes_through_the_gateway(client, url, auth)
         await _subscription_through_the_gateway(url, up.log_path.read_text())

@@ -1,0 +1,1 @@
+"""Fuzzing the gateway from both sides: what clients send, and what subgraphs answer."""
