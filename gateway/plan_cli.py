@@ -9,8 +9,9 @@ import orjson
 
 from gateway.errors import RequestError
 from gateway.operation import coerce_variables, select_operation
-from gateway.planner.build import PlanningError
-from gateway.planner.nodes import format_plan, plan_to_json
+from gateway.plan.printing import format_plan
+from gateway.plan.serialize import plan_to_json
+from gateway.planner.errors import PlanningError
 from gateway.state import build_state
 from gateway.supergraph.join import SupergraphError
 from gateway.supergraph.loader import read_source
@@ -26,9 +27,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gateway.config import GatewayConfig
-    from gateway.pipeline import Gateway
-
     try:
         state = build_state(read_source(args.supergraph))
         text = sys.stdin.read() if args.query == "-" else open(args.query).read()  # noqa: SIM115
@@ -39,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
             return 1
         operation = select_operation(prepared, args.operation_name)
         variables = coerce_variables(state.api_schema, operation, orjson.loads(args.variables) if args.variables else None)
-        gateway = Gateway(state, transport=None, config=GatewayConfig(override_labels=tuple(args.label)))  # type: ignore[arg-type]
-        entry = gateway.plan_for(state, prepared, operation, variables)
+        # The plan an anonymous request gets from the gateway.
+        anonymous = state.access.anonymous if state.access.fields else None
+        plan = state.planner.plan(prepared, args.operation_name, variables, frozenset(args.label), anonymous)
+        assert plan is not None  # no demand control here: every operation is planned
     except (SupergraphError, PlanningError, OSError, orjson.JSONDecodeError) as e:
         print(f"charter plan: {e}", file=sys.stderr)
         return 1
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"charter plan: {err['message']}", file=sys.stderr)
         return 1
     if args.json:
-        sys.stdout.write(orjson.dumps(plan_to_json(entry.plan), option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(orjson.dumps(plan_to_json(plan), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        print(format_plan(entry.plan))
+        print(format_plan(plan))
     return 0

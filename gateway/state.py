@@ -1,4 +1,5 @@
-"""One schema version and everything derived from it: API schema, planner, document and plan caches.
+"""One schema version and everything derived from it: API schema, document cache, planner (with its
+plan cache).
 
 A `SchemaState` is immutable once built; the gateway swaps the whole state atomically, so a
 request keeps the state it started with until it finishes, and plans are cached per state (a
@@ -15,8 +16,8 @@ from graphql import GraphQLInterfaceType, GraphQLSchema
 from gateway.auth.rules import AccessRules
 from gateway.demand.rules import CostRules
 from gateway.operation import DocumentCache, Limits
-from gateway.planner.build import Planner
 from gateway.planner.cache import PlanCache
+from gateway.planner.front import Planned, QueryPlanner
 from gateway.supergraph.api_schema import build_api_schema
 from gateway.supergraph.events import EventSources, read_event_sources
 from gateway.supergraph.join import Supergraph, SupergraphError
@@ -26,13 +27,11 @@ from gateway.supergraph.join import Supergraph, SupergraphError
 class SchemaState:
     supergraph: Supergraph
     api_schema: GraphQLSchema
-    planner: Planner
+    planner: QueryPlanner  # the planner's front door, and its plan cache
     documents: DocumentCache
-    plans: PlanCache  # type: ignore[type-arg]
     urls: dict[str, str]
     # Interface names an @interfaceObject subgraph returns as __typename (never a runtime type).
     placeholders: frozenset[str]
-    override_labels: frozenset[str] = field(default_factory=frozenset)
     cache_analyzer: Any = None  # the entity cache's analyzer for this schema, built on first use
     # @authenticated / @requiresScopes / @policy: empty (falsy) when the schema has none.
     access: AccessRules = field(default_factory=AccessRules)
@@ -43,6 +42,10 @@ class SchemaState:
     @property
     def id(self) -> str:
         return self.supergraph.id
+
+    @property
+    def plans(self) -> PlanCache[Planned]:
+        return self.planner.cache
 
 
 def build_state(
@@ -66,21 +69,18 @@ def build_state(
         for name, t in supergraph.schema.type_map.items()
         if isinstance(t, GraphQLInterfaceType)
     )
-    labels = frozenset(
-        r.override_label for recs in supergraph.fields.values() for r in recs if r.override_label
-    )
     sub_type = supergraph.schema.subscription_type
     events = read_event_sources(supergraph.document, supergraph.links, sub_type.name if sub_type else None)
+    documents = DocumentCache(api, limits or Limits())
+    access = AccessRules.read(supergraph.document, supergraph.links)
     return SchemaState(
         events=events,
         supergraph=supergraph,
         api_schema=api,
-        planner=Planner(supergraph, api),
-        documents=DocumentCache(api, limits or Limits()),
-        plans=PlanCache(plan_cache_size),
+        planner=QueryPlanner(supergraph, api, documents, access, plan_cache_size),
+        documents=documents,
         urls=urls,
         placeholders=placeholders,
-        override_labels=labels,
-        access=AccessRules.read(supergraph.document, supergraph.links),
+        access=access,
         costs=CostRules.read(supergraph.document, supergraph.links),
     )

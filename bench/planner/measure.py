@@ -1,9 +1,10 @@
 """Our planner, timed in-process: cold plans, cached plans, document-cache hits.
 
 "Cold" means planning from scratch on a loaded schema: the plan cache is emptied before each
-timed `plan_for` (the supergraph's own memo tables stay warm, as they do in a serving gateway;
-Apollo's planner is timed the same way, on a planner that has planned before). Cached lookups are
-timed in batches, since one lookup is close to the clock's resolution.
+timed `QueryPlanner.plan` (the planner's front door; the supergraph's own memo tables stay warm,
+as they do in a serving gateway; Apollo's planner is timed the same way, on a planner that has
+planned before). Cached lookups are timed in batches, since one lookup is close to the clock's
+resolution.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.config import GatewayConfig
 from gateway.operation import DocumentCache, Limits, coerce_variables, select_operation
-from gateway.pipeline import Gateway, PlanEntry
+from gateway.plan.nodes import QueryPlan
 from gateway.state import SchemaState, build_state
 
 from .workloads import Op
@@ -30,12 +30,12 @@ FRESH_STATE_MAX_LOAD_MS = 200.0
 class OpTimings:
     name: str
     first_ms: float | None = None  # the first plan after loading the schema
-    cold_ms: list[float] = field(default_factory=list)  # plan_for, plan cache emptied
-    fresh_ms: list[float] = field(default_factory=list)  # plan_for on a fresh build_state
-    from_text_ms: list[float] = field(default_factory=list)  # parse + validate + plan_for
-    cached_us: list[float] = field(default_factory=list)  # plan_for on a warm cache, per call
+    cold_ms: list[float] = field(default_factory=list)  # planner.plan, plan cache emptied
+    fresh_ms: list[float] = field(default_factory=list)  # planner.plan on a fresh build_state
+    from_text_ms: list[float] = field(default_factory=list)  # parse + validate + planner.plan
+    cached_us: list[float] = field(default_factory=list)  # planner.plan on a warm cache, per call
     doc_hit_us: list[float] = field(default_factory=list)  # DocumentCache.get hit, per call
-    request_us: list[float] = field(default_factory=list)  # doc hit + select + coerce + plan_for
+    request_us: list[float] = field(default_factory=list)  # doc hit + select + coerce + planner.plan
     fetches: int = 0
     error: str | None = None
 
@@ -67,19 +67,21 @@ class OurPlanner:
         t0 = time.perf_counter()
         self.state: SchemaState = build_state(sdl)
         self.load_ms = (time.perf_counter() - t0) * 1000
-        self.gateway = Gateway(self.state, None, GatewayConfig())  # type: ignore[arg-type]
 
-    def plan(self, op: Op) -> PlanEntry:
+    def plan(self, op: Op) -> QueryPlan:
         prepared = self.state.documents.get(op.text)
         if prepared.errors:
             raise ValueError(prepared.errors[0].message)
         operation = select_operation(prepared, None)
         variables = coerce_variables(self.state.api_schema, operation, op.variables)
-        return self.gateway.plan_for(self.state, prepared, operation, variables)
+        plan = self.state.planner.plan(prepared, None, variables)
+        assert plan is not None
+        return plan
 
     def time_op(self, op: Op, iterations: int, calls: int, repeats: int) -> OpTimings:
         timings = OpTimings(op.name)
-        state, gw = self.state, self.gateway
+        state = self.state
+        planner = state.planner
         try:
             t0 = time.perf_counter_ns()
             entry = self.plan(op)
@@ -87,23 +89,22 @@ class OurPlanner:
         except Exception as e:  # reported per operation; the run goes on
             timings.error = f"{type(e).__name__}: {e}"
             return timings
-        timings.fetches = entry.plan.fetch_count
+        timings.fetches = entry.fetch_count
         prepared = state.documents.get(op.text)
         operation = select_operation(prepared, None)
         variables = coerce_variables(state.api_schema, operation, op.variables)
         for _ in range(iterations):
             state.plans._entries.clear()
             t0 = time.perf_counter_ns()
-            gw.plan_for(state, prepared, operation, variables)
+            planner.plan(prepared, None, variables)
             timings.cold_ms.append((time.perf_counter_ns() - t0) / 1e6)
         if self.load_ms < FRESH_STATE_MAX_LOAD_MS:
             for _ in range(iterations):
                 # everything the planner memoises per schema starts empty
                 fresh_state = build_state(self.sdl)
                 fresh_prepared = fresh_state.documents.get(op.text)
-                fresh_op = select_operation(fresh_prepared, None)
                 t0 = time.perf_counter_ns()
-                gw.plan_for(fresh_state, fresh_prepared, fresh_op, variables)
+                fresh_state.planner.plan(fresh_prepared, None, variables)
                 timings.fresh_ms.append((time.perf_counter_ns() - t0) / 1e6)
         for _ in range(iterations):
             state.plans._entries.clear()
@@ -111,17 +112,17 @@ class OurPlanner:
             t0 = time.perf_counter_ns()
             p = fresh.get(op.text)
             o = select_operation(p, None)
-            gw.plan_for(state, p, o, coerce_variables(state.api_schema, o, op.variables))
+            planner.plan(p, None, coerce_variables(state.api_schema, o, op.variables))
             timings.from_text_ms.append((time.perf_counter_ns() - t0) / 1e6)
-        gw.plan_for(state, prepared, operation, variables)  # warm again
+        planner.plan(prepared, None, variables)  # warm again
         text = op.text
-        timings.cached_us = _per_call_us(lambda: gw.plan_for(state, prepared, operation, variables), calls, repeats)
+        timings.cached_us = _per_call_us(lambda: planner.plan(prepared, None, variables), calls, repeats)
         timings.doc_hit_us = _per_call_us(lambda: state.documents.get(text), calls, repeats)
 
         def request() -> None:
             p = state.documents.get(text)
             o = select_operation(p, None)
-            gw.plan_for(state, p, o, coerce_variables(state.api_schema, o, op.variables))
+            planner.plan(p, None, coerce_variables(state.api_schema, o, op.variables))
 
         timings.request_us = _per_call_us(request, calls, repeats)
         return timings

@@ -21,9 +21,7 @@ def _rss_kb() -> int:
 
 
 def main(argv: list[str]) -> int:
-    from gateway.config import GatewayConfig
     from gateway.operation import coerce_variables, select_operation
-    from gateway.pipeline import Gateway
     from gateway.state import build_state
 
     sdl = Path(argv[0]).read_text()
@@ -32,7 +30,6 @@ def main(argv: list[str]) -> int:
     c0, t0 = time.process_time(), time.perf_counter()
     state = build_state(sdl)
     load_ms = (time.perf_counter() - t0) * 1000
-    gateway = Gateway(state, None, GatewayConfig())  # type: ignore[arg-type]
     errors: dict[str, str] = {}
     t1 = time.perf_counter()
     for op in ops:
@@ -40,7 +37,7 @@ def main(argv: list[str]) -> int:
             prepared = state.documents.get(op["text"])
             operation = select_operation(prepared, None)
             variables = coerce_variables(state.api_schema, operation, op["variables"])
-            gateway.plan_for(state, prepared, operation, variables)
+            state.planner.plan(prepared, None, variables)
         except Exception as e:  # counted, not fatal: the parent reports it
             errors[op["name"]] = f"{type(e).__name__}: {e}"
     plan_ms = (time.perf_counter() - t1) * 1000

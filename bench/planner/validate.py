@@ -22,7 +22,7 @@ from graphql import (
     visit,
 )
 
-from gateway.planner.nodes import Fetch, Flatten, PlanNode, QueryPlan
+from gateway.plan.nodes import Fetch, Flatten, PlanNode, QueryPlan
 
 from .generate import GeneratedGraph
 from .sdl import SubgraphDef

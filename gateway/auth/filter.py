@@ -16,7 +16,7 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLOutputType
 
 from gateway.auth.rules import AccessKey, AccessRules
 from gateway.errors import error
-from gateway.planner.normalize import NField
+from gateway.plan.fields import NField
 
 UNAUTHORIZED_FIELD_OR_TYPE = "UNAUTHORIZED_FIELD_OR_TYPE"
 

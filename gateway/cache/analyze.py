@@ -36,7 +36,7 @@ from graphql import (
 from gateway.cache.config import EntityCacheConfig, MutationRule
 from gateway.cache.hints import CacheHints
 from gateway.cache.tags import TagPath
-from gateway.planner.nodes import Fetch, Flatten, PlanNode, QueryPlan
+from gateway.plan.nodes import Fetch, Flatten, PlanNode, QueryPlan
 from gateway.supergraph.join import Supergraph, field_set_names
 
 MEMO_SIZE = 8192

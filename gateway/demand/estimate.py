@@ -22,7 +22,7 @@ from graphql import (
 )
 
 from gateway.demand.rules import CostRules
-from gateway.planner.normalize import NField
+from gateway.plan.fields import NField
 
 MUTATION_COST = 10
 

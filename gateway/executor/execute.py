@@ -19,7 +19,7 @@ from gateway.cache.entity import EntityCache
 from gateway.errors import SUBREQUEST_MALFORMED_RESPONSE, error
 from gateway.executor import cached, representations
 from gateway.executor.merge import merge
-from gateway.planner.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
+from gateway.plan.nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
 from gateway.transport.errors import SubgraphError
 from gateway.transport.meta import FetchMeta, highest_token
 from gateway.types import Transport

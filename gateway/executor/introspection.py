@@ -14,7 +14,7 @@ from graphql import (
     execute_sync,
 )
 
-from gateway.planner.normalize import NField
+from gateway.plan.fields import NField
 
 
 def answer(

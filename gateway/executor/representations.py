@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from gateway.planner.nodes import RepField, RepFragment, RepSelection
+from gateway.plan.nodes import RepField, RepFragment, RepSelection
 
 _MISSING = object()
 

@@ -20,7 +20,7 @@ from graphql import (
 )
 
 from gateway.errors import INVALID_RESPONSE_VALUE, error
-from gateway.planner.normalize import NField, unwrap
+from gateway.plan.fields import NField, unwrap
 
 _BUBBLE = object()  # "this non-null position is null": the caller nulls the nearest nullable parent
 

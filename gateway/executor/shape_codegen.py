@@ -23,7 +23,7 @@ from graphql import (
     GraphQLOutputType,
 )
 
-from gateway.planner.normalize import NField
+from gateway.plan.fields import NField
 
 
 class Anomaly(Exception):

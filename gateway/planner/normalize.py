@@ -1,14 +1,9 @@
-"""The client's operation as a tree of fields per runtime type, fragments and conditions resolved.
-
-Planner and response shaping share this tree: for every field it holds the response key, the
-arguments, and, for fields of composite type, the fields to return for each possible object type
-(named, inline and nested fragments merged; `@skip`/`@include` evaluated for one set of condition
-values). It is computed once per plan.
-"""
+"""Normalisation: the client's operation -> the field tree of `gateway.plan.fields` (fragments
+merged, `@skip`/`@include` evaluated for one set of condition values). Computed once per plan."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
@@ -16,11 +11,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
-    GraphQLList,
-    GraphQLNamedType,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
@@ -31,36 +22,10 @@ from graphql import (
 from graphql.language import DirectiveNode, print_ast
 
 from gateway.errors import RequestError
+from gateway.plan.fields import NField, unwrap
 
 
-@dataclass(eq=False)
-class NField:
-    key: str  # response key (alias or name)
-    name: str
-    parent: str  # the object type this field is selected on (or the interface for __typename)
-    nodes: list[FieldNode]  # the field nodes merged under this key (arguments come from the first)
-    type: GraphQLOutputType | None  # None for __typename
-    named: str
-    abstract: bool
-    leaf: bool
-    args: str  # printed arguments "(a: 1, b: $v)", "" if none: part of the field's identity
-    # For composite fields: runtime object type name -> fields to return for it, in order.
-    children: dict[str, list[NField]] = field(default_factory=dict)
-    # Removed by authorization: not planned, answered null (its error is the plan's, not the shaper's).
-    denied: bool = False
-
-    @property
-    def node(self) -> FieldNode:
-        return self.nodes[0]
-
-
-def unwrap(t: GraphQLOutputType) -> GraphQLNamedType:
-    while isinstance(t, GraphQLNonNull | GraphQLList):
-        t = t.of_type
-    return t  # type: ignore[return-value]
-
-
-def _condition(directives: tuple[DirectiveNode, ...] | None, variables: dict[str, Any]) -> bool:
+def _condition(directives: tuple[DirectiveNode, ...] | None, variables: Mapping[str, Any]) -> bool:
     """Whether a selection is included under @skip/@include."""
     for d in directives or ():
         name = d.name.value
@@ -83,7 +48,7 @@ class Normalizer:
         self,
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
-        variables: dict[str, Any],
+        variables: Mapping[str, Any],
         max_fields: int = 1_000_000,
     ) -> None:
         self.schema = schema
@@ -175,6 +140,6 @@ class Normalizer:
         return result
 
 
-def condition_values(names: tuple[str, ...], variables: dict[str, Any]) -> tuple[bool, ...]:
+def condition_values(names: tuple[str, ...], variables: Mapping[str, Any]) -> tuple[bool, ...]:
     """The plan-relevant part of the variables: the value of each @skip/@include variable."""
     return tuple(variables.get(n) is True for n in names)

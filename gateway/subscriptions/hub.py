@@ -37,12 +37,12 @@ from gateway.errors import (
     error,
 )
 from gateway.executor.execute import ExecutionContext, execute
-from gateway.executor.shape import Shaper
-from gateway.executor.shape_codegen import Anomaly
+from gateway.executor.run import shape
 from gateway.operation import coerce_variables, select_operation
-from gateway.pipeline import Gateway, GraphQLRequest, PlanEntry
-from gateway.planner.build import PlanningError
-from gateway.planner.nodes import Subscription
+from gateway.pipeline import Gateway, GraphQLRequest
+from gateway.plan.fields import NField
+from gateway.plan.nodes import QueryPlan, Subscription
+from gateway.planner.errors import PlanningError
 from gateway.state import SchemaState
 from gateway.subscriptions.payload import compile_root
 from gateway.subscriptions.sources import Event, NatsProviders, SourceError, upstream_ws
@@ -87,9 +87,15 @@ class Prepared:
     operation_name: str | None
     variables: dict[str, Any]
     headers: dict[str, str]
-    entry: PlanEntry
-    plan: Subscription
+    entry: QueryPlan  # the whole plan (its operation shapes each event)
+    plan: Subscription  # its root node
     root_args: dict[str, Any]
+
+
+def _root_field(plan: QueryPlan) -> NField:
+    """A subscription's one root field (validation guarantees there is one)."""
+    assert plan.operation is not None
+    return plan.operation.fields[0]
 
 
 def _argument_values(field: GraphQLField, node: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
@@ -162,14 +168,7 @@ class Stream:
                 await execute(p.plan.rest, ctx)
             except Exception as e:
                 ctx.errors.append(error(f"Execution failed: {e.__class__.__name__}: {e}", INTERNAL_SERVER_ERROR))
-        shaped: dict[str, Any] | None
-        if data is None:
-            shaped = None
-        else:
-            try:
-                shaped = p.entry.shape(ctx.data)
-            except Anomaly:
-                shaped = Shaper(ctx.errors, ctx.errored).root(ctx.data, p.entry.fields)
+        shaped = None if data is None else shape(p.entry, ctx)
         response: dict[str, Any] = {"data": shaped}
         if ctx.errors:
             response["errors"] = ctx.errors
@@ -217,13 +216,13 @@ class SubscriptionHub:
         variables = coerce_variables(state.api_schema, operation, request.variables)
         forwarded = gw.forwarded_headers(headers)
         try:
-            entry = gw.plan_for(state, prepared, operation, variables)
+            entry = gw.plan(state, prepared, request.operation_name, variables)
         except PlanningError as e:
             raise RequestError(str(e), QUERY_PLANNING_FAILED, 500) from e
-        plan = entry.plan.node
+        plan = entry.node
         if not isinstance(plan, Subscription):
             raise RequestError("The subscription selects no field a subgraph serves.", QUERY_PLANNING_FAILED, 500)
-        root = entry.fields[0]
+        root = _root_field(entry)
         sub_type = state.api_schema.subscription_type
         assert isinstance(sub_type, GraphQLObjectType)
         root_args = _argument_values(sub_type.fields[root.name], root.node, variables)
@@ -274,7 +273,7 @@ class SubscriptionHub:
     def source(self, stream: Stream) -> AsyncIterator[Event]:
         p = stream.p
         primary = p.plan.primary
-        root = p.entry.fields[0]
+        root = _root_field(p.entry)
         event = p.state.events.fields.get(root.name)
         if event is not None:
             cache_key = (p.state.id, primary.operation)

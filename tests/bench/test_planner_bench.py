@@ -94,7 +94,7 @@ def test_every_generated_operation_plans_into_valid_fetches(graph: GeneratedGrap
     problems: list[str] = []
     for o in generate_operations(graph, planner.state.api_schema):
         try:
-            plan = planner.plan(Op(o.name, o.kind, o.text, o.variables)).plan
+            plan = planner.plan(Op(o.name, o.kind, o.text, o.variables))
         except Exception as e:
             problems.append(f"{o.name}: planning failed: {type(e).__name__}: {e}")
             continue

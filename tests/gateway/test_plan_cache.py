@@ -6,9 +6,6 @@ import asyncio
 
 import pytest
 
-from gateway.config import GatewayConfig
-from gateway.operation import select_operation
-from gateway.pipeline import Gateway
 from gateway.planner.cache import PlanCache
 from gateway.state import build_state
 from tests.gateway.gateway_support import WORKLOAD
@@ -61,18 +58,17 @@ def test_lru_bound_evicts_the_least_recently_used() -> None:
 
 def _plan(state: object, query: str, variables: dict[str, object] | None = None) -> object:
     prepared = state.documents.get(query)  # type: ignore[attr-defined]
-    op = select_operation(prepared, None)
-    return Gateway(state, None, GatewayConfig()).plan_for(state, prepared, op, variables or {})  # type: ignore[arg-type]
+    return state.planner.plan(prepared, None, variables or {})  # type: ignore[attr-defined]
 
 
-def test_the_pipeline_plans_a_document_once_per_condition_values() -> None:
+def test_the_planner_plans_a_document_once_per_condition_values() -> None:
     state = build_state((WORKLOAD / "supergraph.graphql").read_text())
     q = "query($withName: Boolean!) { topProducts { upc name @include(if: $withName) inStock } }"
     first = _plan(state, q, {"withName": True})
-    assert _plan(state, q, {"withName": True}) is first  # same key: the cached entry itself
+    assert _plan(state, q, {"withName": True}) is first  # same key: the cached plan itself
     other = _plan(state, q, {"withName": False})
     assert other is not first  # @include changes the plan: its own key
-    products = other.plan.node.nodes[0].operation  # type: ignore[attr-defined]
+    products = other.node.nodes[0].operation  # type: ignore[attr-defined]
     assert products == "{topProducts {upc __typename}}"  # no `name` fetched when not included
     assert (state.plans.misses, state.plans.hits) == (2, 1)
 

@@ -10,19 +10,11 @@ from pathlib import Path
 import pytest
 
 from bench.federation.workload import DEFAULT_DIR as SCENARIO
-from gateway.config import GatewayConfig
 from gateway.operation import coerce_variables, select_operation
-from gateway.pipeline import Gateway
-from gateway.planner.build import PlanningError
-from gateway.planner.nodes import (
-    Fetch,
-    Flatten,
-    QueryPlan,
-    format_plan,
-    from_json,
-    plan_to_json,
-    to_json,
-)
+from gateway.plan.nodes import Fetch, Flatten, QueryPlan
+from gateway.plan.printing import format_plan
+from gateway.plan.serialize import from_json, plan_to_json, to_json
+from gateway.planner.errors import PlanningError
 from gateway.state import build_state
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "federation" / "scenarios"
@@ -59,9 +51,8 @@ def plan_case(scenario: str, query_file: Path) -> QueryPlan | str:
         coerced = coerce_variables(state.api_schema, operation, variables)  # type: ignore[attr-defined]
     except Exception as e:
         return f"request error: {e}"
-    gateway = Gateway(state, None, GatewayConfig())  # type: ignore[arg-type]
     try:
-        return gateway.plan_for(state, prepared, operation, coerced).plan  # type: ignore[arg-type]
+        return state.planner.plan(prepared, op_name, coerced)  # type: ignore[attr-defined,no-any-return]
     except PlanningError as e:  # recorded in the snapshot, so a planning failure fails its own case
         return f"planning error: {e}"
 
@@ -114,8 +105,8 @@ BENCH = SCENARIO
 def test_benchmark_query_plan_shape() -> None:
     state = build_state((BENCH / "supergraph.graphql").read_text())
     prepared = state.documents.get((BENCH / "query.graphql").read_text())
-    op = select_operation(prepared, None)
-    plan = Gateway(state, None, GatewayConfig()).plan_for(state, prepared, op, {}).plan  # type: ignore[arg-type]
+    plan = state.planner.plan(prepared, None, {})
+    assert plan is not None
     fetches = _fetches(plan)
     roots = sorted(f.service for p, f in fetches if not p)
     assert roots == ["accounts", "products"]  # users and topProducts, in parallel
@@ -131,3 +122,33 @@ def test_benchmark_query_plan_shape() -> None:
     # one fetch per (subgraph, path): no level is fetched twice
     assert len({(p, f.service) for p, f in fetches}) == len(fetches)
     assert len(fetches) == 13
+
+
+# Cases that plan at all (introspection-only plans included: their operation is what executes).
+PLANS = [(s, q) for s, q in CASES if not isinstance(plan_case(s, q), str)]
+
+
+@pytest.mark.parametrize(("scenario", "query_file"), PLANS, ids=[f"{s}/{q.stem}" for s, q in PLANS])
+def test_whole_query_plan_json_round_trip(scenario: str, query_file: Path) -> None:
+    plan = plan_case(scenario, query_file)
+    assert isinstance(plan, QueryPlan) and plan.operation is not None
+    schema = _states[scenario].api_schema  # type: ignore[attr-defined]
+    data = json.loads(json.dumps(plan.to_json()))
+    again = QueryPlan.from_json(data, schema)
+    assert again == plan
+    assert again.to_json() == data
+    # what `charter plan --json` prints is the same tree
+    assert {k: data[k] for k in ("kind", "node")} == plan_to_json(plan)
+
+
+def test_query_plans_differing_in_the_operation_are_not_equal() -> None:
+    scenario, query_file = PLANNED[0]
+    plan = plan_case(scenario, query_file)
+    assert isinstance(plan, QueryPlan)
+    schema = _states[scenario].api_schema  # type: ignore[attr-defined]
+    data = json.loads(json.dumps(plan.to_json()))
+    data["operation"]["fieldLists"][data["operation"]["fields"]][0]["key"] = "renamed"
+    assert QueryPlan.from_json(data, schema) != plan
+    data = json.loads(json.dumps(plan.to_json()))
+    data["localFields"] = ["__schema"]
+    assert QueryPlan.from_json(data, schema) != plan

@@ -12,7 +12,8 @@ from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectT
 
 from gateway.executor.shape import Shaper
 from gateway.executor.shape_codegen import Anomaly, compile_shape
-from gateway.planner.normalize import NField, Normalizer
+from gateway.plan.fields import NField
+from gateway.planner.normalize import Normalizer
 from gateway.state import build_state
 from tests.gateway.gateway_support import WORKLOAD
 

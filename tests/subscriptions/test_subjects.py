@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.planner.nodes import Flatten, Subscription, from_json, plan_to_json
+from gateway.plan.nodes import Flatten, Subscription
+from gateway.plan.serialize import from_json, plan_to_json
 from gateway.state import build_state
 from gateway.supergraph.events import EventField, SubjectError
 from subgraphs.supergraph import SCHEMA_DIR
@@ -31,14 +32,10 @@ def test_the_committed_supergraph_declares_the_three_event_fields() -> None:
 
 
 def test_subscription_plan_is_a_subscription_node_then_entity_fetches() -> None:
-    from gateway.planner.normalize import Normalizer
-
     state = build_state((SCHEMA_DIR / "supergraph.graphql").read_text())
     prepared = state.documents.get("subscription { metricRecorded { value project { name } } }")
-    op = next(iter(prepared.operations.values()))
-    root = state.api_schema.subscription_type
-    assert root is not None
-    plan = state.planner.plan(op, root, Normalizer(state.api_schema, {}, {}).fields(root, [op.selection_set]))
+    plan = state.planner.plan(prepared, None, {})
+    assert plan is not None
     node = plan.node
     assert isinstance(node, Subscription)
     assert node.primary.service == "events" and node.primary.operation_kind == "subscription"

@@ -1,4 +1,4 @@
-"""Build a query plan: the client's operation -> subgraph fetches (pure; no I/O).
+"""The walk: which subgraph serves which part of the client's operation, as fetch groups (pure; no I/O).
 
 The walk keeps, at every point of the client's selection, where we stand: a fetch group (one
 subgraph operation), the subgraph, the parent type and the response path. A field that subgraph
@@ -6,16 +6,14 @@ serves (or that a `@provides` above made local) joins the current group; any oth
 the current group selects `__typename` and a key the next subgraph resolves, and the field goes into
 an `_entities` group of that subgraph at the same path. `@requires` fields are planned like client
 fields at the same position before the jump, and the jump's group depends on whatever groups
-fetched them. Groups then become a Sequence of Parallel stages.
+fetched them. `gateway.planner.emit` then turns the groups into the plan tree.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -29,74 +27,15 @@ from graphql import (
 )
 from graphql.language import ListValueNode, ObjectValueNode, ValueNode, VariableNode, print_ast
 
-from gateway.planner.nodes import (
-    Fetch,
-    Flatten,
-    Parallel,
-    PlanNode,
-    QueryPlan,
-    RepField,
-    RepFragment,
-    RepSelection,
-    Sequence,
-    Subscription,
-)
-from gateway.planner.normalize import NField, Normalizer
-from gateway.planner.selection import SelectionConflict, SelectionSet, SelField, renames
+from gateway.plan.fields import NField
+from gateway.plan.nodes import QueryPlan
+from gateway.planner.emit import Emitter
+from gateway.planner.errors import PlanningError
+from gateway.planner.groups import Group, Path, Provided, RepBuilder, Step, Trail, runtime_names
+from gateway.planner.keys import copy_rep, inherit_reserved, key_at
+from gateway.planner.normalize import Normalizer
+from gateway.planner.selection import SelectionConflict, SelectionSet, SelField
 from gateway.supergraph.join import Key, Supergraph
-
-Path = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One field on the way down from a group's own root: where it was selected."""
-
-    nf: NField
-    type_name: str  # the type it is selected on
-    path: tuple[str, ...]  # the response path of that parent object
-    out: SelectionSet  # the parent's selection in the group
-
-
-Trail = tuple[Step, ...]
-Provided = dict[str, list[NField]]  # runtime type -> fields a @provides made local
-
-
-class PlanningError(Exception):
-    """The operation cannot be planned against this supergraph."""
-
-
-@dataclass(eq=False)
-class Group:
-    id: int
-    graph: str
-    path: Path
-    chunk: int  # mutation root fields plan in separate chunks, one after another
-    entity: bool
-    selection: SelectionSet = field(default_factory=SelectionSet)
-    # representation fragments by (type condition, typename_as)
-    reps: dict[tuple[str, str | None], _RepBuilder] = field(default_factory=dict)
-    deps: set[Group] = field(default_factory=set)
-    variables: list[str] = field(default_factory=list)
-
-    def ancestors(self) -> set[Group]:
-        seen: set[Group] = set()
-        stack = list(self.deps)
-        while stack:
-            g = stack.pop()
-            if g not in seen:
-                seen.add(g)
-                stack.extend(g.deps)
-        return seen
-
-
-@dataclass(eq=False)
-class _RepBuilder:
-    type_condition: str
-    applies_to: set[str]
-    typename_as: str | None
-    selection: SelectionSet = field(default_factory=SelectionSet)
-    key_fields: list[str] = field(default_factory=list)
 
 
 def _list_depth(t: GraphQLOutputType | None) -> int:
@@ -514,7 +453,7 @@ class _PlanRun:
         if not group.entity or group.path != path:
             return False
         for (type_condition, _), rep in group.reps.items():
-            if type_name in self._runtime_names(type_condition):
+            if type_name in runtime_names(self.p.full, type_condition):
                 item = rep.selection.items.get(field_name)
                 if isinstance(item, SelField) and item.name == field_name and item.sub is None:
                     return True
@@ -568,20 +507,20 @@ class _PlanRun:
         rep_key = (type_name, typename_as)
         rep = target.reps.get(rep_key)
         if rep is None:
-            rep = _RepBuilder(type_name, {type_name}, typename_as)
+            rep = RepBuilder(type_name, {type_name}, typename_as)
             target.reps[rep_key] = rep
             rep.selection.add_typename()
         for kf in key_fields:
             source = key_at(out, kf)
-            _copy_rep(rep.selection, kf, source)
+            copy_rep(rep.selection, kf, source)
             if source not in rep.key_fields:
                 rep.key_fields.append(source)
         for rf in required:
-            _copy_rep(rep.selection, rf, key_at(out, rf))
+            copy_rep(rep.selection, rf, key_at(out, rf))
         frag = target.selection.add_fragment(etype)
         # Fetches at one response path fill the same objects: every one of them must keep clear
         # of the keys the client uses there.
-        _inherit_reserved(frag, out)
+        inherit_reserved(frag, out)
         used = self.plan_field(target, g2, etype, path, frag, nf, None, for_key, arrived=True)
         return used | {target}
 
@@ -633,16 +572,16 @@ class _PlanRun:
         target = self.entity_group(owner, path, group.chunk, deps)
         rep = target.reps.get((iface, None))
         if rep is None:
-            rep = _RepBuilder(iface, {iface}, None)
+            rep = RepBuilder(iface, {iface}, None)
             target.reps[(iface, None)] = rep
             rep.selection.add_typename()
         for kf in key_fields:
             source = key_at(out, kf)
-            _copy_rep(rep.selection, kf, source)
+            copy_rep(rep.selection, kf, source)
             if source not in rep.key_fields:
                 rep.key_fields.append(source)
         frag = target.selection.add_fragment(iface)
-        _inherit_reserved(frag, out)
+        inherit_reserved(frag, out)
         frag.add_typename()
         used = {target} | used_here
         possible = self.sg.possible_types_in_graph(iface, owner)
@@ -677,7 +616,8 @@ class _PlanRun:
             chunk = i if self.kind == "mutation" else 0
             g = self.new_group(graph, (), chunk, False)
             self.plan_fields(g, graph, root, (), g.selection, nfs, None)
-        return QueryPlan(self.to_plan_node(), local)
+        emitter = Emitter(self.sg, self.p.full, self.kind, self.op_name, self.var_defs)
+        return QueryPlan(emitter.plan_node(self.groups), local)
 
     def choose_root_graph(self, root: str, nf: NField, preferred: list[str]) -> str:
         candidates = self.sg.graphs_resolving(root, nf.name, self.labels)
@@ -690,148 +630,3 @@ class _PlanRun:
             candidates,
             key=lambda g: (self.coverage(g, root, [nf]), g in preferred, -order.index(g)),
         )
-
-    # ------------------------------------------------------------ groups -> plan tree
-    def to_plan_node(self) -> PlanNode | None:
-        groups = [g for g in self.groups if not g.selection.is_empty()]
-        if not groups:
-            return None
-        fetches = {g: self.to_fetch(g) for g in groups}
-        level: dict[Group, int] = {}
-
-        def lvl(g: Group) -> int:
-            # A group runs one stage after the latest group it depends on.
-            if g not in level:
-                level[g] = 1 + max((lvl(d) for d in g.deps if d in fetches and d is not g), default=-1)
-            return level[g]
-
-        stages_all: list[PlanNode] = []
-        for chunk in sorted({g.chunk for g in groups}):
-            members = [g for g in groups if g.chunk == chunk]
-            depth = max(lvl(g) for g in members)
-            for i in range(depth + 1):
-                stage = [fetches[g] for g in members if level[g] == i]
-                stages_all.append(stage[0] if len(stage) == 1 else Parallel(tuple(stage)))
-        if self.kind == "subscription":
-            return self._subscription_node(stages_all)
-        return stages_all[0] if len(stages_all) == 1 else Sequence(tuple(stages_all))
-
-    def _subscription_node(self, stages: list[PlanNode]) -> PlanNode:
-        """One root field (validation guarantees it) in one subgraph opens the stream; the
-        later stages are what each event needs from the other subgraphs."""
-        primary = stages[0]
-        if not isinstance(primary, Fetch) or primary.is_entity_fetch:
-            raise PlanningError("a subscription must select exactly one root field from one subgraph")
-        rest = stages[1:]
-        return Subscription(primary, None if not rest else rest[0] if len(rest) == 1 else Sequence(tuple(rest)))
-
-    def to_fetch(self, g: Group) -> PlanNode:
-        service = self.sg.graph_name(g.graph)
-        name = f"{self.op_name}__{_graphql_name(service)}__{g.id}" if self.op_name else None
-        var_defs = [self.var_defs[v] for v in g.variables if v in self.var_defs]
-        if g.entity:
-            var_defs.insert(0, "$representations: [_Any!]!")
-            body = "{_entities(representations: $representations) " + g.selection.print() + "}"
-            kind = "query"
-        else:
-            body = g.selection.print()
-            kind = self.kind
-        head = kind + (f" {name}" if name else "") + (f"({', '.join(var_defs)})" if var_defs else "")
-        operation = body if (kind == "query" and not name and not var_defs) else head + " " + body
-        requires = None
-        if g.entity:
-            requires = tuple(
-                RepFragment(
-                    r.type_condition,
-                    frozenset(self._runtime_names(r.type_condition) | r.applies_to),
-                    _rep_selections(r.selection),
-                    r.typename_as,
-                    tuple(r.key_fields),
-                )
-                for r in g.reps.values()
-            )
-        # deepest first, so a renamed field's parent still has the key its path names
-        moved = sorted(renames(g.selection), key=lambda r: -len(r[0]))
-        fetch = Fetch(
-            service=service,
-            graph=g.graph,
-            operation=operation,
-            operation_kind=kind,
-            operation_name=name,
-            variable_usages=tuple(v for v in g.variables if v in self.var_defs),
-            requires=requires,
-            id=g.id,
-            renames=tuple(moved),
-        )
-        return Flatten(g.path, fetch) if g.entity else fetch
-
-    def _runtime_names(self, type_name: str) -> set[str]:
-        t = self.p.full.get_type(type_name)
-        if t is None or isinstance(t, GraphQLObjectType):
-            return {type_name}
-        return {o.name for o in self.p.full.get_possible_types(t)} | {type_name}  # type: ignore[arg-type]
-
-
-def _graphql_name(text: str) -> str:
-    """A subgraph name as part of an operation name (GraphQL names: letters, digits, underscores)."""
-    return re.sub(r"[^_0-9A-Za-z]", "_", text)
-
-
-def internal_key(nf: NField) -> str:
-    """The response key of a field the gateway fetches for itself (key or @requires field).
-
-    A required field with arguments gets its own alias, so it can never collide with the client
-    selecting the same field with other arguments (or none) under the plain name.
-    """
-    if not nf.args:
-        return nf.key
-    digest = hashlib.sha1(nf.args.encode()).hexdigest()[:8]
-    return f"__req_{nf.name}_{digest}"
-
-
-def _inherit_reserved(target: SelectionSet, source: SelectionSet) -> None:
-    for key, owner in source.reserved.items():
-        target.reserved.setdefault(key, owner)
-
-
-def key_at(out: SelectionSet, nf: NField) -> str:
-    """The response key of a key/required field in the selection `out`: its internal key, unless
-    the client uses that key for another field there (`{ id: name }`), then a gateway alias."""
-    base = internal_key(nf)
-    mine = (nf.name, nf.args)
-    reserved = out.reserved.get(base)
-    existing = out.items.get(base)
-    if (reserved is not None and reserved != mine) or (
-        isinstance(existing, SelField) and (existing.name, existing.args) != mine
-    ):
-        return f"__key_{base}"
-    return base
-
-
-def _copy_rep(out: SelectionSet, nf: NField, source_key: str | None = None) -> None:
-    """Add a key/required field to a representation selection: read at its response key in the
-    merged data, sent under its field name."""
-    sel = out.add_field(source_key or internal_key(nf), nf.name, "", bool(nf.children))
-    if nf.children and sel.sub is not None:
-        if nf.abstract:
-            sel.sub.add_typename()
-            for rt, kids in nf.children.items():
-                if kids:
-                    frag = sel.sub.add_fragment(rt)
-                    for k in kids:
-                        _copy_rep(frag, k)
-        else:
-            for kids in nf.children.values():
-                for k in kids:
-                    _copy_rep(sel.sub, k)
-
-
-def _rep_selections(sel: SelectionSet) -> tuple[RepSelection, ...]:
-    result: list[RepSelection] = []
-    for item in sel.items.values():
-        if isinstance(item, SelField):
-            source = item.key if item.key != item.name else None
-            result.append(RepField(item.name, _rep_selections(item.sub) if item.sub else None, source))
-        else:
-            result.append(RepFragment(item.type_condition, frozenset({item.type_condition}), _rep_selections(item.sub)))
-    return tuple(result)
