@@ -229,7 +229,7 @@ class _PlanRun:
             # requires: even in its own subgraph it goes through `_entities`.
             local = False
         if not local:
-            return self.plan_jump(group, graph, type_name, path, out, nf, trail, for_key)
+            return self.plan_jump(group, graph, type_name, path, out, nf, trail, for_key, provided)
         key = key_at(out, nf) if for_key else nf.key
         sel = self._add(out, key, nf.name, nf.args, not nf.leaf, None if for_key else self._shape(type_name, nf, graph))
         self.note_variables(group, nf)
@@ -339,6 +339,7 @@ class _PlanRun:
         nf: NField,
         trail: Trail = (),
         for_key: bool = False,
+        provided: Provided | None = None,
     ) -> set[Group]:
         guard = (graph, type_name, path, nf.key)
         if guard in self._jump_guard:
@@ -346,7 +347,7 @@ class _PlanRun:
         self._jump_guard.add(guard)
         try:
             candidates = self._candidates(graph, type_name, nf)
-            if not any(self._key_local(graph, type_name, c[2], group, path) for c in candidates):
+            if not any(self._key_local(graph, type_name, c[2], group, path, provided) for c in candidates):
                 # No subgraph can be reached from here with a key we hold: go through an entity
                 # above (or the query root) rather than fetching the key itself first.
                 refetched = self._refetch_from_ancestor(group, graph, type_name, path, nf, trail)
@@ -354,7 +355,7 @@ class _PlanRun:
                     refetched = self._refetch_from_root(group, graph, type_name, path, nf, trail)
                 if refetched is not None:
                     return refetched
-            return self._plan_jump(group, graph, type_name, path, out, nf, for_key, trail=trail)
+            return self._plan_jump(group, graph, type_name, path, out, nf, for_key, trail=trail, provided=provided)
         finally:
             self._jump_guard.discard(guard)
 
@@ -439,10 +440,12 @@ class _PlanRun:
         return None
 
     def _key_local(
-        self, graph: str, type_name: str, key: Key, group: Group | None = None, path: Path | None = None
+        self, graph: str, type_name: str, key: Key, group: Group | None = None, path: Path | None = None,
+        provided: Provided | None = None,
     ) -> bool:
         return all(
             self.sg.can_select_for_key(type_name, f.name, graph)
+            or (provided is not None and any(p.name == f.name for p in provided.get(type_name, ())))
             or (group is not None and self._in_representation(group, type_name, path, f.name))
             for f in self.p.fieldset(type_name, key.selection)
         )
@@ -470,6 +473,7 @@ class _PlanRun:
         for_key: bool,
         only: str | None = None,
         trail: Trail = (),
+        provided: Provided | None = None,
     ) -> set[Group]:
         candidates = [c for c in self._candidates(graph, type_name, nf) if only is None or c[0] == only]
         if not candidates:
@@ -486,7 +490,7 @@ class _PlanRun:
             )
             rec = self.sg.field_record(etype, nf.name, g2)
             return (
-                0 if self._key_local(graph, type_name, key, group, path) else 1,
+                0 if self._key_local(graph, type_name, key, group, path, provided) else 1,
                 0 if existing else 1,
                 1 if rec is not None and rec.requires is not None else 0,
                 order.index(g2),
@@ -497,7 +501,8 @@ class _PlanRun:
         self._add(out, "__typename", "__typename", "", False)
         key_fields = self.p.fieldset(type_name, key.selection)
         deps = {group}
-        deps |= self.plan_fields(group, graph, type_name, path, out, key_fields, None, True, trail)
+        # Keys (and requirements) a @provides above made local are read from this fetch.
+        deps |= self.plan_fields(group, graph, type_name, path, out, key_fields, provided, True, trail)
         rec = self.sg.field_record(etype, nf.name, g2)
         required: list[NField] = []
         if rec is not None and rec.requires is not None:
