@@ -276,7 +276,13 @@ class _PlanRun:
         if self.sg.is_interface_object(nf.named, graph):
             return self.plan_from_interface_object(group, graph, nf, path, out)
         out.add_typename()
-        possible = self.sg.possible_types_in_graph(nf.named, graph)
+        declared = self.declared_named(nf, graph)
+        if declared != nf.named and isinstance(self.p.full.get_type(declared), GraphQLObjectType):
+            # This subgraph's field returns one object type (a subtype of the supergraph's): only
+            # that type's selection applies; a fragment on any other type would be invalid here.
+            kids = nf.children.get(declared, [])
+            return self.plan_fields(group, graph, declared, path, out, kids, provided, for_key, trail)
+        possible = self.sg.possible_types_in_graph(declared, graph)
         runtimes = [t for t in nf.children if t in possible]
         if self._interface_level(graph, nf, runtimes, provided):
             kids = nf.children[runtimes[0]] if runtimes else []
@@ -289,6 +295,13 @@ class _PlanRun:
             frag = out.add_fragment(rt)
             used |= self.plan_fields(group, graph, rt, path, frag, kids, provided, for_key, trail)
         return used
+
+    def declared_named(self, nf: NField, graph: str) -> str:
+        """The named type of `nf` as `graph` declares it (`@join__field(type:)`), else the supergraph's."""
+        rec = self.sg.field_record(nf.parent, nf.name, graph)
+        if rec is None or not rec.type:
+            return nf.named
+        return rec.type.strip("[]!")
 
     def _interface_level(
         self, graph: str, nf: NField, runtimes: list[str], provided: Provided | None
