@@ -154,18 +154,23 @@ class _PlanRun:
             return {o.name: norm.fields(o, [rec.provides]) for o in possible}
         return None
 
-    def coverage(self, graph: str, type_name: str, fields: Iterable[NField], depth: int = 0) -> int:
-        """How many of these fields (recursively) `graph` serves without a jump: a root-field choice."""
+    def coverage(
+        self, graph: str, type_name: str, fields: Iterable[NField], depth: int = 0,
+        provided: Provided | None = None,
+    ) -> int:
+        """How many of these fields (recursively) `graph` serves without a jump, counting what a
+        `@provides` makes local there: a root-field choice."""
         total = 0
         for nf in fields:
             if nf.name == "__typename":
                 continue
-            if not self.sg.resolves(type_name, nf.name, graph, self.labels):
+            if not self.local(type_name, nf.name, graph, provided):
                 continue
             total += 1
-            if depth < 4:
+            if depth < 4 and nf.children:
+                below = self.provided_for(nf, graph, provided)
                 for rt, kids in nf.children.items():
-                    total += self.coverage(graph, rt, kids, depth + 1)
+                    total += self.coverage(graph, rt, kids, depth + 1, below)
         return total
 
     # ------------------------------------------------------------ variables
