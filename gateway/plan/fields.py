@@ -38,3 +38,16 @@ def unwrap(t: GraphQLOutputType) -> GraphQLNamedType:
     while isinstance(t, GraphQLNonNull | GraphQLList):
         t = t.of_type
     return t  # type: ignore[return-value]
+
+
+def uniform_selection(nf: NField) -> bool:
+    """Whether an abstract field selects the same fields for every runtime type and not
+    `__typename`: its answer is then the same whatever the runtime type (the planner needs no
+    real type for it, and shaping accepts an @interfaceObject's interface name as __typename)."""
+    lists = list(nf.children.values())
+    if not lists:
+        return True
+    first = [tuple(id(n) for n in k.nodes) for k in lists[0]]
+    if any(k.name == "__typename" for k in lists[0]):
+        return False
+    return all([tuple(id(n) for n in k.nodes) for k in kids] == first for kids in lists[1:])

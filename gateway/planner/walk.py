@@ -27,7 +27,7 @@ from graphql import (
 )
 from graphql.language import ListValueNode, ObjectValueNode, ValueNode, VariableNode, print_ast
 
-from gateway.plan.fields import NField
+from gateway.plan.fields import NField, uniform_selection
 from gateway.plan.nodes import QueryPlan
 from gateway.planner.emit import Emitter
 from gateway.planner.errors import PlanningError
@@ -556,6 +556,14 @@ class _PlanRun:
         object into its real type (an `_entities` fetch on the interface's key); the client's
         per-type selections are planned from there."""
         iface = nf.named
+        runtimes = list(nf.children)
+        signature = lambda k: tuple(id(n) for n in k.nodes)  # noqa: E731
+        kids = nf.children[runtimes[0]] if runtimes else []
+        if uniform_selection(nf) and all(self.sg.graphs_resolving(iface, k.name, self.labels) for k in kids):
+            # Neither __typename nor a type condition: the real type is never needed, so no
+            # subgraph is asked for it (the interface's fields are planned from here).
+            out.add_typename()
+            return self.plan_fields(group, graph, iface, path, out, kids, None)
         owners = [
             g
             for g in self.sg.graph_order
@@ -580,8 +588,6 @@ class _PlanRun:
         # Fields selected on the interface itself (the same selection for every runtime type) that
         # some subgraph serves for the interface as a whole are planned from here (locally, or by
         # the interface's key); only the rest waits for the real type.
-        runtimes = list(nf.children)
-        signature = lambda k: tuple(id(n) for n in k.nodes)  # noqa: E731
         shared = set.intersection(*({signature(k) for k in nf.children[rt]} for rt in runtimes)) if runtimes else set()
         here = [
             k
