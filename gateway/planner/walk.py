@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import (
@@ -119,10 +119,16 @@ class _PlanRun:
         self.groups.append(g)
         return g
 
-    def entity_group(self, graph: str, path: Path, chunk: int, after: set[Group]) -> Group:
-        """An `_entities` group for `graph` at `path` that may run after every group in `after`."""
+    def entity_group(
+        self, graph: str, path: Path, chunk: int, after: set[Group],
+        accepts: Callable[[Group], bool] | None = None,
+    ) -> Group:
+        """An `_entities` group for `graph` at `path` that may run after every group in `after`
+        (and that `accepts` allows joining)."""
         for g in self.groups:
             if not g.entity or g.graph != graph or g.path != path or g.chunk != chunk or g in after:
+                continue
+            if accepts is not None and not accepts(g):
                 continue
             if any(g in a.ancestors() for a in after):
                 continue  # joining would make a cycle
@@ -525,9 +531,10 @@ class _PlanRun:
         required: list[NField] = []
         if rec is not None and rec.requires is not None:
             required = self.p.fieldset(etype, rec.requires)
-            deps |= self.plan_fields(group, graph, type_name, path, out, required, None, True, trail)
-        target = self.entity_group(g2, path, group.chunk, deps)
+            deps |= self.plan_fields(group, graph, type_name, path, out, required, provided, True, trail)
+        sources = [(rf.name, key_at(out, rf)) for rf in required]
         rep_key = (type_name, typename_as)
+        target = self.entity_group(g2, path, group.chunk, deps, lambda g: _rep_fits(g, rep_key, sources))
         rep = target.reps.get(rep_key)
         if rep is None:
             rep = RepBuilder(type_name, {type_name}, typename_as)
@@ -659,3 +666,17 @@ class _PlanRun:
             candidates,
             key=lambda g: (self.coverage(g, root, [nf]), g in preferred, -order.index(g)),
         )
+
+
+def _rep_fits(group: Group, rep_key: tuple[str, str | None], sources: list[tuple[str, str]]) -> bool:
+    """Whether `group`'s representation for `rep_key` can also carry these required fields
+    (name, response key read): one representation has one value per field name, so a field
+    required with other arguments (another response key) needs its own fetch."""
+    rep = group.reps.get(rep_key)
+    if rep is None:
+        return True
+    for name, source in sources:
+        for item in rep.selection.items.values():
+            if isinstance(item, SelField) and item.name == name and item.key != source:
+                return False
+    return True
