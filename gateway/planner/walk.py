@@ -551,6 +551,22 @@ class _PlanRun:
         # Fetches at one response path fill the same objects: every one of them must keep clear
         # of the keys the client uses there.
         inherit_reserved(frag, out)
+        taken = frag.items.get(nf.key)
+        if (
+            typename_as is not None and etype != type_name and not for_key
+            and isinstance(taken, SelField) and (taken.name, taken.args) != (nf.name, nf.args)
+        ):
+            # A field of one implementation served by an @interfaceObject, whose response key
+            # another implementation uses there for another field (other arguments): the
+            # subgraph answers every selection for every entity of the fetch, whatever its real
+            # type, so this one gets an alias of its own, moved back only on entities of this type.
+            alias = f"__io_{type_name}_{nf.key}"
+            aliased = dataclasses.replace(nf, key=alias)
+            used = self.plan_field(target, g2, etype, path, frag, aliased, None, for_key, arrived=True)
+            sel = frag.items.get(alias)
+            if isinstance(sel, SelField):
+                sel.restore, sel.restore_for = nf.key, type_name
+            return used | {target}
         used = self.plan_field(target, g2, etype, path, frag, nf, None, for_key, arrived=True)
         return used | {target}
 
