@@ -162,8 +162,10 @@ class QueryPlanner:
         labels: frozenset[str],
         access: AccessKey | None,
     ) -> tuple[PlanKey, frozenset[str]]:
-        active = sample_labels(self.override_labels, labels)
-        conditions = condition_values(document.condition_variables, variables)
+        # (the common schema has no override labels: no call to sample them)
+        active = sample_labels(self.override_labels, labels) if self.override_labels else labels
+        names = document.condition_variables
+        conditions = condition_values(names, variables) if names else ()
         op_name = operation.name.value if operation.name else None
         return (document.hash, op_name, conditions, active, access), active
 
