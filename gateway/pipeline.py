@@ -316,7 +316,9 @@ class Gateway:
                 with stages.PlanSpan(self.tracer, state.planner.cache):
                     plan = await self._plan(state, prepared, op_name, variables, access, admit, incremental)
         except PlanningError as e:
-            return Result(orjson.dumps({"errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 500)
+            # A valid operation this supergraph cannot serve (a field reachable only through a
+            # non-resolvable key): execution starts and fails as a whole, so data is null.
+            return Result(orjson.dumps({"data": None, "errors": [error(str(e), QUERY_PLANNING_FAILED)]}), True, 200)
         except RequestError as e:
             return Result(orjson.dumps({"errors": e.errors}), True, e.status)
         if plan is None:

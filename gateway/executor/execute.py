@@ -214,7 +214,7 @@ async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:
         return
     if entities is not None:
         if fetch.renames:
-            _restore_keys(entities, fetch.renames)
+            _restore_entity_keys(entities, targets, fetch.renames)
         if misses is not None and ctx.cache is not None:
             cached.entity_fill(ctx.cache, misses, entities, errors)
         placeholders = ctx.placeholders
@@ -233,6 +233,24 @@ def _restore_keys(value: Any, renames: tuple[tuple[tuple[str, ...], str, str], .
     """Move values the subgraph answered under gateway aliases back to the client's keys."""
     for path, alias, key in renames:
         _restore(value, path, 0, alias, key)
+
+
+def _restore_entity_keys(
+    entities: list[Any], targets: list[list[dict[str, Any]]],
+    renames: tuple[tuple[tuple[str, ...], str, str], ...],
+) -> None:
+    """`_restore_keys` for `_entities` results, where a rename may hold only for one runtime type
+    (its path starts with `<Type>`): the entity's real type is that of the object it was sent for."""
+    plain = tuple(r for r in renames if not (r[0] and r[0][0].startswith("<")))
+    if plain:
+        _restore_keys(entities, plain)
+    for path, alias, key in renames:
+        if not path or not path[0].startswith("<"):
+            continue
+        runtime = path[0][1:-1]
+        for entity, objects in zip(entities, targets, strict=False):
+            if objects and objects[0].get("__typename") == runtime:
+                _restore(entity, path[1:], 0, alias, key)
 
 
 def _restore(value: Any, path: tuple[str, ...], i: int, alias: str, key: str) -> None:
@@ -269,11 +287,17 @@ def _entity_errors(
     flatten: Flatten, errors: list[dict[str, Any]], targets: list[list[dict[str, Any]]], ctx: ExecutionContext
 ) -> None:
     paths = _paths_of(flatten, targets, ctx)
+    renames = flatten.node.renames
+    # alias -> the runtime type it is fetched for (an @interfaceObject answers it for every entity)
+    typed = {a: p[0][1:-1] for p, a, _ in renames if len(p) == 1 and p[0].startswith("<")}
     for e in errors:
         p = e.get("path")
         if isinstance(p, list) and len(p) >= 2 and p[0] == "_entities" and isinstance(p[1], int) and p[1] < len(targets):
-            rest = p[2:]
+            rest = _unaliased(p[2:], renames) if renames else p[2:]
+            only = typed.get(p[2]) if len(p) > 2 and isinstance(p[2], str) else None
             for obj in targets[p[1]]:
+                if only is not None and obj.get("__typename") != only:
+                    continue  # an error of a field another implementation asked for
                 client_path = [*paths.get(id(obj), []), *rest]
                 ctx.errors.append(_with_service({**e, "path": client_path}, flatten.node))
                 ctx.errored.add(tuple(client_path))
@@ -282,6 +306,19 @@ def _entity_errors(
             ctx.errors.append(_with_service(rewritten, flatten.node))
             for path in paths.values():
                 ctx.errored.add(tuple(path))
+
+
+def _unaliased(rest: list[Any], renames: tuple[tuple[tuple[str, ...], str, str], ...]) -> list[Any]:
+    """An error path inside an entity with the gateway's aliases replaced by the client's keys."""
+    out = list(rest)
+    for path, alias, key in renames:
+        steps = [s for s in path if not s.startswith("<")]
+        names = [i for i, s in enumerate(out) if isinstance(s, str)]
+        if len(names) > len(steps) and [out[i] for i in names[: len(steps)]] == steps:
+            j = names[len(steps)]
+            if out[j] == alias:
+                out[j] = key
+    return out
 
 
 def _with_service(e: dict[str, Any], fetch: Fetch) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from graphql import (
 )
 
 from gateway.errors import INVALID_RESPONSE_VALUE, error
-from gateway.plan.fields import NField, unwrap
+from gateway.plan.fields import NField, uniform_selection, unwrap
 
 _BUBBLE = object()  # "this non-null position is null": the caller nulls the nearest nullable parent
 
@@ -130,6 +130,10 @@ class Shaper:
         if nf.abstract:
             runtime = value.get("__typename")
             fields = nf.children.get(runtime) if isinstance(runtime, str) else None
+            if fields is None and runtime == nf.named and nf.children and uniform_selection(nf):
+                # An @interfaceObject's answer (its __typename is the interface) for a selection
+                # that is the same for every runtime type: the real type was never needed.
+                fields = next(iter(nf.children.values()))
             if fields is None:
                 return self._invalid(nf, path, f'unknown runtime type "{runtime}" for {nf.named}')
         else:

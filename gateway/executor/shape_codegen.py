@@ -23,7 +23,7 @@ from graphql import (
     GraphQLOutputType,
 )
 
-from gateway.plan.fields import NField
+from gateway.plan.fields import NField, uniform_selection
 
 
 class Anomaly(Exception):
@@ -103,7 +103,12 @@ class _Generator:
         if nf.abstract:
             table = self.name("_t")
             # runtime type -> function name; replaced by the functions themselves after exec
-            self.namespace[table] = {rt: self.object_function(kids) for rt, kids in nf.children.items()}
+            functions = {rt: self.object_function(kids) for rt, kids in nf.children.items()}
+            if functions and nf.named not in functions and uniform_selection(nf):
+                # An @interfaceObject answers with the interface as __typename: fine when the
+                # selection is the same for every runtime type (see Shaper.value).
+                functions[nf.named] = next(iter(functions.values()))
+            self.namespace[table] = functions
             lines += [
                 f"_f = {table}.get({var}.get('__typename'))",
                 "if _f is None: raise Anomaly",

@@ -38,3 +38,26 @@ def unwrap(t: GraphQLOutputType) -> GraphQLNamedType:
     while isinstance(t, GraphQLNonNull | GraphQLList):
         t = t.of_type
     return t
+
+
+def uniform_selection(nf: NField) -> bool:
+    """Whether an abstract field selects the same fields for every runtime type and not
+    `__typename`: its answer is then the same whatever the runtime type (the planner needs no
+    real type for it, and shaping accepts an @interfaceObject's interface name as __typename).
+    Compared by structure, not node identity: a plan read back from JSON has its own nodes."""
+    lists = list(nf.children.values())
+    if not lists or any(k.name == "__typename" for k in lists[0]):
+        return not lists
+    memo: dict[int, tuple[object, ...]] = {}
+    first = _signature(lists[0], memo)
+    return all(_signature(kids, memo) == first for kids in lists[1:])
+
+
+def _signature(fields: list[NField], memo: dict[int, tuple[object, ...]]) -> tuple[object, ...]:
+    cached = memo.get(id(fields))
+    if cached is None:
+        cached = memo[id(fields)] = tuple(
+            (k.key, k.name, k.args, tuple((rt, _signature(kids, memo)) for rt, kids in k.children.items()))
+            for k in fields
+        )
+    return cached

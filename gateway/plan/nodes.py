@@ -56,6 +56,8 @@ class Fetch:
     id: int = 0
     # (path of response keys, alias, key): fields the subgraph answers under a gateway alias
     # (same key, different types in sibling fragments) moved back to their key after the fetch.
+    # A path starting with "<Type>" holds only for entities of that runtime type (an
+    # @interfaceObject answers every field for every entity: see planner.selection.runtime_marker).
     renames: tuple[tuple[tuple[str, ...], str, str], ...] = ()
 
     @property

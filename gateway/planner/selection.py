@@ -30,6 +30,8 @@ class SelField:
     args: str  # printed "(a: 1)" or ""
     sub: SelectionSet | None = None
     restore: str | None = None  # the response key to move the value back to (see add_field)
+    # Only on objects of this runtime type (an @interfaceObject's answer does not say which it is).
+    restore_for: str | None = None
 
     def print(self) -> str:
         head = (f"{self.key}: " if self.key != self.name else "") + self.name + self.args
@@ -113,6 +115,11 @@ class SelectionSet:
         return "{" + " ".join(parts) + "}"
 
 
+def runtime_marker(type_name: str) -> str:
+    """A rename path's first step meaning "only entities whose runtime type is `type_name`"."""
+    return f"<{type_name}>"
+
+
 def renames(sel: SelectionSet, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str, str]]:
     """(path of response keys, alias, key) for every field `add_field` aliased, at any depth.
     Fragments do not appear in paths: an alias exists only on objects of its fragment's type."""
@@ -122,7 +129,8 @@ def renames(sel: SelectionSet, path: tuple[str, ...] = ()) -> list[tuple[tuple[s
             out.extend(renames(item.sub, path))
             continue
         if item.restore is not None:
-            out.append((path, item.key, item.restore))
+            typed = (runtime_marker(item.restore_for),) if item.restore_for is not None else ()
+            out.append((typed + path, item.key, item.restore))
         if item.sub is not None:
             out.extend(renames(item.sub, (*path, item.key)))
     return out

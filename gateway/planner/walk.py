@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import (
@@ -27,7 +27,7 @@ from graphql import (
 )
 from graphql.language import ListValueNode, ObjectValueNode, ValueNode, VariableNode, print_ast
 
-from gateway.plan.fields import NField
+from gateway.plan.fields import NField, uniform_selection
 from gateway.plan.nodes import QueryPlan
 from gateway.planner.emit import Emitter
 from gateway.planner.errors import PlanningError
@@ -119,10 +119,16 @@ class _PlanRun:
         self.groups.append(g)
         return g
 
-    def entity_group(self, graph: str, path: Path, chunk: int, after: set[Group]) -> Group:
-        """An `_entities` group for `graph` at `path` that may run after every group in `after`."""
+    def entity_group(
+        self, graph: str, path: Path, chunk: int, after: set[Group],
+        accepts: Callable[[Group], bool] | None = None,
+    ) -> Group:
+        """An `_entities` group for `graph` at `path` that may run after every group in `after`
+        (and that `accepts` allows joining)."""
         for g in self.groups:
             if not g.entity or g.graph != graph or g.path != path or g.chunk != chunk or g in after:
+                continue
+            if accepts is not None and not accepts(g):
                 continue
             if any(g in a.ancestors() for a in after):
                 continue  # joining would make a cycle
@@ -154,18 +160,23 @@ class _PlanRun:
             return {o.name: norm.fields(o, [rec.provides]) for o in possible}
         return None
 
-    def coverage(self, graph: str, type_name: str, fields: Iterable[NField], depth: int = 0) -> int:
-        """How many of these fields (recursively) `graph` serves without a jump: a root-field choice."""
+    def coverage(
+        self, graph: str, type_name: str, fields: Iterable[NField], depth: int = 0,
+        provided: Provided | None = None,
+    ) -> int:
+        """How many of these fields (recursively) `graph` serves without a jump, counting what a
+        `@provides` makes local there: a root-field choice."""
         total = 0
         for nf in fields:
             if nf.name == "__typename":
                 continue
-            if not self.sg.resolves(type_name, nf.name, graph, self.labels):
+            if not self.local(type_name, nf.name, graph, provided):
                 continue
             total += 1
-            if depth < 4:
+            if depth < 4 and nf.children:
+                below = self.provided_for(nf, graph, provided)
                 for rt, kids in nf.children.items():
-                    total += self.coverage(graph, rt, kids, depth + 1)
+                    total += self.coverage(graph, rt, kids, depth + 1, below)
         return total
 
     # ------------------------------------------------------------ variables
@@ -229,7 +240,7 @@ class _PlanRun:
             # requires: even in its own subgraph it goes through `_entities`.
             local = False
         if not local:
-            return self.plan_jump(group, graph, type_name, path, out, nf, trail, for_key)
+            return self.plan_jump(group, graph, type_name, path, out, nf, trail, for_key, provided)
         key = key_at(out, nf) if for_key else nf.key
         sel = self._add(out, key, nf.name, nf.args, not nf.leaf, None if for_key else self._shape(type_name, nf, graph))
         self.note_variables(group, nf)
@@ -276,7 +287,13 @@ class _PlanRun:
         if self.sg.is_interface_object(nf.named, graph):
             return self.plan_from_interface_object(group, graph, nf, path, out)
         out.add_typename()
-        possible = self.sg.possible_types_in_graph(nf.named, graph)
+        declared = self.declared_named(nf, graph)
+        if declared != nf.named and isinstance(self.p.full.get_type(declared), GraphQLObjectType):
+            # This subgraph's field returns one object type (a subtype of the supergraph's): only
+            # that type's selection applies; a fragment on any other type would be invalid here.
+            kids = nf.children.get(declared, [])
+            return self.plan_fields(group, graph, declared, path, out, kids, provided, for_key, trail)
+        possible = self.sg.possible_types_in_graph(declared, graph)
         runtimes = [t for t in nf.children if t in possible]
         if self._interface_level(graph, nf, runtimes, provided):
             kids = nf.children[runtimes[0]] if runtimes else []
@@ -289,6 +306,13 @@ class _PlanRun:
             frag = out.add_fragment(rt)
             used |= self.plan_fields(group, graph, rt, path, frag, kids, provided, for_key, trail)
         return used
+
+    def declared_named(self, nf: NField, graph: str) -> str:
+        """The named type of `nf` as `graph` declares it (`@join__field(type:)`), else the supergraph's."""
+        rec = self.sg.field_record(nf.parent, nf.name, graph)
+        if rec is None or not rec.type:
+            return nf.named
+        return rec.type.strip("[]!")
 
     def _interface_level(
         self, graph: str, nf: NField, runtimes: list[str], provided: Provided | None
@@ -339,6 +363,7 @@ class _PlanRun:
         nf: NField,
         trail: Trail = (),
         for_key: bool = False,
+        provided: Provided | None = None,
     ) -> set[Group]:
         guard = (graph, type_name, path, nf.key)
         if guard in self._jump_guard:
@@ -346,7 +371,7 @@ class _PlanRun:
         self._jump_guard.add(guard)
         try:
             candidates = self._candidates(graph, type_name, nf)
-            if not any(self._key_local(graph, type_name, c[2], group, path) for c in candidates):
+            if not any(self._key_local(graph, type_name, c[2], group, path, provided) for c in candidates):
                 # No subgraph can be reached from here with a key we hold: go through an entity
                 # above (or the query root) rather than fetching the key itself first.
                 refetched = self._refetch_from_ancestor(group, graph, type_name, path, nf, trail)
@@ -354,7 +379,7 @@ class _PlanRun:
                     refetched = self._refetch_from_root(group, graph, type_name, path, nf, trail)
                 if refetched is not None:
                     return refetched
-            return self._plan_jump(group, graph, type_name, path, out, nf, for_key, trail=trail)
+            return self._plan_jump(group, graph, type_name, path, out, nf, for_key, trail=trail, provided=provided)
         finally:
             self._jump_guard.discard(guard)
 
@@ -439,10 +464,12 @@ class _PlanRun:
         return None
 
     def _key_local(
-        self, graph: str, type_name: str, key: Key, group: Group | None = None, path: Path | None = None
+        self, graph: str, type_name: str, key: Key, group: Group | None = None, path: Path | None = None,
+        provided: Provided | None = None,
     ) -> bool:
         return all(
             self.sg.can_select_for_key(type_name, f.name, graph)
+            or (provided is not None and any(p.name == f.name for p in provided.get(type_name, ())))
             or (group is not None and self._in_representation(group, type_name, path, f.name))
             for f in self.p.fieldset(type_name, key.selection)
         )
@@ -470,6 +497,7 @@ class _PlanRun:
         for_key: bool,
         only: str | None = None,
         trail: Trail = (),
+        provided: Provided | None = None,
     ) -> set[Group]:
         candidates = [c for c in self._candidates(graph, type_name, nf) if only is None or c[0] == only]
         if not candidates:
@@ -486,7 +514,7 @@ class _PlanRun:
             )
             rec = self.sg.field_record(etype, nf.name, g2)
             return (
-                0 if self._key_local(graph, type_name, key, group, path) else 1,
+                0 if self._key_local(graph, type_name, key, group, path, provided) else 1,
                 0 if existing else 1,
                 1 if rec is not None and rec.requires is not None else 0,
                 order.index(g2),
@@ -497,14 +525,16 @@ class _PlanRun:
         self._add(out, "__typename", "__typename", "", False)
         key_fields = self.p.fieldset(type_name, key.selection)
         deps = {group}
-        deps |= self.plan_fields(group, graph, type_name, path, out, key_fields, None, True, trail)
+        # Keys (and requirements) a @provides above made local are read from this fetch.
+        deps |= self.plan_fields(group, graph, type_name, path, out, key_fields, provided, True, trail)
         rec = self.sg.field_record(etype, nf.name, g2)
         required: list[NField] = []
         if rec is not None and rec.requires is not None:
             required = self.p.fieldset(etype, rec.requires)
-            deps |= self.plan_fields(group, graph, type_name, path, out, required, None, True, trail)
-        target = self.entity_group(g2, path, group.chunk, deps)
+            deps |= self.plan_fields(group, graph, type_name, path, out, required, provided, True, trail)
+        sources = [(rf.name, key_at(out, rf)) for rf in required]
         rep_key = (type_name, typename_as)
+        target = self.entity_group(g2, path, group.chunk, deps, lambda g: _rep_fits(g, rep_key, sources))
         rep = target.reps.get(rep_key)
         if rep is None:
             rep = RepBuilder(type_name, {type_name}, typename_as)
@@ -521,6 +551,22 @@ class _PlanRun:
         # Fetches at one response path fill the same objects: every one of them must keep clear
         # of the keys the client uses there.
         inherit_reserved(frag, out)
+        taken = frag.items.get(nf.key)
+        if (
+            typename_as is not None and etype != type_name and not for_key
+            and isinstance(taken, SelField) and (taken.name, taken.args) != (nf.name, nf.args)
+        ):
+            # A field of one implementation served by an @interfaceObject, whose response key
+            # another implementation uses there for another field (other arguments): the
+            # subgraph answers every selection for every entity of the fetch, whatever its real
+            # type, so this one gets an alias of its own, moved back only on entities of this type.
+            alias = f"__io_{type_name}_{nf.key}"
+            aliased = dataclasses.replace(nf, key=alias)
+            used = self.plan_field(target, g2, etype, path, frag, aliased, None, for_key, arrived=True)
+            sel = frag.items.get(alias)
+            if isinstance(sel, SelField):
+                sel.restore, sel.restore_for = nf.key, type_name
+            return used | {target}
         used = self.plan_field(target, g2, etype, path, frag, nf, None, for_key, arrived=True)
         return used | {target}
 
@@ -533,6 +579,14 @@ class _PlanRun:
         object into its real type (an `_entities` fetch on the interface's key); the client's
         per-type selections are planned from there."""
         iface = nf.named
+        runtimes = list(nf.children)
+        signature = lambda k: tuple(id(n) for n in k.nodes)  # noqa: E731
+        kids = nf.children[runtimes[0]] if runtimes else []
+        if uniform_selection(nf) and all(self.sg.graphs_resolving(iface, k.name, self.labels) for k in kids):
+            # Neither __typename nor a type condition: the real type is never needed, so no
+            # subgraph is asked for it (the interface's fields are planned from here).
+            out.add_typename()
+            return self.plan_fields(group, graph, iface, path, out, kids, None)
         owners = [
             g
             for g in self.sg.graph_order
@@ -557,8 +611,6 @@ class _PlanRun:
         # Fields selected on the interface itself (the same selection for every runtime type) that
         # some subgraph serves for the interface as a whole are planned from here (locally, or by
         # the interface's key); only the rest waits for the real type.
-        runtimes = list(nf.children)
-        signature = lambda k: tuple(id(n) for n in k.nodes)  # noqa: E731
         shared = set.intersection(*({signature(k) for k in nf.children[rt]} for rt in runtimes)) if runtimes else set()
         here = [
             k
@@ -630,3 +682,17 @@ class _PlanRun:
             candidates,
             key=lambda g: (self.coverage(g, root, [nf]), g in preferred, -order.index(g)),
         )
+
+
+def _rep_fits(group: Group, rep_key: tuple[str, str | None], sources: list[tuple[str, str]]) -> bool:
+    """Whether `group`'s representation for `rep_key` can also carry these required fields
+    (name, response key read): one representation has one value per field name, so a field
+    required with other arguments (another response key) needs its own fetch."""
+    rep = group.reps.get(rep_key)
+    if rep is None:
+        return True
+    for name, source in sources:
+        for item in rep.selection.items.values():
+            if isinstance(item, SelField) and item.name == name and item.key != source:
+                return False
+    return True

@@ -31,6 +31,18 @@ _APOLLO_ALIAS_KEY = (
     "a client alias named like a key field (`email: unread`, `org: name`) is dropped in favour of "
     "the key field itself: Apollo answers data null with valueCompletion errors"
 )
+_APOLLO_DROPS_MEMBER_FIELDS = (
+    "through a @shareable field whose union has different members per subgraph, Apollo sends only "
+    "__typename for the member's fragment: data null with valueCompletion errors"
+)
+_PEER_INTERFACE_OBJECT_ARGS = (
+    "the @interfaceObject field is selected under two type conditions with different arguments; "
+    "the gateway sends one price(...) for every runtime type: the House gets the Car's argument"
+)
+_APOLLO_ENTITY_ERROR_PATH = (
+    "Apollo puts the entity error at the representation's index (['assets', 1, 'risk']), not at "
+    "the object's place in the response (['assets', 2, 'risk']); its data is right"
+)
 # case id -> why Apollo's answer differs from the spec-derived expectation (kept short and honest).
 APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
     "requires_args/requires_with_argument_and_client_price": (
@@ -48,6 +60,18 @@ APOLLO_KNOWN_DIFFERENCES: dict[str, str] = {
     "nested_key/alias_shadows_nested_key": _APOLLO_ALIAS_KEY,
     "missing_entities/non_null_field_of_missing_entity": _APOLLO_VALUE_COMPLETION,
     "missing_entities/propagates_to_data": _APOLLO_VALUE_COMPLETION,
+    "abstract_shareable_members/pen_only_through_shop": _APOLLO_DROPS_MEMBER_FIELDS,
+    "abstract_shareable_members/toy_fields_with_store_only_field": _APOLLO_DROPS_MEMBER_FIELDS,
+    "interface_object_args/arguments_per_type_condition": _PEER_INTERFACE_OBJECT_ARGS,
+    "interface_object_args/aliases_per_type_condition": _PEER_INTERFACE_OBJECT_ARGS,
+    "interface_object_type_requires/risk_for_cars_only": _APOLLO_ENTITY_ERROR_PATH,
+    "interface_object_type_requires/risk_beside_other_type_conditions": _APOLLO_ENTITY_ERROR_PATH,
+    "requires_same_field_args/both_requirements": (
+        "Apollo fetches price once (USD) and sends it for both requirements: vatEur comes out 40, not 20"
+    ),
+    "requires_same_field_args/both_requirements_and_client_price": (
+        "Apollo fetches price once (EUR) and uses it for both requirements and the client's GBP price"
+    ),
     "override/progressive_override_percentages": (
         "@apollo/gateway does not evaluate percent(N) override labels (the Router does): with no "
         "label enabled it keeps every progressively overridden field in the old subgraph"
@@ -57,6 +81,9 @@ _HIVE_NO_CODE = "Hive reports variable coercion errors without extensions.code B
 _HIVE_LIST_PATH = "Hive drops list indices from rewritten error paths (['products', 'stock'])"
 _HIVE_ALIAS_CONFLICT = "Hive puts the client's alias next to the key field it shadows: the subgraph rejects the query"
 _HIVE_INTERFACE_OBJECT = "Hive fails @interfaceObject fields with 'Unexpected error.'"
+_HIVE_TYPE_CONDITIONED_REQUIRES = (
+    "Hive sends every asset to risk without the required value: each car errors and is nulled"
+)
 HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
     "basics/missing_required_variable": _HIVE_NO_CODE,
     "basics/variable_coercion_error": _HIVE_NO_CODE,
@@ -87,6 +114,13 @@ HIVE_KNOWN_DIFFERENCES: dict[str, str] = {
     "defer/null_propagation": (
         "Hive replaces the subgraph's non-null error with 'Unexpected error.' at ['products', 2, 'ratings']"
     ),
+    "abstract_shareable_members/pen_only_through_shop": (
+        "Hive takes shelf from store, whose union has no Pen: the Pen's fields are lost"
+    ),
+    "interface_object_args/arguments_per_type_condition": _PEER_INTERFACE_OBJECT_ARGS,
+    "interface_object_args/aliases_per_type_condition": _PEER_INTERFACE_OBJECT_ARGS,
+    "interface_object_type_requires/risk_for_cars_only": _HIVE_TYPE_CONDITIONED_REQUIRES,
+    "interface_object_type_requires/risk_beside_other_type_conditions": _HIVE_TYPE_CONDITIONED_REQUIRES,
 }
 
 

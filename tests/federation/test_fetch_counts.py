@@ -245,3 +245,101 @@ def test_requirement_from_two_subgraphs_fetched_concurrently_then_merged(run_cas
     (reps,) = run.representations("pricing")
     assert sorted((r["id"], r["weight"], r["colour"]) for r in reps) == [("i1", 1, "gold"), ("i2", 3, "white")]
     assert all(r["__typename"] == "Item" for r in reps)
+
+
+def apollo_gets_it_wrong(run_case: Any, request: pytest.FixtureRequest, reason: str) -> None:
+    """A check @apollo/gateway fails (its answer or its fetches are wrong; see the reason)."""
+    if run_case.kind == "apollo":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+def _queries(run: Run, subgraph: str) -> list[str]:
+    return [r["query"] for r in run.to(subgraph)]
+
+
+@pytest.mark.scenario("interface_object_unresolvable")
+def test_interface_object_without_type_questions_needs_no_entity_hop(run_case: Any) -> None:
+    run = run_case("interface_object_unresolvable/no_typename_no_hop")
+    assert [r["subgraph"] for r in run.requests] == ["charts"]
+
+
+@pytest.mark.scenario("interface_object_unresolvable")
+def test_interface_object_real_typename_from_owner(run_case: Any) -> None:
+    run = run_case("interface_object_unresolvable/typename_from_owner")
+    assert [r["subgraph"] for r in run.requests] == ["charts", "media"]
+    (reps,) = run.representations("media")
+    assert reps == [{"__typename": "Media", "id": "m1"}, {"__typename": "Media", "id": "b2"}]
+
+
+@pytest.mark.scenario("abstract_shareable_members")
+def test_fragments_on_types_a_subgraph_lacks_are_never_sent(run_case: Any) -> None:
+    run = run_case("abstract_shareable_members/union_member_unknown_to_subgraph")
+    (query,) = _queries(run, "store")
+    assert "Pen" not in query
+    run = run_case("abstract_shareable_members/member_entity_jump_beside_pruned")
+    assert "Pen" not in _queries(run, "store")[0]
+    assert all("Named" not in q and "Toy" not in q for q in _queries(run, "shop"))
+
+
+@pytest.mark.scenario("field_type_subtype")
+def test_fragment_impossible_for_subgraph_field_type_is_removed(run_case: Any) -> None:
+    run = run_case("field_type_subtype/impossible_fragment_removed")
+    assert [r["subgraph"] for r in run.requests] == ["books"]
+    assert "Movie" not in run.requests[0]["query"]
+
+
+@pytest.mark.scenario("provides_interface_external_keys")
+def test_provided_interface_fields_and_keys_need_no_fetch(run_case: Any) -> None:
+    assert [r["subgraph"] for r in run_case("provides_interface_external_keys/provided_keys_and_title").requests] == ["feed"]
+    run = run_case("provides_interface_external_keys/jump_with_provided_key")
+    assert [r["subgraph"] for r in run.requests] == ["feed", "content"]
+    (reps,) = run.representations("content")
+    assert reps == [{"__typename": "Video", "id": "v1"}, {"__typename": "Post", "id": "p1"}]
+
+
+@pytest.mark.scenario("requires_same_field_args")
+def test_each_requirement_carries_its_own_argument_value(run_case: Any, request: pytest.FixtureRequest) -> None:
+    apollo_gets_it_wrong(run_case, request, "@apollo/gateway sends one price for both requirements")
+    run = run_case("requires_same_field_args/both_requirements")
+    assert len(run.to("products")) == 1
+    sent = sorted((r["id"], r["price"]) for reps in run.representations("tax") for r in reps)
+    assert sent == [("p1", 100), ("p1", 200), ("p2", 10), ("p2", 20)]
+
+
+@pytest.mark.scenario("interface_object_args")
+def test_interface_object_field_with_arguments_per_type_in_one_fetch(
+    run_case: Any, request: pytest.FixtureRequest
+) -> None:
+    apollo_gets_it_wrong(run_case, request, "@apollo/gateway sends one argument for every runtime type")
+    run = run_case("interface_object_args/arguments_per_type_condition")
+    assert [r["subgraph"] for r in run.requests] == ["core", "pricing"]
+    (reps,) = run.representations("pricing")
+    assert sorted(r["id"] for r in reps) == ["c1", "h1"]
+
+
+@pytest.mark.scenario("interface_object_type_requires")
+def test_type_conditioned_requires_sends_only_that_type_with_requirements(
+    run_case: Any, request: pytest.FixtureRequest
+) -> None:
+    apollo_gets_it_wrong(run_case, request, "@apollo/gateway reports the entity error at the representation's index")
+    run = run_case("interface_object_type_requires/risk_for_cars_only")
+    (reps,) = run.representations("risk")
+    assert reps == [{"__typename": "Asset", "id": "c1", "value": 2000}, {"__typename": "Asset", "id": "c2", "value": 900}]
+
+
+@pytest.mark.scenario("shareable_cost_provides")
+def test_shareable_root_chosen_by_what_provides_makes_local(run_case: Any) -> None:
+    run = run_case("shareable_cost_provides/provided_titles_one_fetch")
+    assert [r["subgraph"] for r in run.requests] == ["reviews"]
+    run = run_case("shareable_cost_provides/catalog_only_fields")
+    assert [r["subgraph"] for r in run.requests] == ["catalog"]
+
+
+@pytest.mark.scenario("shareable_cost_provides")
+def test_provided_union_member_below_entity_not_fetched_again(
+    run_case: Any, request: pytest.FixtureRequest
+) -> None:
+    apollo_gets_it_wrong(run_case, request, "@apollo/gateway fetches the provided Film title again")
+    run = run_case("shareable_cost_provides/partly_provided_below_entity")
+    assert [r["subgraph"] for r in run.requests] == ["reviews", "catalog"]
+    assert run.representations("catalog") == [[{"__typename": "Book", "id": "b2"}]]
