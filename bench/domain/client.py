@@ -14,6 +14,7 @@ import aiohttp
 import orjson
 
 from bench.domain.workload import PROJECT, QUERIES, RECORD, UPDATE, Picker
+from bench.domain.writes import ProjectFacts, point_time, update_input
 
 # How long the app sends its last write's token: the gateway's freshness bound (every entry a
 # write made stale is gone within 1 s), after which the cache serves the writer fresh answers too.
@@ -39,7 +40,8 @@ class Tally:
     loop_lag: list[float] = field(default_factory=list)  # the client's own event loop, late by (s)
     by_screen: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    writes: int = 0
+    writes: int = 0  # accepted
+    refused: list[str] = field(default_factory=list)  # writes answered with errors: failures
     own_checks: int = 0
     stale_own: list[str] = field(default_factory=list)
     reads_seen: set[tuple[str, bytes]] = field(default_factory=set)  # (screen, variables JSON)
@@ -83,7 +85,7 @@ def tail_report(tally: Tally) -> dict[str, Any]:
 
 class Client:
     def __init__(
-        self, session: aiohttp.ClientSession, url: str, picker: Picker, owned: list[str], tally: Tally, n: int,
+        self, session: aiohttp.ClientSession, url: str, picker: Picker, owned: list[ProjectFacts], tally: Tally, n: int,
         auth: str | None = None,
     ) -> None:
         self.session = session
@@ -137,18 +139,29 @@ class Client:
 
     async def write(self, screen: str) -> None:
         rng = self.picker.rng
-        pid = rng.choice(self.owned)
         self.seq += 1
+        now = dt.datetime.now(dt.UTC)
+        # Points only where the project's window has a time at or before now (a project starting
+        # next year takes none); a client owning no such project renames one instead.
+        dated = [(p, t) for p in self.owned if (t := point_time(p, now)) is not None] if screen == "record" else []
+        if screen == "record" and not dated:
+            screen = "update"
         if screen == "update":
+            project = rng.choice(self.owned)
+            pid = project.id
             name = f"Project {pid} rev {self.n}.{self.seq}"
-            progress = round(rng.random(), 4)
-            body = await self.post(screen, UPDATE, {"id": pid, "input": {"name": name, "progress": progress}}, None, self.auth)
+            update = update_input(project, name, rng)
+            body = await self.post(screen, UPDATE, {"id": pid, "input": update}, None, self.auth)
         else:
+            project, when = rng.choice(dated)
+            pid = project.id
             value = float(self.n * 100_000 + self.seq)
-            at = dt.datetime.now(dt.UTC).isoformat()
+            at = when.isoformat()
             points = [{"kind": "BENEFICIARIES", "value": value, "at": at}]
             body = await self.post(screen, RECORD, {"input": {"projectId": pid, "points": points}}, None, self.auth)
         if body is None:
+            # refused (the subgraphs' input rules) or failed: counted as a failure in the report
+            self.tally.refused.append(f"{screen} {pid}: {self.tally.errors[-1] if self.tally.errors else '?'}"[:300])
             return
         self.tally.writes += 1
         token = (body.get("extensions") or {}).get("consistencyToken")
@@ -159,14 +172,15 @@ class Client:
         self.tally.own_checks += 1
         if seen is None:
             return
-        project = seen["data"]["project"]
+        shown = seen["data"]["project"]
         if screen == "update":
-            if project["name"] != name or project["progress"] != progress:
-                self.tally.stale_own.append(f"{pid}: wrote {name!r}/{progress}, read {project['name']!r}/{project['progress']}")
+            progress = update.get("progress", shown["progress"])
+            if shown["name"] != name or shown["progress"] != progress:
+                self.tally.stale_own.append(f"{pid}: wrote {update}, read {shown['name']!r}/{shown['progress']}")
         else:
             month = at[:7]
             bucket = next(
-                (b for b in project["metrics"] if b["kind"] == "BENEFICIARIES" and b["start"].startswith(month)), None
+                (b for b in shown["metrics"] if b["kind"] == "BENEFICIARIES" and b["start"].startswith(month)), None
             )
             if bucket is None or bucket["last"] != value:
                 self.tally.stale_own.append(f"{pid}: recorded {value}, read {bucket}")

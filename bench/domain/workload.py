@@ -8,8 +8,10 @@ projects the writing client owns (clients own disjoint sets, so each can check i
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from bench.domain.writes import ProjectFacts
 
 SEARCH = "query Search($q: String!) { nations(search: $q, first: 10) { edges { node { code name } } } }"
 LIST = (
@@ -50,6 +52,7 @@ class DataSet:
     nations: list[tuple[str, str]]  # (code, name)
     cursors: list[str | None]  # one per list page (None: the first)
     projects: list[str]
+    facts: dict[str, ProjectFacts] = field(default_factory=dict)  # by id: what its writes may set
 
     def search_terms(self) -> list[str]:
         terms = set()

@@ -20,6 +20,9 @@ events:                   # event-driven invalidation (the JetStream consumer, o
     type: Project
     key: {id: id}         # key field <- payload field
     dependents: [...]     # optional: instead of the type's
+    changed: fields       # optional: the payload field listing the fields the write set; with
+    fields:               # `fields`, the union of theirs (a field not listed, or no list: as above)
+      name: [Query.projects]
 ```
 A type with no `dependents` entry evicts the lists that hold it (the safe default: a write may
 change which lists an entity belongs to).
@@ -27,6 +30,7 @@ change which lists an entity belongs to).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,26 @@ class EventRule:
     type: str
     key: tuple[tuple[str, str], ...]  # (key field, payload field)
     dependents: tuple[str, ...] | None = None  # None: the type's
+    # The payload field naming the fields the write set, and what each makes stale: an update
+    # that says it only renamed a project evicts the project and the lists filtered by name, not
+    # every list and aggregate that holds some project.
+    changed: str | None = None
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def dependents_for(self, payload: Mapping[str, Any]) -> tuple[str, ...] | None:
+        """What this event makes stale besides the entity (None: the type's dependents)."""
+        if self.changed is None:
+            return self.dependents
+        named = payload.get(self.changed)
+        if not isinstance(named, list) or not named or not all(isinstance(n, str) for n in named):
+            return self.dependents  # a producer that does not say (or a create): the safe default
+        out: list[str] = []
+        for name in named:
+            deps = self.fields.get(name)
+            if deps is None:
+                return self.dependents
+            out.extend(deps)
+        return tuple(dict.fromkeys(out))
 
     def matches(self, subject: str) -> bool:
         want = self.subject.split(".")
@@ -104,6 +128,8 @@ class EntityCacheConfig:
                 names.update(deps)
         for event in self.events:
             names.update(event.dependents or ())
+            for deps in event.fields.values():
+                names.update(deps)
         return frozenset(names)
 
 
@@ -136,9 +162,18 @@ def parse_config(raw: Any, where: str = "config") -> EntityCacheConfig:
         rule_deps = e.get("dependents")
         if rule_deps is not None and not isinstance(rule_deps, list):
             raise CacheConfigError(f"{where}: events[{i}].dependents is a list of type names")
+        changed = e.get("changed")
+        by_field = e.get("fields") or {}
+        if changed is not None and not isinstance(changed, str):
+            raise CacheConfigError(f"{where}: events[{i}].changed names the payload field listing the fields set")
+        if not isinstance(by_field, dict) or not all(isinstance(v, list) for v in by_field.values()):
+            raise CacheConfigError(f"{where}: events[{i}].fields maps written fields to lists of type names")
+        if by_field and changed is None:
+            raise CacheConfigError(f"{where}: events[{i}].fields needs `changed` (where the payload lists them)")
         events.append(EventRule(
             e["subject"], e["type"], tuple((str(k), str(v)) for k, v in key.items()),
             tuple(str(d) for d in rule_deps) if rule_deps is not None else None,
+            changed, {str(k): tuple(str(x) for x in v) for k, v in by_field.items()},
         ))
     mutations: dict[str, MutationRule] = {}
     raw_mutations = raw.get("mutations") or {}

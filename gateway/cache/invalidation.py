@@ -4,7 +4,8 @@
 own JetStream consumer, `gateway.cache.nats_consumer`, or any other). The config's `events` rules
 map a subject pattern to an entity type and its key fields to payload fields; the entries evicted
 are the entity's (any subgraph, any selection), and the entries of the type's dependents (lists
-of it, aggregates such as stats). Evicting is idempotent, so a redelivered event changes nothing.
+of it, aggregates such as stats; or, when the event lists the fields its write set and the rule
+maps them, only what those fields feed). Evicting is idempotent, so a redelivered event changes nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class EventInvalidator:
                 continue
             values = [payload.get(field) for _, field in rule.key]
             tags |= self.cache.write_tags(
-                rule.type, None if any(v is None for v in values) else values, rule.dependents
+                rule.type, None if any(v is None for v in values) else values, rule.dependents_for(payload)
             )
         return tags
 

@@ -10,7 +10,8 @@ Stream COVENANT (`covenant.>`)
        "value": float, "at": ISO-8601 UTC (the point's time), "region"}
   covenant.project.<region>.<projectId>  a project was created or updated; region = its home region
       (after the update)
-      {"eventId", "id", "region", "change": "created"|"updated", "at"}
+      {"eventId", "id", "region", "change": "created"|"updated", "at",
+       "fields" (updates only: the input fields set, as the schema names them: ["name", "progress"])}
 
 Stream ALERTS (`alerts.>`)
   alerts.<group>.<severity>   group: emea|americas|apac, severity: info|warning|critical

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,12 +60,16 @@ def metric_recorded(project_id: str, region: str, kind: str, value: float, at: d
     )
 
 
-def project_changed(project_id: str, region: str, change: str, at: dt.datetime) -> OutboxEvent:
+def project_changed(
+    project_id: str, region: str, change: str, at: dt.datetime, fields: Sequence[str] = ()
+) -> OutboxEvent:
+    """`fields`: for an update, the schema's names of the input fields it set (consumers such as
+    the gateway's entity cache evict only what those fields feed)."""
     assert change in ("created", "updated")
-    return _new(
-        f"covenant.project.{token(region)}.{token(project_id)}",
-        {"id": project_id, "region": region, "change": change, "at": iso(at)},
-    )
+    payload: dict[str, Any] = {"id": project_id, "region": region, "change": change, "at": iso(at)}
+    if change == "updated":
+        payload["fields"] = list(fields)
+    return _new(f"covenant.project.{token(region)}.{token(project_id)}", payload)
 
 
 def alert_raised(

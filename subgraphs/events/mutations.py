@@ -36,7 +36,7 @@ async def project_updated(
     conn: AsyncConnection, row: Any, changed: Sequence[str], *, region: str, actor: str
 ) -> None:
     at = contract.now()
-    change = contract.project_changed(row.id, row.home_region, "updated", at)
+    change = contract.project_changed(row.id, row.home_region, "updated", at, changed)
     message = f"{row.name} was updated ({', '.join(changed)})"
     events = [
         change,

@@ -66,6 +66,7 @@ async def test_update_project_event_and_anonymous_audit(platform: Platform, gql:
     rows = await outbox_rows(platform.database_url, "seq > $1", before)
     assert [r["subject"] for r in rows] == [f"covenant.project.iad.{pid}", "audit.ams.project_updated"]
     assert rows[0]["payload"]["change"] == "updated" and rows[0]["payload"]["region"] == "iad"
+    assert rows[0]["payload"]["fields"] == ["progress", "homeRegion"]  # what the entity cache evicts by
     assert rows[1]["payload"]["actor"] == "anonymous"
     assert rows[1]["payload"]["details"] == {"fields": ["progress", "homeRegion"]}
 
