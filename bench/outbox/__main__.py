@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -78,10 +79,11 @@ async def _start_gateway(base: Path, nats_url: str) -> tuple[ManagedProcess, int
     return gw, port
 
 
-async def _client(port: int, on_event: object, ready: asyncio.Event) -> None:
+async def _client(port: int, on_event: Callable[[dict[str, str], float], None], ready: asyncio.Event) -> None:
     from websockets.asyncio.client import connect
+    from websockets.typing import Subprotocol
 
-    async with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+    async with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")],
                        compression=None) as ws:
         await ws.send('{"type":"connection_init"}')
         assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -91,7 +93,7 @@ async def _client(port: int, on_event: object, ready: asyncio.Event) -> None:
             arrived = time.perf_counter()
             m = json.loads(raw)
             if m.get("type") == "next":
-                on_event(m["payload"]["data"]["metricRecorded"], arrived)  # type: ignore[operator]
+                on_event(m["payload"]["data"]["metricRecorded"], arrived)
             elif m.get("type") == "ping":
                 await ws.send('{"type":"pong"}')
 

@@ -37,5 +37,5 @@ def begin(tracer: Tracer, subject: str, headers: Mapping[str, str] | None) -> tu
 
 
 def end(span: Span, token: object) -> None:
-    otel_context.detach(token)  # type: ignore[arg-type]
+    otel_context.detach(token)  # type: ignore[arg-type]  # the Token that attach() returned, held as object
     span.end()

@@ -68,7 +68,7 @@ def create_app(
         from subgraphs.common import tracing as traced
 
         traced.instrument_schema(schema)
-    schema.process_errors = log_errors  # type: ignore[method-assign]
+    schema.process_errors = log_errors  # type: ignore[method-assign]  # Strawberry's hook for error logging is this method
     graphql = SubgraphGraphQL(schema, settings)
     sdl_hash = schema_hash(schema.as_str())
     instance = instance_id()

@@ -73,7 +73,7 @@ def check_range(start: dt.datetime | None, end: dt.datetime | None, bucket: Buck
 _FLOAT8_MAX = 1.7976931348623157e308
 
 
-def _clamped(numeric: Any) -> Any:
+def clamped(numeric: Any) -> Any:
     """Sum and mean in `numeric` (float8 arithmetic raises on overflow: one absurd stored value
     would fail every series that includes it), then clamped into float8's range."""
     return cast(func.greatest(func.least(numeric, _FLOAT8_MAX), -_FLOAT8_MAX), Float)
@@ -93,12 +93,12 @@ def bucketed(owner: Any, owners: list[str], shape: SeriesShape) -> Select[Any]:
             owner.label("owner"),
             M.c.kind,
             start_col,
-            _clamped(func.avg(cast(M.c.value, Numeric))).label("avg"),
-            _clamped(func.min(cast(M.c.value, Numeric))).label("min"),
-            _clamped(func.max(cast(M.c.value, Numeric))).label("max"),
-            _clamped(func.sum(cast(M.c.value, Numeric))).label("sum"),
+            clamped(func.avg(cast(M.c.value, Numeric))).label("avg"),
+            clamped(func.min(cast(M.c.value, Numeric))).label("min"),
+            clamped(func.max(cast(M.c.value, Numeric))).label("max"),
+            clamped(func.sum(cast(M.c.value, Numeric))).label("sum"),
             func.count().label("count"),
-            _clamped(literal_column("((array_agg(metric_points.value ORDER BY metric_points.ts DESC))[1])::numeric")).label("last"),
+            clamped(literal_column("((array_agg(metric_points.value ORDER BY metric_points.ts DESC))[1])::numeric")).label("last"),
         )
         .select_from(M.join(P, P.c.id == M.c.project_id))
         .where(owner.in_(owners))

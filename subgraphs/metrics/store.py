@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Literal, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Numeric, cast, func, select
 
 from subgraphs.common.context import RequestContext
 from subgraphs.db.tables import metric_points as M
@@ -23,6 +23,7 @@ from subgraphs.metrics.series import (
     MetricTotal,
     SeriesShape,
     bucketed,
+    clamped,
     to_bucket,
 )
 
@@ -64,8 +65,12 @@ class PostgresMetricsStore:
     async def group_totals(self, ctx: RequestContext) -> dict[str, list[MetricTotal]]:
         rows = await ctx.fetch(
             select(
-                N.c.group_name, M.c.kind, func.count().label("points"), func.sum(M.c.value).label("sum"),
-                func.min(M.c.value).label("min"), func.max(M.c.value).label("max"),
+                # in numeric, clamped (see series.clamped): one absurd stored value must not make
+                # float8's sum overflow and take every group's stats offline
+                N.c.group_name, M.c.kind, func.count().label("points"),
+                clamped(func.sum(cast(M.c.value, Numeric))).label("sum"),
+                clamped(func.min(cast(M.c.value, Numeric))).label("min"),
+                clamped(func.max(cast(M.c.value, Numeric))).label("max"),
             )
             .select_from(M.join(P, P.c.id == M.c.project_id).join(N, N.c.code == P.c.nation_code))
             .group_by(N.c.group_name, M.c.kind)

@@ -15,6 +15,7 @@ SDL_FILES = sorted(
     p
     for p in REPO.glob("**/*.graphql")
     if "node_modules" not in p.parts and ".venv" not in p.parts and "queries" not in p.parts
+    and "incremental" not in p.parts  # the defer scenario's operations
     and p.name != "query.graphql"  # operations, not schemas (the benchmark scenario's query)
 )
 
