@@ -45,6 +45,7 @@ _BASE_HEADERS = {
     "accept-encoding": "gzip, deflate",
 }
 _CHUNK = 64 * 1024
+_NO_CONTENT = frozenset({204, 304})  # with 1xx: statuses whose responses end with their headers
 
 
 class _TooLarge(Exception):
@@ -53,6 +54,21 @@ class _TooLarge(Exception):
 
 class SubgraphEncodingError(Exception):
     pass
+
+
+class _NoContent(Exception):
+    """A status that has no content (RFC 9110: 1xx, 204, 304): never a GraphQL answer."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _framing(e: aiohttp.ClientResponseError) -> str:
+    """What was wrong with the HTTP message, in the parser's words (its first line: the rest
+    quotes the subgraph's bytes, which may be anything and megabytes long)."""
+    first = (e.message or "").split("\n", 1)[0].strip().rstrip(":")
+    return first[:120] or "unparsable response"
 
 
 async def _read_bounded(resp: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -307,6 +323,8 @@ class HttpTransport:
             ) from None
         except (SubgraphEncodingError, zlib.error) as e:
             raise SubgraphError.malformed(subgraph, f"bad content encoding ({e})") from None
+        except _NoContent as e:
+            raise SubgraphError.malformed(subgraph, f"HTTP {e.status} has no content") from None
         except aiohttp.ConnectionTimeoutError as e:
             # No connection within connect_timeout: the request never left, like a refusal.
             raise SubgraphError.unreachable(subgraph, "connect timeout", refused=True, failure=Failure.CONNECT) from e
@@ -317,6 +335,12 @@ class HttpTransport:
             raise SubgraphError.unreachable(
                 subgraph, str(e) or e.__class__.__name__, refused=True, failure=Failure.CONNECT
             ) from e
+        except aiohttp.ClientResponseError as e:
+            # Raised while reading the status line and headers (redirects are not followed, statuses
+            # not raised for): the bytes are not a valid HTTP response, e.g. Content-Length with
+            # chunked, or a previous answer's excess body read as this one's status line.
+            # aiohttp has closed the connection.
+            raise SubgraphError.malformed(subgraph, f"invalid HTTP response ({_framing(e)})") from e
         except aiohttp.ClientError as e:
             raise SubgraphError.unreachable(subgraph, str(e) or e.__class__.__name__) from e
 
@@ -328,9 +352,20 @@ class HttpTransport:
         # A subgraph that redirects is misconfigured (or compromised): never follow it.
         if limits is None:
             async with session.post(url, data=body, headers=headers, allow_redirects=False) as resp:
-                return resp.status, await _read_bounded(resp, self.max_response_bytes), resp.headers
+                return await self._read(resp)
         async with session.post(url, data=body, headers=headers, timeout=limits, allow_redirects=False) as resp:
-            return resp.status, await _read_bounded(resp, self.max_response_bytes), resp.headers
+            return await self._read(resp)
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> tuple[int, bytes, Mapping[str, str]]:
+        status = resp.status
+        if status in _NO_CONTENT or status < 200:
+            # aiohttp reads no body for these (it skips 100-199 but a 101 itself), so whatever a
+            # subgraph sent after the headers (a declared Content-Length, a body) stays on the
+            # keep-alive connection and would be parsed as the next fetch's response: close it,
+            # never return it to the pool.
+            resp.close()
+            raise _NoContent(status)
+        return status, await _read_bounded(resp, self.max_response_bytes), resp.headers
 
 
 def _succeeded(route: Route, endpoint: Endpoint) -> None:
