@@ -26,6 +26,7 @@ from gateway.telemetry.client import Tracer, traced_call
 from gateway.transport.breaker import State
 from gateway.transport.errors import SubgraphError
 from gateway.transport.failures import UNAVAILABLE_STATUS_MIN, Failure, classify_response
+from gateway.transport.framing import SubgraphResponse, has_no_content
 from gateway.transport.meta import CONSISTENCY, READ_SOURCE, FetchMeta
 from gateway.transport.routing import SCHEMA_HEADER, SUBGRAPH_HEADER, Endpoint, Route, Routes
 from gateway.transport.stats import (
@@ -45,7 +46,6 @@ _BASE_HEADERS = {
     "accept-encoding": "gzip, deflate",
 }
 _CHUNK = 64 * 1024
-_NO_CONTENT = frozenset({204, 304})  # with 1xx: statuses whose responses end with their headers
 
 
 class _TooLarge(Exception):
@@ -161,6 +161,7 @@ class HttpTransport:
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 skip_auto_headers=("User-Agent",),
                 auto_decompress=False,  # inflated by _read_bounded, within the byte limit
+                response_class=SubgraphResponse,
                 json_serialize=lambda o: orjson.dumps(o).decode(),
             )
         return self._session
@@ -358,11 +359,9 @@ class HttpTransport:
 
     async def _read(self, resp: aiohttp.ClientResponse) -> tuple[int, bytes, Mapping[str, str]]:
         status = resp.status
-        if status in _NO_CONTENT or status < 200:
-            # aiohttp reads no body for these (it skips 100-199 but a 101 itself), so whatever a
-            # subgraph sent after the headers (a declared Content-Length, a body) stays on the
-            # keep-alive connection and would be parsed as the next fetch's response: close it,
-            # never return it to the pool.
+        if has_no_content(status):
+            # Its connection is already closed (SubgraphResponse); aiohttp skips 1xx answers
+            # before a final one, so this is a 101 nobody asked for, a 204 or a 304.
             resp.close()
             raise _NoContent(status)
         return status, await _read_bounded(resp, self.max_response_bytes), resp.headers
