@@ -26,7 +26,7 @@ from gateway.telemetry.client import Tracer, traced_call
 from gateway.transport.breaker import State
 from gateway.transport.errors import SubgraphError
 from gateway.transport.failures import UNAVAILABLE_STATUS_MIN, Failure, classify_response
-from gateway.transport.framing import SubgraphResponse, has_no_content
+from gateway.transport.framing import SubgraphConnector, SubgraphResponse, has_no_content
 from gateway.transport.meta import CONSISTENCY, READ_SOURCE, FetchMeta
 from gateway.transport.routing import SCHEMA_HEADER, SUBGRAPH_HEADER, Endpoint, Route, Routes
 from gateway.transport.stats import (
@@ -152,7 +152,7 @@ class HttpTransport:
         if self._session is None or self._session.closed:
             # Idle connections are closed before uvicorn's 5 s keep-alive would close them from the
             # other side: reusing one the server is closing is a broken request (worse across regions).
-            connector = aiohttp.TCPConnector(
+            connector = SubgraphConnector(
                 limit=self.max_connections, limit_per_host=self.max_connections, keepalive_timeout=4,
                 ttl_dns_cache=300,
             )

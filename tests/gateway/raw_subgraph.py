@@ -33,15 +33,18 @@ def response(body: bytes, status: str = "200 OK", headers: str = "", length: boo
 
 
 GOOD_ITEMS = response(orjson.dumps(ITEMS))
+LATER = 0.3  # seconds after an answer that `Script.later` follows it
 
 
 @dataclass
 class Script:
     """What an `items` fetch is answered: `reply`, then `rest` once `reply` has left (a second
-    segment), then the connection is kept for more requests, closed, or held open and silent."""
+    segment), `later` when the gateway has long read the answer (the connection idle in its pool),
+    then the connection is kept for more requests, closed, or held open and silent."""
 
     reply: bytes
     rest: bytes = b""
+    later: bytes = b""
     then: str = "keep"  # keep | close | hold
     reusable: bool = False  # valid HTTP/1.1 keep-alive: the gateway may send more on the connection
 
@@ -52,6 +55,7 @@ class RawSubgraph:
         self.items_received = threading.Event()  # an `items` fetch arrived (set per fetch, cleared by tests)
         self.reused_after_bad = 0  # requests that arrived on a connection after an answer not `reusable`
         self.requests = 0
+        self.later_sent = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
@@ -114,6 +118,11 @@ class RawSubgraph:
                     if script.rest:
                         writer.write(script.rest)
                         await writer.drain()
+                    if script.later:
+                        await asyncio.sleep(LATER)  # what it stands for: bytes sent well after the answer
+                        writer.write(script.later)
+                        await writer.drain()
+                        self.later_sent.set()
                     if script.then == "close":
                         return
                     if script.then == "hold":

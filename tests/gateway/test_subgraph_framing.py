@@ -104,14 +104,28 @@ def test_a_status_without_content_is_a_malformed_answer(raw: RawSubgraph, client
 
 
 def test_a_body_longer_than_its_content_length_is_never_read_as_another_answer(raw: RawSubgraph, client: httpx.Client) -> None:
-    # the excess in the same segment (parsed with the answer) and in a later one (after it was read)
+    # The excess in the answer's segment: parsed with it, so the connection is closed on release.
     body, _ = _broken(raw, client, Script(GOOD_ITEMS + EVIL))
-    assert body == ANSWER
-    body, _ = _broken(raw, client, Script(GOOD_ITEMS, EVIL))
     assert body == ANSWER
     body, elapsed = _broken(raw, client, Script(GOOD_ITEMS + b"garbage after the body\r\n\r\n"))
     assert "evil" not in str(body)
     assert elapsed < SUBGRAPH_TIMEOUT, elapsed
+
+
+def test_an_answer_sent_to_an_idle_connection_is_never_read(raw: RawSubgraph, client: httpx.Client) -> None:
+    # The excess long after the answer was read, the connection idle in the pool (nothing else
+    # asked meanwhile: a query the catalog answers alone). Excess that arrives after the next
+    # request has gone out cannot be told from its answer in HTTP/1.1 (gateway/transport/framing.py).
+    raw.later_sent.clear()
+    raw.reused_after_bad = 0
+    raw.script = Script(GOOD_ITEMS, later=EVIL)
+    assert _ask(client, "{ items(first: 3) { id name count } }") == {"data": {"items": [{"id": "1", "name": "one", "count": 2}]}}
+    assert raw.later_sent.wait(10)
+    raw.script = Script(GOOD_ITEMS, reusable=True)
+    for _ in range(5):
+        assert _ask(client, QUERY) == ANSWER
+    assert raw.reused_after_bad == 0, "the connection was used again after the unasked answer"
+    assert client.get("/health").status_code == 200
 
 
 def test_chunked_with_a_content_length_is_a_malformed_answer(raw: RawSubgraph, client: httpx.Client) -> None:
