@@ -14,7 +14,7 @@ a later segment, an answer nobody asked for) is never reused either: aiohttp wou
 message to the next fetch as its answer. Nor is one whose socket has unread bytes (or the server's
 close) the event loop has not yet delivered: the excess sent right behind an answer is usually still
 in the kernel's buffer when the next fetch of the same request (an `_entities` fetch) looks for a
-connection. One poll(2) of one descriptor per reuse. Bytes a server sends only after the next
+connection. One poll(2) of one descriptor per reuse (plain TCP only). Bytes a server sends only after the next
 request has gone out cannot be told from its answer; HTTP/1.1 gives a client no way to.
 """
 
@@ -55,7 +55,8 @@ class SubgraphConnector(aiohttp.TCPConnector):
         while True:
             conn = await super()._get(key, traces)
             protocol = conn.protocol if conn is not None else None
-            if protocol is None or not (protocol.should_close or _unread(protocol.transport)):
+            # (TLS: a record the TLS layer has not read yet, e.g. a session ticket, is no answer)
+            if protocol is None or not (protocol.should_close or (not key.is_ssl and _unread(protocol.transport))):
                 return conn
             # Something arrived (or failed, or the server closed) while it sat idle: close it and
             # take the next one.
