@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gateway.addresses import HOST, RUN_START
+
 _INTERNAL_EXTENSIONS = frozenset(
     {"stacktrace", "stackTrace", "exception", "exceptionStacktrace", "trace", "debug", "sql", "originalError", "locations"}
 )
 # host:port (an IP, localhost, a dotted name or [v6]; not a time of day like 10:00:00), URL path too
+# (linear whatever the message: see gateway/addresses.py)
 _ADDRESS = re.compile(
-    r"\b(?:[a-z][a-z0-9+.-]*://)?(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[a-zA-Z][\w-]*(?:\.[\w-]+)+)"
-    r":\d{1,5}\b(?!:)(?:/[^\s'\"]*)?"
+    RUN_START + r"(?:[a-zA-Z][a-zA-Z0-9+.-]*+://)?" + HOST + r":\d{1,5}\b(?!:)(?:/[^\s'\"]*+)?"
 )
 _PATH = re.compile(r"(?<![\w:/])/(?:[\w.-]+/)+[\w.-]+")
 REDACTED = "Subgraph errors redacted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gateway.addresses import HOST, RUN_START
 from gateway.errors import (
     SUBREQUEST_HTTP_ERROR,
     SUBREQUEST_MALFORMED_RESPONSE,
@@ -14,9 +15,10 @@ from gateway.errors import (
 from gateway.transport.failures import Failure
 
 _ADDRESS = re.compile(
-    r"(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[a-zA-Z][\w-]*(?:\.[\w-]+)+):\d{1,5}\b"
-    r"|\('[^']*', \d{1,5}(?:, \d+, \d+)?\)"  # asyncio's ('host', port) in "Connect call failed"
+    RUN_START + HOST + r":\d{1,5}\b"
+    r"|\('[^']*+', \d{1,5}(?:, \d+, \d+)?\)"  # asyncio's ('host', port) in "Connect call failed"
 )
+_REASON_CHARS = 300  # an aiohttp message can quote what the subgraph sent: keep what reaches clients short
 
 
 class SubgraphError(Exception):
@@ -40,6 +42,8 @@ class SubgraphError(Exception):
         cls, service: str, reason: str, refused: bool = False, failure: Failure = Failure.TRANSPORT
     ) -> SubgraphError:
         # aiohttp names the host and port it could not reach: internal detail, not for clients
+        if len(reason) > _REASON_CHARS:
+            reason = reason[:_REASON_CHARS] + "..."
         reason = _ADDRESS.sub("<subgraph>", reason)
         return cls(
             service, f"HTTP fetch failed from '{service}': {reason}", SUBREQUEST_HTTP_ERROR, refused, failure,

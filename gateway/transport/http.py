@@ -26,6 +26,7 @@ from gateway.telemetry.client import Tracer, traced_call
 from gateway.transport.breaker import State
 from gateway.transport.errors import SubgraphError
 from gateway.transport.failures import UNAVAILABLE_STATUS_MIN, Failure, classify_response
+from gateway.transport.framing import SubgraphConnector, SubgraphResponse, has_no_content
 from gateway.transport.meta import CONSISTENCY, READ_SOURCE, FetchMeta
 from gateway.transport.routing import SCHEMA_HEADER, SUBGRAPH_HEADER, Endpoint, Route, Routes
 from gateway.transport.stats import (
@@ -53,6 +54,21 @@ class _TooLarge(Exception):
 
 class SubgraphEncodingError(Exception):
     pass
+
+
+class _NoContent(Exception):
+    """A status that has no content (RFC 9110: 1xx, 204, 304): never a GraphQL answer."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _framing(e: aiohttp.ClientResponseError) -> str:
+    """What was wrong with the HTTP message, in the parser's words (its first line: the rest
+    quotes the subgraph's bytes, which may be anything and megabytes long)."""
+    first = (e.message or "").split("\n", 1)[0].strip().rstrip(":")
+    return first[:120] or "unparsable response"
 
 
 async def _read_bounded(resp: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -136,7 +152,7 @@ class HttpTransport:
         if self._session is None or self._session.closed:
             # Idle connections are closed before uvicorn's 5 s keep-alive would close them from the
             # other side: reusing one the server is closing is a broken request (worse across regions).
-            connector = aiohttp.TCPConnector(
+            connector = SubgraphConnector(
                 limit=self.max_connections, limit_per_host=self.max_connections, keepalive_timeout=4,
                 ttl_dns_cache=300,
             )
@@ -145,6 +161,7 @@ class HttpTransport:
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 skip_auto_headers=("User-Agent",),
                 auto_decompress=False,  # inflated by _read_bounded, within the byte limit
+                response_class=SubgraphResponse,
                 json_serialize=lambda o: orjson.dumps(o).decode(),
             )
         return self._session
@@ -307,6 +324,8 @@ class HttpTransport:
             ) from None
         except (SubgraphEncodingError, zlib.error) as e:
             raise SubgraphError.malformed(subgraph, f"bad content encoding ({e})") from None
+        except _NoContent as e:
+            raise SubgraphError.malformed(subgraph, f"HTTP {e.status} has no content") from None
         except aiohttp.ConnectionTimeoutError as e:
             # No connection within connect_timeout: the request never left, like a refusal.
             raise SubgraphError.unreachable(subgraph, "connect timeout", refused=True, failure=Failure.CONNECT) from e
@@ -317,6 +336,12 @@ class HttpTransport:
             raise SubgraphError.unreachable(
                 subgraph, str(e) or e.__class__.__name__, refused=True, failure=Failure.CONNECT
             ) from e
+        except aiohttp.ClientResponseError as e:
+            # Raised while reading the status line and headers (redirects are not followed, statuses
+            # not raised for): the bytes are not a valid HTTP response, e.g. Content-Length with
+            # chunked, or a previous answer's excess body read as this one's status line.
+            # aiohttp has closed the connection.
+            raise SubgraphError.malformed(subgraph, f"invalid HTTP response ({_framing(e)})") from e
         except aiohttp.ClientError as e:
             raise SubgraphError.unreachable(subgraph, str(e) or e.__class__.__name__) from e
 
@@ -328,9 +353,18 @@ class HttpTransport:
         # A subgraph that redirects is misconfigured (or compromised): never follow it.
         if limits is None:
             async with session.post(url, data=body, headers=headers, allow_redirects=False) as resp:
-                return resp.status, await _read_bounded(resp, self.max_response_bytes), resp.headers
+                return await self._read(resp)
         async with session.post(url, data=body, headers=headers, timeout=limits, allow_redirects=False) as resp:
-            return resp.status, await _read_bounded(resp, self.max_response_bytes), resp.headers
+            return await self._read(resp)
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> tuple[int, bytes, Mapping[str, str]]:
+        status = resp.status
+        if has_no_content(status):
+            # Its connection is already closed (SubgraphResponse); aiohttp skips 1xx answers
+            # before a final one, so this is a 101 nobody asked for, a 204 or a 304.
+            resp.close()
+            raise _NoContent(status)
+        return status, await _read_bounded(resp, self.max_response_bytes), resp.headers
 
 
 def _succeeded(route: Route, endpoint: Endpoint) -> None:
