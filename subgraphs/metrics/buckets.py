@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from subgraphs.metrics.series import MetricBucket, MetricKind
+from subgraphs.metrics.series import MetricBucket, MetricKind, finite
 
 
 class Point(NamedTuple):
@@ -42,17 +42,17 @@ def aggregate(points: Iterable[Point], bucket: str) -> list[MetricBucket]:
         groups[(point.kind, truncate(point.ts, bucket))].append(point)
     out = []
     for (kind, start), members in sorted(groups.items()):
-        values = [p.value for p in members]
-        total = sum(values)
+        values = [finite(p.value) for p in members]  # stored before validation, or by hand
+        total = sum(values)  # may overflow to inf: clamped below, as the SQL store clamps
         out.append(
             MetricBucket(
                 kind=MetricKind(kind),
                 start=start,
-                value=total / len(values),
+                value=finite(total / len(values)),
                 min=min(values),
                 max=max(values),
-                sum=total,
-                last=max(members, key=lambda p: (p.ts, p.tie)).value,
+                sum=finite(total),
+                last=finite(max(members, key=lambda p: (p.ts, p.tie)).value),
                 count=len(values),
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from enum import Enum
 from typing import Any
 
@@ -71,6 +72,14 @@ def check_range(start: dt.datetime | None, end: dt.datetime | None, bucket: Buck
 
 # The largest finite float8: a numeric aggregate is clamped to it before it becomes a float.
 _FLOAT8_MAX = 1.7976931348623157e308
+
+
+def finite(value: float) -> float:
+    """The Python side of `clamped`, for stores that aggregate in Python (Cassandra): into float8's
+    range, NaN as the largest value (PostgreSQL's numeric orders NaN above every number)."""
+    if math.isnan(value):
+        return _FLOAT8_MAX
+    return max(-_FLOAT8_MAX, min(_FLOAT8_MAX, value))
 
 
 def clamped(numeric: Any) -> Any:

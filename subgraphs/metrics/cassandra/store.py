@@ -23,7 +23,7 @@ from subgraphs.metrics.cassandra.session import (
     CassandraSession,
     connect,
 )
-from subgraphs.metrics.series import MetricBucket, MetricKind, MetricTotal, SeriesShape, utc
+from subgraphs.metrics.series import MetricBucket, MetricKind, MetricTotal, SeriesShape, finite, utc
 from subgraphs.metrics.store import Owner
 from subgraphs.settings import Settings, group_dc
 
@@ -97,7 +97,8 @@ class CassandraMetricsStore:
                     seen[0] + r.points, seen[1] + r.sum, min(seen[2], r.min), max(seen[3], r.max)
                 ]
             out[group] = [
-                MetricTotal(kind=MetricKind(k), points=int(v[0]), sum=float(v[1]), min=float(v[2]), max=float(v[3]))
+                MetricTotal(kind=MetricKind(k), points=int(v[0]), sum=finite(float(v[1])), min=finite(float(v[2])),
+                            max=finite(float(v[3])))
                 for k, v in sorted(folded.items())
             ]
         return out
