@@ -160,11 +160,12 @@ async def test_charter_up_restarts_what_crashes_and_leaves_nothing_behind(how: s
         assert report["schema"] == "charter-status/1"
         roles = sorted(p["role"] for p in report["processes"])
         assert roles == [
-            "events", "gateway", "nats", "postgres-primary", "postgres-replica", "subgraph", "subgraph", "subgraph"
+            "events", "gateway", "nats", "postgres-primary", "postgres-replica", "redis", "subgraph", "subgraph",
+            "subgraph",
         ]
         for p in report["processes"]:
             assert p["alive"] and p["health"] == "healthy" and p["restarts"] == 0 and p["pid"], p
-            if p["role"] in ("nats", "events"):  # shared by every region; the relay listens on no port
+            if p["role"] in ("nats", "events", "redis"):  # shared by every region; the relay listens on no port
                 assert p["region"] is None and (p["port"] is None) == (p["role"] == "events"), p
             else:
                 assert p["region"] == "ams" and p["port"], p
