@@ -313,12 +313,17 @@ class Satisfiability:
         impossible = False
         for i in current:
             if self._is_interface_object(i, abstract.name):
-                knowing.update(
+                jumps = {
                     j
                     for j in self.closure(i, abstract.name)
                     if not self._is_interface_object(j, abstract.name)
                     and self._knows(j, abstract, impl)
-                )
+                }
+                knowing.update(jumps)
+                if jumps:
+                    # Apollo's "fake downcast": once the runtime type can be learnt elsewhere, the
+                    # plan may stay here for the interface object's own fields under `... on impl`.
+                    knowing.add(i)
             elif self._knows(i, abstract, impl):
                 knowing.add(i)
             else:
