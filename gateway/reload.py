@@ -89,8 +89,14 @@ async def watch_file(gateway: Gateway, config: GatewayConfig, outcome: Outcome) 
     from watchfiles import awatch
 
     path = Path(config.supergraph).resolve()
-    # Watch the directory: editors and `mv` replace the file, which a file watch would lose.
-    async for changes in awatch(path.parent, debounce=200, step=50):
+    # Watch the directory, not the file: editors and `mv` replace the file, which a file watch
+    # would lose. Not recursively: a supergraph in /tmp or a home directory would otherwise put a
+    # watch on every directory below it (seconds before the gateway is ready, and the inotify
+    # watch limit).
+    async for changes in awatch(
+        path.parent, watch_filter=lambda _change, p: Path(p).name == path.name, recursive=False,
+        debounce=200, step=50,
+    ):
         if not any(Path(p).resolve() == path for _, p in changes):
             continue
         result = await asyncio.to_thread(reload_once, gateway, config)
