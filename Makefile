@@ -56,8 +56,11 @@ lint: $(BIN)/charter
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Two workers (pytest-xdist): many tests wait on servers they started, so one process leaves a
+# core idle. tests/conftest.py decides what may run beside what. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: setup system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
 
 bench: setup
 	$(BIN)/python -m bench.run

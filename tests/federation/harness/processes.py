@@ -13,7 +13,6 @@ from infra.ports import free_port as free_port
 from infra.processes import ChildProcess, ProcessFailed, start_http
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-STARTUP_TIMEOUT_S = 30.0
 
 
 def closed_port() -> int:
@@ -59,14 +58,12 @@ def start_server(
     files: list[Path] | None = None,
     ready: Callable[[httpx.Response], bool] = _answers_200,
 ) -> Server:
-    """Run argv, poll http://127.0.0.1:port/health_path until `ready`, within STARTUP_TIMEOUT_S.
+    """Run argv, poll http://127.0.0.1:port/health_path until `ready`, within infra's STARTUP_BOUND_S.
 
     Fails with the server's own output when it exits or never becomes ready."""
     url = f"http://127.0.0.1:{port}"
     try:
-        child = start_http(
-            name, argv, url + health_path, cwd=REPO_ROOT, env=env, within=STARTUP_TIMEOUT_S, ready=ready
-        )
+        child = start_http(name, argv, url + health_path, cwd=REPO_ROOT, env=env, ready=ready)
     except ProcessFailed as error:
         for path in files or []:
             path.unlink(missing_ok=True)
