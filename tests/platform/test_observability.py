@@ -36,9 +36,15 @@ DASHBOARD = OBS / "grafana-dashboard.json"
 UNITLESS_HISTOGRAMS = {"charter_gateway_cost_estimated", "charter_gateway_cost_actual"}
 
 
+# A cold promtool build may still be running when these tests start (last of the run): the wait
+# for it is bounded here, not by the suite's per-test timeout.
+BUILD_WAIT_S = 900.0
+pytestmark = pytest.mark.timeout(BUILD_WAIT_S + 120)
+
+
 @pytest.fixture(scope="module")
 def promtool_bin() -> Path:
-    path = promtool.cached() or promtool.wait_for_build()  # `make setup` may still be building it
+    path = promtool.cached() or promtool.wait_for_build(BUILD_WAIT_S)  # `make setup` may still be building it
     if path is None:
         if promtool.go() is None:
             pytest.skip("no Go toolchain here to build promtool (python -m infra.promtool says how)")
