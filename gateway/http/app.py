@@ -110,7 +110,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
         max_buffered=config.subscription_buffer,
         require_authorization=config.ws_require_authorization,
     )
-    websocket = GraphQLWebSocket(hub, limits, config.forward_headers)
+    websocket = GraphQLWebSocket(hub, limits, config.forward_headers, metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -186,7 +186,7 @@ def create_app(config: GatewayConfig, sdl: str | None = None) -> Starlette:
     app.state.invalidation_consumer = consumer
     # With an operator port, /health and /metrics live only there (the CLI serves this app on it).
     app.state.operator_app = Starlette(routes=operator_routes) if config.operator_port else None
-    post = GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout, StreamingPost(hub))
+    post = GraphQLPost(gateway, metrics, config.max_body_bytes, config.body_timeout, StreamingPost(hub, metrics))
     graphql_paths = frozenset({"/graphql", "/"})
     served: Any = Dispatch(app, post, graphql_paths, websocket.asgi)
     if tracer is not None:

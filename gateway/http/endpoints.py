@@ -58,12 +58,8 @@ class GraphQLEndpoints:
         self, gql: GraphQLRequest, request: Request, media_type: str, started: float, allow_mutation: bool
     ) -> Response:
         result: Result = await self.gateway.run(gql, request.headers, allow_mutation=allow_mutation)
-        if result.cost is not None:
-            self.metrics.observe_cost(result.cost)
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
-        self.metrics.answered(result.outcome, result.request_error, result.status, result.operation).observe(
-            time.perf_counter() - started
-        )
+        self.metrics.counted(result).observe(time.perf_counter() - started)
         headers = {"allow": "POST"} if status == 405 else {}
         if result.cache_control is not None:
             headers["cache-control"] = result.cache_control

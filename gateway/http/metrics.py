@@ -10,7 +10,7 @@ the transport's per-subgraph recorders): no label lookup or dict built per reque
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -18,6 +18,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from gateway.errors import FAILED, OUTCOMES, REFUSED, SUCCESS
 from gateway.http.fetch_metrics import FetchMetrics
 from gateway.http.operation_labels import DEFAULT_CAP, OperationLabels
+
+if TYPE_CHECKING:
+    from gateway.pipeline import Result
 
 # Request latency: fine around the seed's 100 ms p99 objective (an SLO needs a bucket edge there).
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -29,7 +32,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "charter_gateway_requests",
-            "GraphQL requests by outcome: success, partial (data with errors), error, refused",
+            "GraphQL requests by outcome: success, partial (data with errors), error, refused;"
+            " over HTTP, SSE, multipart and WebSocket (a subscription counts once, when it starts)",
             ["outcome"], registry=self.registry,
         )
         self.outcome: dict[str, Any] = {o: self.requests.labels(o) for o in OUTCOMES}
@@ -131,6 +135,18 @@ class Metrics:
             outcome = (FAILED if status >= 500 else REFUSED) if request_error else SUCCESS
         self.outcome[outcome].inc()
         return self.operations.none if operation == "" else self.operations.child(operation)
+
+    def counted(self, result: Result) -> Any:
+        """Count a pipeline result (its outcome, and its cost when it was estimated), whatever the
+        transport; the latency histogram child to observe it in."""
+        if result.cost is not None:
+            self.observe_cost(result.cost)
+        return self.answered(result.outcome, result.request_error, result.status, result.operation)
+
+    def started(self, refused: bool) -> None:
+        """Count a subscription as it starts (or is refused). Its lifetime is not a latency: the
+        histogram and the subscription gauges tell the rest."""
+        self.outcome[REFUSED if refused else SUCCESS].inc()
 
     def stopped(self, outcome: str) -> Any:
         """Count a request stopped before the pipeline (HTTP refusals, bodies that are not JSON)."""

@@ -169,9 +169,7 @@ class GraphQLPost:
         if result.parts is not None:
             latency = self.metrics.answered(result.outcome, result.request_error, result.status, result.operation)
             return 200, media_type, result.parts, result.headers, latency
-        if result.cost is not None:
-            self.metrics.observe_cost(result.cost)
-        latency = self.metrics.answered(result.outcome, result.request_error, result.status, result.operation)
+        latency = self.metrics.counted(result)
         status = negotiation.status_for(media_type, result.request_error, result.status, result.malformed)
         extra = result.headers
         if result.cache_control is not None:

@@ -14,6 +14,7 @@ then `complete`. The client disconnecting ends its subscription.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import MutableMapping
 from typing import Any
@@ -21,8 +22,9 @@ from typing import Any
 import orjson
 from graphql import OperationType
 
-from gateway.errors import RequestError, error
+from gateway.errors import FAILED, RequestError, error
 from gateway.http import negotiation
+from gateway.http.metrics import Metrics
 from gateway.pipeline import GraphQLRequest
 from gateway.subscriptions.hub import Encoded, SubscriptionHub
 
@@ -122,14 +124,16 @@ class _HttpSink:
 
 
 class StreamingPost:
-    def __init__(self, hub: SubscriptionHub) -> None:
+    def __init__(self, hub: SubscriptionHub, metrics: Metrics) -> None:
         self.hub = hub
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Any, send: Any, headers: dict[str, str], body: bytes, mode: str) -> None:
         framing: _Framing = _Sse() if mode == "sse" else _Multipart()
         try:
             request = negotiation.from_json_body(body)
         except RequestError as e:
+            self.metrics.started(refused=True)
             await _json(send, 400, {"errors": e.errors})
             return
         try:
@@ -140,8 +144,10 @@ class StreamingPost:
                 prepared = None
         except Exception as e:  # a bug of ours, before the stream: a GraphQL 500, never a hang
             if not isinstance(e, RequestError):
+                self.metrics.stopped(FAILED)
                 await _json(send, 500, {"errors": [error("Internal server error.", "INTERNAL_SERVER_ERROR")]})
                 raise
+            self.metrics.started(refused=True)
             if mode != "sse":
                 await _json(send, 400, {"errors": e.errors})
                 return
@@ -156,6 +162,7 @@ class StreamingPost:
         single = None
         if prepared is not None:
             handle = self.hub.subscribe(prepared, sink)
+            self.metrics.started(refused=False)
         else:
             single = asyncio.create_task(self._single(request, headers, sink))
         disconnected = asyncio.create_task(_wait_disconnect(receive))
@@ -169,7 +176,9 @@ class StreamingPost:
                 single.cancel()
 
     async def _single(self, request: GraphQLRequest, headers: dict[str, str], sink: _HttpSink) -> None:
+        started = time.perf_counter()
         result = await self.hub.gateway.run(request, headers, allow_mutation=True)
+        self.metrics.counted(result).observe(time.perf_counter() - started)
         sink._put(sink.framing.next(result.body))
         sink.complete()
 

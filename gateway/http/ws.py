@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from gateway.errors import RequestError, error
+from gateway.http.metrics import Metrics
 from gateway.http.ws_direct import DirectWrite, direct_writer
 from gateway.pipeline import GraphQLRequest
 from gateway.subscriptions.hub import Encoded, Subscribed, SubscriptionHub
@@ -208,6 +210,7 @@ class _Connection:
         if op_id in self.ops:
             raise _Closed(4409, f"Subscriber for {op_id} already exists")
         if len(self.ops) >= self.limits.max_subscriptions:
+            self.server.metrics.started(refused=True)
             self.push(orjson.dumps({"id": op_id, "type": "error", "payload": [error(
                 f"Too many operations on this connection (limit {self.limits.max_subscriptions}).",
                 TOO_MANY_SUBSCRIPTIONS,
@@ -221,16 +224,20 @@ class _Connection:
                 prepared = hub.prepare(request, self.headers)
                 self.ops[op_id] = None  # reserved before the sink can report
                 self.ops[op_id] = hub.subscribe(prepared, _Sink(self, op_id))
+                self.server.metrics.started(refused=False)
                 return
         except RequestError as e:
             self.ops.pop(op_id, None)
+            self.server.metrics.started(refused=True)
             self.push(orjson.dumps({"id": op_id, "type": "error", "payload": e.errors}).decode())
             return
         self.ops[op_id] = asyncio.create_task(self._single(op_id, request))
 
     async def _single(self, op_id: str, request: GraphQLRequest) -> None:
         """A query or mutation over the socket: one `next` and `complete` (or `error`)."""
+        started = time.perf_counter()
         result = await self.server.hub.gateway.run(request, self.headers, allow_mutation=True)
+        self.server.metrics.counted(result).observe(time.perf_counter() - started)
         if op_id not in self.ops:
             return  # the client completed it meanwhile
         del self.ops[op_id]
@@ -256,10 +263,13 @@ class _Connection:
 class GraphQLWebSocket:
     """The `/graphql` WebSocket endpoint."""
 
-    def __init__(self, hub: SubscriptionHub, limits: WsLimits, forward_headers: tuple[str, ...]) -> None:
+    def __init__(
+        self, hub: SubscriptionHub, limits: WsLimits, forward_headers: tuple[str, ...], metrics: Metrics
+    ) -> None:
         self.hub = hub
         self.limits = limits
         self.forward_headers = forward_headers
+        self.metrics = metrics
         self.per_client: dict[str, int] = {}
 
     def upgrade_headers(self, ws: WebSocket) -> dict[str, str]:

@@ -3,6 +3,10 @@
 A handler applies a batch of events idempotently (keyed by `event_id`) and only then are their
 messages acked: a crash before the ack means a redelivery, which the handler recognises and skips.
 A message that is not an event at all (not JSON, no eventId) is terminated, not redelivered forever.
+
+Each batch is one CONSUMER span ("process <stream>") linked to the trace of every message in it
+(the writer's context, which the outbox relay put in the message headers): the OpenTelemetry
+messaging conventions for batches, as a batch has many parents and a span only one.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+from opentelemetry import trace
+from opentelemetry.trace import Link, SpanKind, Tracer
 
+from gateway.telemetry import propagate
 from subgraphs.events.contract import STREAM_SUBJECTS, event_kind, event_region
 
 log = logging.getLogger("charter.events.consumer")
@@ -77,13 +84,17 @@ class Handler(Protocol):
 class DurableConsumer:
     """One durable pull consumer on one stream feeding one handler."""
 
-    def __init__(self, js: JetStreamContext, stream: str, handler: Handler, *, batch: int = 256, ack_wait_s: float = 10.0) -> None:
+    def __init__(
+        self, js: JetStreamContext, stream: str, handler: Handler, *, batch: int = 256, ack_wait_s: float = 10.0,
+        tracer: Tracer | None = None,
+    ) -> None:
         self.js = js
         self.stream = stream
         self.handler = handler
         self.durable = f"{handler.name}-{stream.lower()}"
         self.batch = batch
         self.ack_wait_s = ack_wait_s
+        self.tracer = tracer or trace.get_tracer("charter.events.consumer")  # a no-op one unless configured
 
     def config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -146,16 +157,40 @@ class DurableConsumer:
                 log.warning("%s: dropping message %s on %s: %s", self.durable, m.metadata.sequence.stream, m.subject, exc)
                 await m.term()
         if events:
-            try:
-                await self.handler.apply(events)
-            except Exception:
-                for m in good:
-                    with contextlib.suppress(Exception):
-                        await m.nak(delay=1.0)
-                raise
+            with self.tracer.start_as_current_span(
+                f"process {self.stream}", kind=SpanKind.CONSUMER, links=_links(good),
+                attributes={
+                    "messaging.system": "nats", "messaging.operation.type": "process",
+                    "messaging.destination.name": STREAM_SUBJECTS[self.stream],
+                    "messaging.consumer.group.name": self.durable,
+                    "messaging.batch.message_count": len(events),
+                },
+            ):  # an exception is recorded on the span, and its status set, as it leaves
+                try:
+                    await self.handler.apply(events)
+                except Exception:
+                    for m in good:
+                        with contextlib.suppress(Exception):
+                            await m.nak(delay=1.0)
+                    raise
         for m in good:
             await m.ack()
 
 
-async def run_consumers(js: JetStreamContext, handler: Handler, streams: Sequence[str], stop: asyncio.Event) -> None:
-    await asyncio.gather(*(DurableConsumer(js, s, handler).run(stop) for s in streams))
+def _links(msgs: Sequence[Msg]) -> list[Link]:
+    """A link to each message's producer span (or its writer's, when the relay was not traced)."""
+    links = []
+    for m in msgs:
+        headers = m.headers
+        if not headers or "traceparent" not in headers:
+            continue
+        context = trace.get_current_span(propagate.extract(headers)).get_span_context()
+        if context.is_valid:
+            links.append(Link(context, {"messaging.message.id": headers.get("Nats-Msg-Id", "")}))
+    return links
+
+
+async def run_consumers(
+    js: JetStreamContext, handler: Handler, streams: Sequence[str], stop: asyncio.Event, tracer: Tracer | None = None
+) -> None:
+    await asyncio.gather(*(DurableConsumer(js, s, handler, tracer=tracer).run(stop) for s in streams))

@@ -37,8 +37,13 @@ def _as_dict(entries: list[dict[str, object]]) -> dict[str, int]:
 
 async def test_analytics_counts_every_event_once(platform: Platform, gql: Gql, fresh_nats_server: NatsServer) -> None:
     settings = event_settings([fresh_nats_server.url])
-    before = (await gql("metrics", COUNTS))["data"]["eventCounts"]
+    # Rows earlier tests on this session's platform left unsent (a relay killed mid-batch, writes
+    # made with no relay running): this relay publishes them too. They are counted before
+    # `before` is read, so that the deltas below are this test's events only.
+    backlog = await outbox_rows(platform.database_url, "sent_at IS NULL")
     async with running_relay(platform.database_url, settings), running_analytics(platform.database_url, settings):
+        await applied_once(platform.database_url, [r["id"] for r in backlog], within=60)
+        before = (await gql("metrics", COUNTS))["data"]["eventCounts"]
         first = await outbox_rows(platform.database_url, "seq = (SELECT max(seq) FROM outbox)")
         pid = await create_project(gql, "Analytics", region="syd")
         body = await gql("metrics", RECORD, {"p": pid, "points": [
@@ -124,3 +129,65 @@ def test_hooks_load_by_name() -> None:
     assert load_hook("json:dumps") is json.dumps
     with pytest.raises(ValueError, match="module:function"):
         load_hook("json.dumps")
+
+
+async def test_a_batch_is_one_consumer_span_linked_to_each_messages_trace(fresh_nats_server: NatsServer) -> None:
+    """The messages' trace context (what the relay puts in the headers) becomes links of the
+    batch's CONSUMER span, so a trace backend leads from a mutation to whatever consumed it."""
+    import os
+
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind
+
+    from subgraphs.events.connection import connect
+    from subgraphs.events.consumer import Event, run_consumers
+    from subgraphs.events.streams import ensure_streams
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+
+    class Recorder:
+        name = "trace-test"
+
+        def __init__(self) -> None:
+            self.seen: list[Event] = []
+            self.all_seen = asyncio.Event()
+
+        async def apply(self, events: list[Event]) -> None:
+            self.seen.extend(events)
+            if len(self.seen) >= 3:
+                self.all_seen.set()
+
+    settings = event_settings([fresh_nats_server.url])
+    traces = [os.urandom(16).hex() for _ in range(2)]
+    nc = await connect(settings.nats_urls, "trace-test")
+    stop = asyncio.Event()
+    handler = Recorder()
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, settings.streams)
+        for n, headers in enumerate([
+            {"traceparent": f"00-{traces[0]}-{os.urandom(8).hex()}-01"},
+            {"traceparent": f"00-{traces[1]}-{os.urandom(8).hex()}-01", "tracestate": "vendor=1"},
+            {},  # written by a request that carried no trace
+        ]):
+            event = {"eventId": f"trace-{traces[0]}-{n}", "projectId": "p", "kind": "PROGRESS", "value": 1.0}
+            await js.publish("covenant.metric.ams.p", json.dumps(event).encode(), headers={"Nats-Msg-Id": event["eventId"], **headers})
+        task = asyncio.create_task(run_consumers(js, handler, ["COVENANT"], stop, tracer=tracer))
+        try:
+            await asyncio.wait_for(handler.all_seen.wait(), 20)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+    finally:
+        await nc.close()
+    spans = [s for s in exporter.get_finished_spans() if s.name == "process COVENANT"]
+    assert spans and all(s.kind == SpanKind.CONSUMER for s in spans)
+    linked = {format(link.context.trace_id, "032x") for s in spans for link in s.links}
+    assert linked == set(traces), (linked, traces)
+    assert sum(s.attributes["messaging.batch.message_count"] for s in spans) == 3  # type: ignore[misc]
+    assert all(s.attributes["messaging.consumer.group.name"] == "trace-test-covenant" for s in spans)

@@ -7,7 +7,7 @@ payloads with opentelemetry-proto. Either way the test reads back what the backe
   those the SQL statements;
 - a mutation's event reaches a subscription: the gateway's span for that event links back to the
   mutation's trace, which holds the relay's publish span (the trace context went through the
-  outbox row and the NATS headers);
+  outbox row and the NATS headers); the event consumers' batch spans link back to it too;
 - (Jaeger) OTLP over gRPC is accepted too.
 """
 
@@ -259,6 +259,16 @@ async def _event_links_back(gateway: str, metrics_url: str, at: str, backend: Ba
         assert any(s.service == "charter-metrics" and s.kind == "server" for s in mutation)
         assert any(s.service == "charter-events" and s.kind == "producer" for s in mutation), "no relay span yet"
     await _eventually(published, 30)
+
+    async def consumed() -> None:
+        # The consumers' batches: CONSUMER spans of their own, linked to the mutation's trace. The
+        # mutation wrote a metric event (COVENANT) and its audit record (AUDIT), so both streams'.
+        batches = [s for s in await backend.search("charter-events") if s.kind == "consumer" and cause in s.links]
+        covenant = [s for s in batches if s.name == "process COVENANT"]
+        assert covenant, f"no COVENANT consumer span linking to the mutation yet: {[s.name for s in batches]}"
+        groups = {str(s.attributes.get("messaging.consumer.group.name")) for s in covenant}
+        assert groups <= {"analytics-covenant", "cache-covenant"}, groups
+    await _eventually(consumed, 30)
 
 
 async def _grpc_export_reaches(endpoint: str, backend: Backend) -> None:

@@ -230,12 +230,7 @@ async def test_slow_client_is_closed_and_the_others_keep_receiving(tight: Served
 
 async def _subscription_metrics(gw: ServedApp) -> dict[str, float]:
     """The gateway's subscription series, from its /metrics."""
-    async with httpx.AsyncClient(timeout=10) as client:
-        text = (await client.get(f"http://127.0.0.1:{gw.port}/metrics")).text
-    samples = {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text) for s in family.samples
-    }
+    samples = await _samples(gw)
     return {
         "open": samples[("charter_gateway_subscriptions_open", ())],
         "streams": samples[("charter_gateway_subscription_streams_open", ())],
@@ -258,3 +253,42 @@ async def test_event_source_failure_is_an_error_message(supergraph_file: Any) ->
         await ws.close()
     finally:
         await served.stop()
+
+
+async def _samples(gw: ServedApp) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of the gateway's /metrics, by (name, sorted labels)."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        text = (await client.get(f"http://127.0.0.1:{gw.port}/metrics")).text
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text) for s in family.samples
+    }
+
+
+async def test_operations_over_the_socket_and_streams_are_counted(gateway: ServedApp) -> None:
+    """An operator's request counts include what arrives over WebSocket and SSE: queries with
+    their latency under their operation name, subscriptions once as they start, refusals."""
+    before = await _samples(gateway)
+    ws = await acked(gateway)
+    await send(ws, {"id": "q", "type": "subscribe", "payload": {"query": "query CountedOverWs { __typename }"}})
+    assert (await recv(ws))["type"] == "next"
+    assert (await recv(ws)) == {"id": "q", "type": "complete"}
+    await send(ws, {"id": "s", "type": "subscribe", "payload": {"query": ALERTS}})
+    await send(ws, {"id": "bad", "type": "subscribe", "payload": {"query": "subscription { nope }"}})
+    assert (await recv(ws))["type"] == "error"
+    await send(ws, {"id": "s", "type": "complete"})
+    await ws.close()
+    async with httpx.AsyncClient() as client:
+        r = await client.post(f"http://127.0.0.1:{gateway.port}/graphql", json={"query": "query CountedOverSse { __typename }"},
+                              headers={"accept": "text/event-stream"})
+        assert r.status_code == 200 and "__typename" in r.text
+    after = await _samples(gateway)
+
+    def delta(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert delta("charter_gateway_requests_total", outcome="success") == 3  # two queries, one subscription
+    assert delta("charter_gateway_requests_total", outcome="refused") == 1
+    assert delta("charter_gateway_request_seconds_count", operation="CountedOverWs") == 1
+    assert delta("charter_gateway_request_seconds_count", operation="CountedOverSse") == 1
