@@ -67,6 +67,11 @@ class LatencyProxy:
         except OSError:
             client_w.close()  # like a refused connection on the far side
             return
+        except asyncio.CancelledError:
+            # stop() ended it mid-handshake. It must not end cancelled: asyncio's server callback
+            # calls exception() on this task, which re-raises and prints a traceback per connection.
+            client_w.close()
+            return
         finally:
             if me is not None:
                 self._tasks.discard(me)
@@ -77,6 +82,7 @@ class LatencyProxy:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
         room = asyncio.Semaphore(max(1, self.max_buffered // _CHUNK))
+        reading = asyncio.current_task()
 
         async def deliver() -> None:
             while True:
@@ -89,9 +95,17 @@ class LatencyProxy:
                         if writer.can_write_eof():
                             writer.write_eof()
                     return
-                writer.write(data)
-                room.release()
-                await writer.drain()
+                try:
+                    writer.write(data)
+                    room.release()
+                    await writer.drain()
+                except OSError:
+                    # The far side is gone (reset). The pipe ends here, quietly: a sender that
+                    # ended in an exception nobody awaits (stop() cancels the reader first) is
+                    # printed as "Task exception was never retrieved" when charter up stops.
+                    if reading is not None:
+                        reading.cancel()
+                    return
 
         sender = asyncio.create_task(deliver())
         try:
