@@ -242,7 +242,7 @@ def _available(url: str) -> str:
     return url
 
 
-async def _wait_healthy(url: str, proc: ManagedProcess, within: float) -> None:
+async def wait_healthy(url: str, proc: ManagedProcess, within: float) -> None:
     """The gateway answers GET /health with 200 when its supergraph is loaded. It prints no
     readiness line we could wait on, so we poll, bounded in time."""
     deadline = time.monotonic() + within
@@ -427,7 +427,7 @@ async def start_platform(opts: UpOptions, stack: contextlib.AsyncExitStack, prog
 
     async def start_gateway() -> None:
         await gateway.start(None)
-        await _wait_healthy(health_url, gateway, within=60)
+        await wait_healthy(health_url, gateway, within=60)
 
     await start_gateway()
     units.append(Unit("gateway", "gateway", gateway, start_gateway, region=opts.regions[0], port=opts.port,

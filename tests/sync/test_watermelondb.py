@@ -21,7 +21,7 @@ import pytest_asyncio
 from sync_support import TOKEN_ENV
 
 from infra.devkey import ensure_dev_key, mint
-from infra.platform import _wait_healthy
+from infra.platform import wait_healthy
 from infra.ports import free_port
 from infra.processes import ManagedProcess
 from infra.stack import InProcessStack, start_stack
@@ -56,7 +56,7 @@ async def running_platform() -> AsyncIterator[tuple[InProcessStack, str]]:
     )
     try:
         await gateway.start(None)
-        await _wait_healthy(f"http://127.0.0.1:{port}/health", gateway, within=60)
+        await wait_healthy(f"http://127.0.0.1:{port}/health", gateway, within=60)
         yield stack, f"http://127.0.0.1:{port}/graphql"
     finally:
         os.environ.pop(TOKEN_ENV, None)
