@@ -61,7 +61,7 @@ CLIENT_QUERY = "subscription { metricRecorded { projectId at } }"
 async def _start_gateway(base: Path, nats_url: str) -> tuple[ManagedProcess, int]:
     """A gateway over the platform's supergraph whose HTTP subgraphs are not running: the
     subscription's selection is all in the event, so no fetch is made."""
-    from infra.platform import _wait_healthy as wait_healthy
+    from infra.platform import wait_healthy
     from infra.ports import free_port
     from subgraphs.supergraph import compose_supergraph
 

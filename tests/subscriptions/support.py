@@ -20,6 +20,8 @@ from infra.ports import free_port
 from infra.processes import ManagedProcess
 
 REPO = Path(__file__).resolve().parents[2]
+RECORD = """mutation ($p: ID!, $points: [MetricPointInput!]!) {
+  recordMetrics(input: {projectId: $p, points: $points}) { recorded } }"""
 NODE_TOOLS = REPO / "tools" / "node"
 STREAMS = {"COVENANT": ["covenant.>"], "ALERTS": ["alerts.>"]}
 
@@ -92,3 +94,28 @@ def serve_gateway(supergraph: Path, nats_url: str, **config: Any) -> ServedApp:
 def hub_of(served: ServedApp) -> Any:
     """The gateway's subscription hub (the app is wrapped by the POST dispatcher)."""
     return served.app.app.state.subscriptions
+
+
+async def record_metric(gw: ServedApp, keys: Path, project_id: str, value: float, kind: str = "BENEFICIARIES") -> str:
+    """Records one point through the gateway's `recordMetrics` mutation, with a `metrics:write`
+    token minted from `keys`, on the project's start date (inside its window); returns the date."""
+    import httpx
+
+    from infra.devkey import mint
+
+    token = mint(keys, ["metrics:write"], subject="outbox-test")
+    async with httpx.AsyncClient(timeout=30) as client:
+        r = await client.post(
+            f"http://127.0.0.1:{gw.port}/graphql",
+            json={"query": "query($id: ID!) { project(id: $id) { startDate } }", "variables": {"id": project_id}},
+        )
+        day = r.json()["data"]["project"]["startDate"]
+        points = [{"kind": kind, "value": value, "at": f"{day}T12:00:00Z"}]
+        r = await client.post(
+            f"http://127.0.0.1:{gw.port}/graphql", json={"query": RECORD, "variables": {"p": project_id, "points": points}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    body = r.json()
+    assert r.status_code == 200 and "errors" not in body, body
+    assert body["data"]["recordMetrics"]["recorded"] == 1
+    return str(day)

@@ -10,74 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import tempfile
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
-import pytest_asyncio
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from gateway.auth.config import AuthConfig
-from infra.devkey import ISSUER, ensure_dev_key, mint
 from infra.inprocess import ServedApp
-from infra.stack import InProcessStack
-from tests.events.harness import event_settings, running_relay
-from tests.subscriptions.support import NODE_TOOLS, Nats, hub_of, serve_gateway
+from tests.subscriptions.support import NODE_TOOLS, hub_of, record_metric
 
 SCRIPT = str(Path(__file__).with_name("clients") / "subscribe.mjs")
 QUERY = """subscription ($id: ID) {
   metricRecorded(projectId: $id) { projectId kind value at project { id name nation { name } } }
 }"""
-RECORD = """mutation ($p: ID!, $points: [MetricPointInput!]!) {
-  recordMetrics(input: {projectId: $p, points: $points}) { recorded } }"""
 NODE = shutil.which("node") is not None and (NODE_TOOLS / "node_modules" / "graphql-sse").exists()
-
-
-@pytest.fixture(scope="module")
-def keys() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="charter-outbox-keys-"))
-    ensure_dev_key(path)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest_asyncio.fixture(scope="module")
-async def live(stack: InProcessStack, supergraph_file: Path, nats_server: Nats, keys: Path) -> AsyncIterator[ServedApp]:
-    """A gateway that trusts the key, and the outbox relay of the stack's database publishing to
-    the NATS server the gateway reads."""
-    auth = AuthConfig(jwks=(str(keys / "dev-jwks.json"),), issuer=ISSUER)
-    gw = serve_gateway(supergraph_file, nats_server.url, auth=auth)
-    settings = event_settings([nats_server.url], poll_s=60.0)
-    try:
-        async with running_relay(stack.cluster.primary_url(), settings, name="outbox-to-clients"):
-            yield gw
-    finally:
-        await gw.stop()
-
-
-async def _record(gw: ServedApp, keys: Path, project_id: str, value: float) -> str:
-    """Records one point on the project's start date (inside its window); returns the date."""
-    token = mint(keys, ["metrics:write"], subject="outbox-test")
-    async with httpx.AsyncClient(timeout=30) as client:
-        r = await client.post(
-            f"http://127.0.0.1:{gw.port}/graphql",
-            json={"query": "query($id: ID!) { project(id: $id) { startDate } }", "variables": {"id": project_id}},
-        )
-        day = r.json()["data"]["project"]["startDate"]
-        points = [{"kind": "BENEFICIARIES", "value": value, "at": f"{day}T12:00:00Z"}]
-        r = await client.post(
-            f"http://127.0.0.1:{gw.port}/graphql", json={"query": RECORD, "variables": {"p": project_id, "points": points}},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    body = r.json()
-    assert r.status_code == 200 and "errors" not in body, body
-    assert body["data"]["recordMetrics"]["recorded"] == 1
-    return str(day)
 
 
 async def _node_client(mode: str, gw: ServedApp, project_id: str) -> list[dict[str, Any]]:
@@ -119,7 +67,7 @@ async def test_a_recorded_metric_reaches_the_client_enriched(
         hub.wait_until(lambda h: h.subscribers() > before and all(s.ready for s in h.streams.values())), 60
     )
     value = {"ws": 11.0, "sse": 12.0, "apollo": 13.0, "gql": 14.0}[mode]
-    day = await _record(live, keys, project_id, value)
+    day = await record_metric(live, keys, project_id, value)
     (result,) = await asyncio.wait_for(client, 60)
     got = result["data"]["metricRecorded"]
     assert got["projectId"] == project_id and got["kind"] == "BENEFICIARIES" and got["value"] == value
