@@ -32,6 +32,8 @@ from bench.domain.writes import ProjectFacts
 README = Path(__file__).resolve().parents[1] / "README.md"
 START, END = "<!-- domain:start -->", "<!-- domain:end -->"
 
+PACED = "entity cache, paced"  # the third mode: the cache at a fixed load, not at saturation
+
 
 def metric(text: str, name: str, **labels: str) -> float:
     want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
@@ -78,7 +80,11 @@ async def load_data(session: aiohttp.ClientSession, url: str) -> DataSet:
     return DataSet(nations, cursors, projects, facts)
 
 
-async def run_mix(url: str, data: DataSet, clients: int, seconds: float, seed: int, auth: str | None = None) -> Tally:
+async def run_mix(
+    url: str, data: DataSet, clients: int, seconds: float, seed: int, auth: str | None = None, rate: float | None = None
+) -> Tally:
+    """The mix from `clients` clients: closed loop (each sends its next action when the last is
+    answered), or paced at `rate` actions per second in all (latency from each action's due time)."""
     tally = Tally()
     writable = [data.facts[p] for p in data.projects[: max(clients, len(data.projects) // 5)]]
     owned = [writable[i::clients] for i in range(clients)]
@@ -87,7 +93,8 @@ async def run_mix(url: str, data: DataSet, clients: int, seconds: float, seed: i
         deadline = time.monotonic() + seconds
         await asyncio.gather(
             watch_loop(tally, deadline),
-            *(Client(session, url, Picker(data, seed * 1000 + i), owned[i], tally, i, auth).run(deadline)
+            *(Client(session, url, Picker(data, seed * 1000 + i), owned[i], tally, i, auth).run(
+                deadline, clients / rate if rate else None, i / rate if rate else 0.0)
               for i in range(clients)),
         )
     return tally
@@ -131,7 +138,7 @@ async def _metrics(session: aiohttp.ClientSession, url: str) -> str:
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     from infra.devkey import ISSUER, JWKS_NAME, mint
-    from infra.platform import UpOptions, _wait_healthy, start_platform
+    from infra.platform import UpOptions, start_platform, wait_healthy
     from infra.ports import free_port
     from infra.processes import ManagedProcess
 
@@ -152,7 +159,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         )
         stack.push_async_callback(plain.stop)
         await plain.start(None)
-        await _wait_healthy(f"http://127.0.0.1:{plain_port}/health", plain, within=60)
+        await wait_healthy(f"http://127.0.0.1:{plain_port}/health", plain, within=60)
         plain_url = f"http://127.0.0.1:{plain_port}/graphql"
         async with aiohttp.ClientSession() as session:
             data = await load_data(session, plain_url)
@@ -161,16 +168,20 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         # The clients' writes need the mutations' scopes; reads stay anonymous (shared cache entries).
         auth = mint(data_dir, ["projects:write", "metrics:write"], subject="bench-domain", ttl=6 * 3600)
         results: dict[str, Any] = {}
-        for mode, url in (("no cache", plain_url), ("entity cache", cached_url)):
+        seen: set[tuple[str, bytes]] = set()
+        for mode, url in (("no cache", plain_url), ("entity cache", cached_url), (PACED, cached_url)):
+            # The latency at a given load: the cache paced at the load its RPS target names (3x what
+            # no cache achieved), where the closed loop above runs both cores at saturation.
+            rate = 3 * results["no cache"]["rps"] if mode == PACED else None
             if mode == "entity cache":
                 started = time.monotonic()
                 n = await prime(url, data)
                 print(f"{mode}: primed {n} screen variants in {time.monotonic() - started:.0f} s", flush=True)
             print(f"{mode}: {args.warmup:.0f} s warm-up, {args.duration:.0f} s measured, {args.clients} clients", flush=True)
-            await run_mix(url, data, args.clients, args.warmup, seed=1, auth=auth)
+            await run_mix(url, data, args.clients, args.warmup, seed=1, auth=auth, rate=rate)
             async with aiohttp.ClientSession() as session:
                 before = await _metrics(session, url)
-            tally = await run_mix(url, data, args.clients, args.duration, seed=2, auth=auth)
+            tally = await run_mix(url, data, args.clients, args.duration, seed=2, auth=auth, rate=rate)
             async with aiohttp.ClientSession() as session:
                 after = await _metrics(session, url)
 
@@ -182,6 +193,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             errors = delta("charter_cache_requests_total", cache="entity", result="error")
             lookups = hits + misses + errors
             results[mode] = {
+                "rate": rate,
                 "requests": tally.requests,
                 "rps": tally.requests / args.duration,
                 "p50_ms": _pct(tally.latencies, 0.50),
@@ -203,11 +215,16 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             }
             print(f"  {orjson.dumps({k: v for k, v in results[mode].items() if k not in ('by_screen', 'tail')}).decode()}", flush=True)
             print(f"  tail: {orjson.dumps(results[mode]['tail']).decode()}", flush=True)
-            last_tally = tally
+            if mode != "no cache":
+                seen |= tally.reads_seen
         await asyncio.sleep(1.5)  # the freshness bound (1 s) has passed for every write
-        checked, mismatches = await check_answers(cached_url, plain_url, running.primary_url, last_tally)
+        cached_reads = Tally()
+        cached_reads.reads_seen = seen
+        checked, mismatches = await check_answers(cached_url, plain_url, running.primary_url, cached_reads)
         results["check"] = {"answers": checked, "mismatches": len(mismatches), "samples": mismatches[:5]}
         print(f"correctness: {checked} distinct answers re-read and compared, {len(mismatches)} mismatches", flush=True)
+        for sample in mismatches[:5]:
+            print(f"  mismatch: {sample[:600]}", flush=True)
     return results
 
 
@@ -221,16 +238,17 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
         "| mode | RPS | p50 ms | p99 ms | errors | writes | refused writes | own-write checks | stale own reads | entity hit rate | Redis round trips / request |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for mode in ("no cache", "entity cache"):
+    for mode in ("no cache", "entity cache", PACED):
         r = results[mode]
         hit = f"{r['hit_rate'] * 100:.1f} %" if r["hit_rate"] is not None else "-"
-        rt = f"{r['redis_roundtrips_per_request']:.2f}" if mode == "entity cache" else "-"
+        rt = f"{r['redis_roundtrips_per_request']:.2f}" if mode != "no cache" else "-"
+        label = f"entity cache, paced at {r['rate']:,.0f} actions/s (3x no cache)" if mode == PACED else mode
         lines.append(
-            f"| {mode} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {r['writes']} | "
+            f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {r['writes']} | "
             f"{r['refused_writes']} | "
             f"{r['own_checks']} | {r['stale_own']} | {hit} | {rt} |"
         )
-    plain, cached = results["no cache"], results["entity cache"]
+    plain, cached, paced = results["no cache"], results["entity cache"], results[PACED]
     ratio = cached["rps"] / plain["rps"] if plain["rps"] else 0.0
     check = results["check"]
     targets = [
@@ -242,7 +260,9 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
          f"{cached['refused_writes']} of {cached['writes'] + cached['refused_writes']} refused with the cache, "
          f"{plain['refused_writes']} of {plain['writes'] + plain['refused_writes']} without"),
         (">= 3x the RPS of no cache", ratio >= 3, f"{ratio:.2f}x"),
-        ("p99 < 100 ms", cached["p99_ms"] < 100, f"{cached['p99_ms']:.1f} ms"),
+        ("p99 < 100 ms (closed loop, both cores saturated)", cached["p99_ms"] < 100, f"{cached['p99_ms']:.1f} ms"),
+        ("p99 < 100 ms paced at 3x the RPS of no cache", paced["p99_ms"] < 100 and paced["stale_own"] == 0,
+         f"{paced['p99_ms']:.1f} ms at {paced['rps']:,.0f} RPS, {paced['stale_own']} stale own reads"),
         ("every answer matches the database after the run", check["mismatches"] == 0 and cached["errors"] == 0,
          f"{check['answers']} answers, {check['mismatches']} mismatches, {cached['errors']} errors"),
     ]
@@ -259,7 +279,7 @@ def command(args: argparse.Namespace) -> str:
 
 def write_readme(text: str, args: argparse.Namespace) -> None:
     readme = README.read_text()
-    block = f"{START}\nCommand: `{command(args)}` (about 6 minutes)\n\n{text}\n{END}"
+    block = f"{START}\nCommand: `{command(args)}` (about 7 minutes)\n\n{text}\n{END}"
     if START in readme:
         readme = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, readme, flags=re.S)
     else:
@@ -277,7 +297,10 @@ prefixes. Each write is checked by reading the project back at once with the wri
 token (a stale answer is a stale read of the client's own write). The cached mode first asks every
 screen variant once (a steady-state cache). After the run, every distinct read is asked again
 through the cached gateway and compared with PostgreSQL (nations, projects, counts) and with the
-uncached gateway reading at the primary's latest WAL position."""
+uncached gateway reading at the primary's latest WAL position. Both modes run closed loop (each
+client sends its next action when the last is answered), which keeps both cores saturated; a
+third run paces the cached gateway at 3x the RPS the uncached one achieved, with each latency
+counted from when its action was due, for the latency at that load."""
 
 
 def main(argv: list[str] | None = None) -> int:

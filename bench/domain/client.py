@@ -98,6 +98,10 @@ class Client:
         self.token: str | None = None
         self.token_until = 0.0
         self.seq = 0
+        # Paced runs: when the next action was due. Its first request's latency counts from then,
+        # so a client running late (the previous answer was slow) shows the delay it caused
+        # instead of hiding it (coordinated omission).
+        self._due: float | None = None
 
     def _token(self) -> str | None:
         return self.token if self.token and time.monotonic() < self.token_until else None
@@ -106,6 +110,8 @@ class Client:
         self, screen: str, query: str, variables: dict[str, Any], token: str | None, auth: str | None = None
     ) -> dict[str, Any] | None:
         started = time.perf_counter()
+        if self._due is not None:
+            started, self._due = min(started, self._due), None
         try:
             async with self.session.post(
                 self.url, data=orjson.dumps({"query": query, "variables": variables}), headers=headers(token, auth)
@@ -126,8 +132,16 @@ class Client:
             return None
         return body
 
-    async def run(self, deadline: float) -> None:
+    async def run(self, deadline: float, interval: float | None = None, phase: float = 0.0) -> None:
+        """Actions back to back, or with `interval`, one every `interval` seconds (from `phase`)."""
+        due = time.perf_counter() + phase
         while time.monotonic() < deadline:
+            if interval is not None:
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)  # pacing the load generator, not awaiting a result
+                self._due = due
+                due += interval
             screen = self.picker.screen()
             if screen in ("update", "record"):
                 if self.owned:

@@ -82,10 +82,15 @@ class FuzzSubgraphs:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def write_supergraph(self, path: Path) -> Path:
-        result = compose([
-            SubgraphInput("catalog", self.url("/catalog"), CATALOG_SDL),
-            SubgraphInput("pricing", self.url("/pricing"), PRICING_SDL),
-        ])
-        assert result.ok and result.supergraph_sdl, result
-        path.write_text(result.supergraph_sdl)
-        return path
+        return write_supergraph(self.url(""), path)
+
+
+def write_supergraph(base_url: str, path: Path) -> Path:
+    """The supergraph of `catalog` and `pricing` served under `base_url`/catalog and /pricing."""
+    result = compose([
+        SubgraphInput("catalog", base_url + "/catalog", CATALOG_SDL),
+        SubgraphInput("pricing", base_url + "/pricing", PRICING_SDL),
+    ])
+    assert result.ok and result.supergraph_sdl, result
+    path.write_text(result.supergraph_sdl)
+    return path

@@ -11,6 +11,7 @@ entities sit in its answer (to tag entries for invalidation). For the whole plan
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from graphql import (
@@ -51,6 +52,7 @@ class TypePlan:
     key_fields: tuple[str, ...]  # the type's tag key, read from the representation
     tag_paths: tuple[TagPath, ...]  # relative to the entity
     static_tags: frozenset[str]
+    fields: tuple[str, ...] = ()  # the entity's fields the entry holds (its `f:` tags)
 
 
 @dataclass(frozen=True)
@@ -181,12 +183,14 @@ class Analyzer:
             ttl = None if base is None else min(base, walk.ttl) if walk.ttl is not None else base
             scoped = scoped or walk.scoped or self.hints.scoped(tname)
             private = private or walk.private or self.hints.type_private(tname)
+            key = self.tag_key(tname)
             types[tname] = TypePlan(
                 ttl=ttl or None,
                 prefix=f"{ns}e:{fetch.service}:{tname}:{digest}:",
-                key_fields=self.tag_key(tname),
+                key_fields=key,
                 tag_paths=tuple(walk.paths),
                 static_tags=frozenset(walk.static),
+                fields=walk.field_names(sel.selection_set, tname, tname, key),
             )
         ttls = [tp.ttl for tp in types.values()]
         overall = None if not ttls or any(t is None for t in ttls) else min(t for t in ttls if t is not None)
@@ -291,23 +295,40 @@ class _Walk:
             if not key:
                 continue
             chosen = self._response_keys(selection_set, tname, named.name, key)
-            self.paths.append(TagPath(path, tname, only, chosen, in_list))
+            held = self.field_names(selection_set, tname, named.name, key)
+            self.paths.append(TagPath(path, tname, only, chosen, in_list, held))
+
+    def field_names(
+        self, selection_set: SelectionSetNode, tname: str, abstract: str, key: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """The fields of `tname` this selection holds (fragments included), less the key's."""
+        names = (n.name.value for n in self._fields_of(selection_set, tname, abstract, spreads=True))
+        return tuple(dict.fromkeys(n for n in names if n not in key and not n.startswith("__")))
 
     def _response_keys(self, selection_set: SelectionSetNode, tname: str, abstract: str, key: tuple[str, ...]) -> tuple[str, ...]:
         """Where the key fields appear in the answer (their response keys), () if not all selected."""
         found: dict[str, str] = {}
-
-        def scan(ss: SelectionSetNode) -> None:
-            for s in ss.selections:
-                if isinstance(s, FieldNode) and s.name.value in key and s.selection_set is None:
-                    found.setdefault(s.name.value, (s.alias or s.name).value)
-                elif isinstance(s, InlineFragmentNode):
-                    tc = s.type_condition.name.value if s.type_condition else None
-                    if tc in (None, tname, abstract):
-                        scan(s.selection_set)
-
-        scan(selection_set)
+        for s in self._fields_of(selection_set, tname, abstract, spreads=False):
+            if s.name.value in key and s.selection_set is None:
+                found.setdefault(s.name.value, (s.alias or s.name).value)
         return tuple(found[k] for k in key) if all(k in found for k in key) else ()
+
+    def _fields_of(
+        self, selection_set: SelectionSetNode, tname: str, abstract: str, *, spreads: bool
+    ) -> Iterator[FieldNode]:
+        """The fields selected at this level on `tname` (or the abstract type it is reached
+        through), through inline fragments and, with `spreads`, named ones."""
+        for s in selection_set.selections:
+            if isinstance(s, FieldNode):
+                yield s
+            elif isinstance(s, InlineFragmentNode):
+                tc = s.type_condition.name.value if s.type_condition else None
+                if tc in (None, tname, abstract):
+                    yield from self._fields_of(s.selection_set, tname, abstract, spreads=spreads)
+            elif spreads and isinstance(s, FragmentSpreadNode) and s.name.value in self.fragments:
+                frag = self.fragments[s.name.value]
+                if frag.type_condition.name.value in (tname, abstract):
+                    yield from self._fields_of(frag.selection_set, tname, abstract, spreads=spreads)
 
 
 def _argument(node: FieldNode, rule: MutationRule | None) -> str | tuple[str, ...] | None:

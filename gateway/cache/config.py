@@ -9,7 +9,10 @@ dependents:               # a write of the key type also evicts entries holding 
   Project: [Project, RegionStats, Nation.metrics]   # an entity type: entries holding lists of it;
                           # Type.field: entries selecting that field
 mutations:                # what a mutation field's write makes stale, when not its type's dependents
-  recordMetrics: [Nation.metrics]
+  recordMetrics:          # a list of type names, or a mapping:
+    dependents: [Nation.metrics]
+    sets: [Project.metrics]   # optional: every field of an entity this write can change; the
+                          # entity's entries that hold none of them stay (default: all of its entries)
   updateProject:          # by the fields its input argument sets; a field not listed here: the type's
     argument: input
     fields:
@@ -23,6 +26,7 @@ events:                   # event-driven invalidation (the JetStream consumer, o
     changed: fields       # optional: the payload field listing the fields the write set; with
     fields:               # `fields`, the union of theirs (a field not listed, or no list: as above)
       name: [Query.projects]
+    sets: [Project.name, Project.progress]   # optional, as for mutations
 ```
 A type with no `dependents` entry evicts the lists that hold it (the safe default: a write may
 change which lists an entity belongs to).
@@ -53,6 +57,7 @@ class EventRule:
     # every list and aggregate that holds some project.
     changed: str | None = None
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sets: frozenset[str] | None = None  # Type.field coordinates the write can change (None: any)
 
     def dependents_for(self, payload: Mapping[str, Any]) -> tuple[str, ...] | None:
         """What this event makes stale besides the entity (None: the type's dependents)."""
@@ -88,6 +93,9 @@ class MutationRule:
     dependents: tuple[str, ...] | None = None
     argument: str | None = None
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Every Type.field the write can change: an entity's entries holding none of them are kept
+    # (a rename does not evict the project's metrics series). None: all of the entity's entries.
+    sets: frozenset[str] | None = None
 
     def for_input(self, value: object) -> tuple[str, ...] | None:
         if self.argument is None:
@@ -133,6 +141,14 @@ class EntityCacheConfig:
         return frozenset(names)
 
 
+def _sets(raw: Any, where: str) -> frozenset[str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.count(".") == 1 for x in raw):
+        raise CacheConfigError(f"{where}.sets is a list of Type.field coordinates")
+    return frozenset(raw)
+
+
 def load_config(path: str | Path | None) -> EntityCacheConfig:
     if not path:
         return EntityCacheConfig()
@@ -174,6 +190,7 @@ def parse_config(raw: Any, where: str = "config") -> EntityCacheConfig:
             e["subject"], e["type"], tuple((str(k), str(v)) for k, v in key.items()),
             tuple(str(d) for d in rule_deps) if rule_deps is not None else None,
             changed, {str(k): tuple(str(x) for x in v) for k, v in by_field.items()},
+            _sets(e.get("sets"), f"{where}: events[{i}]"),
         ))
     mutations: dict[str, MutationRule] = {}
     raw_mutations = raw.get("mutations") or {}
@@ -187,10 +204,18 @@ def parse_config(raw: Any, where: str = "config") -> EntityCacheConfig:
             if not all(isinstance(v, list) for v in fields.values()):
                 raise CacheConfigError(f"{where}: mutations.{name}.fields maps input fields to lists of type names")
             mutations[str(name)] = MutationRule(
-                argument=rule["argument"], fields={str(k): tuple(str(x) for x in v) for k, v in fields.items()}
+                argument=rule["argument"], fields={str(k): tuple(str(x) for x in v) for k, v in fields.items()},
+                sets=_sets(rule.get("sets"), f"{where}: mutations.{name}"),
+            )
+        elif isinstance(rule, dict) and isinstance(rule.get("dependents"), list) and "argument" not in rule:
+            mutations[str(name)] = MutationRule(
+                dependents=tuple(str(x) for x in rule["dependents"]),
+                sets=_sets(rule.get("sets"), f"{where}: mutations.{name}"),
             )
         else:
-            raise CacheConfigError(f"{where}: mutations.{name} is a list of type names or {{argument, fields}}")
+            raise CacheConfigError(
+                f"{where}: mutations.{name} is a list of type names, {{dependents, sets}} or {{argument, fields, sets}}"
+            )
     default_ttl = raw.get("default_ttl", 0)
     if not isinstance(default_ttl, int) or default_ttl < 0:
         raise CacheConfigError(f"{where}: `default_ttl` is seconds (an integer >= 0)")

@@ -31,14 +31,15 @@ class EventInvalidator:
                 continue
             values = [payload.get(field) for _, field in rule.key]
             tags |= self.cache.write_tags(
-                rule.type, None if any(v is None for v in values) else values, rule.dependents_for(payload)
+                rule.type, None if any(v is None for v in values) else values, rule.dependents_for(payload), rule.sets
             )
         return tags
 
-    async def on_event(self, subject: str, payload: Mapping[str, Any]) -> int | None:
+    async def on_event(self, subject: str, payload: Mapping[str, Any], position: int | None = None) -> int | None:
         """Entries evicted (0 when the event names nothing cached), or None when Redis failed:
-        the caller should redeliver the event later."""
+        the caller should redeliver the event later. `position`, when the publisher knows it, is
+        a WAL position at or past the write: entries read before it are not stored afterwards."""
         tags = self.tags_for(subject, payload)
         if not tags:
             return 0
-        return await self.cache.evict(tags, "event")
+        return await self.cache.evict(tags, "event", position)

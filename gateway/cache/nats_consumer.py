@@ -16,10 +16,12 @@ from typing import Any
 import orjson
 
 from gateway.cache.invalidation import EventInvalidator
+from gateway.transport.meta import lsn_value
 
 log = logging.getLogger("charter.gateway.cache.events")
 
 DURABLE = "charter-gateway-cache"
+POSITION_HEADER = "Charter-Wal-Position"
 
 
 class InvalidationConsumer:
@@ -85,7 +87,10 @@ class InvalidationConsumer:
         if not isinstance(payload, dict):
             await msg.term()
             return
-        evicted = await self.invalidator.on_event(msg.subject, payload)
+        # The publisher's WAL position at or past the write (our relay sends it; optional): fills
+        # that read before it are refused, so the eviction cannot be undone by a slow read.
+        raw = (msg.headers or {}).get(POSITION_HEADER)
+        evicted = await self.invalidator.on_event(msg.subject, payload, lsn_value(raw) if raw else None)
         if evicted is None:
             await msg.nak(delay=0.5)  # Redis unusable: try again (TTLs bound staleness meanwhile)
             return

@@ -23,17 +23,66 @@ log = logging.getLogger("charter.gateway.cache")
 T = TypeVar("T")
 
 # Deletes every entry a tag set names, and the set, for each tag: one round trip for any number of
-# tags. Returns how many entries were deleted (for charter_cache_evictions_total).
+# tags. With a write's WAL position (ARGV[1], 16 hex digits; '' when unknown), each tag's
+# write-position key (KEYS[n + i]) keeps the highest position written, for FILL to compare with.
+# Returns how many entries were deleted (for charter_cache_evictions_total).
 _INVALIDATE = """
-local n = 0
-for _, tag in ipairs(KEYS) do
-  local members = redis.call('SMEMBERS', tag)
-  for i = 1, #members, 500 do
-    n = n + redis.call('DEL', unpack(members, i, math.min(i + 499, #members)))
+local n = #KEYS / 2
+local position = ARGV[1]
+local deleted = 0
+for t = 1, n do
+  if position ~= '' then
+    local w = KEYS[n + t]
+    local old = redis.call('GET', w)
+    if not old or old < position then
+      redis.call('SET', w, position, 'EX', ARGV[2])
+    else
+      redis.call('EXPIRE', w, ARGV[2])
+    end
   end
-  redis.call('DEL', tag)
+  local members = redis.call('SMEMBERS', KEYS[t])
+  for i = 1, #members, 500 do
+    deleted = deleted + redis.call('DEL', unpack(members, i, math.min(i + 499, #members)))
+  end
+  redis.call('DEL', KEYS[t])
 end
-return n
+return deleted
+"""
+
+# Stores entries and adds each to its tag sets, unless (for an answer stamped with the WAL position
+# its reads reflect, ARGV[1]) one of its tags was written at a later position: that answer may
+# predate the write, and storing it would undo the eviction. Checked and stored in one atomic
+# step, so no eviction can fall between the check and the SET. KEYS, per entry: the entry, its n
+# tag sets, their n write-position keys; ARGV: stamp, tag TTL, then per entry: value, TTL ms, n.
+_FILL = """
+local stamp = ARGV[1]
+local check = stamp ~= '0000000000000000'
+local tag_ttl = ARGV[2]
+local k, a, stored = 1, 3, 0
+while a <= #ARGV do
+  local value, ttl, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  a = a + 3
+  local fresh = true
+  if check then
+    for i = 1, n do
+      local w = redis.call('GET', KEYS[k + n + i])
+      if w and w > stamp then
+        fresh = false
+        break
+      end
+    end
+  end
+  if fresh then
+    redis.call('SET', KEYS[k], value, 'PX', ttl)
+    for i = 1, n do
+      redis.call('SADD', KEYS[k + i], KEYS[k])
+      redis.call('EXPIRE', KEYS[k + i], tag_ttl)
+    end
+    stored = stored + 1
+  end
+  k = k + 1 + 2 * n
+end
+return stored
 """
 
 
@@ -66,7 +115,7 @@ class RedisStore:
         self.trip_after = trip_after
         self._failures = 0  # in a row
         self.down = False
-        self._script: Any = None
+        self._scripts: dict[str, Any] = {}
 
     @property
     def available(self) -> bool:
@@ -116,36 +165,43 @@ class RedisStore:
         _, value = await self.call(lambda c: c.get(key))
         return value
 
-    async def set_tagged(self, entries: list[tuple[str, bytes, int, tuple[str, ...]]], tag_ttl: int) -> bool:
-        """SET each (key, value, TTL in ms) and add the key to each of its tag sets: one pipeline."""
+    def _script(self, source: str) -> Any:
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self.client.register_script(source)
+        return script
 
-        async def op(c: Any) -> None:
-            pipe = c.pipeline(transaction=False)
-            tags: set[str] = set()
-            for key, value, ttl, entry_tags in entries:
-                pipe.set(key, value, px=ttl)
-                for tag in entry_tags:
-                    pipe.sadd(tag, key)
-                    tags.add(tag)
-            for tag in tags:
-                pipe.expire(tag, tag_ttl)
-            await pipe.execute()
-
-        ok, _ = await self.call(op)
-        return ok
+    async def fill(
+        self, entries: list[tuple[str, bytes, int, tuple[str, ...], tuple[str, ...]]], stamp: str, tag_ttl: int
+    ) -> int | None:
+        """SET each (key, value, TTL ms, tag set keys, write-position keys) unless a tag was
+        written past `stamp` (see _FILL); the entries stored, or None if Redis failed."""
+        keys: list[str] = []
+        argv: list[Any] = [stamp, tag_ttl]
+        for key, value, ttl, tag_keys, written_keys in entries:
+            keys.append(key)
+            keys.extend(tag_keys)
+            keys.extend(written_keys)
+            argv.extend((value, ttl, len(tag_keys)))
+        script = self._script(_FILL)
+        ok, n = await self.call(lambda c: script(keys=keys, args=argv, client=c))
+        return int(n) if ok and n is not None else None
 
     async def set(self, key: str, value: bytes, ttl: int) -> bool:
         ok, _ = await self.call(lambda c: c.set(key, value, ex=ttl))
         return ok
 
-    async def invalidate(self, tag_keys: list[str]) -> int | None:
-        """Delete every entry of these tag sets; the count deleted, or None if Redis failed."""
+    async def invalidate(
+        self, tag_keys: list[str], written_keys: list[str], position: str, written_ttl: int
+    ) -> int | None:
+        """Delete every entry of these tag sets, and with a write's `position` ('' when unknown),
+        raise each tag's write-position key (one per tag set, in order) to it; the count deleted,
+        or None if Redis failed."""
         if not tag_keys:
             return 0
-        if self._script is None:
-            self._script = self.client.register_script(_INVALIDATE)
-        script = self._script
-        ok, n = await self.call(lambda c: script(keys=tag_keys, client=c))
+        script = self._script(_INVALIDATE)
+        keys = tag_keys + written_keys
+        ok, n = await self.call(lambda c: script(keys=keys, args=[position, written_ttl], client=c))
         return int(n) if ok and n is not None else None
 
     async def close(self) -> None:

@@ -1,6 +1,8 @@
 """Tags name what a cache entry holds, so that a write can evict exactly the entries it makes stale.
 
 - `e:T:key`  the entry holds entity T with this key (its own entity, or one nested in it)
+- `f:T:key#field`  ... and that field of it (a write that says which fields it can change evicts
+             only the entries holding one of them)
 - `a:T`      the entry holds some T (evicted when a write of T has no key to name)
 - `u:T`      the entry holds a T whose key it did not select (evicted by every write of T)
 - `l:T`      the entry holds a list of T (a write may change which lists T belongs to)
@@ -43,6 +45,18 @@ def entity_tag(type_name: str, values: Iterable[Any]) -> str:
     return f"e:{type_name}:{key_text(values)}"
 
 
+def field_tags(entity: str, fields: Iterable[str]) -> list[str]:
+    """The `f:` tags of these fields of an entity, from its `e:` tag."""
+    base = "f" + entity[1:] + "#"
+    return [base + f for f in fields]
+
+
+def entity_tags(type_name: str, values: Iterable[Any], fields: Iterable[str]) -> list[str]:
+    """An entry holding these fields of one entity: its `e:` tag and a `f:` tag per field."""
+    tag = entity_tag(type_name, values)
+    return [tag, *field_tags(tag, fields)]
+
+
 @dataclass(frozen=True)
 class TagPath:
     """Where entities of one type sit in a fetch's data, and which of its fields are the key."""
@@ -52,6 +66,7 @@ class TagPath:
     types: frozenset[str] | None  # __typename values that count (None: any; the field is not abstract)
     key_fields: tuple[str, ...]  # empty: the selection lacks the key
     in_list: bool
+    fields: tuple[str, ...] = ()  # the type's fields the selection holds (not the key's)
 
 
 def tags_of(data: Any, paths: tuple[TagPath, ...], static: frozenset[str]) -> set[str]:
@@ -69,7 +84,7 @@ def tags_of(data: Any, paths: tuple[TagPath, ...], static: frozenset[str]) -> se
             found = True
             values = [obj.get(k) for k in tp.key_fields]
             if tp.key_fields and all(v is not None for v in values):
-                tags.add(entity_tag(tp.type_name, values))
+                tags.update(entity_tags(tp.type_name, values, tp.fields))
             else:
                 tags.add("u:" + tp.type_name)
         if found:

@@ -14,8 +14,11 @@ import orjson
 
 from gateway.cache.analyze import FetchCachePlan, TypePlan
 from gateway.cache.entity import EntityCache, digest, mutation_tags
-from gateway.cache.tags import entity_tag, tags_of
+from gateway.cache.tags import entity_tags, tags_of
 from gateway.executor.merge import merge
+from gateway.transport.meta import lsn_value
+
+READ_POSITION = "readPosition"  # the subgraph's extension: the WAL position its reads reflect
 
 
 @dataclass
@@ -42,10 +45,11 @@ async def entity_lookup(
     encoded: list[bytes],
     targets: list[list[dict[str, Any]]],
     scope: str | None,
-    bypass: bool,
+    at_least: int | None,
     placeholders: frozenset[str],
 ) -> EntityMisses:
-    """Merge the cached entities into their objects; return what is left to fetch."""
+    """Merge the cached entities into their objects; return what is left to fetch. With a client's
+    consistency token (`at_least`), entries stamped before it count as misses."""
     suffix = ":" + scope if plan.scoped and scope else ""
     keys: list[str | None] = []
     plans: list[TypePlan | None] = []
@@ -56,10 +60,7 @@ async def entity_lookup(
     wanted = [k for k in keys if k is not None]
     if not wanted:
         return EntityMisses(encoded, targets, keys, plans)
-    if bypass:
-        cache.bypassed(len(wanted))
-        return EntityMisses(encoded, targets, keys, plans)
-    values = iter(await cache.lookup(wanted))
+    values = iter(await cache.lookup(wanted, at_least))
     misses = EntityMisses([], [], [], [])
     for i, key in enumerate(keys):
         value = next(values) if key is not None else None
@@ -75,8 +76,20 @@ async def entity_lookup(
     return misses
 
 
+def _position(response: dict[str, Any], extension: str) -> int | None:
+    ext = response.get("extensions")
+    raw = ext.get(extension) if isinstance(ext, dict) else None
+    return lsn_value(raw) if isinstance(raw, str) else None
+
+
+def read_position(response: dict[str, Any]) -> int:
+    """The WAL position the subgraph's reads for this answer reflect (0 when it did not say)."""
+    return _position(response, READ_POSITION) or 0
+
+
 def entity_fill(
-    cache: EntityCache, misses: EntityMisses, entities: list[Any], errors: list[dict[str, Any]]
+    cache: EntityCache, misses: EntityMisses, entities: list[Any], errors: list[dict[str, Any]], position: int,
+    started: float,
 ) -> None:
     """Store the answers that came back without errors (before they are merged and shared)."""
     failed: set[int] = set()
@@ -94,37 +107,40 @@ def entity_fill(
         rep = orjson.loads(misses.encoded[i])
         values = [rep.get(k) for k in tp.key_fields]
         type_name = str(rep.get("__typename"))
-        own = entity_tag(type_name, values) if tp.key_fields and None not in values else "u:" + type_name
         tags = tags_of(entity, tp.tag_paths, tp.static_tags)
-        tags.add(own)
+        if tp.key_fields and None not in values:
+            tags.update(entity_tags(type_name, values, tp.fields))
+        else:
+            tags.add("u:" + type_name)
         tags.add("a:" + type_name)
         entries.append((key, orjson.dumps(entity), tp.ttl or 0, tags))
-    cache.fill(entries)
+    cache.fill(entries, position, started)
 
 
 def root_key(plan: FetchCachePlan, variables: bytes, scope: str | None) -> str:
     return plan.prefix + digest(variables) + (":" + scope if plan.scoped and scope else "")
 
 
-async def root_lookup(cache: EntityCache, key: str, bypass: bool) -> dict[str, Any] | None:
-    if bypass:
-        cache.bypassed(1)
-        return None
-    value = (await cache.lookup([key]))[0]
+async def root_lookup(cache: EntityCache, key: str, at_least: int | None) -> dict[str, Any] | None:
+    value = (await cache.lookup([key], at_least))[0]
     return {"data": orjson.loads(value)} if value is not None else None
 
 
-def root_fill(cache: EntityCache, plan: FetchCachePlan, key: str, response: dict[str, Any]) -> None:
+def root_fill(cache: EntityCache, plan: FetchCachePlan, key: str, response: dict[str, Any], started: float) -> None:
     data = response.get("data")
     if response.get("errors") or not isinstance(data, dict) or plan.ttl is None:
         return
-    cache.fill([(key, orjson.dumps(data), plan.ttl, tags_of(data, plan.tag_paths, plan.static_tags))])
+    entry = (key, orjson.dumps(data), plan.ttl, tags_of(data, plan.tag_paths, plan.static_tags))
+    cache.fill([entry], read_position(response), started)
 
 
-async def after_mutation(cache: EntityCache, plan: FetchCachePlan, data: Any, variables: dict[str, Any]) -> None:
-    """Evict what the mutation's answer touched before the client sees the answer."""
+async def after_mutation(
+    cache: EntityCache, plan: FetchCachePlan, response: dict[str, Any], data: Any, variables: dict[str, Any]
+) -> bool:
+    """Evict what the mutation's answer touched before the client sees the answer, at the write's
+    position (its consistency token) when the subgraph sent one. False if the eviction failed."""
     if not isinstance(data, dict):
-        return
+        return True
     tags: set[str] = set()
     for response_key, rule, argument in plan.root_fields:
         dependents = None
@@ -136,6 +152,8 @@ async def after_mutation(cache: EntityCache, plan: FetchCachePlan, data: Any, va
             elif rule.argument is None:
                 dependents = rule.dependents
         paths = tuple(p for p in plan.tag_paths if p.path[:1] == (response_key,))
-        tags |= mutation_tags(tags_of(data, paths, frozenset()), cache.config, dependents)
-    if tags:
-        await cache.evict(tags, "mutation")
+        sets = rule.sets if rule is not None else None
+        tags |= mutation_tags(tags_of(data, paths, frozenset()), cache.config, dependents, sets)
+    if not tags:
+        return True
+    return await cache.evict(tags, "mutation", _position(response, "consistencyToken")) is not None

@@ -9,6 +9,7 @@ to the client's. A failed fetch costs only the fields it would have brought.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +30,7 @@ from gateway.types import Transport
 
 class ExecutionContext:
     __slots__ = (
-        "bypass",
+        "at_least",
         "cache",
         "cache_plans",
         "cache_scope",
@@ -42,6 +43,7 @@ class ExecutionContext:
         "placeholders",
         "tracer",
         "transport",
+        "unevicted",
         "urls",
         "variables",
     )
@@ -66,11 +68,12 @@ class ExecutionContext:
         self.extensions: dict[str, Any] = {}
         self.meta = meta
         # The entity cache, when on: the plan's precomputed per-fetch cache plans (by id of the
-        # Fetch), the caller's credential scope, and whether a consistency token bypasses reads.
+        # Fetch), the caller's credential scope, and the consistency token entries must reflect.
         self.cache: EntityCache | None = None
         self.cache_plans: Mapping[int, FetchCachePlan] = {}
         self.cache_scope: str | None = None
-        self.bypass = False
+        self.at_least: int | None = None  # the client's consistency token: older entries are misses
+        self.unevicted = False  # a mutation fetch whose evictions did not all run (no token vouched)
         self.tracer = telemetry.tracer()  # None unless tracing was set up at start
 
 
@@ -133,6 +136,8 @@ def _extensions(response: dict[str, Any], ctx: ExecutionContext) -> None:
     ext = response.get("extensions")
     if isinstance(ext, dict):
         for k, v in ext.items():
+            if k == cached.READ_POSITION:
+                continue  # for the gateway's cache stamps, not the client
             if k == "consistencyToken" and isinstance(v, str):
                 # One token must cover every write of the operation: keep the highest position.
                 previous = ctx.extensions.get(k)
@@ -148,8 +153,9 @@ async def _root_fetch(fetch: Fetch, ctx: ExecutionContext) -> None:
     response = None
     if plan is not None and plan.ttl is not None and ctx.cache is not None:
         key = cached.root_key(plan, variables, ctx.cache_scope)
-        response = await cached.root_lookup(ctx.cache, key, ctx.bypass)
+        response = await cached.root_lookup(ctx.cache, key, ctx.at_least)
     if response is None:
+        started = time.monotonic()
         response = await _send(fetch, _body(fetch, variables), ctx)
         if response is None:
             ctx.errored.add(())
@@ -160,9 +166,13 @@ async def _root_fetch(fetch: Fetch, ctx: ExecutionContext) -> None:
             _restore_keys(data, fetch.renames)
         if plan is not None and ctx.cache is not None:
             if key is not None:
-                cached.root_fill(ctx.cache, plan, key, response)
-            elif plan.kind == "mutation":
-                await cached.after_mutation(ctx.cache, plan, data, ctx.variables)
+                cached.root_fill(ctx.cache, plan, key, response, started)
+            elif plan.kind == "mutation" and not await cached.after_mutation(
+                ctx.cache, plan, response, data, ctx.variables
+            ):
+                ctx.unevicted = True
+        elif fetch.operation_kind == "mutation":
+            ctx.unevicted = True  # no cache plan for it: nothing says what it made stale
     data = response.get("data")
     if isinstance(data, dict):
         merge(ctx.data, data, ctx.placeholders)
@@ -192,12 +202,13 @@ async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:
     misses = None
     if plan is not None and plan.types and ctx.cache is not None:
         misses = await cached.entity_lookup(
-            ctx.cache, plan, encoded, targets, ctx.cache_scope, ctx.bypass, ctx.placeholders
+            ctx.cache, plan, encoded, targets, ctx.cache_scope, ctx.at_least, ctx.placeholders
         )
         encoded, targets = misses.encoded, misses.targets
         if not encoded:
             return
     reps_json = b"[" + b",".join(encoded) + b"]"
+    started = time.monotonic()
     response = await _send(fetch, _body(fetch, _variables_json(fetch, ctx), reps_json), ctx)
     if response is None:
         _mark_errored(flatten, targets, ctx)
@@ -216,7 +227,7 @@ async def _entity_fetch(flatten: Flatten, ctx: ExecutionContext) -> None:
         if fetch.renames:
             _restore_entity_keys(entities, targets, fetch.renames)
         if misses is not None and ctx.cache is not None:
-            cached.entity_fill(ctx.cache, misses, entities, errors)
+            cached.entity_fill(ctx.cache, misses, entities, errors, cached.read_position(response), started)
         placeholders = ctx.placeholders
         for i, entity in enumerate(entities):
             if isinstance(entity, dict):

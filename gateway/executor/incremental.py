@@ -170,8 +170,8 @@ class IncrementalRun:
         # The part's fetches start from the parent's objects as they are now (a JSON round trip is
         # the fastest deep copy of JSON data).
         ctx.data = orjson.loads(orjson.dumps(parent.data))
-        ctx.cache, ctx.cache_plans, ctx.cache_scope, ctx.bypass = (
-            parent.cache, parent.cache_plans, parent.cache_scope, parent.bypass,
+        ctx.cache, ctx.cache_plans, ctx.cache_scope, ctx.at_least = (
+            parent.cache, parent.cache_plans, parent.cache_scope, parent.at_least,
         )
         return ctx
 

@@ -14,7 +14,7 @@ from typing import Any
 from graphql import GraphQLSchema
 
 from gateway.cache.analyze import Analyzer, PlanCacheInfo
-from gateway.cache.entity import CONSISTENCY_HEADER, EntityCache, scope_of
+from gateway.cache.entity import CONSISTENCY_HEADER, UNREADABLE_TOKEN, EntityCache, scope_of
 from gateway.errors import INTERNAL_SERVER_ERROR, error
 from gateway.executor import introspection, masking
 from gateway.executor.execute import ExecutionContext, execute
@@ -22,7 +22,7 @@ from gateway.executor.incremental import IncrementalRun, Payloads
 from gateway.executor.shape import Shaper
 from gateway.executor.shape_codegen import Anomaly, compile_shape
 from gateway.plan.nodes import Defer, QueryPlan
-from gateway.transport.meta import FetchMeta
+from gateway.transport.meta import FetchMeta, lsn_value
 from gateway.types import Transport
 
 
@@ -70,9 +70,16 @@ async def execute_plan(plan: QueryPlan, request: RequestContext) -> Response:
         ctx.cache = request.entity_cache
         ctx.cache_plans = info.fetches
         ctx.cache_scope = scope_of(request.headers)
-        # Read-your-writes: a client holding a consistency token reads around the cache.
-        ctx.bypass = bool(request.headers.get(CONSISTENCY_HEADER))
-        cache_control = "no-store" if ctx.bypass else info.cache_control
+        # Read-your-writes: a client holding a consistency token reads around every entry stamped
+        # before it (one it cannot read, around all of them; the subgraph then refuses it).
+        # A token this gateway handed out itself, after that mutation's evictions, needs no
+        # bypass: every entry left reflects that write (EntityCache.issued).
+        token = request.headers.get(CONSISTENCY_HEADER)
+        if token:
+            position = lsn_value(token)
+            if position is None or not request.entity_cache.vouches(position):
+                ctx.at_least = position or UNREADABLE_TOKEN
+        cache_control = "no-store" if token else info.cache_control
     run = None
     try:
         if isinstance(plan.node, Defer):
@@ -82,6 +89,11 @@ async def execute_plan(plan: QueryPlan, request: RequestContext) -> Response:
             await run.primary()  # the deferred parts start as their dependencies complete
         else:
             await execute(plan.node, ctx)
+            if ctx.cache is not None and operation.kind == "mutation" and not ctx.unevicted:
+                issued = ctx.extensions.get("consistencyToken")
+                position = lsn_value(issued) if isinstance(issued, str) else None
+                if position is not None:
+                    ctx.cache.issued(position)
     except Exception as e:  # a bug must cost this request only, with an error the client can read
         ctx.errors.append(error(f"Execution failed: {e.__class__.__name__}: {e}", INTERNAL_SERVER_ERROR))
     if plan.local_fields:

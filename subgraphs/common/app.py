@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
-from strawberry.extensions import SchemaExtension
 
 from gateway.logs import RequestContext as LogContext
 from subgraphs.common.context import RequestContext
@@ -29,15 +28,6 @@ from subgraphs.db.engines import Database, open_database
 from subgraphs.db.replica import ReplicaHealth, ReplicaMonitor
 from subgraphs.registry import startup_of
 from subgraphs.settings import Settings
-
-
-class ConsistencyExtension(SchemaExtension):
-    """Puts a write's consistency token in the response's `extensions.consistencyToken`."""
-
-    def get_results(self) -> dict[str, Any]:
-        ctx = self.execution_context.context
-        token = getattr(ctx, "consistency_token", None)
-        return {"consistencyToken": token} if token else {}
 
 
 class SubgraphGraphQL(GraphQL[RequestContext, None]):

@@ -24,6 +24,7 @@ from subgraphs.db.consistency import (
     BadToken,
     ReadRoute,
     current_token,
+    lsn_text,
     parse_token,
     route_read,
 )
@@ -45,6 +46,8 @@ class RequestContext:
     raw_token: str | None = None
     consistency_token: str | None = None  # set by a write: the primary's WAL position after commit
     metrics: Any = None  # the metrics subgraph's store (subgraphs/metrics/store.py), in that subgraph only
+    # Set when a resolver read data outside PostgreSQL (Cassandra): no WAL position describes it.
+    reads_outside_wal: bool = False
     _route: asyncio.Future[ReadRoute] | None = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 
@@ -80,7 +83,10 @@ class RequestContext:
             if health is not None:
                 health.mark_down(f"a read failed: {exc.__class__.__name__}")
                 health.fallbacks += 1
-            self._set_route(ReadRoute(self.db.primary, "primary", route.waited_ms))
+            # Every read of this request now reflects at least the lower of the two positions.
+            seen = health.primary_lsn if health is not None else None
+            position = min(route.position, seen) if route.position is not None and seen is not None else None
+            self._set_route(ReadRoute(self.db.primary, "primary", route.waited_ms, position))
             async with self.db.primary.connect() as conn:
                 return (await conn.execute(stmt)).all()
 
@@ -108,6 +114,17 @@ class RequestContext:
         if self.response is not None:
             self.response.headers[HEADER] = token
         return result
+
+    def read_position(self) -> str | None:
+        """The WAL position this request's reads reflect at least, or None when unknown (no read,
+        a write, a read outside PostgreSQL): sent as `extensions.readPosition` for caches."""
+        route = self._route
+        if self.reads_outside_wal or self.consistency_token or route is None or not route.done():
+            return None
+        if route.cancelled() or route.exception() is not None:
+            return None
+        position = route.result().position
+        return lsn_text(position) if position is not None else None
 
     def actor(self) -> str:
         """The caller's subject for the audit trail ("anonymous" without one)."""

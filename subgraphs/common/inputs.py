@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from cachetools import LRUCache
 from graphql import DocumentNode, ExecutionResult, GraphQLError, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
@@ -54,6 +55,25 @@ def _bad_literals(document: DocumentNode | None) -> bool:
     return literals.bad
 
 
+# What the subgraphs keep per operation text (here, and the parser and validation caches of
+# subgraphs.common.extensions): so many texts, each at most so long.
+DOCUMENTS_CACHED = 256
+MAX_CACHED_TEXT = 8 * 1024
+
+# Whether a document's literals hold control characters, by its text: the same few operation
+# texts arrive over and over, and the answer depends on the text alone.
+_LITERALS_CHECKED: LRUCache[str, bool] = LRUCache(maxsize=DOCUMENTS_CACHED)
+
+
+def _bad_literals_of(query: str | None, document: DocumentNode | None) -> bool:
+    if query is None or len(query) > MAX_CACHED_TEXT:
+        return _bad_literals(document)
+    bad = _LITERALS_CHECKED.get(query)
+    if bad is None:
+        bad = _LITERALS_CHECKED[query] = _bad_literals(document)
+    return bad
+
+
 def _code_coercion_errors(errors: list[GraphQLError] | None) -> None:
     for e in errors or ():
         if (e.extensions or {}).get("code"):
@@ -69,7 +89,7 @@ class InputGuard(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
-        if _bad_text(ctx.variables) or _bad_literals(ctx.graphql_document):
+        if _bad_text(ctx.variables) or _bad_literals_of(ctx.query, ctx.graphql_document):
             ctx.result = ExecutionResult(
                 data=None,
                 errors=[user_error("invalid input: text must not contain NUL or other control characters")],

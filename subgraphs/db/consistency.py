@@ -43,33 +43,58 @@ async def current_token(conn: AsyncConnection) -> str:
     return str(await conn.scalar(text("SELECT pg_current_wal_lsn()::text")))
 
 
+def lsn_int(value: str | None) -> int | None:
+    """A WAL position 'X/Y' as one comparable integer (None if it is not one)."""
+    if not value or "/" not in value:
+        return None
+    hi, lo = value.split("/", 1)
+    try:
+        return (int(hi, 16) << 32) | int(lo, 16)
+    except ValueError:
+        return None
+
+
+def lsn_text(value: int) -> str:
+    return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}"
+
+
 @dataclass
 class ReadRoute:
     engine: AsyncEngine
     source: str  # "replica" | "primary"
     waited_ms: float
+    # A WAL position every read on this route reflects (a lower bound), when one is known: the
+    # gateway stamps its cache entries with it, so a client holding a newer token reads around them.
+    position: int | None = None
+
+
+_REPLAYED = text("SELECT pg_last_wal_replay_lsn()::text")
 
 
 async def route_read(db: Database, token: str | None, wait_ms: float) -> ReadRoute:
+    health = db.replica_health
+    want = lsn_int(token)
     if not db.replica_usable:  # none, or down or lagging beyond its bound (subgraphs/db/replica.py)
-        return ReadRoute(db.primary, "primary", 0.0)
-    if token is None:
-        return ReadRoute(db.replica, "replica", 0.0)
+        # The primary shows every commit: at least the token's, and what the monitor last saw.
+        seen = [p for p in (want, health.primary_lsn if health is not None else None) if p is not None]
+        return ReadRoute(db.primary, "primary", 0.0, max(seen) if seen else None)
+    if token is None or want is None:
+        return ReadRoute(db.replica, "replica", 0.0, health.replay_lsn if health is not None else None)
     started = time.monotonic()
     deadline = started + wait_ms / 1000.0
-    # The double cast keeps asyncpg from binding the parameter as its integer pg_lsn codec.
-    query = text("SELECT pg_last_wal_replay_lsn() >= CAST(CAST(:token AS text) AS pg_lsn)")
     try:
         async with db.replica.connect() as conn:
             while True:
-                if await conn.scalar(query, {"token": token}):
-                    return ReadRoute(db.replica, "replica", (time.monotonic() - started) * 1000)
+                replayed = lsn_int(await conn.scalar(_REPLAYED))
+                if replayed is not None and replayed >= want:
+                    return ReadRoute(db.replica, "replica", (time.monotonic() - started) * 1000, replayed)
                 if time.monotonic() >= deadline:
                     break
                 await asyncio.sleep(POLL_S)
     except Exception as exc:
         if not is_unavailable(exc):
             raise
-        if db.replica_health is not None:
-            db.replica_health.mark_down(f"a read failed: {exc.__class__.__name__}")
-    return ReadRoute(db.primary, "primary", (time.monotonic() - started) * 1000)
+        if health is not None:
+            health.mark_down(f"a read failed: {exc.__class__.__name__}")
+    seen_primary = health.primary_lsn if health is not None else None
+    return ReadRoute(db.primary, "primary", (time.monotonic() - started) * 1000, max(want, seen_primary or 0))

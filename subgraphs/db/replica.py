@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from subgraphs.db.availability import is_unavailable
+from subgraphs.db.consistency import lsn_int
 from subgraphs.db.engines import Database
 
 log = logging.getLogger("charter.subgraph.replica")
@@ -28,13 +29,6 @@ log = logging.getLogger("charter.subgraph.replica")
 # Not counted as request statements (tests count those to prove there is no N+1).
 _REPLICA_STATE = text("SELECT pg_last_wal_replay_lsn()::text").execution_options(uncounted=True)
 _PRIMARY_LSN = text("SELECT pg_current_wal_lsn()::text").execution_options(uncounted=True)
-
-
-def _lsn(value: str | None) -> int | None:
-    if not value or "/" not in value:
-        return None
-    hi, lo = value.split("/", 1)
-    return (int(hi, 16) << 32) | int(lo, 16)
 
 
 @dataclass
@@ -46,6 +40,10 @@ class ReplicaHealth:
     lag_ms: float | None = None
     checked_at: float = 0.0
     fallbacks: int = 0  # reads sent to the primary because the replica failed them
+    # The last positions seen (monotonic, so each is a lower bound for any read that starts after
+    # it was seen): what a read reflects, for the gateway's entity cache stamps.
+    replay_lsn: int | None = None
+    primary_lsn: int | None = None
 
     def mark_down(self, reason: str) -> None:
         if self.ok:
@@ -101,13 +99,17 @@ class ReplicaMonitor:
             return
         try:
             async with asyncio.timeout(self.timeout), self.db.primary.connect() as conn:
-                primary = _lsn(await conn.scalar(_PRIMARY_LSN))
+                primary = lsn_int(await conn.scalar(_PRIMARY_LSN))
         except Exception as e:
             if not is_unavailable(e):
                 raise
             primary = None  # cannot compare: keep the replica serving
-        replay = _lsn(replay_text)
+        replay = lsn_int(replay_text)
         now = h.checked_at = time.monotonic()
+        if replay is not None:
+            h.replay_lsn = max(replay, h.replay_lsn or 0)
+        if primary is not None:
+            h.primary_lsn = max(primary, h.primary_lsn or 0)
         if primary is None or replay is None:
             h.lag_bytes, h.lag_ms = None, None
             self._fit()

@@ -7,7 +7,8 @@ One pass (`publish_batch`) is one Postgres transaction:
 2. the oldest pending rows, `FOR UPDATE SKIP LOCKED` (a second guard: no two relays ever hold the
    same row);
 3. publish each with `Nats-Msg-Id` = the row's id and the expected stream, pipelined, then wait for
-   every JetStream ack;
+   every JetStream ack (each also carries `Charter-Wal-Position`, a WAL position at or past its
+   commit, for consumers that compare it with what their reads reflect);
 4. mark the acked rows sent and commit.
 A crash between 3 and 4 leaves the rows pending: the next pass publishes them again and JetStream
 drops the copies (same Nats-Msg-Id within the duplicate window); consumers dedupe by event id too.
@@ -49,6 +50,7 @@ from subgraphs.events.streams import ensure_streams
 
 log = logging.getLogger("charter.events.relay")
 
+POSITION_HEADER = "Charter-Wal-Position"  # a WAL position at or past the event's commit
 LOCK_KEY = 0x0C4A27E5  # pg advisory lock: "the relay that publishes now"
 ACK_TIMEOUT_S = 5.0
 _STREAM_OF = {"covenant": "COVENANT", "alerts": "ALERTS", "notifications": "NOTIFICATIONS", "audit": "AUDIT"}
@@ -102,11 +104,15 @@ class Relay:
             rows = await conn.fetch(_PENDING, self.settings.relay_batch)
             if not rows:
                 return 0
+            # Past the commit of every row just read (they are visible, so committed): consumers
+            # compare it with what their reads reflect (the gateway's cache refuses older fills).
+            position = str(await conn.fetchval("SELECT pg_current_wal_insert_lsn()::text"))
             futures = []
             spans = []
             for row in rows:
                 stream = _STREAM_OF.get(row["subject"].split(".", 1)[0])
                 span, headers = self._producer(row)
+                headers[POSITION_HEADER] = position
                 spans.append(span)
                 futures.append(await self._js.publish_async(
                     row["subject"], row["payload"].encode("utf-8"), stream=stream, headers=headers,

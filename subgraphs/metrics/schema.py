@@ -13,14 +13,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regions import load_layout
-from subgraphs.common.app import ConsistencyExtension
 from subgraphs.common.cache_control import cached
 from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
-from subgraphs.common.inputs import InputGuard
-from subgraphs.common.masking import MaskUnexpectedErrors
+from subgraphs.common.extensions import EXTENSIONS
 from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.db.tables import metric_points as M
 from subgraphs.db.tables import metrics_outbox as O
@@ -371,6 +369,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
+    extensions=EXTENSIONS,
     federation_version="2.5",
 )

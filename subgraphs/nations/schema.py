@@ -8,14 +8,12 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy import func, select
 
-from subgraphs.common.app import ConsistencyExtension
 from subgraphs.common.cache_control import cached
 from subgraphs.common.context import RequestContext
 from subgraphs.common.covenant import contribution_usd
 from subgraphs.common.enums import Group
 from subgraphs.common.errors import user_error
-from subgraphs.common.inputs import InputGuard
-from subgraphs.common.masking import MaskUnexpectedErrors
+from subgraphs.common.extensions import EXTENSIONS
 from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.common.relay import CONNECTION_SIZE, PageInfo, window
 from subgraphs.db.tables import nations as T
@@ -150,5 +148,5 @@ class Query:
 on_startup = warm
 
 schema = strawberry.federation.Schema(
-    query=Query, types=[Nation], extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors], federation_version="2.9"
+    query=Query, types=[Nation], extensions=EXTENSIONS, federation_version="2.9"
 )

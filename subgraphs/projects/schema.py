@@ -17,13 +17,11 @@ import strawberry
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from subgraphs.common.app import ConsistencyExtension
 from subgraphs.common.cache_control import cached
 from subgraphs.common.context import RequestContext
 from subgraphs.common.enums import Group, ProjectStatus, Sector
 from subgraphs.common.errors import NOT_FOUND, InputErrors, user_error
-from subgraphs.common.inputs import InputGuard
-from subgraphs.common.masking import MaskUnexpectedErrors
+from subgraphs.common.extensions import EXTENSIONS
 from subgraphs.common.nation_codes import nation_code_argument
 from subgraphs.common.relay import CONNECTION_SIZE, PageInfo, Window, window
 from subgraphs.db.tables import followers as F
@@ -471,6 +469,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Project, Nation],
-    extensions=[InputGuard, ConsistencyExtension, MaskUnexpectedErrors],
+    extensions=EXTENSIONS,
     federation_version="2.9",  # 2.9: @listSize
 )

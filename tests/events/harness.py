@@ -139,6 +139,7 @@ class Received:
     msg_id: str | None
     payload: dict[str, Any]
     stream_seq: int
+    position: str | None = None  # the relay's Charter-Wal-Position header
 
 
 async def read_stream(nats_urls: Iterable[str], stream: str, *, wanted: set[str], within: float = 15.0) -> list[Received]:
@@ -164,7 +165,10 @@ async def read_stream(nats_urls: Iterable[str], stream: str, *, wanted: set[str]
                 continue
             for m in msgs:
                 payload = json.loads(m.data)
-                got.append(Received(m.subject, (m.headers or {}).get("Nats-Msg-Id"), payload, m.metadata.sequence.stream))
+                got.append(Received(
+                    m.subject, (m.headers or {}).get("Nats-Msg-Id"), payload, m.metadata.sequence.stream,
+                    (m.headers or {}).get("Charter-Wal-Position"),
+                ))
                 seen.add(payload["eventId"])
         await sub.unsubscribe()
     finally:

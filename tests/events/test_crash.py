@@ -209,5 +209,9 @@ async def test_postgres_restarted(crash_platform: Platform, fresh_nats_server: N
         ids = await _ids_for(p, pid)
         await _all_sent(p, ids)
         await applied_once(p.database_url, ids)
-    assert ok >= 20 and relay.stats.sessions >= 2  # it lost its connections and made new ones
+    # 20 events went out before the restart and 20 after, two per write: 20 writes committed. One
+    # (the one in flight when the server stopped) may have committed and still failed to answer
+    # (its token is read after the commit), so it counts as failed although its events exist.
+    assert ok >= 19, f"only {ok} writes answered"
+    assert relay.stats.sessions >= 2  # it lost its connections and made new ones
     await _exactly_once(p, nats_url, ids)

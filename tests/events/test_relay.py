@@ -12,6 +12,7 @@ import nats
 from nats.js.api import RetentionPolicy
 
 from infra.nats import NatsServer
+from subgraphs.db.consistency import lsn_int
 from subgraphs.events.config import StreamSettings
 from subgraphs.events.streams import ensure_streams
 from tests.events.harness import (
@@ -70,6 +71,11 @@ async def test_every_row_published_once_in_order_promptly(platform: Platform, gq
     assert [m.payload for m in mine] == [r["payload"] for r in rows]
     assert [m.subject for m in mine] == [r["subject"] for r in rows]
     assert all(a.stream_seq < b.stream_seq for a, b in itertools.pairwise(mine))
+    # Each carries a WAL position at or past the write's commit (its consistency token), which the
+    # gateway's cache compares with what a read reflects.
+    written = lsn_int(body["extensions"]["consistencyToken"])
+    assert written is not None
+    assert all((lsn_int(m.position) or 0) >= written for m in mine), [m.position for m in mine]
     sent = await outbox_rows(platform.database_url, "id = ANY($1::uuid[])", [r["id"] for r in rows])
     assert all(r["sent_at"] is not None for r in sent)
 

@@ -26,7 +26,6 @@ WORKLOAD = SCENARIO
 TOOLS_NODE = REPO / "tools" / "node"
 CHARTER = REPO / ".venv" / "bin" / "charter"
 PYTHON = REPO / ".venv" / "bin" / "python"
-STARTUP_TIMEOUT_S = 30.0
 # The benchmark supergraph names this address for its four subgraphs; tests rewrite its port.
 WORKLOAD_SUBGRAPHS_ADDRESS = SUBGRAPHS_ADDRESS
 
@@ -40,7 +39,7 @@ def start_service(
     """Run argv and wait until GET ready_path answers 200; fail with its stderr otherwise."""
     child = start_http(
         name, argv, f"http://127.0.0.1:{port}{ready_path}", log_path=logs / f"{name}.stderr.log",
-        cwd=REPO, env=env, stdout=False, within=STARTUP_TIMEOUT_S,
+        cwd=REPO, env=env, stdout=False,
     )
     return Proc(child, port)
 

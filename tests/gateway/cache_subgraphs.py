@@ -8,35 +8,19 @@ Review entities) and a scoped field. Each counts what it was asked, so a test ca
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.asgi import GraphQL
-from strawberry.schema_directive import Location
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from gateway.composition import SubgraphInput, compose
 from infra.inprocess import ServedApp, serve_in_loop
-
-
-@strawberry.enum
-class CacheControlScope(Enum):
-    PUBLIC = "PUBLIC"
-    PRIVATE = "PRIVATE"
-
-
-@strawberry.federation.schema_directive(
-    locations=[Location.OBJECT, Location.FIELD_DEFINITION, Location.INTERFACE, Location.UNION],
-    name="cacheControl",
-    compose=True,
-    import_url="https://charter.dev/cacheControl/v1.0",
-)
-class CacheControl:
-    max_age: int | None = None
-    scope: CacheControlScope | None = None
-    inherit_max_age: bool | None = None
+from subgraphs.common.cache_control import CacheControl  # the directive as our subgraphs link it
 
 
 @dataclass
@@ -47,6 +31,15 @@ class World:
     reviews: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # requests per subgraph ("catalog", "reviews") and representations resolved ("reviews:reps")
     asked: Counter[str] = field(default_factory=Counter)
+    # what the subgraphs report in `extensions.readPosition` (the WAL position their reads
+    # reflect), as our subgraphs do; None: they say nothing, as a subgraph that knows no position
+    read_position: str | None = None
+    write_token: str | None = None  # `extensions.consistencyToken` of a mutation's answer, as ours send
+    # While set, a subgraph's answer is held after it was resolved (a slow read): `held` is set
+    # once one is waiting, `release` lets it go.
+    hold: bool = False
+    held: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def seeded(cls, n: int = 20) -> World:
@@ -56,6 +49,14 @@ class World:
             w.products[upc] = {"upc": upc, "name": f"product {i}", "price": 10 * i}
             w.reviews[upc] = [{"id": f"r{i}-{j}", "body": f"review {j} of {i}"} for j in (1, 2)]
         return w
+
+
+class ReadPosition(SchemaExtension):
+    def get_results(self) -> dict[str, Any]:
+        world = self.execution_context.context["world"]
+        if self.execution_context.operation_type is OperationType.MUTATION:
+            return {"consistencyToken": world.write_token} if world.write_token else {}
+        return {"readPosition": world.read_position} if world.read_position else {}
 
 
 def _world(info: strawberry.Info) -> World:
@@ -147,11 +148,15 @@ class ReviewsQuery:
 
 
 def catalog_schema() -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(query=CatalogQuery, mutation=CatalogMutation, federation_version="2.5")
+    return strawberry.federation.Schema(
+        query=CatalogQuery, mutation=CatalogMutation, federation_version="2.5", extensions=[ReadPosition]
+    )
 
 
 def reviews_schema() -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(query=ReviewsQuery, types=[ReviewsProduct, Review], federation_version="2.5")
+    return strawberry.federation.Schema(
+        query=ReviewsQuery, types=[ReviewsProduct, Review], federation_version="2.5", extensions=[ReadPosition]
+    )
 
 
 class Counted(GraphQL):
@@ -168,7 +173,20 @@ class Counted(GraphQL):
             return
         if scope["type"] == "http" and scope.get("method") == "POST":
             self.world.asked[self.name] += 1
+            if self.world.hold:
+                send = self._held(send)
         await super().__call__(scope, receive, send)
+
+    def _held(self, send: Any) -> Any:
+        world = self.world
+
+        async def held_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":  # resolved: what it read is final
+                world.held.set()
+                await world.release.wait()
+            await send(message)
+
+        return held_send
 
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
         return {"world": self.world, "request": request, "response": response}

@@ -52,7 +52,7 @@ def spawn(argv: list[str], port: int, health: str, env: dict[str, str] | None = 
     port answers below 500; fails with its stderr if it exits or never answers."""
     child = start_http(
         Path(argv[0]).name, argv, f"http://127.0.0.1:{port}{health}", cwd=REPO, env=env,
-        stdout=False, within=20.0, ready=_not_a_server_error,
+        stdout=False, ready=_not_a_server_error,
     )
     return Proc(child, port)
 

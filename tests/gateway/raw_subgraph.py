@@ -17,8 +17,7 @@ from pathlib import Path
 
 import orjson
 
-from bench.fuzz.subgraph import CATALOG_SDL, PRICING_SDL
-from gateway.composition import SubgraphInput, compose
+from bench.fuzz.subgraph import write_supergraph
 
 ITEMS = {"data": {"items": [{"__typename": "Item", "id": "1", "name": "one", "count": 2}]}}
 ITEM = {"data": {"item": {"__typename": "Item", "id": "1", "name": "one"}}}
@@ -76,13 +75,7 @@ class RawSubgraph:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def write_supergraph(self, path: Path) -> Path:
-        result = compose([
-            SubgraphInput("catalog", self.url("/catalog"), CATALOG_SDL),
-            SubgraphInput("pricing", self.url("/pricing"), PRICING_SDL),
-        ])
-        assert result.ok and result.supergraph_sdl, result
-        path.write_text(result.supergraph_sdl)
-        return path
+        return write_supergraph(self.url(""), path)
 
     def _run(self) -> None:
         self._loop.run_until_complete(self._serve())

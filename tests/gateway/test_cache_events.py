@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nats
@@ -100,6 +101,21 @@ async def precise_gateway(world: CacheWorld, redis_url: str, nats_url: str, tmp_
     await g.served.stop()
 
 
+def observe_events(consumer: Any, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """An event set each time the gateway's consumer has handled (evicted for) an event."""
+    handled = asyncio.Event()
+    on_event = consumer.invalidator.on_event
+
+    async def observed(subject: str, payload: dict[str, object], position: int | None = None) -> int | None:
+        try:
+            return await on_event(subject, payload, position)
+        finally:
+            handled.set()
+
+    monkeypatch.setattr(consumer.invalidator, "on_event", observed)
+    return handled
+
+
 async def name_of(c: httpx.AsyncClient, url: str, upc: str) -> str:
     r = await c.post(url, json={"query": ONE, "variables": {"upc": upc}}, headers=request_headers())
     return str(r.json()["data"]["product"]["name"])
@@ -147,16 +163,7 @@ async def test_an_event_listing_the_fields_it_set_keeps_the_other_entries_hits(
     consumer = gateway.served.app.app.state.invalidation_consumer
     await consumer.ready.wait()
     upcs = ("1", "2", "4", "5")
-    handled = asyncio.Event()  # set when the consumer has evicted for an event
-    on_event = consumer.invalidator.on_event
-
-    async def observed(subject: str, payload: dict[str, object]) -> int | None:
-        try:
-            return await on_event(subject, payload)
-        finally:
-            handled.set()
-
-    monkeypatch.setattr(consumer.invalidator, "on_event", observed)
+    handled = observe_events(consumer, monkeypatch)  # set when the consumer has evicted for an event
 
     async def lookups(c: httpx.AsyncClient) -> tuple[float, float]:
         text = (await c.get(gateway.url.removesuffix("/graphql") + "/metrics")).text
@@ -200,12 +207,17 @@ def test_the_platform_rules_evict_the_project_and_the_stats_that_include_it() ->
         "covenant.project.ams.p-7",
         {"eventId": "x", "id": "p-7", "region": "ams", "change": "updated", "at": "2026-12-01T00:00:00Z"},
     )
-    assert "e:Project:p-7" in project and "t:RegionStats" in project and "t:NationStats" in project
-    assert not any(t.startswith("e:") and t != "e:Project:p-7" for t in project)
+    # A projects-subgraph write evicts the project's entries holding a field that subgraph owns
+    # (`sets`), never the metrics subgraph's entry for it (which holds only Project.metrics).
+    own = {f"f:Project:p-7#{c.split('.')[1]}" for c in config.mutations["updateProject"].sets or ()}
+    assert "f:Project:p-7#name" in own and "f:Project:p-7#metrics" not in own
+    assert own <= project and "t:RegionStats" in project and "t:NationStats" in project
+    assert not any(t.startswith("e:") for t in project)
+    assert not any(t.startswith("f:") and t not in own for t in project)
     # An update listing what it set evicts what those fields feed, as the gateway's own mutation does.
     base = {"eventId": "z", "id": "p-7", "region": "ams", "change": "updated", "at": "2026-12-01T00:00:00Z"}
     renamed = inv.tags_for("covenant.project.ams.p-7", {**base, "fields": ["name"]})
-    assert renamed == {"e:Project:p-7", "u:Project", "l:Query.projects", "t:Query.projects"}
+    assert renamed == own | {"u:Project", "l:Query.projects", "t:Query.projects"}
     progressed = inv.tags_for("covenant.project.ams.p-7", {**base, "fields": ["name", "progress"]})
     assert "t:NationStats.averageProgress" in progressed and "t:NationStats" not in progressed
     assert "t:Project" not in progressed and "t:RegionStats" not in progressed
@@ -215,9 +227,50 @@ def test_the_platform_rules_evict_the_project_and_the_stats_that_include_it() ->
         "covenant.metric.ams.p-7",
         {"eventId": "y", "projectId": "p-7", "kind": "PROGRESS", "value": 0.5, "at": "2026-12-01T00:00:00Z", "region": "ams"},
     )
-    assert "e:Project:p-7" in metric and "t:Nation.metrics" in metric
+    assert "f:Project:p-7#metrics" in metric and "t:Nation.metrics" in metric
+    assert not any(t.startswith("e:") or (t.startswith("f:") and t != "f:Project:p-7#metrics") for t in metric)
     assert "t:RegionStats" not in metric and "l:Project" not in metric  # metrics move no stats or lists
     assert inv.tags_for("covenant.nation.ams.FR", {"id": "FR"}) == set()
     update = config.mutations["updateProject"]
     assert update.for_input({"name": "n", "progress": 0.5}) == ("Query.projects", "NationStats.averageProgress")
     assert update.for_input({"progress": 0.5, "status": "ACTIVE"}) is None  # status: all dependents
+
+
+async def test_an_event_with_a_position_refuses_answers_read_before_it(
+    gateway: ServedGateway, world: CacheWorld, nats_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relay stamps each event with a WAL position past its write (`Charter-Wal-Position`): an
+    answer that reflects an older position cannot be stored after the eviction, however late it
+    arrives; one that reflects the write can."""
+    consumer = gateway.served.app.app.state.invalidation_consumer
+    await consumer.ready.wait()
+    handled = observe_events(consumer, monkeypatch)
+    w = world.world
+    try:
+        async with httpx.AsyncClient(timeout=10) as c:
+            nc = await nats.connect(nats_url)
+            event = {"eventId": "p-1", "upc": "6", "change": "updated", "at": "2026-12-01T12:00:00Z"}
+            await nc.jetstream().publish(
+                "catalog.product.6", orjson.dumps(event), headers={"Nats-Msg-Id": "p-1", "Charter-Wal-Position": "0/500"}
+            )
+            await nc.close()
+            await handled.wait()
+            r = aioredis.from_url(redis_url)
+            try:
+                written = [v for k in await r.keys("charter:w:*") if (v := await r.get(k)) is not None]
+            finally:
+                await r.aclose()
+            assert set(written) == {b"%016x" % 0x500}
+            w.read_position = "0/4FF"  # a replica that has not replayed the write
+            await name_of(c, gateway.url, "6")
+            await gateway.gateway.entity_cache.drain()
+            world.asked.clear()
+            await name_of(c, gateway.url, "6")
+            assert world.asked["catalog"] == 1, "an answer read before the event's write was stored"
+            w.read_position = "0/500"
+            await name_of(c, gateway.url, "6")
+            await gateway.gateway.entity_cache.drain()
+            await name_of(c, gateway.url, "6")
+            assert world.asked["catalog"] == 2, "an answer reflecting the write was not stored"
+    finally:
+        w.read_position = None

@@ -1,10 +1,12 @@
 """The entity cache on real Redis: hits and misses, one MGET per fetch level, only misses sent to
 the subgraph, TTLs from composed @cacheControl hints, Cache-Control, scoped entries, mutation
-evictions (exact), and the consistency-token bypass."""
+evictions (exact), and the consistency-token bypass: a client's token reads around the entries
+stamped before it, and only those."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -178,6 +180,84 @@ async def test_a_consistency_token_reads_around_the_cache(
     world.products["9"]["name"] = "product 9"
 
 
+@pytest.fixture
+def positions(world: CacheWorld) -> Iterator[CacheWorld]:
+    yield world
+    world.world.read_position = None
+
+
+async def test_a_token_reads_around_only_the_entries_stamped_before_it(
+    client: httpx.AsyncClient, gateway: ServedGateway, positions: CacheWorld
+) -> None:
+    world = positions
+    world.world.read_position = "0/2000"  # the subgraphs' reads reflect the WAL up to 0/2000
+    await post(client, ONE, {"upc": "10"})
+    await settled(gateway)
+    world.products["10"]["name"] = "changed behind the cache"
+    world.asked.clear()
+    older = await post(client, ONE, {"upc": "10"}, token="0/1FFF")
+    assert older.json()["data"]["product"]["name"] == "product 10", "an entry past the token is its answer"
+    assert world.asked["catalog"] == 0 and world.asked["reviews"] == 0
+    equal = await post(client, ONE, {"upc": "10"}, token="0/2000")
+    assert equal.json()["data"]["product"]["name"] == "product 10"
+    assert world.asked["catalog"] == 0
+    assert "readPosition" not in equal.json().get("extensions", {}), "the stamp's source leaked to the client"
+    # A token past the stamp: the entry may predate the client's write, so the subgraph answers,
+    # and its answer (reflecting 0/5000 now) is stored for everyone.
+    world.world.read_position = "0/5000"
+    newer = await post(client, ONE, {"upc": "10"}, token="0/2001")
+    assert newer.json()["data"]["product"]["name"] == "changed behind the cache"
+    assert world.asked["catalog"] == 1
+    assert newer.headers["cache-control"] == "no-store"
+    await settled(gateway)
+    again = await post(client, ONE, {"upc": "10"}, token="0/4FFF")
+    assert again.json()["data"]["product"]["name"] == "changed behind the cache"
+    assert world.asked["catalog"] == 1, "the refreshed entry (stamped 0/5000) was not a hit"
+    world.products["10"]["name"] = "product 10"
+
+
+async def test_a_token_misses_one_representation_of_a_level_not_the_level(
+    client: httpx.AsyncClient, gateway: ServedGateway, positions: CacheWorld, redis_url: str
+) -> None:
+    world = positions
+    world.world.read_position = "0/100"
+    await post(client, ONE, {"upc": "1"})  # Product 1's reviews entry, stamped 0/100
+    await settled(gateway)
+    world.world.read_position = "0/300"
+    await post(client, ONE, {"upc": "2"})  # Product 2's, stamped 0/300
+    await settled(gateway)
+    world.asked.clear()
+    before = (await client.get("/metrics")).text
+    answer = await post(client, TOP, {"n": 2}, token="0/200")
+    after = (await client.get("/metrics")).text
+    assert [p["upc"] for p in answer.json()["data"]["topProducts"]] == ["1", "2"]
+    assert world.asked["catalog"] == 1  # topProducts was never stored
+    assert world.asked["reviews:reps"] == 1, "only product 1 (stamped before the token) goes to the subgraph"
+
+    def count(text: str, result: str) -> float:
+        return metric(text, "charter_cache_requests_total", cache="entity", result=result)
+
+    assert count(after, "hit") - count(before, "hit") == 1
+    assert count(after, "miss") - count(before, "miss") == 2  # the root field and product 1
+
+
+async def test_an_entry_without_a_stamp_is_read_around_by_any_token(
+    client: httpx.AsyncClient, gateway: ServedGateway, world: CacheWorld, redis_url: str
+) -> None:
+    await post(client, ONE, {"upc": "11"})  # the subgraphs say no position: stamped 0
+    await settled(gateway)
+    r = aioredis.from_url(redis_url)
+    try:
+        keys = [k for k in await r.keys("charter:*") if not k.startswith((b"charter:tag:", b"charter:w:"))]
+        values = [await r.get(k) for k in keys]
+    finally:
+        await r.aclose()
+    assert values and all(v is not None and v[:16] == b"0" * 16 for v in values)
+    world.asked.clear()
+    await post(client, ONE, {"upc": "11"}, token="0/1")
+    assert world.asked["catalog"] == 1 and world.asked["reviews"] == 1
+
+
 UPDATE = "mutation U($upc: ID!, $input: ProductInput!) { updateProduct(upc: $upc, input: $input) { upc name } }"
 RULES = """
 mutations:
@@ -206,3 +286,127 @@ async def test_a_mutation_rule_evicts_by_the_input_fields_it_sets(world: CacheWo
     finally:
         await g.served.stop()
         world.products["12"].update(name="product 12", price=120)
+
+
+# --------------------------------------------------------------------------- a read slower than a write
+SETTLE = "settle_seconds: 0.05\n"
+RENAME = 'mutation { renameProduct(upc: "13", name: "renamed 13") { upc name } }'
+
+
+@pytest.fixture
+async def quick_settle(world: CacheWorld, redis_url: str, tmp_path: Any) -> AsyncIterator[ServedGateway]:
+    rules = tmp_path / "settle.yaml"
+    rules.write_text(SETTLE)
+    g = serve_gateway(world.supergraph, redis_url=redis_url, entity_cache=True, entity_cache_config=str(rules), redis_timeout=1.0)
+    r = aioredis.from_url(redis_url)
+    await r.flushdb()
+    await r.aclose()
+    yield g
+    await g.served.stop()
+    w = world.world
+    w.read_position = w.write_token = None
+    w.hold = False
+    w.release.set()
+    w.held, w.release = asyncio.Event(), asyncio.Event()
+    w.products["13"]["name"] = "product 13"
+
+
+@pytest.mark.parametrize("stamped", [True, False], ids=["stamped", "unstamped"])
+async def test_a_read_answered_after_a_write_and_its_settle_time_is_not_stored(
+    quick_settle: ServedGateway, world: CacheWorld, redis_url: str, stamped: bool
+) -> None:
+    """A read that reached the subgraph before a rename but answered after the rename's eviction,
+    and after the settle time's second eviction, holds the old name: storing it would undo the
+    eviction for the whole TTL (the domain benchmark saw this as stale names after its run)."""
+    gateway = quick_settle
+    w = world.world
+    w.read_position = "0/100" if stamped else None  # what the slow read reflects
+    w.write_token = "0/200" if stamped else None  # the rename's position
+    base = gateway.url.removesuffix("/graphql")
+    async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+        w.hold = True
+        slow = asyncio.create_task(post(c, ONE, {"upc": "13"}))
+        await w.held.wait()  # the catalog has read "product 13" and is about to answer
+        w.hold = False
+        await post(c, RENAME)  # evicts product 13's entries (none yet), at 0/200 when stamped
+        await gateway.gateway.entity_cache.drain()  # the settle time's second eviction ran too
+        w.release.set()
+        old = await slow
+        assert old.json()["data"]["product"]["name"] == "product 13"  # it was read before the write
+        await gateway.gateway.entity_cache.drain()
+        world.asked.clear()
+        fresh = await post(c, ONE, {"upc": "13"})
+        assert fresh.json()["data"]["product"]["name"] == "renamed 13", "the slow read's answer was stored"
+        assert world.asked["catalog"] == 1
+        text = (await c.get("/metrics")).text
+    reason = "stale_fill" if stamped else "unsafe_fill"
+    assert metric(text, "charter_cache_evictions_total", reason=reason) >= 1
+
+
+async def test_a_token_this_gateway_issued_reads_the_entries_its_write_left(
+    quick_settle: ServedGateway, world: CacheWorld
+) -> None:
+    """After a mutation through this gateway, every entry left reflects it (its evictions ran,
+    and older reads are refused), so the writer's token is served from the cache; a token this
+    gateway did not hand out still reads around entries stamped before it."""
+    gateway = quick_settle
+    w = world.world
+    w.read_position = "0/100"
+    async with httpx.AsyncClient(base_url=gateway.url.removesuffix("/graphql"), timeout=10) as c:
+        await post(c, ONE, {"upc": "14"})  # stamped 0/100, untouched by the write below
+        await gateway.gateway.entity_cache.drain()
+        w.write_token = "0/300"
+        wrote = await post(c, RENAME)
+        assert wrote.json()["extensions"]["consistencyToken"] == "0/300"
+        await gateway.gateway.entity_cache.drain()
+        world.asked.clear()
+        await post(c, ONE, {"upc": "14"}, token="0/300")
+        assert world.asked["catalog"] == 0 and world.asked["reviews"] == 0, "the writer's own token bypassed"
+        await post(c, ONE, {"upc": "14"}, token="0/301")  # someone else's write, not seen here
+        assert world.asked["catalog"] == 1
+        w.read_position = "0/400"
+        mine = await post(c, ONE, {"upc": "13"}, token="0/300")  # the entity the write changed
+        assert mine.json()["data"]["product"]["name"] == "renamed 13"
+        assert mine.headers["cache-control"] == "no-store"
+
+
+SETS = """
+mutations:
+  updateProduct:
+    argument: input
+    fields:
+      name: []
+      price: []
+    sets: [Product.name, Product.price]   # the catalog's fields: never Product.reviews
+"""
+
+
+async def test_a_write_that_names_the_fields_it_sets_keeps_the_entries_holding_none_of_them(
+    world: CacheWorld, redis_url: str, tmp_path: Any
+) -> None:
+    """A rename evicts the entries that hold the product's name (the catalog's root entry), not
+    the reviews subgraph's entry for the same product, which holds only its reviews."""
+    rules = tmp_path / "sets.yaml"
+    rules.write_text(SETS)
+    r = aioredis.from_url(redis_url)
+    await r.flushdb()
+    await r.aclose()
+    g = serve_gateway(world.supergraph, redis_url=redis_url, entity_cache=True, entity_cache_config=str(rules), redis_timeout=1.0)
+    try:
+        async with httpx.AsyncClient(base_url=g.url.removesuffix("/graphql"), timeout=10) as c:
+            await post(c, ONE, {"upc": "16"})
+            await post(c, TOP, {"n": 2})  # a list naming products 1 and 2 only
+            await g.gateway.entity_cache.drain()
+            world.asked.clear()
+            await post(c, UPDATE, {"upc": "16", "input": {"name": "sixteen"}})
+            await g.gateway.entity_cache.drain()
+            assert world.asked["catalog"] == 1  # the mutation
+            after = await post(c, ONE, {"upc": "16"})
+            assert after.json()["data"]["product"]["name"] == "sixteen"
+            assert world.asked["catalog"] == 2, "the root entry holding the name survived the rename"
+            assert world.asked["reviews"] == 0, "the reviews entry (no field the rename sets) was evicted"
+            await post(c, TOP, {"n": 2})
+            assert world.asked["catalog"] == 2 and world.asked["reviews"] == 0, "entries of other products were evicted"
+    finally:
+        await g.served.stop()
+        world.products["16"]["name"] = "product 16"

@@ -16,6 +16,7 @@ import pytest_asyncio
 from infra.inprocess import serve_in_loop
 from infra.stack import InProcessStack, start_stack
 from subgraphs.common.app import create_app
+from subgraphs.db.consistency import lsn_int
 from subgraphs.registry import schema_of
 from subgraphs.settings import Settings
 
@@ -93,3 +94,35 @@ async def test_token_read_uses_the_replica_once_it_caught_up(lagging: InProcessS
         assert min(read_ms) >= DELAY_MS * 0.5  # it did wait for the replay
     finally:
         await patient.stop()
+
+
+async def test_a_read_reports_a_position_it_reflects_and_never_past_what_it_saw(lagging: InProcessStack) -> None:
+    """`extensions.readPosition` (what the gateway stamps cache entries with) is a lower bound: a
+    read stamped at or past a write's token shows that write. A stale read from the lagging replica
+    must therefore be stamped before the token, and a read with the token at or past it."""
+    url = lagging.url("projects")
+    stamped = stale_seen = 0
+    async with httpx.AsyncClient(timeout=30) as client:
+        for i in range(30):
+            name = f"stamp round {i}"
+            write = (await client.post(url, json={"query": UPDATE, "variables": {"n": name}})).json()
+            assert "readPosition" not in write["extensions"], "a write's answer is no cache entry"
+            token = lsn_int(write["extensions"]["consistencyToken"])
+            assert token is not None
+            plain = (await client.post(url, json={"query": READ})).json()
+            position = plain.get("extensions", {}).get("readPosition")
+            if position is not None:
+                stamped += 1
+                fresh = plain["data"]["project"]["name"] == name
+                stale_seen += not fresh
+                seen = lsn_int(position)
+                assert seen is not None, position
+                if seen >= token:
+                    assert fresh, f"stamped {position}, past the write's token, but stale"
+            tokened = await client.post(url, json={"query": READ}, headers={HEADER: write["extensions"]["consistencyToken"]})
+            body = tokened.json()
+            assert body["data"]["project"]["name"] == name
+            at = lsn_int(body["extensions"]["readPosition"])
+            assert at is not None and at >= token
+    assert stamped >= 20, "the replica monitor never gave tokenless reads a position"
+    assert stale_seen > 0, "the replica was never behind: this test could not have failed"

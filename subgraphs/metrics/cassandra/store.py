@@ -47,6 +47,7 @@ class CassandraMetricsStore:
         self._background: asyncio.Task[None] | None = None
 
     def _consistency(self, ctx: RequestContext) -> int:
+        ctx.reads_outside_wal = True  # what Cassandra answers has no WAL position to stamp it with
         # A read that must see a write (a consistency token, or after a write in this request)
         # asks the local quorum; everything else is fine with the nearest local replica.
         return LOCAL_QUORUM if ctx.raw_token or ctx.consistency_token else LOCAL_ONE
