@@ -74,7 +74,7 @@ def create_app(
         prometheus.watch(graphql.db)
         graphql.db.replica_health = ReplicaHealth(settings.max_replica_lag_ms)
         monitor = ReplicaMonitor(graphql.db, graphql.db.replica_health)
-        monitor.start()
+        await monitor.start()
         if name == "metrics":
             from subgraphs.metrics.open import open_store
 

@@ -7,6 +7,12 @@ still not replayed (so an idle primary, or an idle replica, is not "late"). A re
 fails on the replica for want of a connection marks it down at once, so no client waits for the
 next check. If the primary is unreachable the lag cannot be measured and the replica keeps
 serving: it is then the best copy there is.
+
+The first check runs before the subgraph serves. A replica found behind the primary then has been
+behind for an unknown time (a freshly seeded primary, a replica restored from an old base backup),
+and measuring its lag from that check would call it on time: the start waits until it has replayed
+the position the primary had, or until the lag so measured passes the bound (then it serves no
+reads until it is within the bound again, as for any lag).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ log = logging.getLogger("charter.subgraph.replica")
 
 # Not counted as request statements (tests count those to prove there is no N+1).
 _REPLICA_STATE = text("SELECT pg_last_wal_replay_lsn()::text").execution_options(uncounted=True)
+START_POLL_S = 0.05
 _PRIMARY_LSN = text("SELECT pg_current_wal_lsn()::text").execution_options(uncounted=True)
 
 
@@ -68,9 +75,30 @@ class ReplicaMonitor:
         self._task: asyncio.Task[None] | None = None
         self._seen: deque[tuple[int, float]] = deque(maxlen=256)  # (primary position, when seen)
 
-    def start(self) -> None:
-        if self.db.has_replica:
-            self._task = asyncio.create_task(self._loop(), name="replica-monitor")
+    async def start(self) -> None:
+        """Judge the replica before the first request (see the module's doc), then every `interval`."""
+        if not self.db.has_replica:
+            return
+        try:
+            await self._first_check()
+        except Exception:
+            log.exception("replica check failed")
+        self._task = asyncio.create_task(self._loop(), name="replica-monitor")
+
+    async def _first_check(self) -> None:
+        await self.check()
+        if not self._seen or not self.health.ok:
+            return  # caught up, or judged unfit: either way judged
+        target = self._seen[-1][0]
+        log.info("read replica behind the primary at start: waiting for it (bound %.0f ms)", self.health.max_lag_ms)
+        # The lag grows while the replica does not replay, so check() marks it down within the
+        # bound; the deadline only guards against checks that cannot compare (primary unreachable).
+        deadline = time.monotonic() + self.health.max_lag_ms / 1000 + 2 * self.timeout
+        while time.monotonic() < deadline:
+            await asyncio.sleep(START_POLL_S)
+            await self.check()
+            if not self._seen or self._seen[0][0] > target or not self.health.ok:
+                return
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -80,11 +108,11 @@ class ReplicaMonitor:
 
     async def _loop(self) -> None:
         while True:
+            await asyncio.sleep(self.interval)
             try:
                 await self.check()
             except Exception:  # one bad round must not end monitoring
                 log.exception("replica check failed")
-            await asyncio.sleep(self.interval)
 
     async def check(self) -> None:
         h = self.health
