@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -176,34 +176,41 @@ async def read_stream(nats_urls: Iterable[str], stream: str, *, wanted: set[str]
     return got
 
 
+_T = TypeVar("_T")
+
+
 async def read_all(nats_urls: Iterable[str], stream: str, within: float = 15.0) -> list[Received]:
-    """Everything `stream` holds now."""
+    """Everything `stream` holds now, message by message from the stream itself (no consumer: on
+    a cluster that just lost a node, creating one can time out while its placement is redone,
+    which CI saw; the stream's own get answers once the stream has a leader)."""
     nc = await nats.connect(servers=list(nats_urls), max_reconnect_attempts=-1, reconnect_time_wait=0.2)
     got: list[Received] = []
+    deadline = time.monotonic() + within
     try:
-        js = nc.jetstream()
-        last = (await js.stream_info(stream)).state.last_seq
-        if last == 0:
-            return got
-        sub = await js.pull_subscribe(
-            STREAM_SUBJECTS[stream], stream=stream,
-            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30),
-        )
-        deadline = time.monotonic() + within
-        while not got or got[-1].stream_seq < last:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"could not read {stream} up to {last}")
+        js = nc.jetstream(timeout=2.0)
+        state = (await _retrying(lambda: js.stream_info(stream), deadline, stream)).state
+        for seq in range(state.first_seq, state.last_seq + 1) if state.last_seq else ():
             try:
-                msgs = await sub.fetch(1024, timeout=1.0)
-            except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
-                # On a cluster a consumer just created may have no leader for a moment (503).
-                continue
-            for m in msgs:
-                got.append(Received(m.subject, (m.headers or {}).get("Nats-Msg-Id"), json.loads(m.data), m.metadata.sequence.stream))
-        await sub.unsubscribe()
+                m = await _retrying(lambda seq=seq: js.get_msg(stream, seq), deadline, stream)
+            except nats.js.errors.NotFoundError:
+                continue  # removed (limits): not held
+            payload = json.loads(m.data or b"null")
+            got.append(Received(m.subject or "", (m.headers or {}).get("Nats-Msg-Id"), payload, m.seq or seq))
     finally:
         await nc.close()
     return got
+
+
+async def _retrying(call: Callable[[], Awaitable[_T]], deadline: float, stream: str) -> _T:
+    """One JetStream API request, again while the cluster has no answer for it yet (a timeout,
+    or 503 while the stream elects a leader), until the deadline."""
+    while True:
+        try:
+            return await call()
+        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"could not read {stream}: no answer before the deadline") from None
+            await asyncio.sleep(0.1)
 
 
 async def until(predicate: Callable[[], Awaitable[bool]], within: float = 15.0, what: str = "condition") -> None:
