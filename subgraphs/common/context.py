@@ -28,7 +28,7 @@ from subgraphs.db.consistency import (
     parse_token,
     route_read,
 )
-from subgraphs.db.engines import Database
+from subgraphs.db.engines import Database, read_connection
 from subgraphs.events.actor import actor_from_headers
 from subgraphs.settings import Settings
 
@@ -73,7 +73,7 @@ class RequestContext:
     async def fetch(self, stmt: Executable) -> Sequence[Row[Any]]:
         route = await self.route()
         try:
-            async with route.engine.connect() as conn:
+            async with read_connection(route.engine) as conn:
                 return (await conn.execute(stmt)).all()
         except Exception as exc:
             if route.source != "replica" or not is_unavailable(exc):
@@ -87,7 +87,7 @@ class RequestContext:
             seen = health.primary_lsn if health is not None else None
             position = min(route.position, seen) if route.position is not None and seen is not None else None
             self._set_route(ReadRoute(self.db.primary, "primary", route.waited_ms, position))
-            async with self.db.primary.connect() as conn:
+            async with read_connection(self.db.primary) as conn:
                 return (await conn.execute(stmt)).all()
 
     def _set_route(self, route: ReadRoute) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from subgraphs.db.availability import is_unavailable
-from subgraphs.db.engines import Database
+from subgraphs.db.engines import Database, read_connection
 
 HEADER = "x-charter-consistency"
 _LSN = re.compile(r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")
@@ -83,7 +83,7 @@ async def route_read(db: Database, token: str | None, wait_ms: float) -> ReadRou
     started = time.monotonic()
     deadline = started + wait_ms / 1000.0
     try:
-        async with db.replica.connect() as conn:
+        async with read_connection(db.replica) as conn:
             while True:
                 replayed = lsn_int(await conn.scalar(_REPLAYED))
                 if replayed is not None and replayed >= want:

@@ -6,11 +6,13 @@ small constant number of statements (no N+1).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from subgraphs.db.urls import async_url
 
@@ -52,6 +54,18 @@ class Database:
         await self.primary.dispose()
         if self.has_replica:
             await self.replica.dispose()
+
+
+@contextlib.asynccontextmanager
+async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection for reads, in autocommit: no BEGIN before the statement and no ROLLBACK
+    when it goes back to the pool, two round trips saved per read (they were an eighth of a
+    subgraph's CPU under load). Under READ COMMITTED each statement has its own snapshot in a
+    transaction too, so a read sees the same either way. The setting is client-side in the
+    asyncpg adapter, and the pool resets it when the connection is returned."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def _engine(url: str, counter: StatementCounter, pool_size: int) -> AsyncEngine:
