@@ -60,9 +60,13 @@ class RequestContext:
                 self._route.set_exception(user_error(str(exc), BAD_CONSISTENCY_TOKEN))
             else:
                 try:
-                    self._route.set_result(await route_read(self.db, token, self.settings.consistency_wait_ms))
+                    route = await route_read(self.db, token, self.settings.consistency_wait_ms)
                 except BaseException as exc:
                     self._route.set_exception(exc)
+                else:
+                    self._route.set_result(route)
+                    if token is not None and self.db.on_token_read is not None:
+                        self.db.on_token_read(route.source, route.waited_ms / 1000)
             if self.response is not None and self._route.exception() is None:
                 self.response.headers["x-charter-read-source"] = self._route.result().source
         return await self._route

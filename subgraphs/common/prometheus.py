@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from subgraphs.db.engines import Database
 
 RESOLVER_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+WAIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
 SQL_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 _KINDS = {"SELECT": "select", "INSERT": "insert", "UPDATE": "update", "DELETE": "delete"}
 _STARTED = "charter_sql_started"  # a connection's stack of statement start times (conn.info)
@@ -49,6 +50,15 @@ class SubgraphMetrics:
             "charter_subgraph_sql_errors", "SQL statements that failed, by database",
             ["subgraph", "database"], registry=self.registry,
         )
+        self.consistency_wait = Histogram(
+            "charter_subgraph_consistency_wait_seconds",
+            "How long a read with a consistency token waited for the replica to replay it, by where it "
+            "then read (replica: caught up in time; primary: the replica could not, or was unusable)",
+            ["subgraph", "source"], buckets=WAIT_BUCKETS, registry=self.registry,
+        )
+        self._waits = {
+            source: self.consistency_wait.labels(subgraph, source) for source in ("replica", "primary")
+        }
         self._resolvers: dict[str, tuple[Any, Any]] = {}
         self.db: Database | None = None
         self.registry.register(_DatabaseCollector(self))
@@ -63,9 +73,13 @@ class SubgraphMetrics:
             )
         return bound
 
+    def _token_read(self, source: str, seconds: float) -> None:
+        self._waits[source].observe(seconds)
+
     def watch(self, db: Database) -> None:
         """Time the statements of this app's engines, and report their pools and replica."""
         self.db = db
+        db.on_token_read = self._token_read
         _watch_engine(db.primary, self, "primary")
         if db.has_replica:
             _watch_engine(db.replica, self, "replica")

@@ -7,7 +7,7 @@ small constant number of statements (no N+1).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,9 @@ class Database:
     replica: AsyncEngine
     statements: StatementCounter
     replica_health: ReplicaHealth | None = None  # set by the app's replica monitor
+    # Told of every read that carried a consistency token: (where it read, seconds it waited for
+    # the replica to replay the token). The app's Prometheus metrics set it.
+    on_token_read: Callable[[str, float], None] | None = None
 
     @property
     def has_replica(self) -> bool:

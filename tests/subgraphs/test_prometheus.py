@@ -121,3 +121,31 @@ async def test_replica_lag_and_pool_use(stack: InProcessStack, http: httpx.Async
         await conn.execute(text("SELECT 1"))
         held = await scrape(http, stack, "nations")
     assert value(held, "charter_subgraph_db_pool_connections", subgraph="nations", database="replica", state="in_use") >= 1
+
+
+async def test_reads_with_a_consistency_token_time_their_wait(stack: InProcessStack, http: httpx.AsyncClient, gql: Gql) -> None:
+    created = await gql("projects", CREATE, {"i": {
+        "name": "Prometheus Wait Test", "sector": "ENERGY", "budgetUsd": 1_000_000, "startDate": "2025-03-01",
+        "endDate": "2027-03-01", "homeRegion": "ams", "nationCode": "NL", "status": "ACTIVE", "progress": 0.25,
+    }})
+    pid, token = created["data"]["createProject"]["id"], created["extensions"]["consistencyToken"]
+    read = 'query($id: ID!) { project(id: $id) { name } }'
+
+    def waits(samples: Samples) -> float:
+        return sum(
+            value(samples, "charter_subgraph_consistency_wait_seconds_count", subgraph="projects", source=source)
+            for source in ("replica", "primary")
+        )
+
+    before = await scrape(http, stack, "projects")
+    plain = await gql("projects", read, {"id": pid})  # no token: nothing waited, nothing counted
+    assert "errors" not in plain, plain
+    assert waits(await scrape(http, stack, "projects")) == waits(before)
+    seen = await gql("projects", read, {"id": pid}, {"x-charter-consistency": token})
+    assert seen["data"]["project"]["name"] == "Prometheus Wait Test", seen
+    after = await scrape(http, stack, "projects")
+    assert waits(after) == waits(before) + 1
+    source = seen["_headers"]["x-charter-read-source"]
+    assert value(after, "charter_subgraph_consistency_wait_seconds_count", subgraph="projects", source=source) == value(
+        before, "charter_subgraph_consistency_wait_seconds_count", subgraph="projects", source=source
+    ) + 1
