@@ -34,8 +34,8 @@ log = logging.getLogger("charter.subgraph.replica")
 
 # Not counted as request statements (tests count those to prove there is no N+1).
 _REPLICA_STATE = text("SELECT pg_last_wal_replay_lsn()::text").execution_options(uncounted=True)
-START_POLL_S = 0.05
 _PRIMARY_LSN = text("SELECT pg_current_wal_lsn()::text").execution_options(uncounted=True)
+START_POLL_S = 0.05  # how often the start re-checks a replica it found behind
 
 
 @dataclass
